@@ -1,0 +1,110 @@
+"""The connector interface.
+
+A connector turns one kind of input into ``Item``s. It knows nothing of the catalog or the index:
+it hands originals to a ``Sink`` (which stores them bit for bit and returns their SHA-256) and
+yields what it found:
+
+- ``Item``: something collected;
+- ``Failure``: a part that could not be read (its original already kept); the run goes on;
+- ``Deletion``: a server says an item is gone (recorded, never applied to the store);
+- ``Checkpoint``: a sync state to save *after* everything yielded before it is committed, so an
+  interrupted run resumes where it stopped and a finished unit is skipped next time.
+
+Raise ``ConnectorError`` when a whole input cannot be read (not a PST, wrong password); raise
+``SourceUnavailable`` when a server cannot be reached at all.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, ClassVar, Iterator, Mapping, Protocol, Union
+
+from woo_collector.models import Deletion, Failure, Item, stable_id
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    key: str
+    value: str
+
+
+Yield = Union[Item, Failure, Deletion, Checkpoint]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What a connector is asked to read: a registered source or a one-off import."""
+
+    name: str
+    type: str
+    path: str = ""
+    custodian: str = ""
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    def setting(self, key: str, default: str = "") -> str:
+        return str(self.settings.get(key, default))
+
+    def secret(self, key: str) -> str:
+        """A secret named by ``<key>_env`` in the settings, read from the environment only."""
+        var = self.settings.get(f"{key}_env", "")
+        return os.environ.get(var, "") if var else ""
+
+
+class Sink(Protocol):
+    """Where a connector keeps originals and reads its sync state."""
+
+    def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
+        """Store an original bit for bit (bytes, a file path, or a binary stream); return its SHA-256."""
+
+    def state(self, key: str) -> str | None:
+        """The value of a ``Checkpoint`` saved by an earlier run of this source, or None."""
+
+
+class Connector(ABC):
+    """Base class: one subclass per format or protocol, in ``connectors/<name>.py``."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    extensions: ClassVar[tuple[str, ...]] = ()
+    network: ClassVar[bool] = False  # pulls from a server rather than reading a path
+
+    def __init__(self, spec: SourceSpec, sink: Sink):
+        self.spec = spec
+        self.sink = sink
+
+    @classmethod
+    def score(cls, path: Path, head: bytes) -> float:
+        """How sure this connector is that it reads ``path`` (0 to 1); ``head`` is its first 64 KiB.
+
+        The default scores by extension only; override to sniff content.
+        """
+        return 0.5 if path.suffix.lower() in cls.extensions else 0.0
+
+    @abstractmethod
+    def collect(self) -> Iterator[Yield]:
+        """Yield items, failures, deletions and checkpoints, streaming: never the whole input at once."""
+
+    # helpers shared by connectors -------------------------------------------------------------
+    def item_id(self, *keys: object) -> str:
+        """Stable id of an item of this source from its natural keys."""
+        return stable_id(self.spec.name, self.spec.custodian, *keys)
+
+
+def walk_files(root: Path, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Files below ``root`` in a stable order (or ``root`` itself), skipping hidden ones and links."""
+    if root.is_file():
+        yield root
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fn in sorted(filenames):
+            if fn.startswith("."):
+                continue
+            p = Path(dirpath) / fn
+            if p.is_symlink():
+                continue
+            if not suffixes or p.suffix.lower() in suffixes:
+                yield p

@@ -1,0 +1,84 @@
+"""``eml``: single RFC 5322 messages, one per file (``.eml``, Apple Mail ``.emlx``), or a folder tree of them.
+
+What it looks like: a mail client's "Save as" (Thunderbird, Outlook's "Opslaan als" .eml, Apple
+Mail's .emlx, which prefixes the message with its byte count and appends a plist). How to get
+one: drag a mail out of the client onto the desktop, or ask IT for an eDiscovery export as EML.
+
+    From: Sanne de Vries <s.devries@gemeente.example>
+    To: team@gemeente.example
+    Subject: Windturbines Kraaiennest
+    Date: Tue, 11 Mar 2025 09:14:00 +0100
+
+    Beste collega's, ...
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+from connectors.base import Checkpoint, Connector, Yield, walk_files
+from woo_collector.errors import ConnectorError
+from woo_collector.mail import MailContext, looks_like_mail, parse_mail
+from woo_collector.models import Failure
+
+MAX_MESSAGE = 512 * 1024 * 1024  # a single message larger than this is kept, not parsed
+
+_EMLX_HEAD = re.compile(rb"^\s*(\d+)\s*\n")
+
+
+def unwrap_emlx(data: bytes) -> bytes:
+    """An Apple Mail .emlx: '<length>\\n<message><plist>'; return the message."""
+    m = _EMLX_HEAD.match(data)
+    if not m:
+        return data
+    n = int(m.group(1))
+    return data[m.end(): m.end() + n]
+
+
+class EmlConnector(Connector):
+    name = "eml"
+    description = "single .eml/.emlx messages, a file or a folder tree"
+    extensions = (".eml", ".emlx")
+
+    @classmethod
+    def score(cls, path: Path, head: bytes) -> float:
+        if path.is_dir():
+            return 0.3 if any(p.suffix.lower() in cls.extensions for p in path.rglob("*")) else 0.0
+        suffix = path.suffix.lower()
+        if suffix == ".emlx" and _EMLX_HEAD.match(head):
+            return 0.9
+        if looks_like_mail(head) and not head.startswith(b"From "):
+            return 0.9 if suffix == ".eml" else 0.6
+        return 0.2 if suffix == ".eml" else 0.0
+
+    def collect(self) -> Iterator[Yield]:
+        root = Path(self.spec.path)
+        if not root.exists():
+            raise ConnectorError("no such file or folder", root)
+        files = walk_files(root, self.extensions) if root.is_dir() else [root]
+        for path in files:
+            yield from self._one(path, root)
+
+    def _one(self, path: Path, root: Path) -> Iterator[Yield]:
+        rel = str(path.relative_to(root)) if root.is_dir() else path.name
+        size = path.stat().st_size
+        if size > MAX_MESSAGE:
+            sha = self.sink.keep(path, path.name)
+            yield Failure(str(path), f"message of {size} bytes is larger than {MAX_MESSAGE}; kept, not parsed", "", sha)
+            return
+        data = path.read_bytes()
+        sha = self.sink.keep(data, path.name)
+        done_key = f"file:{sha}"
+        if self.sink.state(done_key):
+            return
+        raw = unwrap_emlx(data) if path.suffix.lower() == ".emlx" else data
+        folder = str(Path(rel).parent) if Path(rel).parent != Path(".") else ""
+        ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), "", folder)
+        try:
+            yield from parse_mail(raw, ctx, sha)
+        except ConnectorError as e:
+            yield Failure(str(path), e.reason, "", sha)
+            return
+        yield Checkpoint(done_key, "done")

@@ -1,0 +1,333 @@
+"""RFC 5322 / MIME mail to items: one e-mail item and an attachment item per attachment.
+
+Every mail connector (eml, mbox, maildir, imap, exchange, graph, and .msg files that are really
+MIME) hands the raw bytes of one message to ``parse_mail``. Mail is parsed as it really is:
+the fast ``compat32`` parser, headers decoded by hand (RFC 2047, wrong or missing charsets),
+multipart/alternative, HTML-only bodies, quoted-printable and base64, dates in odd formats, and a
+stable derived Message-ID where the mail has none.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.header
+import email.utils
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.message import Message
+from email.policy import compat32
+from typing import Iterator
+
+from woo_collector.errors import ConnectorError
+from woo_collector.extract import extract_text, filetype_of
+from woo_collector.models import Failure, Item, stable_id
+from woo_collector.text import decode_bytes, html_to_text, tidy
+
+MAIL_HEADERS = frozenset((
+    "from", "to", "subject", "date", "message-id", "received", "cc", "bcc", "mime-version",
+    "return-path", "delivered-to", "x-mailer", "reply-to", "sender", "content-type", "in-reply-to",
+    "references", "thread-index", "x-ms-exchange-organization-authas",
+))
+MAX_DEPTH = 8  # nested message/rfc822 levels
+
+
+@dataclass
+class MailContext:
+    """Where a message comes from: its source, custodian, how to keep originals, and its place."""
+
+    source: str
+    custodian: str
+    keep: "object"  # a Sink-like object with keep(data, name) -> sha256
+    path: str = ""
+    locator: str = ""
+    folder: str = ""
+    extra_meta: dict = field(default_factory=dict)
+
+
+def decode_header(value: object) -> str:
+    """Decode an RFC 2047 header value; wrong charsets and raw 8-bit bytes never raise."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        parts = email.header.decode_header(value)
+    else:
+        raw = str(value)
+        if "=?" not in raw:
+            return _unfold(_fix_surrogates(raw))
+        try:
+            parts = email.header.decode_header(raw)
+        except (email.errors.HeaderParseError, ValueError, LookupError):
+            return _unfold(_fix_surrogates(raw))
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            out.append(decode_bytes(chunk, charset)[0])
+        else:
+            out.append(_fix_surrogates(chunk))
+    # decode_header drops the whitespace between an encoded word and plain text
+    return _unfold("".join(out) if all(isinstance(c, bytes) for c, _ in parts) else " ".join(o.strip() for o in out))
+
+
+def _fix_surrogates(s: str) -> str:
+    """compat32 keeps raw 8-bit header bytes as surrogates; turn them back into text."""
+    if any("\udc80" <= ch <= "\udcff" for ch in s):
+        return decode_bytes(s.encode("ascii", "surrogateescape"))[0]
+    return s
+
+
+def _unfold(s: str) -> str:
+    return " ".join(s.split())
+
+
+def parse_addresses(values: list[str]) -> tuple[str, ...]:
+    """Addresses as 'Name <addr>' (or the bare address), decoded."""
+    out = []
+    for name, addr in email.utils.getaddresses([decode_header(v) for v in values if v]):
+        name, addr = name.strip(), addr.strip()
+        if not name and not addr:
+            continue
+        out.append(f"{name} <{addr}>" if name and addr else (addr or name))
+    return tuple(out)
+
+
+_RECEIVED_DATE = re.compile(r";\s*([^;]+)$")
+
+
+def parse_date(value: str) -> datetime | None:
+    """A mail date in any of the forms mail software writes; None when nothing can be read."""
+    value = _unfold(value or "")
+    if not value:
+        return None
+    try:
+        dt = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        dt = None
+    if dt is None:
+        try:
+            from dateutil import parser as dparser
+
+            dt = dparser.parse(value, fuzzy=True)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def looks_like_mail(raw: bytes) -> bool:
+    """True when the first lines are RFC 5322 headers that mail has."""
+    head = raw[:8192].lstrip()
+    if head.startswith(b"From "):
+        head = head.split(b"\n", 1)[-1]
+    names = set()
+    for line in head.split(b"\n"):
+        line = line.rstrip(b"\r")
+        if not line:
+            break
+        if line[:1] in (b" ", b"\t"):
+            continue
+        m = re.match(rb"([!-9;-~]+):", line)
+        if not m:
+            return False
+        names.add(m.group(1).decode("ascii").lower())
+    return bool(names & MAIL_HEADERS) and bool(names & {"from", "to", "subject", "date", "message-id", "received", "mime-version", "sender"})
+
+
+def thread_key(msg: Message, message_id: str) -> str:
+    ti = msg.get("Thread-Index")
+    if ti:
+        try:
+            return "ti:" + base64.b64encode(base64.b64decode(str(ti).strip() + "==")[:22]).decode()
+        except (binascii.Error, ValueError):
+            pass
+    refs = re.findall(r"<[^>]+>", str(msg.get("References", "") or ""))
+    if refs:
+        return refs[0]
+    irt = re.findall(r"<[^>]+>", str(msg.get("In-Reply-To", "") or ""))
+    return irt[0] if irt else message_id
+
+
+def _payload(part: Message, problems: list[str]) -> bytes:
+    """Decoded payload bytes of a leaf part; records a problem where the transfer encoding fails."""
+    cte = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    raw = part.get_payload(decode=False)
+    if isinstance(raw, list):
+        return b""
+    if cte == "base64":
+        data = raw.encode("ascii", "surrogateescape") if isinstance(raw, str) else raw
+        compact = re.sub(rb"\s+", b"", data)
+        if compact and not re.fullmatch(rb"[A-Za-z0-9+/=_-]*", compact):
+            problems.append(f"body part {part.get_content_type()} is declared base64 but is not base64")
+            return b""
+        try:
+            return base64.b64decode(compact + b"=" * (-len(compact) % 4))
+        except (binascii.Error, ValueError) as e:
+            problems.append(f"body part {part.get_content_type()} has broken base64: {e}")
+            return b""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _filename(part: Message) -> str:
+    name = part.get_filename()
+    if name:
+        if isinstance(name, tuple):  # RFC 2231 with an odd charset
+            name = email.utils.collapse_rfc2231_value(name)
+        return decode_header(name)
+    return ""
+
+
+def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> list[Item | Failure]:
+    """Parse one message: the e-mail item first, then its attachments (and a Failure per problem).
+
+    Raises ConnectorError when the bytes are not a mail message at all.
+    """
+    if not looks_like_mail(raw):
+        raise ConnectorError("not an e-mail message: the file does not start with mail headers", ctx.path, ctx.locator)
+    msg = email.message_from_bytes(raw, policy=compat32)
+    problems: list[str] = []
+
+    message_id = _unfold(str(msg.get("Message-ID", "") or ""))
+    derived = not message_id
+    if derived:
+        message_id = f"<{sha256[:32]}@woo-collector.derived>"
+    date_raw = decode_header(msg.get("Date"))
+    sent = parse_date(date_raw)
+    if sent is None:
+        for rec in msg.get_all("Received", []) or []:
+            m = _RECEIVED_DATE.search(_unfold(str(rec)))
+            if m and (sent := parse_date(m.group(1))):
+                break
+    subject = decode_header(msg.get("Subject"))
+    sender = parse_addresses(msg.get_all("From", []) or [])
+    thread = thread_key(msg, message_id)
+    mail_id = stable_id(ctx.source, ctx.custodian, "mail", sha256, ctx.locator)
+
+    bodies_plain: list[str] = []
+    bodies_html: list[str] = []
+    attachments: list[tuple[str, str, bytes, Message]] = []
+    _walk(msg, bodies_plain, bodies_html, attachments, problems)
+    if bodies_plain:
+        body = "\n\n".join(bodies_plain)
+    elif bodies_html:
+        body = "\n\n".join(html_to_text(h) for h in bodies_html)
+    else:
+        body = ""
+    meta = {
+        "message_id": message_id,
+        "message_id_derived": derived,
+        "date_header": date_raw,
+        "in_reply_to": _unfold(str(msg.get("In-Reply-To", "") or "")),
+        "folder": ctx.folder,
+        "path": ctx.path,
+        "html": bool(bodies_html),
+        "attachments": [a[0] for a in attachments],
+        **ctx.extra_meta,
+    }
+    if sent is None:
+        meta["date_unknown"] = True
+    if problems:
+        meta["problems"] = problems
+    mail = Item(
+        id=mail_id, kind="email", source=ctx.source, custodian=ctx.custodian, sha256=sha256,
+        sent=sent, sender=sender[0] if sender else "",
+        recipients=parse_addresses(msg.get_all("To", []) or []),
+        cc=parse_addresses(msg.get_all("Cc", []) or []),
+        bcc=parse_addresses(msg.get_all("Bcc", []) or []),
+        subject=subject, body=tidy(body), locator=ctx.locator, conversation=thread,
+        message_id=message_id, meta=meta,
+    )
+    out: list[Item | Failure] = [mail]
+    for n, (name, ctype, data, part) in enumerate(attachments, 1):
+        out.extend(_attachment(mail, n, name, ctype, data, ctx, depth))
+    for p in problems:
+        out.append(Failure(ctx.path, p, ctx.locator or f"Message-ID {message_id}", sha256))
+    return out
+
+
+def _walk(part: Message, plain: list[str], html: list[str], atts: list, problems: list[str]) -> None:
+    ctype = part.get_content_type()
+    disp = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
+    name = _filename(part)
+    if part.is_multipart() and ctype != "message/rfc822":
+        subparts = part.get_payload()
+        if ctype == "multipart/alternative":
+            # the richest readable alternative: plain text preferred for the index, else HTML
+            texts = [p for p in subparts if p.get_content_type() == "text/plain" and not _filename(p)]
+            htmls = [p for p in subparts if p.get_content_type() == "text/html" and not _filename(p)]
+            others = [p for p in subparts if p.is_multipart()]
+            if texts and _payload(texts[-1], problems).strip():
+                _walk(texts[-1], plain, html, atts, problems)
+            elif htmls:
+                _walk(htmls[-1], plain, html, atts, problems)
+            elif others:
+                _walk(others[-1], plain, html, atts, problems)
+            return
+        for sub in subparts:
+            _walk(sub, plain, html, atts, problems)
+        return
+    if ctype == "message/rfc822":
+        inner = part.get_payload()
+        data = inner[0].as_bytes() if isinstance(inner, list) and inner else _payload(part, problems)
+        atts.append((name or "doorgestuurd-bericht.eml", ctype, data, part))
+        return
+    if disp != "attachment" and not name and ctype in ("text/plain", "text/html"):
+        data = _payload(part, problems)
+        text = decode_bytes(data, part.get_content_charset())[0]
+        (plain if ctype == "text/plain" else html).append(text)
+        return
+    if ctype.startswith("multipart/"):
+        return
+    data = _payload(part, problems)
+    if not name:
+        ext = {"text/plain": ".txt", "text/html": ".html", "text/calendar": ".ics", "image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}.get(ctype, ".bin")
+        name = f"bijlage-{len(atts) + 1}{ext}"
+    atts.append((name, ctype, data, part))
+
+
+def _attachment(mail: Item, n: int, name: str, ctype: str, data: bytes, ctx: MailContext, depth: int) -> Iterator[Item | Failure]:
+    sha = ctx.keep.keep(data, name)
+    att_id = stable_id(mail.id, "att", n, sha)
+    meta: dict = {"filename": name, "content_type": ctype, "size": len(data), "filetype": filetype_of(name)}
+    text = ""
+    failure = None
+    if ctype == "message/rfc822" or name.lower().endswith(".eml"):
+        meta["filetype"] = "email"
+        if depth < MAX_DEPTH and looks_like_mail(data):
+            inner_ctx = MailContext(ctx.source, ctx.custodian, ctx.keep, ctx.path, f"{ctx.locator}/bijlage {n}".lstrip("/"), ctx.folder)
+            try:
+                inner = parse_mail(data, inner_ctx, sha, depth + 1)
+                first = inner[0]
+                if isinstance(first, Item):
+                    text = _render_inner(first) + "".join(f"\n[bijlage: {i.subject}]" for i in inner[1:] if isinstance(i, Item) and i.parent == first.id)
+            except ConnectorError as e:
+                failure = Failure(ctx.path, f"attachment {name}: {e.reason}", ctx.locator, sha)
+    else:
+        try:
+            ex = extract_text(name, data, ctype)
+            text, meta["filetype"] = ex.text, ex.filetype
+            meta.update({f"doc_{k}": v for k, v in ex.meta.items()})
+        except ConnectorError as e:
+            failure = Failure(ctx.path, f"attachment {name}: {e.reason}", ctx.locator, sha)
+            meta["problems"] = [e.reason]
+    yield Item(
+        id=att_id, kind="attachment", source=ctx.source, custodian=ctx.custodian, sha256=sha,
+        sent=mail.sent, sender=mail.sender, recipients=mail.recipients, cc=mail.cc,
+        subject=name, body=text, locator=f"{mail.locator}#bijlage {n}".lstrip("#"),
+        conversation=mail.conversation, parent=mail.id, meta=meta,
+    )
+    if failure:
+        yield failure
+
+
+def _render_inner(m: Item) -> str:
+    head = [f"Van: {m.sender}", f"Aan: {', '.join(m.recipients)}", f"Onderwerp: {m.subject}"]
+    if m.sent:
+        head.insert(1, f"Datum: {m.sent.isoformat()}")
+    return "\n".join(head) + "\n\n" + m.body

@@ -1,0 +1,82 @@
+"""The things that flow through woo-collector.
+
+Everything a connector collects (an e-mail, an attachment, a chat message, a Teams message, a
+file) is one ``Item``. Its original bytes live in the evidence store under ``sha256``; ``locator``
+says where inside that original the item sits when one original holds many items (a line of a
+WhatsApp export, a message in a PST folder).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+KINDS = ("email", "attachment", "chat", "file")
+
+
+def stable_id(*parts: object) -> str:
+    """A short, stable id derived from source keys: the same inputs always give the same id."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(str(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One collected thing. Times are timezone-aware UTC (``sent`` is None when unknown)."""
+
+    id: str
+    kind: str  # one of KINDS
+    source: str  # the source name (or "import:<file name>" for one-off uploads)
+    custodian: str
+    sha256: str  # of the original in the evidence store
+    sent: datetime | None = None
+    sender: str = ""
+    recipients: tuple[str, ...] = ()  # To
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    subject: str = ""  # subject of a mail, name of a file or attachment, chat title
+    body: str = ""  # the readable text
+    locator: str = ""  # place inside the original ("" when the original is the item itself)
+    conversation: str = ""  # chat conversation / e-mail thread key
+    parent: str = ""  # id of the parent item (attachments)
+    message_id: str = ""  # RFC 5322 Message-ID, or the platform's message id
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown item kind {self.kind!r}")
+        if self.sent is not None:
+            if self.sent.tzinfo is None:
+                raise ValueError("Item.sent must be timezone-aware")
+            if self.sent.utcoffset():
+                object.__setattr__(self, "sent", self.sent.astimezone(timezone.utc))
+
+    def with_(self, **changes: Any) -> "Item":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A part of an input that could not be read. The original is kept under ``sha256``."""
+
+    path: str
+    reason: str
+    locator: str = ""
+    sha256: str = ""
+
+    def __str__(self) -> str:
+        where = self.path + (f" ({self.locator})" if self.locator else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """A server told us an item is gone. Recorded; the evidence stays."""
+
+    key: str
+    locator: str = ""

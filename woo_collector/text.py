@@ -1,0 +1,123 @@
+"""Shared decoding helpers: bytes to text, HTML to text, whitespace and invisible characters.
+
+Plain functions, used by every connector; none of them raises on bad input.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as htmllib
+import re
+import unicodedata
+
+# Characters phones and mail clients put around names and numbers; they must not change identity.
+INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u200b"), None)
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a"), " ")
+
+_CHARSET_ALIASES = {
+    "ansi_x3.4-1968": "ascii",
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": "",
+    "unknown-8bit": "",
+    "default": "",
+    "us-ascii": "ascii",
+    "ks_c_5601-1987": "cp949",
+    "x-mac-roman": "mac_roman",
+    "iso-8859-8-i": "iso-8859-8",
+    "windows-874": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+}
+
+
+def known_charset(name: str | None) -> str:
+    """Return a Python codec name for a declared charset, or '' when it is unknown or bogus."""
+    if not name:
+        return ""
+    name = name.strip().strip('"').lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    if not name:
+        return ""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return ""
+
+
+def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode bytes to text: the declared charset if it fits, then UTF-8, then detection.
+
+    Returns (text, charset used). Never raises: the last resort is cp1252 with replacement,
+    which is what Dutch mail without a charset nearly always is.
+    """
+    if not data:
+        return "", known_charset(declared) or "ascii"
+    cs = known_charset(declared)
+    if cs:
+        try:
+            return data.decode(cs), cs
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if len(data) < 2_000_000:
+        try:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data[:200_000]).best()
+            if best is not None and best.encoding:
+                return data.decode(best.encoding, errors="replace"), best.encoding
+        except Exception:  # charset detection is a guess; a failing guess must not stop a run
+            pass
+    return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+_BLOCK_TAGS = re.compile(
+    r"<\s*(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|/table|hr|p|div|li|tr|h[1-6])\b[^>]*>", re.I
+)
+_DROP = re.compile(r"<\s*(script|style|head|title)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_CELL = re.compile(r"<\s*/t[dh]\s*>", re.I)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from an HTML body: paragraphs and line breaks kept, scripts and styles dropped.
+
+    A regex pass, not a DOM: fast on large mails and robust on broken markup.
+    """
+    if not html:
+        return ""
+    s = _COMMENT.sub("", html)
+    s = _DROP.sub(" ", s)
+    s = _CELL.sub("\t", s)
+    s = _BLOCK_TAGS.sub("\n", s)
+    s = _TAG.sub("", s)
+    s = htmllib.unescape(s)
+    return tidy(s)
+
+
+_MANY_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
+_TRAIL = re.compile(r"[ \t]+\n")
+
+
+def tidy(text: str) -> str:
+    """Normalise line ends and spaces; keep the words exactly."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES)
+    text = _TRAIL.sub("\n", text)
+    text = _MANY_BLANKS.sub("\n\n", text)
+    return text.strip()
+
+
+def identity(text: str) -> str:
+    """A normalised form for comparing names and numbers: no invisible marks, NFC, folded spaces."""
+    text = unicodedata.normalize("NFC", text.translate(INVISIBLE).translate(_SPACES))
+    return " ".join(text.split())
+
+
+def normalise_for_hash(text: str) -> str:
+    """Text reduced for content hashing (deduplication): case, spacing and quoting folded."""
+    text = identity(text).casefold()
+    return re.sub(r"[\W_]+", " ", text).strip()
