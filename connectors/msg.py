@@ -72,6 +72,8 @@ class Attachment:
     inline: bool = False
     embedded: "Parsed | None" = None  # an attached Outlook item, already parsed
     problem: str = ""  # why its content could not be read
+    sha256: str = ""  # set when the bytes were already kept (streamed), ``data`` then stays empty
+    size: int = 0
 
 
 @dataclass
@@ -414,12 +416,12 @@ def stable_key(sha: str, locator: str) -> str:
 
 def attachment_item(conn: Connector, mail: Item, n: int, a: Attachment, path: str, failures: list[Failure]) -> Item:
     """One attachment as an item; its bytes are kept (an attached message falls back to the mail's original)."""
-    sha = conn.sink.keep(a.data, a.name) if a.data else mail.sha256
-    meta: dict[str, Any] = {"filename": a.name, "content_type": a.content_type, "size": len(a.data),
+    sha = a.sha256 or (conn.sink.keep(a.data, a.name) if a.data else mail.sha256)
+    meta: dict[str, Any] = {"filename": a.name, "content_type": a.content_type, "size": a.size or len(a.data),
                             "filetype": filetype_of(a.name), "inline": a.inline}
     locator = f"{mail.locator}#bijlage {n}".lstrip("#")
     text = ""
-    if not a.data and a.embedded is None:
+    if not a.data and not a.sha256 and a.embedded is None:
         meta["original"] = "the mail's original (the attachment has no bytes of its own)"
     if a.problem:
         meta["problems"] = [a.problem]
