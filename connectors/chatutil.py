@@ -1,0 +1,194 @@
+"""Helpers shared by the chat connectors (sms, teams, signal, telegram).
+
+Plain functions: reading untrusted JSON without crashing, times from epochs and local clocks, phone
+numbers as comparable keys, and the per-file loop every file-based chat connector runs (keep the
+original, skip a file finished by an earlier run, checkpoint it when done).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from connectors.base import Checkpoint, Connector, Yield
+from woo_collector.errors import ConnectorError
+from woo_collector.models import Failure
+
+DEFAULT_TZ = "Europe/Amsterdam"
+MAX_JSON = 512 * 1024 * 1024  # a JSON document larger than this is kept, not parsed
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+# untrusted values ---------------------------------------------------------------------------------
+def as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: Any) -> str:
+    """A string field: None and non-strings (numbers excepted) become ''."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def load_json(data: bytes, path: Path | str) -> Any:
+    """Parse a JSON document; ConnectorError naming the file and the place when it is broken."""
+    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ConnectorError(f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}", path) from None
+    except (ValueError, RecursionError) as e:  # absurd numbers, absurd nesting
+        raise ConnectorError(f"JSON cannot be read: {type(e).__name__}: {str(e)[:200]}", path) from None
+
+
+def load_json_line(line: bytes | str) -> tuple[Any, str]:
+    """One JSON Lines record: (value, '') or (None, reason)."""
+    if isinstance(line, bytes):
+        line = line.decode("utf-8-sig", errors="replace")
+    try:
+        return json.loads(line), ""
+    except json.JSONDecodeError as e:
+        return None, f"not valid JSON: {e.msg} at column {e.colno}"
+    except (ValueError, RecursionError) as e:
+        return None, f"JSON cannot be read: {type(e).__name__}"
+
+
+# times --------------------------------------------------------------------------------------------
+def zone(name: str) -> ZoneInfo:
+    """The time zone a device clock was set to (a ``timezone`` setting), Europe/Amsterdam by default."""
+    try:
+        return ZoneInfo(name or DEFAULT_TZ)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConnectorError(f"unknown time zone {name!r} in setting 'timezone' (use e.g. Europe/Amsterdam)") from None
+
+
+def from_epoch_ms(value: Any) -> datetime | None:
+    """UTC time from milliseconds since 1970 (int or digit string); None when it cannot be one."""
+    try:
+        ms = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return _from_ms(ms)
+
+
+def from_epoch_s(value: Any) -> datetime | None:
+    """UTC time from seconds since 1970 (int or digit string); None when it cannot be one."""
+    try:
+        s = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return _from_ms(s * 1000) if abs(s) < 10**13 else None
+
+
+def _from_ms(ms: int) -> datetime | None:
+    if ms <= 0 or ms > 253_402_300_799_000:  # after 1970, before the year 10000
+        return None
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def local_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time as a device showed it, in UTC (the first of two readings in the autumn hour)."""
+    return naive.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+_MISSING_T = re.compile(r"^(\d{4}-\d{2}-\d{2})(\d{2}:\d{2})")
+
+
+def parse_iso(value: Any, tz: ZoneInfo | None = None) -> tuple[datetime | None, bool]:
+    """An ISO 8601 time as (UTC datetime, repaired); (None, False) when it cannot be read.
+
+    Repairs the one known defect that is unambiguous: a missing 'T' between date and clock
+    (``2021-03-1706:47:05.123Z``, in Microsoft's own Graph documentation). A time without offset
+    is read in ``tz`` (UTC when None).
+    """
+    s = as_str(value).strip()
+    if not s or len(s) > 64:
+        return None, False
+    repaired = False
+    m = _MISSING_T.match(s)
+    if m:
+        s = f"{m.group(1)}T{s[m.end(1):]}"
+        repaired = True
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    try:
+        dt = datetime.fromisoformat(s)
+    except ValueError:
+        return None, False
+    if dt.tzinfo is None:
+        dt = local_to_utc(dt, tz) if tz is not None else dt.replace(tzinfo=timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc), repaired
+    except (OverflowError, ValueError):
+        return None, False
+
+
+# phone numbers ------------------------------------------------------------------------------------
+@lru_cache(maxsize=65536)
+def phone_key(number: str, region: str = "NL") -> str:
+    """A phone number as a comparable key (E.164 where it parses: '06-1234 5678' -> '+31612345678').
+
+    Anything that is not a phone number (an e-mail address, an RCS group id, a short code) is
+    returned trimmed and lower-cased.
+    """
+    raw = "".join(ch for ch in number if ch not in "\u200e\u200f\u202a\u202c\u00a0").strip()
+    digits = re.sub(r"[\s\-().]", "", raw)
+    if not re.fullmatch(r"\+?\d{6,17}", digits):
+        return raw.lower()
+    try:
+        import phonenumbers
+
+        parsed = phonenumbers.parse(digits, region)
+        if phonenumbers.is_possible_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    except Exception:  # phonenumbers raises its own NumberParseException and more on odd input
+        pass
+    return digits
+
+
+# the per-file loop --------------------------------------------------------------------------------
+def run_files(
+    connector: Connector,
+    root: Path,
+    files: Iterable[Path],
+    parse: Callable[[Path, str], Iterator[Yield]],
+) -> Iterator[Yield]:
+    """Keep each file, skip files an earlier run finished, parse the rest, checkpoint clean ones.
+
+    A file that fails as a whole raises ConnectorError when it was the only input, and becomes a
+    Failure (its original kept) when it is one file of a folder, so the other files still come in.
+    A file with Failures is not checkpointed: the next run tries it again (ids are stable, so
+    nothing is doubled).
+    """
+    for path in files:
+        sha = connector.sink.keep(path, path.name)
+        done = f"file:{sha}"
+        if connector.sink.state(done):
+            continue
+        failed = False
+        try:
+            for y in parse(path, sha):
+                if isinstance(y, Failure):
+                    failed = True
+                yield y
+        except ConnectorError as e:
+            if root.is_file():
+                if not e.path:
+                    e.path = str(path)
+                raise
+            yield Failure(str(path), e.reason, e.locator, sha)
+            continue
+        if not failed:
+            yield Checkpoint(done, "done")
