@@ -1,0 +1,949 @@
+"""``whatsapp``: WhatsApp "Export chat" text, loose (``.txt``), zipped with media (``.zip``), or a folder.
+
+How an official makes one: in the chat, Android "⋮ > Meer > Chat exporteren" (More > Export chat),
+iOS "contact or group name > Exporteer chat"; "Zonder media" gives a ``.txt`` named
+``WhatsApp-chat met X.txt`` / ``WhatsApp Chat with X.txt``, "Media toevoegen" a ``.zip`` holding
+``_chat.txt`` (iOS) or ``WhatsApp Chat with X.txt`` (Android) with the photos and documents beside
+it. ``spec.path`` is such a file or a folder; in a folder every ``.txt``/``.zip`` whose content is an
+export is one export, and the other files beside it are its media.
+
+What it looks like. One message starts on a line with a header in the phone's locale; the lines
+that follow (blank ones included) belong to it until the next header::
+
+    02-05-2022 16:08 - Alice: Hoi, ik heb de chat gemaakt               Android, Dutch
+    5/2/22, 4:08 PM - Alice: Hi                                         Android, English (U+202F before PM)
+    18.03.22 14:56 - Dmitry S: Hello                                    Android, Czech
+    [02-05-2022 16:12:20] Dave: Ik heb een iPhone                       iOS, Dutch
+    [3/18/22, 14:56:01] Elon Musk: Hello                                iOS, English
+    [14:56:01, 3/18/22] Musk Elon: Xin chào                             iOS, Vietnamese
+    ‎[02-05-2022 16:17:01] ‪+31 6 11111111‬: ‎<bijgevoegd: 00000014-PHOTO-2022-05-02-16-17-01.jpg>
+
+Android writes system events without an author (``Alice heeft de groep X gemaakt``); iOS starts
+them with U+200E after the bracket, and writes the encryption notice as if the chat (the group's
+name at export time) had said it. iOS prefixes media lines with U+200E before ``[`` in every
+locale; phone numbers come wrapped in U+202A/U+202C with no-break spaces.
+
+How it is read:
+
+- The header pattern (bracket or dash, separators, seconds, AM/PM, year length, time first) is
+  learnt from the first header line; after that only lines of exactly that shape start a message,
+  so a pasted block of old messages (``[5/2, 16:08] Alice: ...``, no year) stays inside the message
+  it was pasted in. Day-first or month-first is decided from the whole file (a field above 12; if
+  none, the reading in which dates go backwards least; if still tied, ``M/D/YY`` for slashes with
+  a two-digit year, day-first otherwise).
+- Times are local Europe/Amsterdam wall-clock times as written (daylight saving time handled,
+  converted to UTC in ``Item.sent``); file order is kept in ``meta["seq"]`` even where iOS times
+  go backwards after airplane mode.
+- Each message is an ``Item`` of kind ``chat``; system lines (encryption notice, group created,
+  joins, leaves, adds, subject/icon changes, missed calls, ...) are ``chat`` items with
+  ``meta["event"]`` and the actor (or "") as sender, never someone's words. Deleted messages carry
+  ``meta["deleted"]``, edited ones ``meta["edited"]`` (the marker is taken out of the body), media
+  ``meta["media"]`` (files found in the zip or beside the text are kept in the store and also
+  yielded as ``attachment`` items whose parent is the message; their content is not text).
+- The file is read line by line (a line longer than ``MAX_LINE`` characters is refused or
+  skipped), twice: once to learn the layout, the participants and the date order, once to yield.
+
+The conversation and the merge rule. The conversation's name comes from the file name
+(``WhatsApp-chat met X``, ``WhatsApp Chat with X``, ``WhatsApp Chat - X``, the Czech and Russian
+forms); ``_chat.txt`` takes the zip's name, or when loose the chat name of the iOS encryption notice
+(else its folder's name). The same group exported from several phones names the same person
+differently on each phone (the ministry's four sample exports show Bob as "Bob", "Bob Bobsen Work"
+and "+31 6 11111111"; the exporter's own deletions read "You deleted this message" where the others
+read "This message was deleted"; media names differ per phone; Android has no seconds). So a
+message's identity is: the conversation key, the local minute as written, the text normalised
+(``woo_collector.text.identity``; every deletion is ``<deleted>`` and every media message ``<media>``
+in any locale; events their kind or their text), and its occurrence number among identical
+(minute, text) in its export. The author is deliberately not part of it. ``Item.id`` is
+``item_id`` of that (so it holds within one source and custodian) and ``meta["identity"]`` the same
+hash without source and custodian, for collapsing copies handed in by several custodians.
+Exports read in one run whose messages overlap (at least 10% of the messages of 10 or more
+characters, as in the ministry's merger) form one conversation named after the name most of them
+carry. What cannot merge: a message whose minute differs between phones (received after airplane
+mode) or whose text differs (a pasted block showing other contact names).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import os
+import re
+import zipfile
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from connectors.base import Checkpoint, Connector, Yield, walk_files
+from woo_collector.errors import ConnectorError
+from woo_collector.models import Failure, Item, stable_id
+from woo_collector.safezip import Member, open_zip, read_member
+from woo_collector.text import INVISIBLE, identity
+
+TZ = ZoneInfo("Europe/Amsterdam")
+MAX_LINE = 256 * 1024  # characters; WhatsApp caps one message at 65,536
+MAX_BODY = 1024 * 1024  # characters kept of one message (a pasted block included)
+SNIFF_LINES = 20  # non-empty lines in which the first header must appear
+MAX_AUTHORS = 5000
+SKETCH = 4096  # fingerprints kept per export to tell whether two exports are one conversation
+MERGE_OVERLAP = 0.10
+
+# ---------------------------------------------------------------------------------------------
+# the header patterns
+_MARK_CHARS = "\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_M = f"[{_MARK_CHARS}]*"
+_SP = "[ \u00a0\u202f]"
+_AMPM = r"(?:[AaPp]\.?\s?[Mm]\.?|ص|م|vorm\.|nachm\.)"
+_DATE = (
+    rf"(?P<d1>\d{{1,4}}){_M}(?P<ds>[./-]) ?{_M}(?P<d2>\d{{1,2}}){_M}(?P=ds) ?{_M}(?P<d3>\d{{1,4}})\.?"
+)
+_TIME = (
+    rf"(?P<h>\d{{1,2}})(?P<ts>[:.])(?P<mi>\d{{2}})(?:(?P=ts)(?P<s>\d{{2}}))?"
+    rf"(?:{_SP}?{_M}(?P<ap>{_AMPM}))?"
+)
+_DT = {
+    False: rf"{_DATE}{_M}[,،]?{_SP}{_M}{_TIME}",
+    True: rf"{_TIME}{_M},?{_SP}{_M}{_DATE}",
+}
+_LAYOUTS: dict[tuple[str, bool], re.Pattern[str]] = {}
+for _tf in (False, True):
+    _LAYOUTS[("android", _tf)] = re.compile(rf"^{_M}(?P<dt>{_DT[_tf]}){_M}{_SP}[-–]{_SP}(?P<rest>.*)$")
+    _LAYOUTS[("ios", _tf)] = re.compile(rf"^{_M}\[{_M}(?P<dt>{_DT[_tf]}){_M}\]{_SP}?(?P<rest>.*)$")
+
+_MARK_START = re.compile("^[\u200e\u200f]")  # iOS: a system text, a notice, or (before '[') media
+_NAME_OK = re.compile(r'^[^"“”<>\n]{1,100}$')
+
+# ---------------------------------------------------------------------------------------------
+# what a body says
+_DELETED = {
+    "dit bericht is verwijderd", "u hebt dit bericht verwijderd", "je hebt dit bericht verwijderd",
+    "this message was deleted", "you deleted this message",
+    "diese nachricht wurde gelöscht", "du hast diese nachricht gelöscht",
+    "ce message a été supprimé", "vous avez supprimé ce message",
+    "tato zpráva byla odstraněna", "tuto zprávu jste odstranil/a", "tato zpráva byla smazána",
+    "tuto zprávu jste smazal/a", "данное сообщение удалено", "вы удалили данное сообщение",
+    "це повідомлення було видалено", "ви видалили це повідомлення", "pesan ini dihapus",
+    "anda menghapus pesan ini", "tin nhắn này đã bị xóa", "bạn đã xoá tin nhắn này",
+    "تم حذف هذه الرسالة", "لقد حذفت هذه الرسالة", "لقد حذَفت هذه الرسالة",
+    "このメッセージは削除されました", "このメッセージを削除しました", "ข้อความนี้ถูกลบแล้ว", "คุณได้ลบข้อความนี้",
+    "यह मैसेज डिलीट कर दिया गया है", "आपने यह मैसेज डिलीट किया",
+}
+_MISSED = re.compile(
+    r"^(?:missed (?:voice |video |group )?call|gemiste? (?:spraak|video|groeps|groepsspraak|groepsvideo)?-?"
+    r"(?:oproep|gesprek))\b", re.I,
+)
+_EDITED = re.compile(
+    r"\s*<(?:dit bericht is bewerkt|this message was edited|diese nachricht wurde bearbeitet|"
+    r"ce message a été modifié|este mensaje fue editado|esta mensagem foi editada)>\s*$", re.I,
+)
+_ANDROID_ATTACHED = re.compile(
+    r"^(?P<name>.+?) \((?:file attached|bestand bijgevoegd|datei angehängt|fichier joint|archivo adjunto|"
+    r"arquivo anexado|file allegato|файл прикреплен|файл прикріплено|soubor připojen|dosya ekli)\)$", re.I,
+)
+_ANDROID_OMITTED = re.compile(r"^<[^<>\d:/@]{3,40}>$")
+_IOS_ATTACHED = re.compile(r"<(?:[^<>:]{2,30}):\s*(?P<name>[^<>]+?)\s*>")
+_IOS_OMITTED = re.compile(
+    r"^(?:image|video|audio|sticker|gif|document|contact card|afbeelding|foto|contactkaart|"
+    r"bild|vidéo)\s+(?:omitted|weggelaten|weggelassen|absente?)$", re.I,
+)
+_EVENTS = [
+    ("encryption", re.compile(r"end-to-end|ende-zu-ende|de bout en bout|koncov|сквозн|наскрізн|terenkripsi")),
+    ("created", re.compile(r"created (?:the )?(?:group|this group)|\bhe(?:eft|bt) (?:de |deze )?groep\b.*\b(?:aan)?gemaakt")),
+    ("subject", re.compile(r"changed the (?:group )?(?:subject|name)|\bonderwerp\b|\bgroepsnaam\b")),
+    ("settings", re.compile(r"settings|instellingen")),
+    ("timer", re.compile(r"message timer|disappearing|verdwijnende|berichttimer")),
+    ("icon", re.compile(r"\bicon\b|group (?:photo|picture|image)|groepsafbeelding|groepsfoto")),
+    ("description", re.compile(r"description|beschrijving")),
+    ("admin", re.compile(r"\badmin\b|beheerder")),
+    ("security", re.compile(r"security code|beveiligingscode")),
+    ("number", re.compile(r"phone number|changed to \+|telefoonnummer|nummer gewijzigd")),
+    ("missed_call", re.compile(r"missed (?:voice |video |group )?call|gemiste? .{0,12}(?:oproep|gesprek)")),
+    ("joined", re.compile(r"\bjoined\b|neemt deel|lid geworden|via (?:uw|je|de) uitnodiging")),
+    ("added", re.compile(r"\badded\b|toegevoegd")),
+    ("removed", re.compile(r"\bremoved\b|verwijderd")),
+    ("left", re.compile(r"\bleft\b|verlaten")),
+]
+_ACTOR = re.compile(
+    r"^(?P<a>.{1,100}?) (?:created|added|removed|left|joined|changed|deleted|updated|turned|"
+    r"heeft|hebt|neemt|is toegevoegd|is verwijderd|bent)\b"
+)
+_MERGED_EVENTS = {"encryption", "created"}
+
+# ---------------------------------------------------------------------------------------------
+# conversation names from file names
+_NAME_PATTERNS = [
+    re.compile(r"^WhatsApp[ _-]?[Cc]hat\s+(?:with|met|mit|avec|con|com|z|ze)\s+(?P<n>.+)$"),
+    re.compile(r"^WhatsApp[ _-]?[Cc]hat\s*[-–]\s*(?P<n>.+)$"),
+    re.compile(r"^Chat (?:WhatsApp|de WhatsApp|di WhatsApp|do WhatsApp)\s+(?:s uživatelem|se skupinou|s|con|com|avec|mit|with)\s+(?P<n>.+)$"),
+    re.compile(r"^Чат WhatsApp с\s+(?:контактом\s+|группой\s+|пользователем\s+)?(?P<n>.+)$"),
+]
+_COPY_SUFFIX = re.compile(r"\s*\(\d{1,3}\)$")
+
+
+def conversation_name(file_name: str) -> str:
+    """The chat's name from an export's file name (``WhatsApp-chat met X.txt`` -> ``X``)."""
+    stem = file_name
+    for ext in (".txt", ".zip"):
+        if stem.lower().endswith(ext):
+            stem = stem[: -len(ext)]
+    stem = _COPY_SUFFIX.sub("", identity(stem))
+    for pat in _NAME_PATTERNS:
+        m = pat.match(stem)
+        if m:
+            return m.group("n").strip()
+    return stem
+
+
+def conversation_key(name: str) -> str:
+    return "whatsapp:" + identity(name).casefold()
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Shape:
+    """What a header of one export looks like; only lines of this shape start a message."""
+
+    layout: str  # "android" or "ios"
+    time_first: bool
+    date_sep: str
+    time_sep: str
+    seconds: bool
+    ampm: bool
+    year: str  # "2" / "4" (year last) or "Y4" (year first)
+
+    @property
+    def key(self) -> tuple:
+        return (self.date_sep, self.time_sep, self.seconds, self.ampm, self.year)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _LAYOUTS[(self.layout, self.time_first)]
+
+
+def _shape_of(layout: str, time_first: bool, m: re.Match[str]) -> Shape:
+    d1, d3 = m.group("d1"), m.group("d3")
+    year = f"Y{len(d1)}" if len(d1) > 2 else str(len(d3))
+    return Shape(layout, time_first, m.group("ds"), m.group("ts"), m.group("s") is not None,
+                 m.group("ap") is not None, year)
+
+
+def _shape_key(m: re.Match[str]) -> tuple:
+    """The comparable part of a header's shape (the layout is the regex that matched)."""
+    d1, d3 = m.group("d1"), m.group("d3")
+    return (m.group("ds"), m.group("ts"), m.group("s") is not None, m.group("ap") is not None,
+            f"Y{len(d1)}" if len(d1) > 2 else str(len(d3)))
+
+
+def _local_time(m: re.Match[str], order: str) -> datetime | None:
+    """The wall-clock time of a header match under a date order ('dmy', 'mdy' or 'ymd')."""
+    try:
+        a, b, c = int(m.group("d1")), int(m.group("d2")), int(m.group("d3"))
+        if order == "ymd":
+            y, mo, d = a, b, c
+        elif order == "mdy":
+            mo, d, y = a, b, c
+        else:
+            d, mo, y = a, b, c
+        if y < 100:
+            y += 2000
+        h, mi = int(m.group("h")), int(m.group("mi"))
+        s = int(m.group("s")) if m.group("s") else 0
+        ap = m.group("ap")
+        if ap:
+            if h > 12:
+                return None
+            pm = ap[0] in "pPم" or ap.startswith("nachm")
+            h = h % 12 + (12 if pm else 0)
+        return datetime(y, mo, d, h, mi, s)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _to_utc(local: datetime) -> datetime:
+    return local.replace(tzinfo=TZ).astimezone(timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Export:
+    """One export: where its text is, what is kept as its original, and its media."""
+
+    label: str  # shown in errors and Failures
+    file_name: str  # of the text (the member name inside a zip)
+    kept: Path  # the file kept in the store (the .txt or the .zip)
+    name: str  # conversation name from the file name
+    loose_chat: bool  # a loose _chat.txt: its iOS notice may name it
+    opener: Callable[[], BinaryIO]
+    media: dict[str, Callable[[], tuple[bytes | Path, int]]] = field(default_factory=dict)
+    member: str = ""  # the text's member name in a zip
+
+    def where(self, line_no: int) -> str:
+        return f"{self.member} regel {line_no}" if self.member else f"regel {line_no}"
+
+
+@dataclass
+class Scan:
+    """What the first pass learnt of an export."""
+
+    shape: Shape
+    order: str
+    authors: list[str]
+    notice_author: str
+    messages: int
+    sketch: list[int] = field(default_factory=list)
+    fingerprints: int = 0
+
+
+@dataclass
+class Message:
+    seq: int
+    line_no: int
+    raw: str
+    written: str
+    local: datetime
+    author: str
+    body: str
+    event: str = ""
+    deleted: bool = False
+    edited: bool = False
+    media_names: tuple[str, ...] = ()
+    media_omitted: bool = False
+    truncated: bool = False
+    ident: str = ""
+
+
+def _text_lines(opener: Callable[[], BinaryIO], label: str) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) of a binary stream, decoded; None for a line longer than MAX_LINE."""
+    raw = opener()
+    try:
+        head = raw.read(4)
+        encoding = "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"
+        rest = io.BufferedReader(_Prefixed(head, raw)) if head else raw
+        text = io.TextIOWrapper(rest, encoding=encoding, errors="replace", newline=None)
+        n = 0
+        while True:
+            try:
+                line = text.readline(MAX_LINE)
+            except (OSError, EOFError, zipfile.BadZipFile, ValueError) as e:
+                raise ConnectorError(f"cannot be read to the end: {e}", label, f"regel {n + 1}") from e
+            if not line:
+                return
+            n += 1
+            if line.endswith("\n"):
+                yield n, line[:-1]
+                continue
+            if len(line) < MAX_LINE:  # the last line, without a line end
+                yield n, line
+                return
+            while True:  # an overlong line: skip the rest of it in bounded chunks
+                more = text.readline(MAX_LINE)
+                if not more or more.endswith("\n"):
+                    break
+            yield n, None
+    finally:
+        raw.close()
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream with bytes already read put back in front."""
+
+    def __init__(self, head: bytes, rest: BinaryIO):
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def _sniff_lines(lines: Iterator[tuple[int, str | None]], label: str) -> tuple[Shape, re.Match[str]]:
+    """The shape of the first header among the first non-empty lines; ConnectorError if none."""
+    seen = 0
+    for n, line in lines:
+        if line is None:
+            raise ConnectorError(
+                f"line {n} is longer than {MAX_LINE} characters before any message header: "
+                "not a WhatsApp chat export; refused", label)
+        if not line.strip():
+            continue
+        seen += 1
+        for (layout, tf), rx in _LAYOUTS.items():
+            m = rx.match(line)
+            if m and any(_local_time(m, order) is not None for order in ("dmy", "mdy", "ymd")):
+                return _shape_of(layout, tf, m), m
+        if seen >= SNIFF_LINES:
+            break
+    if seen == 0:
+        raise ConnectorError("empty file: no WhatsApp messages in it", label)
+    raise ConnectorError(
+        f"not a WhatsApp chat export: none of the first {seen} non-empty lines starts with a date and "
+        "time like '02-05-2022 16:08 - Naam:' (Android) or '[02-05-2022 16:12:20] Naam:' (iOS)", label)
+
+
+def _split_author(rest: str, layout: str) -> tuple[str, str] | None:
+    """(author as written, text) of a header's rest, or None for a system line."""
+    if layout == "ios" and _MARK_START.match(rest):
+        return None
+    i = rest.find(": ")
+    if i <= 0:
+        if rest.endswith(":") and _NAME_OK.match(rest[:-1]):
+            return rest[:-1], ""
+        return None
+    name = rest[:i]
+    if not _NAME_OK.match(name):
+        return None
+    return name, rest[i + 2:]
+
+
+def _event_kind(text: str) -> str:
+    low = text.casefold()
+    for kind, rx in _EVENTS:
+        if rx.search(low):
+            return kind
+    return "system"
+
+
+class WhatsAppConnector(Connector):
+    name = "whatsapp"
+    description = "WhatsApp 'Export chat' (.txt, .zip with media, or a folder of exports), Android and iOS"
+    extensions = (".txt", ".zip")
+
+    # -- recognising -----------------------------------------------------------------------
+    @classmethod
+    def score(cls, path: Path, head: bytes) -> float:
+        try:
+            if path.is_dir():
+                for i, p in enumerate(walk_files(path, cls.extensions)):
+                    if i >= 50:
+                        break
+                    if cls.score(p, _head(p)) >= 0.9:
+                        return 0.7
+                return 0.0
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as zf:
+                    names = [PurePosixPath(n).name for n in zf.namelist()]
+                if any(_is_chat_member(n) for n in names):
+                    return 0.95
+                return 0.0
+        except (OSError, zipfile.BadZipFile, ValueError):
+            return 0.0
+        text = head.decode("utf-8", errors="replace")
+        lines = [ln for ln in text.splitlines()[:SNIFF_LINES] if ln.strip()]
+        hits = sum(1 for ln in lines[:10] if any(rx.match(ln) for rx in _LAYOUTS.values()))
+        if hits and lines and any(rx.match(lines[0]) for rx in _LAYOUTS.values()):
+            return 0.95
+        return 0.6 if hits >= 2 else 0.0
+
+    # -- collecting --------------------------------------------------------------------------
+    def collect(self) -> Iterator[Yield]:
+        root = Path(self.spec.path)
+        if not root.exists():
+            raise ConnectorError("no such file or folder", str(root))
+        if root.is_dir():
+            yield from self._folder(root)
+            return
+        exports = self._exports_of(root, root.parent)
+        if not exports:
+            raise ConnectorError("the zip holds no WhatsApp chat text (_chat.txt or WhatsApp*.txt)", str(root))
+        scans = [self._scan(e) for e in exports]
+        yield from self._emit(list(zip(exports, scans)))
+
+    def _folder(self, root: Path) -> Iterator[Yield]:
+        found: list[tuple[Export, Scan]] = []
+        for path in walk_files(root, self.extensions):
+            try:
+                if path.suffix.lower() == ".txt" and not _looks_like_export(path):
+                    continue  # a document sent in the chat, not an export
+                for export in self._exports_of(path, root):
+                    found.append((export, self._scan(export)))
+            except ConnectorError as e:
+                sha = self.sink.keep(path, path.name)
+                yield Failure(str(path), e.reason, e.locator, sha)
+        if not found:
+            if not any(True for _ in walk_files(root, self.extensions)):
+                raise ConnectorError("no WhatsApp export (.txt or .zip) in this folder", str(root))
+            return
+        yield from self._emit(found)
+
+    def _exports_of(self, path: Path, root: Path) -> list[Export]:
+        label = str(path)
+        if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+            if not zipfile.is_zipfile(path):
+                raise ConnectorError("not a readable zip file", label)
+            return _zip_exports(path, label)
+        name = conversation_name(path.name)
+        loose = path.name.lower() == "_chat.txt"
+        if loose:
+            name = path.parent.name or "_chat"
+        media = _folder_media(path.parent, path.name)
+        return [Export(label, path.name, path, name, loose, lambda p=path: open(p, "rb"), media)]
+
+    # -- pass 1: layout, date order, participants ---------------------------------------------
+    def _scan(self, export: Export) -> Scan:
+        lines = _text_lines(export.opener, export.label)
+        shape, first = _sniff_lines(lines, export.label)
+        rx, skey = shape.regex, shape.key
+        max_a = max_b = big_a = big_b = 0
+        back = {"dmy": 0, "mdy": 0}
+        prev: dict[str, tuple[int, int, int] | None] = {"dmy": None, "mdy": None}
+        authors: dict[str, None] = {}
+        notice = ""
+        count = 0
+
+        def header(m: re.Match[str]) -> None:
+            nonlocal max_a, max_b, big_a, big_b, notice, count
+            a, b, c = int(m.group("d1")), int(m.group("d2")), int(m.group("d3"))
+            if not shape.year.startswith("Y"):
+                max_a, max_b = max(max_a, a), max(max_b, b)
+                big_a += a > 12
+                big_b += b > 12
+                for order, date in (("dmy", (c, b, a)), ("mdy", (c, a, b))):
+                    p = prev[order]
+                    if p is not None and date < p:
+                        back[order] += 1
+                    prev[order] = date
+            split = _split_author(m.group("rest"), shape.layout)
+            if split is not None:
+                who = identity(split[0])
+                if count == 0 and shape.layout == "ios" and _MARK_START.match(split[1]):
+                    notice = who  # iOS writes the encryption notice as the chat itself
+                elif who and len(authors) < MAX_AUTHORS:
+                    authors.setdefault(who, None)
+            count += 1
+
+        header(first)
+        for _, line in lines:
+            if line is None:
+                continue
+            m = rx.match(line)
+            if m and _shape_key(m) == skey:
+                header(m)
+        if shape.year.startswith("Y"):
+            order = "ymd"
+        elif max_a > 12 and max_b <= 12:
+            order = "dmy"
+        elif max_b > 12 and max_a <= 12:
+            order = "mdy"
+        elif max_a > 12 and max_b > 12:
+            order = "dmy" if big_a >= big_b else "mdy"
+        elif back["dmy"] != back["mdy"]:
+            order = "dmy" if back["dmy"] < back["mdy"] else "mdy"
+        else:
+            order = "mdy" if shape.date_sep == "/" and shape.year == "2" else "dmy"
+        return Scan(shape, order, list(authors), notice, count)
+
+    # -- pass 2: the messages ----------------------------------------------------------------
+    def _messages(self, export: Export, scan: Scan, problems: list[Failure]) -> Iterator[Message]:
+        shape, rx, skey = scan.shape, scan.shape.regex, scan.shape.key
+        cur: dict | None = None
+        seq = 0
+
+        def finish(c: dict) -> Message:
+            return self._parse(c, shape, scan)
+
+        for n, line in _text_lines(export.opener, export.label):
+            if line is None:
+                problems.append(Failure(export.label, f"line longer than {MAX_LINE} characters skipped; "
+                                        "it stays in the original", export.where(n)))
+                continue
+            m = rx.match(line)
+            local = None
+            if m and _shape_key(m) == skey:
+                local = _local_time(m, scan.order)
+            if local is not None:
+                if cur is not None:
+                    yield finish(cur)
+                seq += 1
+                cur = {"seq": seq, "line": n, "raw": line, "m": m, "local": local, "more": [], "size": 0,
+                       "truncated": False, "first": seq == 1}
+            elif cur is not None:
+                if cur["size"] + len(line) > MAX_BODY:
+                    if not cur["truncated"]:
+                        problems.append(Failure(export.label, f"message longer than {MAX_BODY} characters "
+                                                "cut short; the whole text stays in the original",
+                                                export.where(cur["line"])))
+                    cur["truncated"] = True
+                    continue
+                cur["more"].append(line)
+                cur["size"] += len(line) + 1
+        if cur is not None:
+            yield finish(cur)
+
+    def _parse(self, c: dict, shape: Shape, scan: Scan) -> Message:
+        m: re.Match[str] = c["m"]
+        raw: str = c["raw"]
+        rest = m.group("rest")
+        msg = Message(c["seq"], c["line"], raw, identity(m.group("dt")), c["local"], "", "",
+                      truncated=c["truncated"])
+        more = c["more"]
+        split = _split_author(rest, shape.layout)
+        if split is None:
+            text = "\n".join([rest, *more]).translate(INVISIBLE).rstrip()
+            msg.body = text
+            msg.event = _event_kind(identity(text))
+            if msg.event != "encryption":
+                a = _ACTOR.match(identity(text))
+                msg.author = a.group("a") if a else ""
+            return _identify(msg)
+        author, first = split
+        author = identity(author)
+        media_line = shape.layout == "ios" and bool(_MARK_START.match(raw))
+        body_mark = bool(_MARK_START.match(first))
+        text = "\n".join([first, *more]).translate(INVISIBLE).rstrip()
+        msg.author, msg.body = author, text
+        first_clean = identity(first)
+        simple = first_clean.casefold().rstrip(".").strip()
+        if not more and simple in _DELETED:
+            msg.deleted = True
+            return _identify(msg)
+        if not more and _MISSED.match(first_clean):
+            msg.event = "missed_call"
+            return _identify(msg)
+        edited = _EDITED.search(text)
+        if edited:
+            msg.edited = True
+            msg.body = text = text[: edited.start()].rstrip()
+            first_clean = identity(text.split("\n", 1)[0])
+        att = _ANDROID_ATTACHED.match(first_clean)
+        if att:
+            msg.media_names = (att.group("name"),)
+            return _identify(msg)
+        ios_att = _IOS_ATTACHED.search(first_clean) if shape.layout == "ios" else None
+        if ios_att:
+            msg.media_names = (ios_att.group("name"),)
+            return _identify(msg)
+        if media_line or _ANDROID_OMITTED.match(first_clean) or _IOS_OMITTED.match(first_clean):
+            msg.media_omitted = True
+            return _identify(msg)
+        if shape.layout == "ios" and body_mark and "://" not in first_clean:
+            kind = _event_kind(first_clean)
+            if c["first"] and kind == "system":
+                kind = "encryption"
+            msg.event = kind
+            if kind == "encryption" or author == scan.notice_author:
+                msg.author = ""
+        return _identify(msg)
+
+    # -- yielding ----------------------------------------------------------------------------
+    def _emit(self, found: list[tuple[Export, Scan]]) -> Iterator[Yield]:
+        groups = self._conversations(found)
+        for (export, scan), conv_name in zip(found, groups):
+            try:
+                sha = self.sink.keep(export.kept, export.kept.name)
+            except OSError as e:
+                raise ConnectorError(f"cannot be read: {e}", export.label) from e
+            done_key = f"file:{sha}:{export.member}" if export.member else f"file:{sha}"
+            if self.sink.state(done_key):
+                continue
+            try:
+                yield from self._items(export, scan, conv_name, sha)
+            except ConnectorError as e:
+                if len(found) == 1:
+                    raise
+                yield Failure(export.label, e.reason, e.locator, sha)
+                continue
+            yield Checkpoint(done_key, "done")
+
+    def _items(self, export: Export, scan: Scan, conv_name: str, sha: str) -> Iterator[Yield]:
+        key = conversation_key(conv_name)
+        participants = scan.authors
+        problems: list[Failure] = []
+        counts: OrderedDict[datetime, Counter] = OrderedDict()
+        kept_media: dict[str, dict] = {}
+        utc_cache: dict[datetime, datetime] = {}
+        for msg in self._messages(export, scan, problems):
+            while problems:
+                f = problems.pop(0)
+                yield Failure(f.path, f.reason, f.locator, sha)
+            minute = msg.local.replace(second=0)
+            per = counts.get(minute)
+            if per is None:
+                per = counts[minute] = Counter()
+                if len(counts) > 256:
+                    counts.popitem(last=False)
+            else:
+                counts.move_to_end(minute)
+            h = hashlib.sha1(msg.ident.encode("utf-8", "surrogatepass")).hexdigest()
+            per[h] += 1
+            occ = per[h]
+            when = minute.isoformat(timespec="minutes")
+            ident = stable_id("whatsapp", key, when, h, occ)
+            item_id = self.item_id("whatsapp", key, when, h, occ)
+            base = utc_cache.get(minute)
+            if base is None:
+                if len(utc_cache) > 4096:
+                    utc_cache.clear()
+                base = utc_cache[minute] = _to_utc(minute)
+            sent = base + timedelta(seconds=msg.local.second)
+            media_meta = []
+            for name in msg.media_names:
+                info = kept_media.get(name)
+                if info is None:
+                    info = self._keep_media(export, name)
+                    if info is not None:
+                        kept_media[name] = info
+                if info is not None:
+                    media_meta.append(info)
+            meta: dict = {
+                "platform": "whatsapp",
+                "conversation": conv_name,
+                "participants": participants,
+                "seq": msg.seq,
+                "raw": msg.raw,
+                "time_as_written": msg.written,
+                "layout": scan.shape.layout,
+                "export": export.file_name,
+                "identity": ident,
+            }
+            if msg.event:
+                meta["event"] = msg.event
+            if msg.deleted:
+                meta["deleted"] = True
+            if msg.edited:
+                meta["edited"] = True
+            if msg.media_names or msg.media_omitted:
+                meta["media"] = media_meta
+                meta["media_referenced"] = list(msg.media_names)
+                if msg.media_omitted:
+                    meta["media_omitted"] = True
+            if msg.truncated:
+                meta["truncated"] = True
+            recipients = tuple(p for p in participants if p != msg.author) if not msg.event else ()
+            yield Item(
+                id=item_id, kind="chat", source=self.spec.name, custodian=self.spec.custodian, sha256=sha,
+                sent=sent, sender=msg.author, recipients=recipients, subject=conv_name, body=msg.body,
+                locator=export.where(msg.line_no), conversation=key, meta=meta,
+            )
+            for info in media_meta:
+                yield Item(
+                    id=self.item_id("whatsapp-media", item_id, info["sha256"]), kind="attachment",
+                    source=self.spec.name, custodian=self.spec.custodian, sha256=info["sha256"], sent=sent,
+                    sender=msg.author, subject=info["name"], locator=info["name"], conversation=key,
+                    parent=item_id, meta={"platform": "whatsapp", "size": info["size"], "conversation": conv_name},
+                )
+        for f in problems:
+            yield Failure(f.path, f.reason, f.locator, sha)
+
+    def _keep_media(self, export: Export, name: str) -> dict | None:
+        opener = _find_media(export.media, name)
+        if opener is None:
+            return None
+        found_name, get = opener
+        try:
+            data, size = get()
+            sha = self.sink.keep(data, found_name)
+        except (ConnectorError, OSError):
+            return None
+        return {"name": found_name, "sha256": sha, "size": size}
+
+    # -- which exports are one conversation --------------------------------------------------
+    def _conversations(self, found: list[tuple[Export, Scan]]) -> list[str]:
+        names = []
+        for export, scan in found:
+            name = export.name
+            if export.loose_chat and scan.notice_author:
+                name = scan.notice_author
+            names.append(name)
+        n = len(found)
+        if n < 2:
+            return names
+        for export, scan in found:
+            self._fingerprint(export, scan)
+        parent = list(range(n))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i in range(n):
+            for j in range(i + 1, n):
+                if _overlap(found[i][1], found[j][1]) >= MERGE_OVERLAP:
+                    parent[root(i)] = root(j)
+        clusters: dict[int, list[int]] = {}
+        for i in range(n):
+            clusters.setdefault(root(i), []).append(i)
+        out = list(names)
+        for members in clusters.values():
+            tally = Counter(conversation_key(names[i]) for i in members)
+            best = min(members, key=lambda i: (-tally[conversation_key(names[i])], names[i].casefold(), names[i]))
+            for i in members:
+                out[i] = names[best]
+        return out
+
+    def _fingerprint(self, export: Export, scan: Scan) -> None:
+        heap: set[int] = set()
+        count = 0
+        try:
+            for msg in self._messages(export, scan, []):
+                if msg.event or msg.deleted or msg.media_names or msg.media_omitted or len(msg.ident) < 10:
+                    continue
+                key = f"{msg.local.replace(second=0).isoformat()}\x1f{msg.ident}".encode("utf-8", "surrogatepass")
+                h = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
+                count += 1
+                heap.add(h)
+                if len(heap) > 2 * SKETCH:
+                    heap = set(sorted(heap)[:SKETCH])
+        except ConnectorError:
+            pass
+        scan.sketch = sorted(heap)[:SKETCH]
+        scan.fingerprints = count
+
+
+def _identify(msg: Message) -> Message:
+    if msg.deleted:
+        msg.ident = "<deleted>"
+    elif msg.media_names or msg.media_omitted:
+        msg.ident = "<media>"
+    elif msg.event in _MERGED_EVENTS:
+        msg.ident = f"<event:{msg.event}>"
+    elif msg.event:
+        msg.ident = "<event>" + identity(msg.body).casefold()
+    else:
+        msg.ident = identity(msg.body)
+    return msg
+
+
+def _overlap(a: Scan, b: Scan) -> float:
+    """Overlap coefficient |A∩B| / min(|A|,|B|) estimated from two bottom-k sketches."""
+    if not a.sketch or not b.sketch:
+        return 0.0
+    union = sorted(set(a.sketch) | set(b.sketch))[:SKETCH]
+    sa, sb = set(a.sketch), set(b.sketch)
+    both = sum(1 for h in union if h in sa and h in sb)
+    if a.fingerprints <= SKETCH and b.fingerprints <= SKETCH:
+        return both / min(len(sa), len(sb))
+    jaccard = both / len(union)
+    inter = jaccard * (a.fingerprints + b.fingerprints) / (1 + jaccard)
+    return inter / max(1, min(a.fingerprints, b.fingerprints))
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read(65536)
+    except OSError:
+        return b""
+
+
+def _looks_like_export(path: Path) -> bool:
+    try:
+        _sniff_lines(_text_lines(lambda: open(path, "rb"), str(path)), str(path))
+        return True
+    except ConnectorError:
+        return False
+
+
+def _is_chat_member(name: str) -> bool:
+    low = name.lower()
+    return low == "_chat.txt" or (low.startswith(("whatsapp", "chat whatsapp", "чат whatsapp")) and low.endswith(".txt"))
+
+
+def _folder_media(folder: Path, text_name: str) -> dict[str, Callable[[], tuple[bytes | Path, int]]]:
+    out: dict[str, Callable[[], tuple[bytes | Path, int]]] = {}
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return out
+    for e in entries:
+        if e.name == text_name or e.name.startswith(".") or not e.is_file(follow_symlinks=False):
+            continue
+        p = Path(e.path)
+        out[e.name] = lambda p=p: (p, p.stat().st_size)
+    return out
+
+
+def _zip_exports(path: Path, label: str) -> list[Export]:
+    zf, members = open_zip(path, label)
+    zf.close()
+    chats = [m for m in members if _is_chat_member(PurePosixPath(m.name).name)]
+    exports = []
+    for chat in chats:
+        folder = str(PurePosixPath(chat.name).parent)
+        media: dict[str, Callable[[], tuple[bytes | Path, int]]] = {}
+        for other in members:
+            if other is chat or str(PurePosixPath(other.name).parent) != folder:
+                continue
+            media[PurePosixPath(other.name).name] = _member_reader(path, other, label)
+        base = PurePosixPath(chat.name).name
+        name = conversation_name(path.name if base.lower() == "_chat.txt" else base)
+        exports.append(Export(f"{label}!{chat.name}", chat.name, path, name, False,
+                              _member_opener(path, chat, label), media, chat.name))
+    return exports
+
+
+def _member_opener(path: Path, member: Member, label: str) -> Callable[[], BinaryIO]:
+    def opener() -> BinaryIO:
+        try:
+            zf = zipfile.ZipFile(path)
+            return _ZipStream(zf, zf.open(member.info))
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as e:
+            raise ConnectorError(f"zip member {member.name} cannot be read: {e}", label) from e
+    return opener
+
+
+def _member_reader(path: Path, member: Member, label: str) -> Callable[[], tuple[bytes | Path, int]]:
+    def read() -> tuple[bytes | Path, int]:
+        with zipfile.ZipFile(path) as zf:
+            data = read_member(zf, member, label)
+        return data, len(data)
+    return read
+
+
+class _ZipStream(io.RawIOBase):
+    """A zip member's stream that also closes its zip; it never yields more than the declared size."""
+
+    def __init__(self, zf: zipfile.ZipFile, f):
+        self._zf, self._f = zf, f
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._f.read(n)
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as e:
+            raise ConnectorError(f"zip member cannot be read: {e}") from e
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self._f.close()
+        finally:
+            self._zf.close()
+        super().close()
+
+
+def _find_media(media: dict, name: str):
+    """The media file a message refers to: exact name, without a trailing dot, or by stem."""
+    if not name or not media:
+        return None
+    name = name.strip()
+    for candidate in (name, name.rstrip(".")):
+        if candidate in media:
+            return candidate, media[candidate]
+    stem = name.rstrip(".")
+    if "." not in stem:
+        for other in sorted(media):
+            if other.rsplit(".", 1)[0] == stem:
+                return other, media[other]
+    return None
