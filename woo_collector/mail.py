@@ -207,7 +207,7 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
     subject = decode_header(msg.get("Subject"))
     sender = parse_addresses(msg.get_all("From", []) or [])
     thread = thread_key(msg, message_id)
-    mail_id = stable_id(ctx.source, ctx.custodian, "mail", sha256, ctx.locator)
+    mail_id = stable_id(ctx.source, ctx.custodian, "mail", sha256)
 
     bodies_plain: list[str] = []
     bodies_html: list[str] = []

@@ -1,0 +1,92 @@
+"""``maildir``: one file per message in ``cur/`` and ``new/`` (Maildir and Maildir++ folders).
+
+What it looks like: Dovecot, Postfix/Courier and ``offlineimap``/``mbsync`` mail stores::
+
+    Maildir/cur/1741680840.M1P2.host:2,S      <- one message, flags after ':2,'
+    Maildir/.Sent/cur/...                      <- Maildir++ subfolder "Sent"
+    Maildir/.Projecten.Windpark/new/...        <- "Projecten/Windpark"
+
+How to get one: it is what the mail server keeps on disk; or ``mbsync``/``offlineimap`` pull an
+IMAP account into it. Each file is one original. The unique part of a file name (before
+``:2,``) is stable while flags change, so a file already taken in is skipped without reading it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+from connectors.base import Checkpoint, Connector, Yield
+from woo_collector.errors import ConnectorError
+from woo_collector.mail import MailContext, parse_mail
+from woo_collector.models import Failure
+
+MAX_MESSAGE = 512 * 1024 * 1024
+
+
+def maildir_folders(root: Path) -> Iterator[tuple[str, Path]]:
+    """(folder name, path) of the root maildir and every Maildir++ or nested maildir below it."""
+    if (root / "cur").is_dir() or (root / "new").is_dir():
+        yield "INBOX", root
+    for dirpath, dirnames, _ in os.walk(root):
+        dirnames.sort()
+        for d in list(dirnames):
+            if d in ("cur", "new", "tmp"):
+                dirnames.remove(d)
+                continue
+            p = Path(dirpath) / d
+            if (p / "cur").is_dir() or (p / "new").is_dir():
+                rel = p.relative_to(root)
+                name = "/".join(part.lstrip(".").replace(".", "/") for part in rel.parts)
+                yield name, p
+
+
+class MaildirConnector(Connector):
+    name = "maildir"
+    description = "Maildir / Maildir++ folders (Dovecot, Postfix, mbsync)"
+
+    @classmethod
+    def score(cls, path: Path, head: bytes) -> float:
+        if path.is_dir() and ((path / "cur").is_dir() or (path / "new").is_dir()):
+            return 0.95
+        if path.is_dir() and any((p / "cur").is_dir() for p in path.iterdir() if p.is_dir()):
+            return 0.8
+        return 0.0
+
+    def collect(self) -> Iterator[Yield]:
+        root = Path(self.spec.path)
+        if not root.is_dir():
+            raise ConnectorError("not a folder: a maildir is a folder with cur/ and new/ inside", root)
+        found = False
+        for folder, path in maildir_folders(root):
+            found = True
+            for sub in ("cur", "new"):
+                d = path / sub
+                if not d.is_dir():
+                    continue
+                for entry in sorted(os.scandir(d), key=lambda e: e.name):
+                    if entry.is_file(follow_symlinks=False):
+                        yield from self._message(folder, Path(entry.path))
+        if not found:
+            raise ConnectorError("no maildir found: expected cur/ and new/ folders", root)
+
+    def _message(self, folder: str, path: Path) -> Iterator[Yield]:
+        unique = path.name.split(":2,")[0].split("!2,")[0]
+        key = f"md:{folder}/{unique}"
+        if self.sink.state(key):
+            return
+        size = path.stat().st_size
+        if size > MAX_MESSAGE:
+            sha = self.sink.keep(path, path.name)
+            yield Failure(str(path), f"message of {size} bytes is larger than {MAX_MESSAGE}; kept, not parsed", "", sha)
+            return
+        raw = path.read_bytes()
+        sha = self.sink.keep(raw, path.name)
+        ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), f"{folder}/{unique}", folder)
+        try:
+            yield from parse_mail(raw, ctx, sha)
+        except ConnectorError as e:
+            yield Failure(str(path), e.reason, "", sha)
+            return
+        yield Checkpoint(key, sha)

@@ -1,0 +1,3 @@
+"""Schema steps after the foundation, in order; appended, never edited once released."""
+
+MIGRATIONS: list[str] = []

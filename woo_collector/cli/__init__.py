@@ -1,0 +1,52 @@
+"""The ``woo`` command. Commands parse options and call library code; nothing else lives here.
+
+Data goes to stdout, progress and messages to stderr, so ``--format json`` stays clean.
+Exit codes: 0 done; 1 could not run (with what to do); 2 wrong usage; 3 finished but some items
+could not be read (kept and listed); 4 a package would leak redacted text (removed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from woo_collector import __version__
+from woo_collector.cli.common import AppContext
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_PARTIAL, EXIT_LEAK = 0, 1, 2, 3, 4
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--workspace", "-w", type=click.Path(path_type=Path), envvar="WOO_HOME", default=None,
+              help="Workspace folder (env WOO_HOME; default ./woo-workspace).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.version_option(__version__, prog_name="woo")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None, quiet: bool) -> None:
+    """woo-collector: collect mail, chats and files for Woo requests.
+
+    \b
+    Example:
+      woo init && woo import inbox.mbox --custodian "Sanne de Vries" && woo search windturbine
+    """
+    os.umask(0o077)  # everything woo writes holds personal data: owner-only
+    ctx.obj = AppContext(root=workspace or Path(os.environ.get("WOO_HOME") or "woo-workspace"), quiet=quiet)
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="woo", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted; the next run completes what this one began", err=True)
+        sys.exit(130)
+
+
+def _register() -> None:
+    from woo_collector.cli import policy, search, sources, workspace  # noqa: F401  (register commands)
+
+
+_register()

@@ -1,0 +1,117 @@
+"""What the commands share: the context object, the --format option, output and dates."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable, Sequence
+from zoneinfo import ZoneInfo
+
+import click
+
+from woo_collector.errors import ConfigError, WooError
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass
+class AppContext:
+    root: Path
+    quiet: bool = False
+    _ws: Any = field(default=None, repr=False)
+
+    @property
+    def ws(self):
+        """The open workspace (ConfigError with what to do when there is none)."""
+        if self._ws is None:
+            from woo_collector.workspace import Workspace
+
+            self._ws = Workspace.open(self.root)
+        return self._ws
+
+    def close(self) -> None:
+        if self._ws is not None:
+            self._ws.close()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def format_option(choices: Sequence[str] = ("table", "json", "csv"), default: str = "table") -> Callable:
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True,
+                        help="Output format: a table for people, json or csv for scripts.")
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn our exceptions into messages that say how to fix things (exit 1)."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except WooError as e:
+            raise click.ClickException(str(e)) from e
+
+    return wrapper
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-03-01", param_hint=option) from None
+
+
+def day_bounds(d_from: date | None, d_to: date | None) -> tuple[datetime | None, datetime | None]:
+    """Whole calendar days in Europe/Amsterdam, both ends inclusive -> [start, end) in UTC."""
+    lo = datetime.combine(d_from, time(0), LOCAL).astimezone(timezone.utc) if d_from else None
+    hi = datetime.combine(d_to + timedelta(days=1), time(0), LOCAL).astimezone(timezone.utc) if d_to else None
+    return lo, hi
+
+
+def local_iso(dt: datetime | None) -> str | None:
+    return dt.astimezone(LOCAL).isoformat() if dt else None
+
+
+def local_short(dt: datetime | None) -> str:
+    return dt.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if dt else "onbekend"
+
+
+def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, *, json_doc: Any = None) -> None:
+    """Print rows as a table, JSON (one document) or CSV on stdout."""
+    if fmt == "json":
+        click.echo(json.dumps(rows if json_doc is None else json_doc, ensure_ascii=False, indent=2, default=str))
+        return
+    if fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=list(columns), extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: _cell(r.get(c)) for c in columns})
+        return
+    if not rows:
+        click.echo("(nothing)")
+        return
+    widths = {c: min(60, max(len(c), *(len(_cell(r.get(c))) for r in rows))) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        click.echo("  ".join(_cell(r.get(c))[:widths[c]].ljust(widths[c]) for c in columns).rstrip())
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        return "; ".join(map(str, v))
+    return " ".join(str(v).split())
+
+
+def require(cond: bool, message: str) -> None:
+    if not cond:
+        raise ConfigError(message)

@@ -1,0 +1,74 @@
+"""woo policy keep / redact / list: the redaction policy in woo.toml."""
+
+from __future__ import annotations
+
+import click
+
+from woo_collector.cli import cli
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+
+
+@cli.group()
+def policy() -> None:
+    """The redaction policy: names never redacted, terms always redacted."""
+
+
+@policy.command("keep")
+@click.argument("names", nargs=-1, required=True)
+@pass_app
+@handle_errors
+def policy_keep(app: AppContext, names: tuple[str, ...]) -> None:
+    """Names never redacted: public office holders (burgemeester, wethouders), a spokesperson.
+
+    Example: woo policy keep "Jan de Burgemeester" "Fatima el Amrani"
+    """
+    ws = app.ws
+    pol = ws.config.setdefault("policy", {})
+    keep = pol.setdefault("keep", [])
+    added = [n for n in names if n not in keep]
+    keep.extend(added)
+    ws.save_config()
+    ws.audit("policy keep", {"names": list(names)}, f"{len(added)} added")
+    click.echo(f"{len(added)} name(s) added to the keep list ({len(keep)} in all).")
+
+
+@policy.command("redact")
+@click.argument("terms", nargs=-1, required=True)
+@click.option("--ground", default="5.1.2e", show_default=True, help="Woo ground code, e.g. 5.1.2e, 5.1.1d.")
+@pass_app
+@handle_errors
+def policy_redact(app: AppContext, terms: tuple[str, ...], ground: str) -> None:
+    """Terms always redacted, with their ground.
+
+    Example: woo policy redact "Wilgenlaan 12" --ground 5.1.2e
+    """
+    from woo_collector.documents import normalise_ground
+
+    try:
+        code = normalise_ground(ground)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--ground") from None
+    ws = app.ws
+    redact = ws.config.setdefault("policy", {}).setdefault("redact", {})
+    for t in terms:
+        redact[t] = code
+    ws.save_config()
+    ws.audit("policy redact", {"terms": len(terms), "ground": code}, "ok")
+    click.echo(f"{len(terms)} term(s) will always be redacted under {code}.")
+
+
+@policy.command("list")
+@format_option()
+@pass_app
+@handle_errors
+def policy_list(app: AppContext, fmt: str) -> None:
+    """The policy as it stands.
+
+    Example: woo policy list --format json
+    """
+    pol = app.ws.config.get("policy", {})
+    rows = [{"rule": "keep", "text": n, "ground": ""} for n in pol.get("keep", [])]
+    rows += [{"rule": "redact", "text": t, "ground": g} for t, g in (pol.get("redact") or {}).items()]
+    rows += [{"rule": "organisation domain", "text": d, "ground": ""} for d in pol.get("org_domains", [])]
+    emit(rows, ["rule", "text", "ground"], fmt, json_doc={"keep": pol.get("keep", []), "redact": pol.get("redact", {}),
+                                                          "org_domains": pol.get("org_domains", [])})

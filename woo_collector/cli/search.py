@@ -1,0 +1,97 @@
+"""woo search, woo show."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from woo_collector.cli import cli
+from woo_collector.cli.common import AppContext, day_bounds, emit, format_option, handle_errors, local_iso, local_short, pass_app, parse_day
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD, Europe/Amsterdam, inclusive).")
+@click.option("--to", "date_to", metavar="DATE", help="Last day (inclusive).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--custodian", "custodians", multiple=True, help="Only this custodian (repeatable).")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["email", "attachment", "chat", "file"]), help="Only this kind (repeatable).")
+@click.option("--limit", default=20, show_default=True, help="Hits to show (the count is always complete).")
+@format_option()
+@pass_app
+@handle_errors
+def search(app: AppContext, query: tuple[str, ...], date_from: str | None, date_to: str | None, sources, custodians, kinds, limit: int, fmt: str) -> None:
+    """Search the index: words, "phrases", AND/OR/NOT, from:, to:, subject:, custodian:, source:, wildcards.
+
+    Dutch stemming: windturbine also finds windturbines.
+
+    Example: woo search windturbine --from 2025-03-01 --to 2025-06-30 --format json
+    """
+    from woo_collector.index import SearchError
+
+    ws = app.ws
+    lo, hi = day_bounds(parse_day(date_from, "--from"), parse_day(date_to, "--to"))
+    try:
+        total, hits = ws.index.search(" ".join(query), limit=limit, texts=ws.catalog.get_bodies, date_from=lo, date_to=hi,
+                                      sources=sources, custodians=custodians, kinds=kinds)
+    except SearchError as e:
+        raise click.ClickException(f"{e}. Quote phrases with \"...\" and write fields as field:value.") from e
+    rows = [{"id": h.id, "kind": h.kind, "source": h.source, "custodian": h.custodian, "date": local_iso(h.date),
+             "title": h.title, "sender": h.sender, "snippet": h.snippet, "score": round(h.score, 3)} for h in hits]
+    if fmt == "table":
+        for r, h in zip(rows, hits):
+            click.echo(f"{r['id']}  {local_short(h.date)}  {r['kind']:<10} {r['custodian'][:20]:<20} {r['title'][:70]}")
+            if r["snippet"]:
+                click.echo(f"    {r['snippet'][:160]}")
+        click.echo(f"{total} hits" + (f", {len(hits)} shown" if total > len(hits) else ""), err=True)
+        return
+    emit(rows, ["id", "kind", "source", "custodian", "date", "title", "sender", "snippet", "score"], fmt)
+    click.echo(f"{total} hits", err=True)
+
+
+@cli.command()
+@click.argument("item_id")
+@format_option(("text", "json"), default="text")
+@pass_app
+@handle_errors
+def show(app: AppContext, item_id: str, fmt: str) -> None:
+    """One item with its metadata, its family and where its original lies in the store.
+
+    Example: woo show 3f1c2a9e0b7d4c55e6f7a8b9
+    """
+    ws = app.ws
+    item = ws.catalog.get_item(item_id)
+    if item is None:
+        raise click.ClickException(f"no item {item_id}; ids are the first column of 'woo search'")
+    parent = ws.catalog.get_item(item.parent) if item.parent else None
+    children = ws.catalog.children(item.id)
+    conversation = [] if item.kind != "chat" or not item.conversation else ws.catalog.conversation(item.conversation)
+    original = ws.store.path(item.sha256)
+    if fmt == "json":
+        doc = {"id": item.id, "kind": item.kind, "source": item.source, "custodian": item.custodian, "date": local_iso(item.sent),
+               "sender": item.sender, "to": list(item.recipients), "cc": list(item.cc), "bcc": list(item.bcc),
+               "title": item.subject, "body": item.body, "conversation": item.conversation, "message_id": item.message_id,
+               "meta": dict(item.meta), "original": {"sha256": item.sha256, "path": str(original), "locator": item.locator,
+                                                     "present": original.exists()},
+               "family": {"parent": parent.id if parent else None, "children": [{"id": c.id, "title": c.subject} for c in children],
+                          "conversation_items": len(conversation)}}
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        return
+    out = [f"Item        {item.id} ({item.kind})", f"Bron        {item.source}  (beheerder: {item.custodian})",
+           f"Datum       {local_short(item.sent)}", f"Van         {item.sender}"]
+    if item.recipients:
+        out.append(f"Aan         {', '.join(item.recipients)}")
+    if item.cc:
+        out.append(f"CC          {', '.join(item.cc)}")
+    out += [f"Onderwerp   {item.subject}", f"Origineel   {original}  (sha256 {item.sha256}{', ' + item.locator if item.locator else ''})"]
+    if parent:
+        out.append(f"Hoort bij   {parent.id}  {parent.subject}")
+    for c in children:
+        out.append(f"Bijlage     {c.id}  {c.subject}")
+    if conversation:
+        out.append(f"Gesprek     {item.conversation} ({len(conversation)} berichten)")
+    out += ["", item.body]
+    click.echo("\n".join(out))
+    sys.stdout.flush()

@@ -1,0 +1,147 @@
+"""woo init, doctor, reindex, runs, failures, audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from woo_collector.cli import cli
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--organisation", help="Name of the public body, e.g. 'Gemeente Utrecht'.")
+@pass_app
+@handle_errors
+def init(app: AppContext, directory: Path | None, organisation: str | None) -> None:
+    """Create a workspace (owner-only permissions); an existing one is left as it is.
+
+    Example: woo init /srv/woo --organisation "Gemeente Voorbeeld"
+    """
+    from woo_collector.workspace import Workspace
+
+    root = directory or app.root
+    ws, created = Workspace.init(root, organisation)
+    if created:
+        ws.audit("init", {"workspace": str(root.resolve()), "organisation": ws.settings.organisation}, "ok")
+        click.echo(f"Workspace created at {root.resolve()}")
+        click.echo("Next: woo source add NAME --type TYPE --path PATH --custodian NAME, or woo import PATH --custodian NAME")
+    else:
+        click.echo(f"A workspace already exists at {root.resolve()}; nothing was changed.")
+    ws.close()
+
+
+@cli.command()
+@click.option("--quick", is_flag=True, help="Check that originals exist without re-hashing them.")
+@format_option(("table", "json"))
+@pass_app
+@handle_errors
+def doctor(app: AppContext, quick: bool, fmt: str) -> None:
+    """Check the workspace: originals and hashes, catalog and index in step, sources, permissions.
+
+    Example: woo doctor
+    """
+    from woo_collector.doctor import check
+
+    problems, facts = check(app.ws, quick=quick, progress=not app.quiet)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": not problems, "problems": problems, "facts": facts}, ensure_ascii=False, indent=2))
+    else:
+        for k, v in facts.items():
+            click.echo(f"{k}: {v}")
+        if problems:
+            click.echo("")
+            for p in problems:
+                click.echo(f"PROBLEM: {p}")
+        else:
+            click.echo("\nAll clean.")
+    if problems:
+        sys.exit(1)
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def reindex(app: AppContext) -> None:
+    """Rebuild the search index from the catalog (the index is derived data).
+
+    Example: woo reindex
+    """
+    from woo_collector.progress import Progress
+
+    ws = app.ws
+    with ws.lock("woo reindex"):
+        ws.index.clear()
+        ws.catalog.mark_all_unindexed()
+        total = ws.catalog.count_items()
+        from woo_collector.ingest import mend_index
+
+        with Progress("reindex", total=total, quiet=app.quiet) as progress:
+            n = mend_index(ws, progress)
+        ws.index.optimize()
+        ws.audit("reindex", {}, f"{n} items indexed")
+    click.echo(f"Index rebuilt: {n} items.")
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.option("--limit", default=30, show_default=True, help="How many runs to show.")
+@format_option()
+@pass_app
+@handle_errors
+def runs(app: AppContext, source: str | None, limit: int, fmt: str) -> None:
+    """The ingest and import runs, newest first, with counts and duration.
+
+    Example: woo runs mailbox-sanne --format json
+    """
+    rows = [{"run": r.id, "source": r.source, "kind": r.kind, "started": r.started, "status": r.status,
+             "new": r.new, "changed": r.changed, "unchanged": r.unchanged, "failed": r.failed, "deleted": r.deleted,
+             "seconds": round(r.seconds, 1), "message": r.message}
+            for r in app.ws.catalog.runs(source, limit)]
+    emit(rows, ["run", "source", "kind", "started", "status", "new", "changed", "unchanged", "failed", "seconds", "message"], fmt)
+
+
+@cli.command()
+@click.argument("source", required=False)
+@click.option("--dismiss", type=int, metavar="ID", help="Mark failure ID as handled (it stops being listed).")
+@click.option("--note", default="afgehandeld", help="Why it is dismissed (with --dismiss).")
+@format_option()
+@pass_app
+@handle_errors
+def failures(app: AppContext, source: str | None, dismiss: int | None, note: str, fmt: str) -> None:
+    """Items that could not be read: kept in the store, retried by every run until they succeed.
+
+    Example: woo failures --dismiss 12 --note "leeg bestand, door IT bevestigd"
+    """
+    ws = app.ws
+    if dismiss is not None:
+        if not ws.catalog.dismiss_failure(dismiss, note):
+            raise click.ClickException(f"no open failure with id {dismiss}; see 'woo failures'")
+        ws.audit("failure dismissed", {"id": dismiss, "note": note}, "ok")
+        click.echo(f"Failure {dismiss} dismissed.")
+        return
+    rows = ws.catalog.open_failures(source)
+    emit(rows, ["id", "source", "path", "locator", "reason", "attempts", "last_seen", "sha256"], fmt)
+
+
+@cli.command()
+@click.argument("request", required=False)
+@format_option()
+@pass_app
+@handle_errors
+def audit(app: AppContext, request: str | None, fmt: str) -> None:
+    """The audit log (append-only, hash-chained): who did what, when; broken links are shown.
+
+    Example: woo audit WOO-2025-014
+    """
+    rows = app.ws.catalog.audit_rows(request)
+    for r in rows:
+        r["check"] = "ok" if r["intact"] else "BROKEN"
+    emit(rows, ["id", "ts", "user", "action", "request", "args", "outcome", "check"], fmt)
+    if any(not r["intact"] for r in rows):
+        click.echo("The audit log has been altered: the lines marked BROKEN do not match the hash chain.", err=True)
+        sys.exit(1)

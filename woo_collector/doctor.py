@@ -1,0 +1,67 @@
+"""``woo doctor``: is everything where it should be, and how to mend what is not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import connectors
+from woo_collector.workspace import Workspace
+
+
+def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[list[str], dict[str, Any]]:
+    from woo_collector.progress import Progress
+
+    problems: list[str] = []
+    facts: dict[str, Any] = {"workspace": str(ws.root.resolve())}
+    problems += ws.permission_problems()
+    cat = ws.catalog
+    facts["catalog schema"] = cat.schema_version
+    facts["items"] = cat.count_items()
+
+    missing, damaged, n = [], [], 0
+    originals = list(cat.originals())
+    with Progress("doctor: originals", total=len(originals), unit="files", quiet=not progress) as prog:
+        for sha, _size in originals:
+            n += 1
+            if quick:
+                if not ws.store.has(sha):
+                    missing.append(sha)
+            elif not ws.store.has(sha):
+                missing.append(sha)
+            elif not ws.store.verify(sha):
+                damaged.append(sha)
+            prog.update(1)
+    facts["originals"] = n
+    if missing:
+        problems.append(f"{len(missing)} originals are missing from the store (first: {missing[0]}); restore store/ from backup")
+    if damaged:
+        problems.append(f"{len(damaged)} originals no longer match their SHA-256 (first: {damaged[0]}); restore them from backup")
+    unref = cat.referenced_shas() - {s for s, _ in originals}
+    unref = {s for s in unref if s and not ws.store.has(s)}
+    if unref:
+        problems.append(f"{len(unref)} items point to originals that are not in the store; re-import their source")
+
+    cat_ids = cat.item_ids()
+    idx_ids = ws.index.ids()
+    facts["indexed documents"] = len(idx_ids)
+    pending = cat.count_unindexed()
+    only_cat = cat_ids - idx_ids
+    only_idx = idx_ids - cat_ids
+    if pending or only_cat or only_idx:
+        problems.append(f"catalog and index are out of step ({len(only_cat)} items not in the index, {len(only_idx)} index "
+                        f"entries without item, {pending} marked unindexed); run 'woo reindex' (or any 'woo ingest' mends it)")
+    interrupted = [r for r in cat.runs(limit=1000) if r.status == "running"]
+    if interrupted:
+        facts["runs still marked running"] = len(interrupted)
+    fails = cat.open_failures()
+    facts["open failures"] = len(fails)
+    for name, spec in ws.sources().items():
+        try:
+            cls = connectors.get(spec.type)
+        except Exception as e:  # an unknown type is a configuration problem to report, not to crash on
+            problems.append(f"source {name}: {e}")
+            continue
+        if not cls.network and spec.path and not Path(spec.path).exists():
+            problems.append(f"source {name}: path {spec.path} does not exist; fix it in woo.toml or re-add the source")
+    return problems, facts

@@ -1,0 +1,272 @@
+"""The full-text index: Whoosh (``whoosh-reloaded`` 2.7.5, pinned) with Dutch analysis.
+
+The index is derived data: ``woo reindex`` rebuilds it from the catalog. It sits behind a small
+interface (add, delete, search, count, snippets) so another engine can replace it.
+
+Dutch analysis: tokens lower-cased, accents folded, Dutch stop words removed and words stemmed
+with the Snowball Dutch stemmer, so ``windturbine`` finds ``windturbines``. Large text is indexed
+but never stored: titles and senders are stored for result lists; snippets are made from the
+catalog's text for the hits shown only.
+
+Periods are applied as a *filter* and a Woo selection collects with ``limit=None``: Whoosh's
+``len(results)`` of a term AND a DateRange with a limit under-counts on large indexes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from woo_collector.models import Item
+
+SCHEMA_VERSION = "1"
+
+
+_snowball_nl = None
+
+
+def dutch_stem(word: str) -> str:
+    """Snowball Dutch, plus the plurals it leaves alone: -s after -e (windturbines) and 's (auto's)."""
+    global _snowball_nl
+    if _snowball_nl is None:
+        from whoosh.lang import stemmer_for_language
+
+        _snowball_nl = stemmer_for_language("nl")
+    if word.endswith(("'s", "’s")):
+        word = word[:-2]
+    elif len(word) >= 7 and word.endswith("es"):
+        word = word[:-1]
+    return _snowball_nl(word)
+
+
+def dutch_analyzer():
+    from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+    from whoosh.lang import stopwords_for_language
+    from whoosh.support.charset import accent_map
+
+    return (RegexTokenizer(r"\w+(?:['’-]\w+)*")
+            | LowercaseFilter()
+            | CharsetFilter(accent_map)
+            | StopFilter(stoplist=stopwords_for_language("nl"), minsize=1)
+            | StemFilter(stemfn=dutch_stem, lang=None, cachesize=100_000))
+
+
+def _schema():
+    from whoosh.analysis import SimpleAnalyzer
+    from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+    nl = dutch_analyzer()
+    addr = SimpleAnalyzer(expression=r"[\w.+-]+(?:@[\w.-]+)?")
+    return Schema(**{
+        "id": ID(stored=True, unique=True),
+        "kind": ID(stored=True),
+        "source_id": ID(stored=True),
+        "custodian_id": ID(stored=True),
+        "conversation": ID(stored=True),
+        "source": TEXT(analyzer=SimpleAnalyzer(), phrase=False),
+        "custodian": TEXT(analyzer=SimpleAnalyzer(), phrase=False),
+        "date": DATETIME(stored=True, sortable=True),
+        "from": TEXT(analyzer=addr, phrase=False),
+        "to": TEXT(analyzer=addr, phrase=False),
+        "subject": TEXT(analyzer=nl, phrase=True),
+        "body": TEXT(analyzer=nl, phrase=True),
+        "title": STORED(),
+        "sender": STORED(),
+    })
+
+
+def _doc(item: Item) -> dict:
+    sent = item.sent.astimezone(timezone.utc).replace(tzinfo=None) if item.sent else None
+    title = item.subject or (item.body[:80] if item.kind == "chat" else "")
+    doc = {
+        "id": item.id, "kind": item.kind, "source_id": item.source, "custodian_id": item.custodian,
+        "conversation": item.conversation or "", "source": item.source, "custodian": item.custodian,
+        "from": item.sender, "to": " ".join(item.recipients + item.cc + item.bcc),
+        "subject": item.subject, "body": f"{item.subject}\n{item.body}" if item.kind != "chat" else item.body,
+        "title": title[:300], "sender": item.sender[:200],
+    }
+    if sent:
+        doc["date"] = sent
+    return doc
+
+
+@dataclass
+class Hit:
+    id: str
+    kind: str
+    source: str
+    custodian: str
+    date: datetime | None
+    title: str
+    sender: str
+    score: float
+    snippet: str = ""
+
+
+class SearchError(ValueError):
+    """The query cannot be parsed."""
+
+
+class WhooshIndex:
+    def __init__(self, path: Path):
+        from whoosh import index as windex
+
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        if windex.exists_in(str(self.path)):
+            self.ix = windex.open_dir(str(self.path))
+        else:
+            self.ix = windex.create_in(str(self.path), _schema())
+            (self.path / "SCHEMA").write_text(SCHEMA_VERSION)
+
+    # writing ------------------------------------------------------------------------------------
+    def add(self, new: Sequence[Item], changed: Sequence[Item] = (), *, procs: int = 1) -> None:
+        """Add new items and replace changed ones, in one commit."""
+        if not new and not changed:
+            return
+        writer = self.ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+        try:
+            for item in new:
+                writer.add_document(**_doc(item))
+            for item in changed:
+                writer.update_document(**_doc(item))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def upsert(self, items: Iterable[Item]) -> int:
+        """Replace-or-add (used when mending after a crash: the item may or may not be there)."""
+        writer = self.ix.writer(limitmb=256)
+        n = 0
+        try:
+            for item in items:
+                writer.update_document(**_doc(item))
+                n += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return n
+
+    def delete(self, ids: Iterable[str]) -> int:
+        writer = self.ix.writer()
+        n = 0
+        for i in ids:
+            n += writer.delete_by_term("id", i)
+        writer.commit()
+        return n
+
+    def clear(self) -> None:
+        from whoosh import index as windex
+
+        self.ix.close()
+        for p in self.path.iterdir():
+            if p.is_file():
+                p.unlink()
+        self.ix = windex.create_in(str(self.path), _schema())
+        (self.path / "SCHEMA").write_text(SCHEMA_VERSION)
+
+    def optimize(self) -> None:
+        self.ix.optimize()
+
+    # reading ------------------------------------------------------------------------------------
+    def ids(self) -> set[str]:
+        with self.ix.searcher() as s:
+            return {fields["id"] for fields in s.all_stored_fields()}
+
+    def doc_count(self) -> int:
+        with self.ix.searcher() as s:
+            return s.doc_count()
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def parse(self, query: str):
+        from whoosh.qparser import FieldsPlugin, QueryParser, WildcardPlugin
+        from whoosh.qparser.dateparse import DateParserPlugin
+
+        qp = QueryParser("body", self.ix.schema)
+        qp.add_plugin(DateParserPlugin(free=False))
+        for plugin in (FieldsPlugin, WildcardPlugin):
+            if not any(isinstance(p, plugin) for p in qp.plugins):
+                qp.add_plugin(plugin())
+        q = query.strip() or "*"
+        try:
+            return qp.parse(q) if q != "*" else _every()
+        except Exception as e:  # whoosh raises assorted errors on malformed queries
+            raise SearchError(f"cannot read the query {query!r}: {e}") from e
+
+    def filter_for(self, date_from: datetime | None = None, date_to: datetime | None = None,
+                   sources: Sequence[str] = (), custodians: Sequence[str] = (), kinds: Sequence[str] = (),
+                   ids: Sequence[str] | None = None):
+        from whoosh.query import And, DateRange, Or, Term
+
+        parts = []
+        if date_from or date_to:
+            lo = date_from.astimezone(timezone.utc).replace(tzinfo=None) if date_from else None
+            hi = date_to.astimezone(timezone.utc).replace(tzinfo=None) if date_to else None
+            parts.append(DateRange("date", lo, hi, startexcl=False, endexcl=True))
+        for field, values in (("source_id", sources), ("custodian_id", custodians), ("kind", kinds)):
+            if values:
+                parts.append(Or([Term(field, v) for v in values]))
+        if ids is not None:
+            parts.append(Or([Term("id", i) for i in ids]))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else And(parts)
+
+    def search(self, query: str, *, limit: int | None = 20, texts: "callable | None" = None, **filters) -> tuple[int, list[Hit]]:
+        """(total number of matching items, the first ``limit`` hits with snippets).
+
+        ``texts(ids) -> {id: text}`` supplies the text for snippets of the hits shown.
+        """
+        q = self.parse(query)
+        flt = self.filter_for(**filters)
+        with self.ix.searcher() as s:
+            results = s.search(q, filter=flt, limit=limit, terms=True)
+            total = len(results)  # exact: the period and facets are a filter, not part of the query
+            shown = list(results)
+            bodies = texts([h["id"] for h in shown]) if texts and shown else {}
+            hits = []
+            for h in shown:
+                snippet = ""
+                text = bodies.get(h["id"], "")
+                if text:
+                    try:
+                        snippet = h.highlights("body", text=text, top=2) or ""
+                    except Exception:  # highlighting is cosmetic; a failure must not break a search
+                        snippet = ""
+                    if not snippet:
+                        snippet = " ".join(text.split())[:200]
+                d = h.get("date")
+                hits.append(Hit(id=h["id"], kind=h["kind"], source=h["source_id"], custodian=h["custodian_id"],
+                                date=d.replace(tzinfo=timezone.utc) if d else None, title=h.get("title", ""),
+                                sender=h.get("sender", ""), score=float(h.score or 0.0), snippet=_plain(snippet)))
+            return total, hits
+
+    def select_ids(self, query: str, **filters) -> list[str]:
+        """Every matching id (a Woo selection): period as a filter, no limit."""
+        q = self.parse(query)
+        flt = self.filter_for(**filters)
+        with self.ix.searcher() as s:
+            results = s.search(q, filter=flt, limit=None)
+            return [h["id"] for h in results]
+
+    def close(self) -> None:
+        self.ix.close()
+
+
+def _every():
+    from whoosh.query import Every
+
+    return Every()
+
+
+def _plain(snippet: str) -> str:
+    import re
+
+    return re.sub(r"</?b[^>]*>", "", snippet).replace("&hellip;", "…").replace("\n", " ")

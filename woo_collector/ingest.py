@@ -1,0 +1,166 @@
+"""Ingestion: run a connector and take what it yields into store, catalog and index.
+
+Order of writes, so that a run killed at any moment leaves nothing the next run does not mend:
+
+1. originals go to the store first (atomic rename; an orphan original is harmless);
+2. a batch of items, failures, deletions and sync checkpoints is committed to the catalog in one
+   transaction, with the items marked "not yet indexed";
+3. the index commits the batch; then the catalog marks those items indexed.
+
+Every run starts by indexing whatever the catalog still marks unindexed (a crash between 2 and 3),
+and re-running is idempotent: items are keyed by stable ids and compared by fingerprint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import connectors
+from connectors.base import Checkpoint, SourceSpec
+from woo_collector.catalog import RunReport
+from woo_collector.errors import ConnectorError, SourceUnavailable
+from woo_collector.models import Deletion, Failure, Item
+from woo_collector.progress import Progress
+from woo_collector.workspace import Workspace
+
+log = logging.getLogger("woo.ingest")
+
+
+class WorkspaceSink:
+    """The Sink connectors write to: the evidence store plus the catalog's sync state."""
+
+    def __init__(self, ws: Workspace, source: str):
+        self.ws = ws
+        self.source = source
+        self.originals: list[tuple[str, int, str]] = []
+        self.pending_state: dict[str, str] = {}
+
+    def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
+        sha, size = self.ws.store.put(data)
+        self.originals.append((sha, size, name[:500]))
+        return sha
+
+    def state(self, key: str) -> str | None:
+        if key in self.pending_state:
+            return self.pending_state[key]
+        return self.ws.catalog.get_state(self.source, key)
+
+
+@dataclass
+class Batch:
+    items: list[Item] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
+    checkpoints: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.items) + len(self.failures) + len(self.deletions) + len(self.checkpoints)
+
+
+def mend_index(ws: Workspace, progress: Progress | None = None) -> int:
+    """Index every item the catalog still marks unindexed (after a crash). Returns how many."""
+    total = 0
+    while True:
+        items = ws.catalog.unindexed(limit=2000)
+        if not items:
+            return total
+        ws.index.upsert(items)
+        ws.catalog.mark_indexed(i.id for i in items)
+        total += len(items)
+        if progress:
+            progress.update(len(items))
+
+
+def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: bool = False) -> RunReport:
+    """Run one source to the end. Data errors are recorded in the report; bugs propagate."""
+    catalog = ws.catalog
+    report = catalog.start_run(spec.name, kind, ws.user, os.getpid())
+    sink = WorkspaceSink(ws, spec.name)
+    batch = Batch()
+    batch_size = max(1, ws.settings.batch_size)
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal batch, last_flush
+        if not len(batch) and not sink.originals:
+            return
+        result = catalog.apply_batch(spec.name, report.id, batch.items, batch.failures, batch.deletions,
+                                     batch.checkpoints, sink.originals)
+        ws.index.add(result.new, result.changed, procs=ws.settings.index_procs)
+        catalog.mark_indexed([i.id for i in result.new] + [i.id for i in result.changed])
+        report.new += len(result.new)
+        report.changed += len(result.changed)
+        report.unchanged += result.unchanged
+        report.failed += len(batch.failures)
+        report.deleted += len(batch.deletions)
+        report.failures.extend(str(f) for f in batch.failures)
+        batch = Batch()
+        sink.originals = []
+        sink.pending_state.clear()
+        last_flush = time.monotonic()
+
+    with Progress(f"{spec.name}", quiet=quiet) as progress:
+        try:
+            connector = connectors.get(spec.type)(spec, sink)
+            for y in connector.collect():
+                if isinstance(y, Item):
+                    batch.items.append(y)
+                    progress.update(1)
+                elif isinstance(y, Failure):
+                    batch.failures.append(y)
+                    log.warning("%s", y)
+                elif isinstance(y, Checkpoint):
+                    batch.checkpoints.append((y.key, y.value))
+                    sink.pending_state[y.key] = y.value
+                elif isinstance(y, Deletion):
+                    batch.deletions.append(y)
+                if len(batch.items) >= batch_size or time.monotonic() - last_flush > 30:
+                    flush()
+            flush()
+            report.status = "partial" if report.failed else "ok"
+        except ConnectorError as e:
+            batch.failures.append(Failure(e.path or spec.path or spec.name, e.reason, e.locator,
+                                          sink.originals[-1][0] if sink.originals and not e.path else ""))
+            flush()
+            report.status = "partial"
+        except SourceUnavailable as e:
+            flush()
+            report.status = "error"
+            report.message = str(e)
+        except BaseException as e:
+            flush()
+            report.status = "error"
+            report.message = f"{e.__class__.__name__}: {e}"
+            catalog.finish_run(report)
+            raise
+    if report.status in ("ok", "partial"):
+        catalog.resolve_failures(spec.name, report.id)
+    catalog.finish_run(report)
+    write_run_log(ws, report)
+    return report
+
+
+def write_run_log(ws: Workspace, report: RunReport) -> Path:
+    """One log file per run in logs/, the oldest removed beyond the configured number."""
+    logs = ws.root / "logs"
+    logs.mkdir(exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in report.source)[:60]
+    path = logs / f"run-{report.id:06d}-{safe}.log"
+    lines = [f"run {report.id} {report.kind} {report.source}", f"started {report.started}", f"finished {report.finished}",
+             f"status {report.status}", f"new {report.new} changed {report.changed} unchanged {report.unchanged} "
+             f"failed {report.failed} deleted {report.deleted}"]
+    if report.message:
+        lines.append(f"message {report.message}")
+    lines += [f"failed: {f}" for f in report.failures]
+    path.write_text("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
+    keep = max(1, ws.settings.log_keep)
+    old = sorted(logs.glob("run-*.log"))[:-keep]
+    for p in old:
+        p.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,128 @@
+"""The evidence store: originals kept bit for bit, content-addressed by SHA-256.
+
+Layout: ``store/sha256/ab/cd/abcd...`` (read-only files). Writes go to ``store/tmp/`` first, are
+fsynced and renamed into place, so a killed process never leaves a half-written original under
+its hash; leftovers in ``tmp/`` are removed the next time the store is opened. The same bytes are
+stored once; a stored file is never modified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+CHUNK = 1024 * 1024
+
+
+class EvidenceStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.blobs = self.root / "sha256"
+        self.tmp = self.root / "tmp"
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self._clean_tmp()
+
+    def _clean_tmp(self, older_than: float = 3600.0) -> None:
+        """Remove temp files of writes that never finished (a crash); recent ones may be in use."""
+        now = time.time()
+        for p in self.tmp.iterdir():
+            try:
+                if now - p.stat().st_mtime > older_than:
+                    p.unlink()
+            except OSError:
+                pass
+
+    def path(self, sha256: str) -> Path:
+        return self.blobs / sha256[:2] / sha256[2:4] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def put(self, data: bytes | Path | BinaryIO) -> tuple[str, int]:
+        """Store bytes, a file or a binary stream; return (sha256, size). Idempotent."""
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            sha = hashlib.sha256(data).hexdigest()
+            if not self.has(sha):
+                self._write(sha, lambda f: f.write(data))
+            return sha, len(data)
+        if isinstance(data, (str, Path)):
+            with open(data, "rb") as f:
+                return self._put_stream(f)
+        return self._put_stream(data)
+
+    def _put_stream(self, stream: BinaryIO) -> tuple[str, int]:
+        h = hashlib.sha256()
+        size = 0
+        fd, tmpname = tempfile.mkstemp(dir=self.tmp, prefix="in-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = h.hexdigest()
+            if self.has(sha):
+                os.unlink(tmpname)
+            else:
+                self._place(Path(tmpname), sha)
+            return sha, size
+        except BaseException:
+            if os.path.exists(tmpname):
+                os.unlink(tmpname)
+            raise
+
+    def _write(self, sha: str, writer) -> None:
+        fd, tmpname = tempfile.mkstemp(dir=self.tmp, prefix="in-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                writer(out)
+                out.flush()
+                os.fsync(out.fileno())
+            self._place(Path(tmpname), sha)
+        except BaseException:
+            if os.path.exists(tmpname):
+                os.unlink(tmpname)
+            raise
+
+    def _place(self, tmp: Path, sha: str) -> None:
+        dest = self.path(sha)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, 0o400)
+        os.replace(tmp, dest)
+        dirfd = os.open(dest.parent, os.O_RDONLY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
+
+    def open(self, sha256: str) -> BinaryIO:
+        return open(self.path(sha256), "rb")
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def verify(self, sha256: str) -> bool:
+        """True when the stored file exists and still hashes to its name."""
+        p = self.path(sha256)
+        if not p.exists():
+            return False
+        h = hashlib.sha256()
+        with open(p, "rb") as f:
+            while chunk := f.read(CHUNK):
+                h.update(chunk)
+        return h.hexdigest() == sha256
+
+    def __iter__(self) -> Iterator[str]:
+        for p in self.blobs.glob("*/*/*"):
+            yield p.name
+
+    def copy_to(self, sha256: str, dest: Path) -> None:
+        shutil.copyfile(self.path(sha256), dest)

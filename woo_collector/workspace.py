@@ -1,0 +1,157 @@
+"""A workspace: ``woo.toml``, ``store/`` (originals), the catalog, ``index/`` and ``logs/``.
+
+Created with owner-only permissions: it holds a municipality's mail and chats.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import stat
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from connectors.base import SourceSpec
+from woo_collector.errors import ConfigError
+from woo_collector.settings import Settings, check_no_secrets, read_toml
+
+CONFIG = "woo.toml"
+CATALOG = "catalog.sqlite"
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("WOO_HOME", "woo-workspace"))
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.config_path = self.root / CONFIG
+
+    # creation -----------------------------------------------------------------------------------
+    @classmethod
+    def init(cls, root: Path, organisation: str | None = None) -> tuple["Workspace", bool]:
+        """Create a workspace; on an existing one change nothing. Returns (workspace, created)."""
+        root = Path(root)
+        if (root / CONFIG).exists():
+            return cls(root), False
+        old_umask = os.umask(0o077)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            os.chmod(root, 0o700)
+            for sub in ("store", "index", "logs", "requests"):
+                (root / sub).mkdir(exist_ok=True)
+            config = {"settings": {"organisation": organisation or Settings().organisation}, "sources": {},
+                      "policy": {"keep": [], "redact": {}, "org_domains": []}}
+            tmp = root / (CONFIG + ".tmp")
+            tmp.write_text(_header() + tomli_w.dumps(config))
+            os.replace(tmp, root / CONFIG)
+        finally:
+            os.umask(old_umask)
+        ws = cls(root)
+        ws.catalog  # creates the schema
+        ws.index
+        return ws, True
+
+    @classmethod
+    def open(cls, root: Path) -> "Workspace":
+        ws = cls(root)
+        if not ws.config_path.exists():
+            raise ConfigError(f"no workspace at {Path(root).resolve()}: run 'woo init {root}' first, "
+                              "or point --workspace / WOO_HOME at an existing one")
+        return ws
+
+    # configuration ------------------------------------------------------------------------------
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        return read_toml(self.config_path)
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.load(self.config.get("settings", {}))
+
+    def save_config(self) -> None:
+        tmp = self.config_path.with_suffix(".tmp")
+        old_umask = os.umask(0o077)
+        try:
+            tmp.write_text(_header() + tomli_w.dumps(self.config))
+            os.replace(tmp, self.config_path)
+        finally:
+            os.umask(old_umask)
+
+    def sources(self) -> dict[str, SourceSpec]:
+        out = {}
+        for name, s in (self.config.get("sources") or {}).items():
+            out[name] = SourceSpec(name=name, type=s.get("type", ""), path=s.get("path", ""),
+                                   custodian=s.get("custodian", ""), settings=dict(s.get("settings", {})))
+        return out
+
+    def add_source(self, spec: SourceSpec) -> None:
+        check_no_secrets(dict(spec.settings), f"source {spec.name}")
+        entry: dict[str, Any] = {"type": spec.type, "custodian": spec.custodian}
+        if spec.path:
+            entry["path"] = spec.path
+        if spec.settings:
+            entry["settings"] = dict(spec.settings)
+        self.config.setdefault("sources", {})[spec.name] = entry
+        self.save_config()
+
+    # parts --------------------------------------------------------------------------------------
+    @cached_property
+    def store(self):
+        from woo_collector.store import EvidenceStore
+
+        return EvidenceStore(self.root / "store")
+
+    @cached_property
+    def catalog(self):
+        from woo_collector.catalog import SQLiteCatalog
+
+        return SQLiteCatalog(self.root / CATALOG)
+
+    @cached_property
+    def index(self):
+        from woo_collector.index import WhooshIndex
+
+        return WhooshIndex(self.root / "index")
+
+    def lock(self, what: str):
+        from woo_collector.lock import WorkspaceLock
+
+        return WorkspaceLock(self.root / ".lock", what)
+
+    @property
+    def user(self) -> str:
+        return os_user()
+
+    def audit(self, action: str, args: dict[str, Any], outcome: str, request: str = "") -> None:
+        self.catalog.append_audit(self.user, action, args, outcome, request)
+
+    def permission_problems(self) -> list[str]:
+        """Paths readable or writable by others than the owner."""
+        problems = []
+        for p in [self.root, self.config_path, self.root / CATALOG, self.root / "store", self.root / "index"]:
+            if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:
+                problems.append(f"{p} is accessible to other users (mode {oct(stat.S_IMODE(p.stat().st_mode))}); run: chmod -R go-rwx {self.root}")
+        return problems
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()
+        if "index" in self.__dict__:
+            self.index.close()
+
+
+def _header() -> str:
+    return ("# woo-collector workspace settings. Secrets never go here: a source names the\n"
+            "# environment variable holding its password (password_env = \"VAR\").\n\n")
