@@ -56,7 +56,7 @@ _RECIP_TYPES = {1: "to", 2: "cc", 3: "bcc"}
 
 SMIME_NOTE_SIGNED = "[Ondertekend bericht (S/MIME): de handtekening is niet gecontroleerd; het origineel is ongewijzigd bewaard.]"
 SMIME_NOTE_ENCRYPTED = (
-    "[Versleuteld bericht (S/MIME): de inhoud is niet leesbaar zonder de sleutel van de ontvanger. "
+    "[Versleuteld of ondoorzichtig ondertekend bericht (S/MIME): de inhoud is niet leesbaar zonder de sleutel van de ontvanger. "
     "Het origineel is ongewijzigd bewaard; vraag de ontvanger om een onversleutelde kopie.]"
 )
 
@@ -227,17 +227,10 @@ def read_msg(msg, depth: int = 0) -> Parsed:
     if topic:
         p.meta["conversation_topic"] = topic
 
-    lower = cls.lower()
-    if lower.startswith("ipm.note.smime"):
+    if cls.lower().startswith("ipm.note.smime"):
         _read_smime(msg, p, depth)
     else:
-        html = msg.getStream("__substg1.0_10130102")
-        if html is None:
-            html_str = msg.getStringStream("__substg1.0_1013")
-            html = html_str.encode("utf-8") if html_str else None
-        rtf = _rtf(msg)
-        p.body, p.body_format = choose_body(msg.getStringStream("__substg1.0_1000"), html, rtf)
-        p.attachments = [_attachment(a, depth) for a in _attachments(msg, p)]
+        _read_content(msg, p, depth)
     return p
 
 
@@ -321,24 +314,51 @@ def _attachment(att, depth: int) -> Attachment:
     return Attachment(name or "bijlage", ctype, b"", inline, problem="attachment has no data (a link or an OLE object)")
 
 
+def _read_content(msg, p: Parsed, depth: int, atts: list | None = None) -> None:
+    html = msg.getStream("__substg1.0_10130102")
+    if html is None:
+        html_str = msg.getStringStream("__substg1.0_1013")
+        html = html_str.encode("utf-8") if html_str else None
+    p.body, p.body_format = choose_body(msg.getStringStream("__substg1.0_1000"), html, _rtf(msg))
+    p.attachments = [_attachment(a, depth) for a in (_attachments(msg, p) if atts is None else atts)]
+
+
+def _is_pkcs7(att) -> bool:
+    name = (getattr(att, "longFilename", None) or getattr(att, "name", None) or "").lower()
+    mime = (getattr(att, "mimetype", None) or "").lower()
+    return name.endswith((".p7m", ".p7s")) or "pkcs7" in mime or mime == "multipart/signed"
+
+
 def _read_smime(msg, p: Parsed, depth: int) -> None:
-    """IPM.Note.SMIME.MultipartSigned is readable; IPM.Note.SMIME is opaque-signed or encrypted."""
-    signed_body = None
+    """IPM.Note.SMIME.MultipartSigned (clear-signed MIME) is readable; IPM.Note.SMIME is encrypted or
+    opaque-signed (a DER .p7m) and cannot be read without the recipient's key."""
     try:
-        signed_body = msg.body if hasattr(msg, "signedBody") else None
-        atts = list(msg.attachments) if hasattr(msg, "signedBody") else []
-    except Exception as e:  # encrypted or malformed: we keep what the envelope says
-        log.debug("S/MIME content unreadable: %s", e)
-        atts = []
-    if signed_body is not None and signed_body.strip() or atts:
-        p.body, p.body_format = tidy(signed_body or ""), "plain"
-        p.body = (SMIME_NOTE_SIGNED + "\n\n" + p.body).strip()
-        p.meta["smime"] = "signed"
-        p.attachments = [_attachment(a, depth) for a in atts if (getattr(a, "name", "") or "").lower() not in ("smime.p7s",)]
+        raw = list(msg.rawAttachments) if hasattr(msg, "rawAttachments") else list(msg.attachments)
+    except Exception as e:  # the envelope's attachment table is damaged: keep what the envelope says
+        p.notes.append(f"attachments unreadable: {e.__class__.__name__}: {e}")
+        raw = []
+    if not any(_is_pkcs7(a) for a in raw):
+        p.meta["smime"] = "labelled only"  # the class says S/MIME, the content is an ordinary message
+        _read_content(msg, p, depth, raw)
         return
-    p.meta["smime"] = "encrypted-or-opaque"
+    if p.message_class.lower().endswith("multipartsigned") and hasattr(msg, "signedBody"):
+        try:
+            signed_atts = list(msg.attachments)
+            signed_body, signed_html = msg.signedBody, msg.signedHtmlBody
+        except Exception as e:  # a damaged signed part: fall through to the note below
+            log.debug("signed content not unwrapped: %s", e)
+        else:
+            plain = msg.getStringStream("__substg1.0_1000") or signed_body
+            if isinstance(plain, bytes):
+                plain = decode_bytes(plain)[0]
+            body, fmt = choose_body(plain, signed_html, None)
+            p.body, p.body_format = (SMIME_NOTE_SIGNED + "\n\n" + body).strip(), fmt
+            p.meta["smime"] = "signed"
+            p.attachments = [_attachment(a, depth) for a in signed_atts]
+            return
+    p.meta["smime"] = "encrypted or opaque-signed"
     p.body, p.body_format = SMIME_NOTE_ENCRYPTED, "note"
-    p.notes.append("S/MIME message: content not readable without the recipient's key; kept as is")
+    p.attachments = [_attachment(a, depth) for a in raw]  # the .p7m itself, kept as it is
 
 
 def render(p: Parsed) -> str:
