@@ -80,7 +80,7 @@ def _schema():
 
 def _doc(item: Item) -> dict:
     sent = item.sent.astimezone(timezone.utc).replace(tzinfo=None) if item.sent else None
-    title = item.subject or (item.body[:80] if item.kind == "chat" else "")
+    title = f"{item.subject}: {item.body[:80]}" if item.kind == "chat" and item.subject else item.subject or item.body[:80]
     doc = {
         "id": item.id, "kind": item.kind, "source_id": item.source, "custodian_id": item.custodian,
         "conversation": item.conversation or "", "source": item.source, "custodian": item.custodian,
