@@ -53,6 +53,43 @@ def load_json(data: bytes, path: Path | str) -> Any:
         raise ConnectorError(f"JSON cannot be read: {type(e).__name__}: {str(e)[:200]}", path) from None
 
 
+def salvage_array(text: str, start: int) -> tuple[list, int]:
+    """Elements of a JSON array read one by one from ``text[start]`` (just after its '[').
+
+    Returns (elements read, position of the first damage or -1 when the array is whole): a
+    truncated or damaged document still gives every element before the damage.
+    """
+    decoder = json.JSONDecoder()
+    out: list = []
+    i, n = start, len(text)
+    while True:
+        i = _skip_ws(text, i)
+        if i < n and text[i] == "]":
+            return out, -1
+        try:
+            value, i = decoder.raw_decode(text, i)
+        except (ValueError, RecursionError):
+            return out, i
+        out.append(value)
+        i = _skip_ws(text, i)
+        if i < n and text[i] == ",":
+            i += 1
+        elif i < n and text[i] == "]":
+            return out, -1
+        else:
+            return out, i
+
+
+def _skip_ws(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
+
+
+def line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, max(pos, 0)) + 1
+
+
 def load_json_line(line: bytes | str) -> tuple[Any, str]:
     """One JSON Lines record: (value, '') or (None, reason)."""
     if isinstance(line, bytes):

@@ -36,13 +36,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import MAX_JSON, as_dict, as_list, as_str, load_json, load_json_line, parse_iso, run_files
+from connectors.chatutil import (
+    MAX_JSON, as_dict, as_list, as_str, line_of, load_json, load_json_line, parse_iso, run_files, salvage_array,
+)
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 from woo_collector.text import html_to_text, tidy
 
 EVENT_TYPES = ("systemEventMessage", "unknownFutureValue")
 _SUFFIXES = (".json", ".jsonl", ".ndjson")
+_VALUE_ARRAY = re.compile(r'"value"\s*:\s*\[')
 _SNIFF = re.compile(rb'"(messageType|chatId|channelIdentity|replyToId)"\s*:')
 
 _AT = re.compile(r"<at\b[^>]*>(.*?)</at\s*>", re.I | re.S)
@@ -162,9 +165,10 @@ class TeamsConnector(Connector):
         try:
             doc = load_json(first, path)
         except ConnectorError as e:
-            if "Extra data" not in e.reason:
-                raise
-            yield from self._lines(path, sha)
+            if "Extra data" in e.reason:
+                yield from self._lines(path, sha)
+            else:
+                yield from self._salvage(first, path, sha, e)
             return
         messages = self._messages_of(doc, path)
         n = 0
@@ -172,6 +176,18 @@ class TeamsConnector(Connector):
             yield from self._message(msg, path, sha, f"message {n}")
         if n == 0 and not isinstance(as_dict(doc).get("value"), list):
             raise ConnectorError("no Teams chatMessage in this JSON (expected Graph's {\"value\": [...]})", path)
+
+    def _salvage(self, data: bytes, path: Path, sha: str, error: ConnectorError) -> Iterator[Yield]:
+        """A damaged or truncated page: the messages before the damage, then a Failure."""
+        text = data.decode("utf-8-sig", errors="replace")
+        m = _VALUE_ARRAY.search(text)
+        messages, broken = salvage_array(text, m.end()) if m else ([], 0)
+        if not messages:
+            raise error
+        for n, msg in enumerate(messages, 1):
+            yield from self._message(msg, path, sha, f"message {n}")
+        yield Failure(str(path), f"{error.reason}; the {len(messages)} messages before line "
+                      f"{line_of(text, broken)} were read, the rest could not be", f"after message {len(messages)}", sha)
 
     @staticmethod
     def _messages_of(doc: Any, path: Path) -> list:

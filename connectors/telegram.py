@@ -31,12 +31,14 @@ in the export folder are kept in the store. The conversation is the chat's ``id`
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
 from connectors.base import Connector, Yield, walk_files
 from connectors.chatutil import (
-    MAX_JSON, as_dict, as_list, as_str, from_epoch_s, load_json, parse_iso, run_files, zone,
+    MAX_JSON, as_dict, as_list, as_str, from_epoch_s, line_of, load_json, load_json_line, parse_iso, run_files,
+    salvage_array, zone,
 )
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
@@ -48,6 +50,9 @@ _FILE_FIELDS = ("photo", "file", "thumbnail")
 _EVENT_FIELDS = ("title", "members", "duration_seconds", "discard_reason", "message_id", "inviter",
                  "new_title", "game_message_id", "score", "amount", "currency", "reason_domain", "period_seconds")
 _NOT_INCLUDED = "(File not included"
+_MESSAGES_ARRAY = re.compile(r'"messages"\s*:\s*\[')
+_CHAT_ID = re.compile(r'"id"\s*:\s*(-?\d+)')
+_CHAT_NAME = re.compile(r'"name"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 def entity_text(text: Any) -> str:
@@ -96,7 +101,12 @@ class TelegramConnector(Connector):
     def _file(self, path: Path, sha: str) -> Iterator[Yield]:
         if path.stat().st_size > MAX_JSON:
             raise ConnectorError(f"result.json over {MAX_JSON} bytes; export the chats one by one", path)
-        doc = as_dict(load_json(path.read_bytes(), path))
+        data = path.read_bytes()
+        try:
+            doc = as_dict(load_json(data, path))
+        except ConnectorError as e:
+            yield from self._salvage(data, path, sha, e)
+            return
         if isinstance(doc.get("messages"), list):
             chats = [doc]
         elif "chats" in doc or "left_chats" in doc:
@@ -112,6 +122,32 @@ class TelegramConnector(Connector):
                 continue
             for k, msg in enumerate(messages, 1):
                 yield from self._message(as_dict(msg), chat, chat_id, path, sha, f"chat {chat_id} message {k}")
+
+    def _salvage(self, data: bytes, path: Path, sha: str, error: ConnectorError) -> Iterator[Yield]:
+        """A damaged or truncated result.json: every message before the damage, then a Failure."""
+        text = data.decode("utf-8-sig", errors="replace")
+        read, pos = 0, 0
+        for m in _MESSAGES_ARRAY.finditer(text):
+            if m.start() < pos:
+                continue
+            head = text[pos:m.start()]
+            ids, names = _CHAT_ID.findall(head), _CHAT_NAME.findall(head)
+            chat = {"id": ids[-1] if ids else "", "name": _json_string(names[-1]) if names else ""}
+            chat_id = as_str(chat["id"]) or "unknown"
+            messages, broken = salvage_array(text, m.end())
+            for k, msg in enumerate(messages, 1):
+                yield from self._message(as_dict(msg), chat, chat_id, path, sha, f"chat {chat_id} message {k}")
+            read += len(messages)
+            if broken >= 0:
+                if read == 0:
+                    raise error
+                yield Failure(str(path), f"{error.reason}; the {read} messages before line {line_of(text, broken)} "
+                              "were read, the rest could not be", f"chat {chat_id} after message {len(messages)}", sha)
+                return
+            pos = m.end()
+        if read == 0:
+            raise error
+        yield Failure(str(path), error.reason, "", sha)
 
     def _message(self, m: dict, chat: dict, chat_id: str, path: Path, sha: str, locator: str) -> Iterator[Yield]:
         mid = as_str(m.get("id"))
@@ -197,6 +233,11 @@ class TelegramConnector(Connector):
 def _plain(value: Any) -> Any:
     """A JSON value as it is (already JSON-serialisable), scalars shown as text."""
     return value if isinstance(value, (dict, list)) else as_str(value)
+
+
+def _json_string(literal: str) -> str:
+    value, reason = load_json_line(literal)
+    return value if isinstance(value, str) and not reason else ""
 
 
 def _head(path: Path) -> bytes:
