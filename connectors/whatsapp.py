@@ -127,13 +127,13 @@ _DELETED = {
     "tuto zprávu jste smazal/a", "данное сообщение удалено", "вы удалили данное сообщение",
     "це повідомлення було видалено", "ви видалили це повідомлення", "pesan ini dihapus",
     "anda menghapus pesan ini", "tin nhắn này đã bị xóa", "bạn đã xoá tin nhắn này",
-    "تم حذف هذه الرسالة", "لقد حذفت هذه الرسالة", "لقد حذَفت هذه الرسالة",
+    "تم حذف هذه الرسالة", "لقد حذفت هذه الرسالة", "لقد حذَفت هذه الرسالة", "أنت حذفت هذه الرسالة",
     "このメッセージは削除されました", "このメッセージを削除しました", "ข้อความนี้ถูกลบแล้ว", "คุณได้ลบข้อความนี้",
     "यह मैसेज डिलीट कर दिया गया है", "आपने यह मैसेज डिलीट किया",
 }
 _MISSED = re.compile(
     r"^(?:missed (?:voice |video |group )?call|gemiste? (?:spraak|video|groeps|groepsspraak|groepsvideo)?-?"
-    r"(?:oproep|gesprek))\b", re.I,
+    r"(?:oproep|gesprek)|zmeškaný (?:hlasový |video)?hovor|пропущенный (?:аудио|видео)?звонок)", re.I,
 )
 _EDITED = re.compile(
     r"\s*<(?:dit bericht is bewerkt|this message was edited|diese nachricht wurde bearbeitet|"
@@ -141,7 +141,8 @@ _EDITED = re.compile(
 )
 _ANDROID_ATTACHED = re.compile(
     r"^(?P<name>.+?) \((?:file attached|bestand bijgevoegd|datei angehängt|fichier joint|archivo adjunto|"
-    r"arquivo anexado|file allegato|файл прикреплен|файл прикріплено|soubor připojen|dosya ekli)\)$", re.I,
+    r"arquivo anexado|file allegato|файл прикреплен|файл добавлен|файл прикріплено|soubor připojen|"
+    r"soubor byl přiložen|dosya ekli)\)$", re.I,
 )
 _ANDROID_OMITTED = re.compile(r"^<[^<>\d:/@]{3,40}>$")
 _IOS_ATTACHED = re.compile(r"<(?:[^<>:]{2,30}):\s*(?P<name>[^<>]+?)\s*>")
@@ -279,6 +280,7 @@ class Export:
     opener: Callable[[], BinaryIO]
     media: dict[str, Callable[[], tuple[bytes | Path, int]]] = field(default_factory=dict)
     member: str = ""  # the text's member name in a zip
+    shared: bool = False  # the zip holds more than one chat: each is checkpointed apart
 
     def where(self, line_no: int) -> str:
         return f"{self.member} regel {line_no}" if self.member else f"regel {line_no}"
@@ -606,7 +608,7 @@ class WhatsAppConnector(Connector):
         text = "\n".join([first, *more]).translate(INVISIBLE).rstrip()
         msg.author, msg.body = author, text
         first_clean = identity(first)
-        simple = first_clean.casefold().rstrip(".").strip()
+        simple = first_clean.casefold().rstrip(".。").strip()
         if not more and simple in _DELETED:
             msg.deleted = True
             return _identify(msg)
@@ -646,7 +648,7 @@ class WhatsAppConnector(Connector):
                 sha = self.sink.keep(export.kept, export.kept.name)
             except OSError as e:
                 raise ConnectorError(f"cannot be read: {e}", export.label) from e
-            done_key = f"file:{sha}:{export.member}" if export.member else f"file:{sha}"
+            done_key = f"file:{sha}:{export.member}" if export.shared else f"file:{sha}"
             if self.sink.state(done_key):
                 continue
             try:
@@ -883,7 +885,7 @@ def _zip_exports(path: Path, label: str) -> list[Export]:
         base = PurePosixPath(chat.name).name
         name = conversation_name(path.name if base.lower() == "_chat.txt" else base)
         exports.append(Export(f"{label}!{chat.name}", chat.name, path, name, False,
-                              _member_opener(path, chat, label), media, chat.name))
+                              _member_opener(path, chat, label), media, chat.name, len(chats) > 1))
     return exports
 
 
