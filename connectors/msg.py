@@ -57,7 +57,7 @@ _RECIP_TYPES = {1: "to", 2: "cc", 3: "bcc"}
 SMIME_NOTE_SIGNED = "[Ondertekend bericht (S/MIME): de handtekening is niet gecontroleerd; het origineel is ongewijzigd bewaard.]"
 SMIME_NOTE_ENCRYPTED = (
     "[Versleuteld of ondoorzichtig ondertekend bericht (S/MIME): de inhoud is niet leesbaar zonder de sleutel van de ontvanger. "
-    "Het origineel is ongewijzigd bewaard; vraag de ontvanger om een onversleutelde kopie.]"
+    + "Het origineel is ongewijzigd bewaard; vraag de ontvanger om een onversleutelde kopie.]"
 )
 
 
@@ -535,7 +535,7 @@ class MsgConnector(Connector):
             msg = open_msg(path)
         except Exception as e:  # extract-msg/olefile raise many kinds on a damaged file
             yield Failure(str(path), f"damaged Outlook .msg (truncated or corrupt OLE2 file: {e.__class__.__name__}: {e}); "
-                          "the file is kept as it is; ask the sender for a fresh copy", "", sha)
+                          + "the file is kept as it is; ask the sender for a fresh copy", "", sha)
             return
         try:
             parsed = read_msg(msg)

@@ -138,7 +138,7 @@ def pstr(entries: dict[int, Any], tag: int) -> str:
 
 
 @dataclass
-class _Counts:
+class Counts:
     read: int = 0
     failed: int = 0
     skipped: dict[str, int] | None = None
@@ -221,20 +221,20 @@ class PstConnector(Connector):
             pst.open(str(path))
         except (OSError, IOError, ValueError) as e:
             raise _error(f"this PST is damaged or truncated and cannot be opened ({_short(e)}); the file is kept as it is. "
-                         "Ask IT for a fresh export, or repair a copy with Outlook's scanpst.exe and import that", path, sha) from e
+                         + "Ask IT for a fresh export, or repair a copy with Outlook's scanpst.exe and import that", path, sha) from e
         try:
             store = props(pst.message_store) if pst.message_store is not None else {}
             if pval(store, P_PST_PASSWORD):
                 raise _error("this PST is protected with a password; woo-collector does not read protected PSTs. "
-                             "Open it in Outlook, remove the password (Data File Settings > Change Password, "
-                             "leave the new password empty) and import it again, or ask IT for an export without a password", path, sha)
+                             + "Open it in Outlook, remove the password (Data File Settings > Change Password, "
+                             + "leave the new password empty) and import it again, or ask IT for an export without a password", path, sha)
             subtree = _nid(pval(store, P_IPM_SUBTREE_ENTRYID))
-            counts = _Counts()
+            counts = Counts()
             try:
                 root = pst.root_folder
             except OSError as e:
                 raise _error(f"this PST is damaged: its folder tree cannot be read ({_short(e)}); the file is kept as it is", path, sha) from e
-            yield from self._folder(root, [], [], subtree, False, path, sha, counts)
+            yield from self.read_tree(root, subtree, path, sha, counts)
         finally:
             pst.close()
         skipped = counts.skipped or {}
@@ -245,8 +245,12 @@ class PstConnector(Connector):
         if not counts.failed:  # a PST with unreadable parts is tried again by the next run
             yield Checkpoint(done_key, "done")
 
+    def read_tree(self, root: Any, subtree: int | None, path: Path, sha: str, counts: "Counts") -> Iterator[Yield]:
+        """Every folder below ``root`` (a libpff folder, or anything shaped like one), depth first."""
+        yield from self._folder(root, [], [], subtree, False, path, sha, counts)
+
     def _folder(self, folder: Any, names: list[str], raw: list[str], subtree: int | None, in_ipm: bool, path: Path,
-                sha: str, counts: _Counts) -> Iterator[Yield]:
+                sha: str, counts: Counts) -> Iterator[Yield]:
         """One folder's messages (checkpointed), then its subfolders; ``names`` is the path shown, ``raw`` the full one."""
         try:
             ident = folder.identifier
@@ -264,7 +268,7 @@ class PstConnector(Connector):
                 for _ in range(n):
                     counts.skip(cls)
         else:
-            mine = _Counts()
+            mine = Counts()
             for y in self._messages(folder, folder_path, in_ipm, path, sha, mine):
                 if isinstance(y, Failure):
                     mine.failed += 1
@@ -291,9 +295,7 @@ class PstConnector(Connector):
                 continue
             yield from self._folder(sub, names + [name], raw + [name], subtree, in_ipm, path, sha, counts)
 
-    def _messages(self, folder: Any, folder_path: str, in_ipm: bool, path: Path, sha: str, counts: _Counts) -> Iterator[Yield]:
-        import pypff
-
+    def _messages(self, folder: Any, folder_path: str, in_ipm: bool, path: Path, sha: str, counts: Counts) -> Iterator[Yield]:
         try:
             n = folder.number_of_sub_messages
         except OSError as e:
@@ -312,7 +314,7 @@ class PstConnector(Connector):
                 continue
             lower = cls.lower()
             is_teams = lower.startswith(_TEAMS_CLASS)
-            if not isinstance(m, pypff.message) or not (is_teams or lower.startswith(_MAIL_CLASSES)):
+            if not hasattr(m, "plain_text_body") or not (is_teams or lower.startswith(_MAIL_CLASSES)):
                 counts.skip(cls)
                 continue
             try:
@@ -388,8 +390,6 @@ class PstConnector(Connector):
         return p
 
     def _attachment(self, m: Any, i: int, path: Path, depth: int) -> Attachment:
-        import pypff
-
         try:
             att = m.get_attachment(i)
         except OSError as e:
@@ -407,7 +407,7 @@ class PstConnector(Connector):
             except OSError:
                 inner = None
             name = name if name.lower().endswith(".msg") else name + ".msg"
-            if not isinstance(inner, pypff.message):
+            if not hasattr(inner, "plain_text_body"):
                 return Attachment(name, "application/vnd.ms-outlook", inline=inline,
                                   problem="attached Outlook item cannot be read from the PST")
             if depth >= MAX_DEPTH:

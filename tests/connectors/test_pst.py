@@ -152,3 +152,136 @@ def test_score_sniffs_the_header(tmp_path):
     assert PstConnector.score(fake, b"not a pst") == 0.3
     with pytest.raises(ConnectorError, match="not an Outlook data file"):
         drain(connector(fake, MemorySink()))
+
+
+# --- Teams chats and attachments -----------------------------------------------------------------
+# No sample PST holds Teams items or mail with attachments, and nothing writes PSTs on Linux, so
+# these read a folder tree of plain objects shaped like libpff's (the interface the connector uses).
+class Entry:
+    def __init__(self, tag: int, value):
+        self.entry_type = tag
+        if isinstance(value, str):
+            self.value_type, self.data_as_string = 0x1F, value
+        elif isinstance(value, bool):
+            self.value_type, self.data_as_boolean = 0x0B, value
+        elif isinstance(value, int):
+            self.value_type, self.data_as_integer = 0x03, value
+        elif isinstance(value, datetime):
+            self.value_type, self.data_as_datetime = 0x40, value
+        else:
+            self.value_type, self.data = 0x102, value
+
+
+class Props:
+    def __init__(self, **tags):
+        self._sets = [type("RecordSet", (), {"entries": [Entry(int(k[1:], 16), v) for k, v in tags.items()]})()]
+        self.number_of_record_sets = len(self._sets)
+
+    def get_record_set(self, i):
+        return self._sets[i]
+
+
+class Recipients:
+    def __init__(self, *people):
+        self.sets = [Props(p3001=name, p39FE=addr, p0C15=kind) for name, addr, kind in people]
+        self.number_of_record_sets = len(self.sets)
+
+    def get_record_set(self, i):
+        return self.sets[i].get_record_set(0)
+
+
+class Att(Props):
+    def __init__(self, data: bytes = b"", inner=None, **tags):
+        super().__init__(**tags)
+        self._data, self.size, self._pos = data, len(data), 0
+        self.number_of_sub_items = 1 if inner is not None else 0
+        self._inner = inner
+
+    def get_sub_item(self, i):
+        return self._inner
+
+    def seek_offset(self, n):
+        self._pos = n
+
+    def read_buffer(self, n):
+        chunk = self._data[self._pos:self._pos + n]
+        self._pos += len(chunk)
+        return chunk
+
+
+class Msg(Props):
+    def __init__(self, ident, subject, body="", html=b"", recipients=(), attachments=(), **tags):
+        super().__init__(p0037=subject, **tags)
+        self.identifier, self.subject = ident, subject
+        self.plain_text_body, self.html_body, self.rtf_body = body.encode("utf-8"), html, b""
+        self.recipients = Recipients(*recipients)
+        self._atts = list(attachments)
+        self.number_of_attachments = len(self._atts)
+
+    def get_attachment(self, i):
+        return self._atts[i]
+
+
+class Folder:
+    def __init__(self, ident, name, messages=(), folders=()):
+        self.identifier, self.name = ident, name
+        self._m, self._f = list(messages), list(folders)
+        self.number_of_sub_messages, self.number_of_sub_folders = len(self._m), len(self._f)
+
+    def get_sub_message(self, i):
+        return self._m[i]
+
+    def get_sub_folder(self, i):
+        return self._f[i]
+
+
+def test_teams_chat_and_mail_attachments_from_a_libpff_shaped_tree():
+    from connectors.pst import Counts
+
+    t = datetime(2025, 3, 11, 8, 14, 0)
+    conv = bytes.fromhex("00112233445566778899aabbccddeeff")
+    chat = Msg(1001, "", html=b"<div>Zullen we de <b>windturbines</b> morgen bespreken?</div>",
+               recipients=[("Pieter Jansen", "p.jansen@gemeente.example", 1)],
+               p001A="IPM.SkypeTeams.Message", p0C1A="Sanne de Vries", p5D01="s.devries@gemeente.example",
+               p0039=t, p0070="Windturbines Kraaiennest", p3013=conv)
+    forwarded = Msg(3001, "Planning", body="De planning staat vast.", p001A="IPM.Note",
+                    p0C1A="Kees Bakker", p5D01="k.bakker@gemeente.example", p0039=t)
+    mail = Msg(2001, "Notitie windturbines", body="Zie bijlage.",
+               recipients=[("Pieter Jansen", "p.jansen@gemeente.example", 1), ("Griffie", "griffie@gemeente.example", 2)],
+               attachments=[Att(b"Geluidsnormen voor windturbines.", p3707="notitie.txt", p370E="text/plain", p3705=1),
+                            Att(inner=forwarded, p3001="Planning", p3705=5)],
+               p001A="IPM.Note", p0C1A="Sanne de Vries", p5D01="s.devries@gemeente.example", p0039=t,
+               p1035="<abc@gemeente.example>")
+    contact = Msg(4001, "Sanne de Vries", p001A="IPM.Contact")
+    ipm = Folder(10, "Top of Information Store", folders=[
+        Folder(11, "Inbox", folders=[Folder(12, "Projecten", messages=[mail, contact])]),
+        Folder(13, "TeamsMessagesData", messages=[chat]),
+    ])
+    root = Folder(1, "", folders=[ipm])
+
+    sink = MemorySink()
+    conn = connector(Path("export.pst"), sink)
+    counts = Counts()
+    out = list(conn.read_tree(root, 10, Path("export.pst"), "f" * 64, counts))
+    items = [y for y in out if hasattr(y, "kind")]
+    assert [y for y in out if type(y).__name__ == "Failure"] == []
+    assert counts.skipped == {"IPM.Contact": 1}
+
+    m, txt, fwd, c = items
+    assert (m.kind, m.meta["folder"], m.locator) == ("email", "Inbox/Projecten", "Inbox/Projecten/2001")
+    assert m.sender == "Sanne de Vries <s.devries@gemeente.example>"
+    assert m.recipients == ("Pieter Jansen <p.jansen@gemeente.example>",) and m.cc == ("Griffie <griffie@gemeente.example>",)
+    assert m.sent == datetime(2025, 3, 11, 8, 14, tzinfo=timezone.utc)
+    assert m.message_id == "<abc@gemeente.example>" and m.sha256 == "f" * 64
+    assert (txt.subject, txt.body, txt.parent) == ("notitie.txt", "Geluidsnormen voor windturbines.", m.id)
+    assert sink.blobs[txt.sha256] == b"Geluidsnormen voor windturbines."
+    assert fwd.subject == "Planning.msg" and fwd.meta["filetype"] == "email"
+    assert "Van: Kees Bakker <k.bakker@gemeente.example>" in fwd.body and "De planning staat vast." in fwd.body
+    assert fwd.sha256 == m.sha256  # no bytes of its own: the PST is its original
+
+    assert c.kind == "chat" and c.meta["platform"] == "teams"
+    assert c.meta["folder"] == "TeamsMessagesData"
+    assert c.conversation == "teams:" + conv.hex()
+    assert c.subject == "Windturbines Kraaiennest"
+    assert c.body == "Zullen we de windturbines morgen bespreken?"
+    assert c.sender == "Sanne de Vries <s.devries@gemeente.example>"
