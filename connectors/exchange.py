@@ -87,6 +87,7 @@ from exchangelib.folders import ArchiveMsgFolderRoot, ArchiveRoot, DeletedItems,
 from exchangelib.items import ID_ONLY, Message
 from exchangelib.properties import DistinguishedFolderId, ItemId, Mailbox
 from exchangelib.services import GetFolder, GetItem, SyncFolderHierarchy, SyncFolderItems
+from exchangelib.services.sync_folder_hierarchy import SyncFolder
 
 
 from connectors.base import Checkpoint, Connector, SourceSpec, Yield
@@ -248,26 +249,31 @@ class _MailboxSync:
         for prefix, root, tag in trees:
             key = f"ews:{self.mailbox}:{tag}"
             tree = FolderTree.load(self.c.sink.state(key), root.id)
-            changes, state = ews.sync_hierarchy(root, tree.state)
+            try:
+                changes, state = ews.sync_hierarchy(root, tree.state)
+            except ews_errors.ErrorInvalidSyncStateData:
+                log.warning("ews://%s: the server no longer knows our folder sync state; listing the folders again", self.mailbox)
+                tree = FolderTree(root.id, None, {})
+                changes, state = ews.sync_hierarchy(root, None)
             removed = tree.apply(changes, state)
             for fid in removed:
                 yield Deletion(key=fid, locator=f"ews://{self.mailbox} (folder)")
             yield Checkpoint(key, tree.dump())
             for fid, path in tree.mail_folders(prefix, roots.deleted_id if not s.settings.include_deleted else None):
-                if s.settings.folders and not _selected(path, s.settings.folders, prefix):
+                if s.settings.folders and not _selected(path, s.settings.folders):
                     continue
                 yield from self._folder(ews, fid, path)
 
     def _folder(self, ews, fid: str, path: str) -> Iterator[Yield]:
+        """Sync one folder page by page; each page's checkpoint follows its items."""
         key = f"ews:{self.mailbox}:{fid}"
         retry_key = key + ":retry"
         where = f"ews://{self.mailbox}/{path}"
         state = self.c.sink.state(key) or None
-        old_retry = json.loads(self.c.sink.state(retry_key) or "[]")
+        saved_retry = sorted(json.loads(self.c.sink.state(retry_key) or "[]"))
         retry: list[str] = []
-        if old_retry:
-            yield from self._fetch(ews, [(i, None) for i in old_retry], path, retry)
-        first = True
+        if saved_retry:  # messages GetItem could not return last time
+            yield from self._fetch(ews, [(i, None) for i in saved_retry], path, retry)
         while True:
             try:
                 page = ews.sync_items(fid, state)
@@ -280,13 +286,12 @@ class _MailboxSync:
             except (ews_errors.ErrorFolderNotFound, ews_errors.ErrorItemNotFound):
                 log.info("%s: the folder is gone", where)
                 return
-            deletions = [Deletion(key=i, locator=where) for i in page.deleted]
             yield from self._fetch(ews, page.changed, path, retry)
-            yield from deletions
-            if retry or old_retry:
-                if first or retry:
-                    yield Checkpoint(retry_key, json.dumps(sorted(set(retry))))
-            first = False
+            for item_id in page.deleted:
+                yield Deletion(key=item_id, locator=where)
+            if sorted(set(retry)) != saved_retry:
+                saved_retry = sorted(set(retry))
+                yield Checkpoint(retry_key, json.dumps(saved_retry))
             if page.state and page.state != state:
                 yield Checkpoint(key, page.state)
             if page.last or not page.state or page.state == state:
@@ -321,7 +326,8 @@ class _MailboxSync:
             yield Failure(ctx.path, e.reason, item_id, sha)
 
 
-def _selected(path: str, wanted: tuple[str, ...], prefix: str) -> bool:
+def _selected(path: str, wanted: tuple[str, ...]) -> bool:
+    """``path`` is one of the wanted folders or below one (case-insensitive)."""
     p = path.lower()
     for w in wanted:
         w = w.lower()
@@ -435,8 +441,21 @@ class PatientPolicy(FaultTolerance):
         return super().raise_response_errors(response)
 
 
+def _dropped(e: BaseException) -> BaseException | None:
+    """The dropped connection or timeout behind ``e`` (exchangelib wraps one met while probing the version)."""
+    seen = 0
+    while e is not None and seen < 8:
+        if isinstance(e, (ews_errors.ErrorTimeoutExpired, requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
+            return e
+        e = e.__cause__ or e.__context__
+        seen += 1
+    return None
+
+
 def explain(e: BaseException) -> str:
     """What went wrong, in words an administrator can act on."""
+    if _dropped(e) is not None:
+        return f"cannot connect ({_describe(_dropped(e))})"
     if isinstance(e, ews_errors.UnauthorizedError):
         return f"{e}; check username and the password variable (password_env), or the OAuth app (client_id, client_secret_env)"
     if isinstance(e, ews_errors.ErrorNonExistentMailbox):
@@ -445,7 +464,7 @@ def explain(e: BaseException) -> str:
         return f"access denied ({e}); give the service account impersonation or FullAccess rights on this mailbox"
     if isinstance(e, ews_errors.RateLimitError):
         return f"throttled: {e}; raise max_wait or run outside office hours"
-    if isinstance(e, (ews_errors.ErrorTimeoutExpired, requests.exceptions.ConnectionError, OSError)):
+    if isinstance(e, OSError):
         return f"cannot connect ({_describe(e)})"
     return _describe(e)
 
@@ -463,6 +482,34 @@ class Page:
     deleted: list[str]
     state: str | None
     last: bool
+
+
+class _ErrorsFirst:
+    """Read an error answer's ResponseCode before its SyncState.
+
+    exchangelib 5.6 reads ``SyncState`` first, and an error answer (ErrorInvalidSyncStateData,
+    ErrorFolderNotFound) has none, so the error surfaced as an AttributeError.
+    """
+
+    def _get_element_container(self, message, name=None):
+        if message.get("ResponseClass") == "Error":
+            return super(SyncFolder, self)._get_element_container(message=message, name=name)
+        return super()._get_element_container(message=message, name=name)
+
+
+class ItemSync(_ErrorsFirst, SyncFolderItems):
+    pass
+
+
+class HierarchySync(_ErrorsFirst, SyncFolderHierarchy):
+    pass
+
+
+def _raise_errors(results: list) -> list:
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
+    return results
 
 
 class Session:
@@ -494,7 +541,7 @@ class Session:
         """Run one request; a dropped connection is tried again (exchangelib does not with one connection)."""
         return retry(
             fn, attempts=self.settings.retries, base_delay=self.settings.retry_wait,
-            retry_on=(ews_errors.ErrorTimeoutExpired,), max_delay=max(self.settings.retry_wait * 8, 1.0),
+            retry_on=lambda e: _dropped(e) is not None, max_delay=max(self.settings.retry_wait * 8, 1.0),
         )
 
     def open(self, mailbox: str) -> "MailboxClient":
@@ -545,10 +592,10 @@ class MailboxClient:
 
     def sync_hierarchy(self, root, state: str | None) -> tuple[list[tuple[str, str, str, str, str]], str | None]:
         fields = {FieldPath(field=Folder.get_field_by_fieldname(f)) for f in self.FOLDER_FIELDS}
-        svc = SyncFolderHierarchy(account=self.account)
+        svc = HierarchySync(account=self.account)
         out = []
         while True:
-            page = self.session.call(lambda: list(svc.call(folder=root, shape=ID_ONLY, additional_fields=fields, sync_state=state)))
+            page = self.session.call(lambda: _raise_errors(list(svc.call(folder=root, shape=ID_ONLY, additional_fields=fields, sync_state=state))))
             for change, f in page:
                 if change == svc.DELETE:
                     out.append(("delete", f.id, "", "", ""))
@@ -563,11 +610,11 @@ class MailboxClient:
     def sync_items(self, folder_id: str, state: str | None) -> Page:
         """One SyncFolderItems call: at most page_size changes after ``state``."""
         folder = Folder(root=self.root, id=folder_id)
-        svc = SyncFolderItems(account=self.account)
-        changes = self.session.call(lambda: list(svc.call(
+        svc = ItemSync(account=self.account)
+        changes = self.session.call(lambda: _raise_errors(list(svc.call(
             folder=folder, shape=ID_ONLY, additional_fields=set(), sync_state=state, ignore=None,
             max_changes_returned=self.session.settings.page_size, sync_scope=None,
-        )))
+        ))))
         changed, deleted = [], []
         for change, item in changes:
             if change == svc.DELETE:
@@ -600,6 +647,6 @@ class MailboxClient:
 
     def _get(self, ids: list[tuple[str, str | None]]) -> list[bytes | Exception | None]:
         fields = {FieldPath(field=Message.get_field_by_fieldname("mime_content"))}
-        refs = [ItemId(id=i, changekey=ck) for i, ck in ids]
+        refs = [ItemId(id=i) for i, _ck in ids]  # no change key: the latest version, never ErrorStaleObject
         got = self.session.call(lambda: list(GetItem(account=self.account).call(items=refs, additional_fields=fields, shape=ID_ONLY)))
         return [g if isinstance(g, Exception) else getattr(g, "mime_content", None) for g in got]

@@ -119,6 +119,7 @@ class EwsServer:
         self.username, self.password = username, password
         self.mailboxes: dict[str, Mailbox] = {}
         self.missing_mailboxes: set[str] = set()
+        self.broken_items: set[str] = set()  # GetItem answers ErrorMimeContentConversionFailed for these
         self.requests: list[Request] = []
         self.faults: dict[str, list[tuple]] = {}
         self._lock = threading.Lock()
@@ -387,6 +388,9 @@ class EwsServer:
             iid = ref.get("Id")
             if iid not in mb.items:
                 msgs.append(error_message(op, "ErrorItemNotFound", "The specified object was not found in the store."))
+                continue
+            if iid in self.broken_items:
+                msgs.append(error_message(op, "ErrorMimeContentConversionFailed", "Content conversion failed."))
                 continue
             ck = base64.b64encode(f"ck-{iid}".encode()).decode()
             mime = ""
