@@ -31,6 +31,7 @@ that cannot be read leaves the message without a time and is reported as a Failu
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -165,11 +166,16 @@ class TeamsConnector(Connector):
         try:
             doc = load_json(first, path)
         except ConnectorError as e:
-            if "Extra data" in e.reason:
-                yield from self._lines(path, sha)
-            else:
+            if "Extra data" not in e.reason:
                 yield from self._salvage(first, path, sha, e)
-            return
+                return
+            text = first.decode("utf-8-sig", errors="replace")
+            doc, end = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+            if text[end:].lstrip()[:1] in ("{", "["):  # JSON Lines: one value per line
+                yield from self._lines(path, sha)
+                return
+            yield Failure(str(path), f"bytes after the JSON document at line {line_of(text, end)} were ignored",
+                          f"line {line_of(text, end)}", sha)
         messages = self._messages_of(doc, path)
         n = 0
         for n, msg in enumerate(messages, 1):
