@@ -16,7 +16,7 @@ Settings (``woo source add NAME --type exchange --set KEY=VALUE ...``):
   Dutch mailbox). Default: every mail folder under the message folder root (Inbox and its
   subfolders, Sent Items, Drafts, every folder the user made) and the online archive where the
   mailbox has one (its folders appear under ``Archive/``). Deleted Items only with
-  ``include_deleted=true``;
+  ``include_deleted=true`` or when ``folders`` names it;
 - ``auth``: ``oauth`` | ``ntlm`` | ``basic`` (default ``ntlm``);
 - ``access``: ``impersonation`` (default) or ``delegate``;
 - ``page_size`` (changes per SyncFolderItems call, default 100), ``max_wait`` (seconds of
@@ -89,7 +89,6 @@ from exchangelib.properties import DistinguishedFolderId, ItemId, Mailbox
 from exchangelib.services import GetFolder, GetItem, SyncFolderHierarchy, SyncFolderItems
 from exchangelib.services.sync_folder_hierarchy import SyncFolder
 
-
 from connectors.base import Checkpoint, Connector, SourceSpec, Yield
 from connectors.retry import retry
 from woo_collector.errors import ConnectorError, SourceUnavailable
@@ -97,6 +96,9 @@ from woo_collector.mail import MailContext, parse_mail
 from woo_collector.models import Deletion, Failure
 
 log = logging.getLogger(__name__)
+# exchangelib logs every request's headers (a basic-auth password, an OAuth token) and the XML
+# (mail content) at DEBUG; keep that out of woo's logs whatever level they run at.
+logging.getLogger("exchangelib.util").setLevel(logging.INFO)
 
 T = TypeVar("T")
 
@@ -259,7 +261,8 @@ class _MailboxSync:
             for fid in removed:
                 yield Deletion(key=fid, locator=f"ews://{self.mailbox} (folder)")
             yield Checkpoint(key, tree.dump())
-            for fid, path in tree.mail_folders(prefix, roots.deleted_id if not s.settings.include_deleted else None):
+            skip = None if s.settings.include_deleted or s.settings.folders else roots.deleted_id
+            for fid, path in tree.mail_folders(prefix, skip):
                 if s.settings.folders and not _selected(path, s.settings.folders):
                     continue
                 yield from self._folder(ews, fid, path)

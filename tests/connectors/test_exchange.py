@@ -280,8 +280,10 @@ def test_folders_setting_and_deleted_items_on_request(server):
 
     only_sent = drain(connector(server, MemorySink(), folders="Sent Items"))
     with_deleted = drain(connector(server, MemorySink(), include_deleted="true"))
+    named = drain(connector(server, MemorySink(), folders="inbox, Deleted Items"))
 
     assert subjects(only_sent) == ["Verzonden"]
+    assert subjects(named) == ["Weggegooid", "Windturbines Kraaiennest 1"]
     assert subjects(with_deleted) == ["Verzonden", "Weggegooid", "Windturbines Kraaiennest 1"]
 
 
@@ -357,6 +359,26 @@ def test_bad_settings_say_what_to_set(monkeypatch, settings, message):
     base.update(settings)
     with pytest.raises(SourceUnavailable, match=message):
         drain(ExchangeConnector(SourceSpec(name="x", type="exchange", settings=base), MemorySink()))
+
+
+def test_exchange_online_uses_app_only_oauth_with_impersonation(monkeypatch):
+    from exchangelib import IMPERSONATION, OAUTH2, OAuth2Credentials
+
+    from connectors.exchange import Session, Settings
+
+    monkeypatch.setenv("WOO_TEST_EWS_SECRET", "app-geheim")
+    spec = SourceSpec(name="online", type="exchange", settings=dict(
+        mailboxes=ANNE, auth="oauth", tenant_id="c0ffee00-0000-4000-8000-000000000001",
+        client_id="c0ffee00-0000-4000-8000-000000000002", client_secret_env="WOO_TEST_EWS_SECRET",
+        server="outlook.office365.com",
+    ))
+    session = Session(Settings.from_spec(spec))
+
+    creds = session.config.credentials
+    assert isinstance(creds, OAuth2Credentials) and session.config.auth_type == OAUTH2
+    assert creds.client_secret == "app-geheim" and creds.tenant_id.endswith("0001")
+    assert session.config.service_endpoint == "https://outlook.office365.com/EWS/Exchange.asmx"
+    assert Settings.from_spec(spec).access == "impersonation" and IMPERSONATION == "impersonation"
 
 
 def test_registered_as_a_network_connector():
