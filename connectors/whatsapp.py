@@ -97,22 +97,31 @@ _MARK_CHARS = "\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
 _M = f"[{_MARK_CHARS}]*"
 _SP = "[ \u00a0\u202f]"
 _AMPM = r"(?:[AaPp]\.?\s?[Mm]\.?|ص|م|vorm\.|nachm\.)"
-_DATE = (
-    rf"(?P<d1>\d{{1,4}}){_M}(?P<ds>[./-]) ?{_M}(?P<d2>\d{{1,2}}){_M}(?P=ds) ?{_M}(?P<d3>\d{{1,4}})\.?"
-)
-_TIME = (
-    rf"(?P<h>\d{{1,2}})(?P<ts>[:.])(?P<mi>\d{{2}})(?:(?P=ts)(?P<s>\d{{2}}))?"
-    rf"(?:{_SP}?{_M}(?P<ap>{_AMPM}))?"
-)
-_DT = {
-    False: rf"{_DATE}{_M}[,،]?{_SP}{_M}{_TIME}",
-    True: rf"{_TIME}{_M},?{_SP}{_M}{_DATE}",
-}
-_LAYOUTS: dict[tuple[str, bool], re.Pattern[str]] = {}
-for _tf in (False, True):
-    _LAYOUTS[("android", _tf)] = re.compile(rf"^{_M}(?P<dt>{_DT[_tf]}){_M}{_SP}[-–]{_SP}(?P<rest>.*)$")
-    _LAYOUTS[("ios", _tf)] = re.compile(rf"^{_M}\[{_M}(?P<dt>{_DT[_tf]}){_M}\]{_SP}?(?P<rest>.*)$")
 
+
+def _header_regex(layout: str, time_first: bool, ds: str = "[./-]", ts: str = "[:.]", seconds: bool | None = None,
+                  ampm: bool | None = None, year: str = "") -> re.Pattern[str]:
+    """The header regex of a layout; with the shape's details filled in, only that shape matches."""
+    d1, d3 = r"\d{1,4}", r"\d{1,4}"
+    if year.startswith("Y"):
+        d1, d3 = rf"\d{{{year[1:]}}}", r"\d{1,2}"
+    elif year:
+        d1, d3 = r"\d{1,2}", rf"\d{{{year}}}"
+    ds = ds if ds.startswith("[") else re.escape(ds)
+    ts = ts if ts.startswith("[") else re.escape(ts)
+    sec = {None: rf"(?:(?P=ts)(?P<s>\d{{2}}))?", True: rf"(?P=ts)(?P<s>\d{{2}})", False: "(?P<s>)"}[seconds]
+    ap = {None: rf"(?:{_SP}?{_M}(?P<ap>{_AMPM}))?", True: rf"{_SP}?{_M}(?P<ap>{_AMPM})", False: "(?P<ap>)"}[ampm]
+    date = rf"(?P<d1>{d1}){_M}(?P<ds>{ds}) ?{_M}(?P<d2>\d{{1,2}}){_M}(?P=ds) ?{_M}(?P<d3>{d3})\.?"
+    time = rf"(?P<h>\d{{1,2}})(?P<ts>{ts})(?P<mi>\d{{2}}){sec}{ap}"
+    dt = rf"{time}{_M},?{_SP}{_M}{date}" if time_first else rf"{date}{_M}[,،]?{_SP}{_M}{time}"
+    if layout == "android":
+        return re.compile(rf"^{_M}(?P<dt>{dt}){_M}{_SP}[-–]{_SP}(?P<rest>.*)$")
+    return re.compile(rf"^{_M}\[{_M}(?P<dt>{dt}){_M}\]{_SP}?(?P<rest>.*)$")
+
+
+_LAYOUTS: dict[tuple[str, bool], re.Pattern[str]] = {
+    (layout, tf): _header_regex(layout, tf) for layout in ("android", "ios") for tf in (False, True)
+}
 _MARK_START = re.compile("^[\u200e\u200f]")  # iOS: a system text, a notice, or (before '[') media
 _NAME_OK = re.compile(r'^[^"“”<>\n]{1,100}$')
 
@@ -216,26 +225,26 @@ class Shape:
     year: str  # "2" / "4" (year last) or "Y4" (year first)
 
     @property
-    def key(self) -> tuple:
-        return (self.date_sep, self.time_sep, self.seconds, self.ampm, self.year)
-
-    @property
     def regex(self) -> re.Pattern[str]:
-        return _LAYOUTS[(self.layout, self.time_first)]
+        return _header_regex(self.layout, self.time_first, self.date_sep, self.time_sep, self.seconds,
+                             self.ampm, self.year)
 
 
 def _shape_of(layout: str, time_first: bool, m: re.Match[str]) -> Shape:
     d1, d3 = m.group("d1"), m.group("d3")
     year = f"Y{len(d1)}" if len(d1) > 2 else str(len(d3))
-    return Shape(layout, time_first, m.group("ds"), m.group("ts"), m.group("s") is not None,
-                 m.group("ap") is not None, year)
+    return Shape(layout, time_first, m.group("ds"), m.group("ts"), bool(m.group("s")), bool(m.group("ap")), year)
 
 
-def _shape_key(m: re.Match[str]) -> tuple:
-    """The comparable part of a header's shape (the layout is the regex that matched)."""
-    d1, d3 = m.group("d1"), m.group("d3")
-    return (m.group("ds"), m.group("ts"), m.group("s") is not None, m.group("ap") is not None,
-            f"Y{len(d1)}" if len(d1) > 2 else str(len(d3)))
+def _clean(text: str) -> str:
+    """``identity`` with a fast path for plain ASCII."""
+    if text.isascii():
+        return " ".join(text.split())
+    return identity(text)
+
+
+def _unmark(text: str) -> str:
+    return text if text.isascii() else text.translate(INVISIBLE)
 
 
 def _local_time(m: re.Match[str], order: str) -> datetime | None:
@@ -498,7 +507,7 @@ class WhatsAppConnector(Connector):
     def _scan(self, export: Export) -> Scan:
         lines = _text_lines(export.opener, export.label)
         shape, first = _sniff_lines(lines, export.label)
-        rx, skey = shape.regex, shape.key
+        rx = shape.regex
         max_a = max_b = big_a = big_b = 0
         back = {"dmy": 0, "mdy": 0}
         prev: dict[str, tuple[int, int, int] | None] = {"dmy": None, "mdy": None}
@@ -520,7 +529,7 @@ class WhatsAppConnector(Connector):
                     prev[order] = date
             split = _split_author(m.group("rest"), shape.layout)
             if split is not None:
-                who = identity(split[0])
+                who = _clean(split[0])
                 if count == 0 and shape.layout == "ios" and _MARK_START.match(split[1]):
                     notice = who  # iOS writes the encryption notice as the chat itself
                 elif who and len(authors) < MAX_AUTHORS:
@@ -532,7 +541,7 @@ class WhatsAppConnector(Connector):
             if line is None:
                 continue
             m = rx.match(line)
-            if m and _shape_key(m) == skey:
+            if m:
                 header(m)
         if shape.year.startswith("Y"):
             order = "ymd"
@@ -550,7 +559,7 @@ class WhatsAppConnector(Connector):
 
     # -- pass 2: the messages ----------------------------------------------------------------
     def _messages(self, export: Export, scan: Scan, problems: list[Failure]) -> Iterator[Message]:
-        shape, rx, skey = scan.shape, scan.shape.regex, scan.shape.key
+        shape, rx = scan.shape, scan.shape.regex
         cur: dict | None = None
         seq = 0
 
@@ -564,7 +573,7 @@ class WhatsAppConnector(Connector):
                 continue
             m = rx.match(line)
             local = None
-            if m and _shape_key(m) == skey:
+            if m:
                 local = _local_time(m, scan.order)
             if local is not None:
                 if cur is not None:
@@ -589,25 +598,26 @@ class WhatsAppConnector(Connector):
         m: re.Match[str] = c["m"]
         raw: str = c["raw"]
         rest = m.group("rest")
-        msg = Message(c["seq"], c["line"], raw, identity(m.group("dt")), c["local"], "", "",
+        msg = Message(c["seq"], c["line"], raw, _clean(m.group("dt")), c["local"], "", "",
                       truncated=c["truncated"])
         more = c["more"]
         split = _split_author(rest, shape.layout)
         if split is None:
-            text = "\n".join([rest, *more]).translate(INVISIBLE).rstrip()
+            text = _unmark("\n".join([rest, *more])).rstrip()
             msg.body = text
-            msg.event = _event_kind(identity(text))
+            clean = _clean(text)
+            msg.event = _event_kind(clean)
             if msg.event != "encryption":
-                a = _ACTOR.match(identity(text))
+                a = _ACTOR.match(clean)
                 msg.author = a.group("a") if a else ""
             return _identify(msg)
         author, first = split
-        author = identity(author)
+        author = _clean(author)
         media_line = shape.layout == "ios" and bool(_MARK_START.match(raw))
         body_mark = bool(_MARK_START.match(first))
-        text = "\n".join([first, *more]).translate(INVISIBLE).rstrip()
+        text = _unmark("\n".join([first, *more]) if more else first).rstrip()
         msg.author, msg.body = author, text
-        first_clean = identity(first)
+        first_clean = _clean(first)
         simple = first_clean.casefold().rstrip(".。").strip()
         if not more and simple in _DELETED:
             msg.deleted = True
@@ -619,7 +629,7 @@ class WhatsAppConnector(Connector):
         if edited:
             msg.edited = True
             msg.body = text = text[: edited.start()].rstrip()
-            first_clean = identity(text.split("\n", 1)[0])
+            first_clean = _clean(text.split("\n", 1)[0])
         att = _ANDROID_ATTACHED.match(first_clean)
         if att:
             msg.media_names = (att.group("name"),)
@@ -666,7 +676,8 @@ class WhatsAppConnector(Connector):
         problems: list[Failure] = []
         counts: OrderedDict[datetime, Counter] = OrderedDict()
         kept_media: dict[str, dict] = {}
-        utc_cache: dict[datetime, datetime] = {}
+        utc_cache: dict[datetime, tuple[datetime, str]] = {}
+        others: dict[str, tuple[str, ...]] = {}
         for msg in self._messages(export, scan, problems):
             while problems:
                 f = problems.pop(0)
@@ -679,18 +690,17 @@ class WhatsAppConnector(Connector):
                     counts.popitem(last=False)
             else:
                 counts.move_to_end(minute)
-            h = hashlib.sha1(msg.ident.encode("utf-8", "surrogatepass")).hexdigest()
-            per[h] += 1
-            occ = per[h]
-            when = minute.isoformat(timespec="minutes")
-            ident = stable_id("whatsapp", key, when, h, occ)
-            item_id = self.item_id("whatsapp", key, when, h, occ)
-            base = utc_cache.get(minute)
-            if base is None:
+            per[msg.ident] += 1
+            occ = per[msg.ident]
+            cached = utc_cache.get(minute)
+            if cached is None:
                 if len(utc_cache) > 4096:
                     utc_cache.clear()
-                base = utc_cache[minute] = _to_utc(minute)
-            sent = base + timedelta(seconds=msg.local.second)
+                cached = utc_cache[minute] = (_to_utc(minute), minute.isoformat(timespec="minutes"))
+            base, when = cached
+            ident = stable_id("whatsapp", key, when, msg.ident, occ)
+            item_id = self.item_id("whatsapp", ident)
+            sent = base + timedelta(seconds=msg.local.second) if msg.local.second else base
             media_meta = []
             for name in msg.media_names:
                 info = kept_media.get(name)
@@ -724,7 +734,10 @@ class WhatsAppConnector(Connector):
                     meta["media_omitted"] = True
             if msg.truncated:
                 meta["truncated"] = True
-            recipients = tuple(p for p in participants if p != msg.author) if not msg.event else ()
+            recipients: tuple[str, ...] = ()
+            if not msg.event:
+                recipients = others.get(msg.author) or others.setdefault(
+                    msg.author, tuple(p for p in participants if p != msg.author))
             yield Item(
                 id=item_id, kind="chat", source=self.spec.name, custodian=self.spec.custodian, sha256=sha,
                 sent=sent, sender=msg.author, recipients=recipients, subject=conv_name, body=msg.body,
@@ -815,9 +828,9 @@ def _identify(msg: Message) -> Message:
     elif msg.event in _MERGED_EVENTS:
         msg.ident = f"<event:{msg.event}>"
     elif msg.event:
-        msg.ident = "<event>" + identity(msg.body).casefold()
+        msg.ident = "<event>" + _clean(msg.body).casefold()
     else:
-        msg.ident = identity(msg.body)
+        msg.ident = _clean(msg.body)
     return msg
 
 
