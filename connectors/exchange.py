@@ -396,7 +396,7 @@ class FolderTree:
 
     def mail_folders(self, prefix: str, skip: str | None) -> list[tuple[str, str]]:
         out = []
-        for fid, (name, parent, klass) in self.folders.items():
+        for fid, (_name, _parent, klass) in self.folders.items():
             if not (klass or "").startswith(MAIL_CLASSES):
                 continue
             if skip and self.under(fid, skip):
@@ -424,9 +424,6 @@ class PatientPolicy(FaultTolerance):
     def __init__(self, max_wait: float) -> None:
         super().__init__(max_wait=max_wait)
         self.waited = 0.0
-
-    def __setstate__(self, state):  # keep FaultTolerance's lock handling when copied
-        super().__setstate__(state)
 
     def back_off(self, seconds):
         seconds = self.DEFAULT_BACKOFF if seconds is None else seconds

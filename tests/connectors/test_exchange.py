@@ -15,8 +15,8 @@ import pytest
 
 from connectors.base import Checkpoint, SourceSpec
 from connectors.exchange import ExchangeConnector
-from tests.conftest import MemorySink, drain
-from tests.servers.ews_server import EwsServer
+from conftest import MemorySink, drain
+from servers.ews_server import EwsServer
 from woo_collector.errors import SourceUnavailable
 from woo_collector.models import Deletion, Item
 
