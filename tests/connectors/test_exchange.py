@@ -386,3 +386,38 @@ def test_registered_as_a_network_connector():
 
     cls = connectors.get("exchange")
     assert cls is ExchangeConnector and cls.network and cls.name == "exchange"
+
+
+def test_nightly_woo_ingest_against_the_loopback_server(server, tmp_path):
+    """The acceptance check: `woo ingest` twice; the second night fetches only the two new mails."""
+    from click.testing import CliRunner
+
+    from woo_collector.cli import cli
+
+    def woo(*args: str):
+        return CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "--quiet", *args], catch_exceptions=False)
+
+    server.add_mailbox(ANNE)
+    for n in range(3):
+        server.add_mail(ANNE, "Inbox", mime(n, attachment=n == 0))
+    assert woo("init").exit_code == 0
+    r = woo("source", "add", "mail-anne", "--type", "exchange", "--custodian", "Anne Jansen",
+            "--set", f"service_endpoint={server.endpoint}", "--set", f"mailboxes={ANNE}", "--set", "auth=basic",
+            "--set", "username=svc-woo", "--set", "password_env=WOO_TEST_EWS_PASSWORD")
+    assert r.exit_code == 0, r.output
+    assert "geheim" not in (tmp_path / "ws" / "woo.toml").read_text()
+
+    first = woo("ingest")
+    assert first.exit_code == 0, first.output
+    new = [server.add_mail(ANNE, "Inbox", mime(20, "Nieuw bericht")), server.add_mail(ANNE, "Sent Items", mime(21, "Antwoord"))]
+    before = len(server.requests)
+    second = woo("ingest")
+    assert second.exit_code == 0, second.output
+    assert sorted(id_ for r in server.requests[before:] if r.operation == "GetItem" for id_ in _ids(r.body)) == sorted(new)
+
+    found = woo("search", "windturbines OR nieuw OR antwoord", "--format", "json")
+    assert found.exit_code == 0, found.output
+    hits = json.loads(found.stdout)
+    emails = [h for h in hits if h["kind"] == "email"]
+    assert len(emails) == len({h["id"] for h in emails}) == 5
+    assert {h["custodian"] for h in hits} == {"Anne Jansen"}
