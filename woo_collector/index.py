@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from woo_collector import faults
 from woo_collector.models import Item
 
 SCHEMA_VERSION = "1"
@@ -136,7 +137,9 @@ class WhooshIndex:
         except BaseException:
             writer.cancel()
             raise
+        faults.point("index-commit")
         writer.commit()
+        faults.point("index-committed")
 
     def upsert(self, items: Iterable[Item]) -> int:
         """Replace-or-add (used when mending after a crash: the item may or may not be there)."""

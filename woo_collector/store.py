@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from woo_collector import faults
+
 CHUNK = 1024 * 1024
 
 
@@ -96,6 +98,7 @@ class EvidenceStore:
         dest = self.path(sha)
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, 0o400)
+        faults.point("store-write")
         os.replace(tmp, dest)
         dirfd = os.open(dest.parent, os.O_RDONLY)
         try:

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+from woo_collector import faults
 from woo_collector.catalog.base import Catalog, RunReport, UpsertResult, item_fingerprint
 from woo_collector.models import Deletion, Failure, Item
 from woo_collector.text import normalise_for_hash
@@ -193,6 +194,7 @@ class SQLiteCatalog(Catalog):
                 db.execute("INSERT INTO sync_state(source, key, value, updated) VALUES(?,?,?,?) "
                            "ON CONFLICT(source, key) DO UPDATE SET value=excluded.value, updated=excluded.updated",
                            (source, key, value, ts))
+            faults.point("catalog-commit")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -206,6 +208,7 @@ class SQLiteCatalog(Catalog):
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany("UPDATE items SET indexed=1 WHERE id=?", [(i,) for i in ids])
+            faults.point("mark-indexed")
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")

@@ -1,0 +1,48 @@
+import hashlib
+import io
+import os
+import stat
+
+from woo_collector.store import EvidenceStore
+
+
+def test_bytes_are_stored_once_bit_for_bit(tmp_path):
+    store = EvidenceStore(tmp_path / "store")
+    data = b"From: a@b\r\n\r\n\x00\xff bytes as they came"
+    sha, size = store.put(data)
+    assert sha == hashlib.sha256(data).hexdigest() and size == len(data)
+    assert store.read(sha) == data
+    assert store.put(data) == (sha, size)
+    assert list(store) == [sha]
+    assert stat.S_IMODE(store.path(sha).stat().st_mode) == 0o400
+
+
+def test_streams_and_files_hash_like_bytes(tmp_path):
+    store = EvidenceStore(tmp_path / "store")
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    src = tmp_path / "big.bin"
+    src.write_bytes(data)
+    sha_file, _ = store.put(src)
+    sha_stream, _ = store.put(io.BytesIO(data))
+    assert sha_file == sha_stream == hashlib.sha256(data).hexdigest()
+    assert store.verify(sha_file)
+    assert not list((tmp_path / "store" / "tmp").iterdir())
+
+
+def test_verify_detects_a_changed_original(tmp_path):
+    store = EvidenceStore(tmp_path / "store")
+    sha, _ = store.put(b"original")
+    p = store.path(sha)
+    os.chmod(p, 0o600)
+    p.write_bytes(b"tampered")
+    assert not store.verify(sha)
+    assert not store.verify("0" * 64)
+
+
+def test_stale_temp_files_of_a_crash_are_removed(tmp_path):
+    EvidenceStore(tmp_path / "store")
+    stale = tmp_path / "store" / "tmp" / "in-crashed"
+    stale.write_bytes(b"half")
+    os.utime(stale, (0, 0))
+    EvidenceStore(tmp_path / "store")
+    assert not stale.exists()

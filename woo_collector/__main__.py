@@ -1,0 +1,3 @@
+from woo_collector.cli import main
+
+main()
