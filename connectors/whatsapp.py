@@ -40,8 +40,10 @@ How it is read:
   ``meta["deleted"]``, edited ones ``meta["edited"]`` (the marker is taken out of the body), media
   ``meta["media"]`` (files found in the zip or beside the text are kept in the store and also
   yielded as ``attachment`` items whose parent is the message; their content is not text).
-- The file is read line by line (a line longer than ``MAX_LINE`` characters is refused or
-  skipped), twice: once to learn the layout, the participants and the date order, once to yield.
+- The file is read line by line (a line longer than ``MAX_LINE`` characters is refused before the
+  first header and skipped with a ``Failure`` after it), twice: once to learn the layout, the
+  participants and the date order, once to yield (a third time, for fingerprints, when a folder
+  holds several exports). Memory stays bounded whatever the file's size.
 
 The conversation and the merge rule. The conversation's name comes from the file name
 (``WhatsApp-chat met X``, ``WhatsApp Chat with X``, ``WhatsApp Chat - X``, the Czech and Russian
@@ -53,9 +55,10 @@ read "This message was deleted"; media names differ per phone; Android has no se
 message's identity is: the conversation key, the local minute as written, the text normalised
 (``woo_collector.text.identity``; every deletion is ``<deleted>`` and every media message ``<media>``
 in any locale; events their kind or their text), and its occurrence number among identical
-(minute, text) in its export. The author is deliberately not part of it. ``Item.id`` is
-``item_id`` of that (so it holds within one source and custodian) and ``meta["identity"]`` the same
-hash without source and custodian, for collapsing copies handed in by several custodians.
+(minute, text) in its export. The author is deliberately not part of it. ``meta["identity"]`` is
+``stable_id`` of those keys (no source, no custodian: it collapses copies handed in by several
+custodians at request level) and ``Item.id`` is ``item_id("whatsapp", identity)``, so within one
+source the copies from several phones are the same item.
 Exports read in one run whose messages overlap (at least 10% of the messages of 10 or more
 characters, as in the ministry's merger) form one conversation named after the name most of them
 carry. What cannot merge: a message whose minute differs between phones (received after airplane
@@ -475,6 +478,7 @@ class WhatsAppConnector(Connector):
 
     def _folder(self, root: Path) -> Iterator[Yield]:
         found: list[tuple[Export, Scan]] = []
+        failed = 0
         for path in walk_files(root, self.extensions):
             try:
                 if path.suffix.lower() == ".txt" and not _looks_like_export(path):
@@ -482,11 +486,12 @@ class WhatsAppConnector(Connector):
                 for export in self._exports_of(path, root):
                     found.append((export, self._scan(export)))
             except ConnectorError as e:
+                failed += 1
                 sha = self.sink.keep(path, path.name)
                 yield Failure(str(path), e.reason, e.locator, sha)
         if not found:
-            if not any(True for _ in walk_files(root, self.extensions)):
-                raise ConnectorError("no WhatsApp export (.txt or .zip) in this folder", str(root))
+            if not failed:
+                raise ConnectorError("no WhatsApp chat export (.txt or .zip) in this folder", str(root))
             return
         yield from self._emit(found)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import time
 import tracemalloc
@@ -492,6 +491,12 @@ def test_zip_without_chat(tmp_path):
         zf.writestr("IMG-1.jpg", b"x")
     with pytest.raises(ConnectorError, match="no WhatsApp chat text"):
         run(z)
+
+
+def test_folder_without_exports(tmp_path):
+    write(tmp_path, "notulen.txt", "Agenda\n")
+    with pytest.raises(ConnectorError, match="no WhatsApp chat export"):
+        run(tmp_path)
 
 
 def test_bad_file_in_a_folder_is_a_failure_and_the_rest_goes_on(tmp_path):
