@@ -42,8 +42,8 @@ Credentials come from the environment only, never from ``woo.toml``:
   The RBAC ApplicationImpersonation role no longer exists in Exchange Online (retired February
   2025): scope the app with an Application Access Policy or RBAC for Applications instead.
 
-How it syncs. Per mailbox: one GetFolder for the message folder root, Deleted Items and the
-archive root; SyncFolderHierarchy (its state checkpointed as ``ews:<mailbox>:hierarchy``, together
+How it syncs. Per mailbox: GetFolder for the message folder root and Deleted Items, and one for
+the archive root (absent on many mailboxes); SyncFolderHierarchy (its state checkpointed as ``ews:<mailbox>:hierarchy``, together
 with the folder tree, so new and renamed folders are picked up); then per folder
 SyncFolderItems one page at a time (``MaxChangesReturned``; the server says
 ``IncludesLastItemInRange`` on the last page). The page's new and changed messages are fetched
@@ -512,6 +512,14 @@ def _raise_errors(results: list) -> list:
     return results
 
 
+def _parsed(fn: Callable[[], T]) -> T:
+    """Run an exchangelib call; an answer it cannot make sense of (ValueError) is a bad server answer."""
+    try:
+        return fn()
+    except ValueError as e:
+        raise ews_errors.MalformedResponseError(f"unexpected answer from the server: {e}") from e
+
+
 class Session:
     """The exchangelib configuration shared by the mailboxes of one source."""
 
@@ -575,27 +583,41 @@ class MailboxClient:
         self.box = box
 
     def roots(self) -> Roots:
+        """The message folder root and Deleted Items (one GetFolder), then the archive root if any."""
         wanted = [
             MsgFolderRoot(root=self.root, _distinguished_id=DistinguishedFolderId(id="msgfolderroot", mailbox=self.box)),
             DeletedItems(root=self.root, _distinguished_id=DistinguishedFolderId(id="deleteditems", mailbox=self.box)),
-            ArchiveMsgFolderRoot(root=self.archive, _distinguished_id=DistinguishedFolderId(id="archivemsgfolderroot", mailbox=self.box)),
         ]
-        got = self.session.call(lambda: list(GetFolder(account=self.account).call(folders=wanted, additional_fields=set(), shape=ID_ONLY)))
-        msg_root, deleted, archive = (got + [None, None, None])[:3]
+        msg_root, deleted = (self._get_folders(wanted) + [None, None])[:2]
         if isinstance(msg_root, Exception) or msg_root is None:
-            raise msg_root or ews_errors.ErrorFolderNotFound("the server returned no message folder root")
+            raise msg_root or ews_errors.MalformedResponseError("the server returned no message folder root")
+        archive = ArchiveMsgFolderRoot(
+            root=self.archive, _distinguished_id=DistinguishedFolderId(id="archivemsgfolderroot", mailbox=self.box),
+        )
+        try:
+            found = self._get_folders([archive])
+        except ews_errors.ResponseMessageError as e:  # servers differ in how they say "no archive"
+            log.info("ews://%s: no online archive (%s)", self.account.primary_smtp_address, _describe(e))
+            found = []
         return Roots(
             msg_root=msg_root,
-            archive_root=None if isinstance(archive, Exception) or archive is None else archive,
+            archive_root=found[0] if found and not isinstance(found[0], Exception) else None,
             deleted_id=None if isinstance(deleted, Exception) or deleted is None else deleted.id,
         )
+
+    def _get_folders(self, folders: list) -> list:
+        return self.session.call(lambda: _parsed(lambda: list(
+            GetFolder(account=self.account).call(folders=folders, additional_fields=set(), shape=ID_ONLY)
+        )))
 
     def sync_hierarchy(self, root, state: str | None) -> tuple[list[tuple[str, str, str, str, str]], str | None]:
         fields = {FieldPath(field=Folder.get_field_by_fieldname(f)) for f in self.FOLDER_FIELDS}
         svc = HierarchySync(account=self.account)
         out = []
         while True:
-            page = self.session.call(lambda: _raise_errors(list(svc.call(folder=root, shape=ID_ONLY, additional_fields=fields, sync_state=state))))
+            page = self.session.call(lambda: _parsed(lambda: _raise_errors(list(
+                svc.call(folder=root, shape=ID_ONLY, additional_fields=fields, sync_state=state)
+            ))))
             for change, f in page:
                 if change == svc.DELETE:
                     out.append(("delete", f.id, "", "", ""))
@@ -611,10 +633,10 @@ class MailboxClient:
         """One SyncFolderItems call: at most page_size changes after ``state``."""
         folder = Folder(root=self.root, id=folder_id)
         svc = ItemSync(account=self.account)
-        changes = self.session.call(lambda: _raise_errors(list(svc.call(
+        changes = self.session.call(lambda: _parsed(lambda: _raise_errors(list(svc.call(
             folder=folder, shape=ID_ONLY, additional_fields=set(), sync_state=state, ignore=None,
             max_changes_returned=self.session.settings.page_size, sync_scope=None,
-        ))))
+        )))))
         changed, deleted = [], []
         for change, item in changes:
             if change == svc.DELETE:
@@ -648,5 +670,7 @@ class MailboxClient:
     def _get(self, ids: list[tuple[str, str | None]]) -> list[bytes | Exception | None]:
         fields = {FieldPath(field=Message.get_field_by_fieldname("mime_content"))}
         refs = [ItemId(id=i) for i, _ck in ids]  # no change key: the latest version, never ErrorStaleObject
-        got = self.session.call(lambda: list(GetItem(account=self.account).call(items=refs, additional_fields=fields, shape=ID_ONLY)))
+        got = self.session.call(lambda: _parsed(lambda: list(
+            GetItem(account=self.account).call(items=refs, additional_fields=fields, shape=ID_ONLY)
+        )))
         return [g if isinstance(g, Exception) else getattr(g, "mime_content", None) for g in got]

@@ -226,6 +226,7 @@ class EwsServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            wbufsize = 1 << 16  # headers and body in one segment: no Nagle/delayed-ACK stall per request
 
             def log_message(self, *args) -> None:
                 pass
