@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import imaplib
 import re
 import time
 
@@ -265,3 +264,22 @@ def test_modified_utf7_folder_names():
     assert decode_mutf7(b"Bijlagen &AOk-") == "Bijlagen é"
     assert decode_mutf7(b"R&-D") == "R&D"
     assert decode_mutf7(b"&ZeVnLIqe-") == "日本語"
+
+
+def test_fetch_answers_in_the_shapes_servers_send():
+    from connectors.imap import _parse_bodies, _parse_list
+
+    # UID before the literal (Dovecot) and after it (some Exchange and Cyrus versions)
+    data = [(b"1 (UID 7 BODY[] {5}", b"Hallo"), b")", (b"2 (BODY[] {3}", b"Dag"), b" UID 9)"]
+    assert _parse_bodies(data) == {7: b"Hallo", 9: b"Dag"}
+    listing = [
+        b'(\\HasNoChildren) "/" INBOX',
+        b'(\\Noselect \\HasChildren) "/" "[Gmail]"',
+        b'(\\HasNoChildren \\Sent) "/" "Verzonden \\"items\\""',
+        (b'(\\HasNoChildren) "/" {7}', b"Archief"),
+        b'(\\HasNoChildren) NIL Losse',
+    ]
+    assert list(_parse_list(listing)) == [
+        ("\\hasnochildren", b"INBOX"), ("\\noselect \\haschildren", b"[Gmail]"),
+        ("\\hasnochildren \\sent", b'Verzonden "items"'), ("\\hasnochildren", b"Archief"), ("\\hasnochildren", b"Losse"),
+    ]
