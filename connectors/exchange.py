@@ -5,6 +5,13 @@ blocks EWS by default since 1 October 2026 and switches it off on 1 April 2027: 
 connector there. This connector stays for Exchange Server 2016/2019/SE on premises and for tenants
 that still allow EWS.
 
+An administrator registers a source once; cron runs ``woo ingest`` every night::
+
+    export WOO_EWS_PASSWORD=...        # in the cron job's environment, never in woo.toml
+    woo source add mail-griffie --type exchange --custodian Griffie \\
+        --set server=mail.gemeente.nl --set mailboxes=griffie@gemeente.nl,raad@gemeente.nl \\
+        --set auth=ntlm --set 'username=GEMEENTE\\svc-woo' --set password_env=WOO_EWS_PASSWORD
+
 Settings (``woo source add NAME --type exchange --set KEY=VALUE ...``):
 
 - ``server`` (host name), or ``service_endpoint`` (the full EWS URL), or ``autodiscover=true``
@@ -19,7 +26,7 @@ Settings (``woo source add NAME --type exchange --set KEY=VALUE ...``):
   ``include_deleted=true`` or when ``folders`` names it;
 - ``auth``: ``oauth`` | ``ntlm`` | ``basic`` (default ``ntlm``);
 - ``access``: ``impersonation`` (default) or ``delegate``;
-- ``page_size`` (changes per SyncFolderItems call, default 100), ``max_wait`` (seconds of
+- ``page_size`` (changes per SyncFolderItems call, default 100, at most 512), ``max_wait`` (seconds of
   throttling back-off to sit out in a row before a mailbox is given up, default 600),
   ``retries`` and ``retry_wait`` (attempts and first pause after a dropped connection, default
   4 and 10 s).
@@ -43,8 +50,9 @@ Credentials come from the environment only, never from ``woo.toml``:
   2025): scope the app with an Application Access Policy or RBAC for Applications instead.
 
 How it syncs. Per mailbox: GetFolder for the message folder root and Deleted Items, and one for
-the archive root (absent on many mailboxes); SyncFolderHierarchy (its state checkpointed as ``ews:<mailbox>:hierarchy``, together
-with the folder tree, so new and renamed folders are picked up); then per folder
+the archive root (absent on many mailboxes); SyncFolderHierarchy (its state checkpointed as
+``ews:<mailbox>:hierarchy`` together with the folder tree, so new and renamed folders are picked
+up); then per folder
 SyncFolderItems one page at a time (``MaxChangesReturned``; the server says
 ``IncludesLastItemInRange`` on the last page). The page's new and changed messages are fetched
 with GetItem ``item:MimeContent``: the MIME is the original, kept bit for bit, and parsed like any
@@ -72,6 +80,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 from urllib.parse import urlparse
@@ -164,7 +173,7 @@ class Settings:
             client_secret=spec.secret("client_secret"),
             folders=tuple(f.strip().strip("/") for f in spec.setting("folders").split(",") if f.strip().strip("/")),
             include_deleted=flag("include_deleted", False),
-            page_size=max(1, number("page_size", DEFAULT_PAGE, int)), max_wait=number("max_wait", 600.0),
+            page_size=min(512, max(1, number("page_size", DEFAULT_PAGE, int))), max_wait=number("max_wait", 600.0),
             retries=max(1, number("retries", 4, int)), retry_wait=number("retry_wait", 10.0),
         )
         if auth == "oauth":
@@ -318,7 +327,7 @@ class _MailboxSync:
                 yield from self._message(got, item_id, path)
 
     def _message(self, mime: bytes, item_id: str, path: str) -> Iterator[Yield]:
-        sha = self.c.sink.keep(mime, f"{item_id[-24:]}.eml")
+        sha = self.c.sink.keep(mime, re.sub(r"[^A-Za-z0-9_-]", "_", item_id[-24:]) + ".eml")
         ctx = MailContext(
             self.c.spec.name, self.custodian, self.c.sink, path=f"ews://{self.mailbox}/{path}", locator="",
             folder=path, extra_meta={"ews_id": item_id, "mailbox": self.mailbox},
