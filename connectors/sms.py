@@ -41,6 +41,7 @@ import base64
 import binascii
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -345,10 +346,11 @@ def _b64(data: str) -> bytes:
         return base64.b64decode("".join(data.split()), validate=True)
 
 
-def _numbers(address: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def _numbers(address: str) -> tuple[str, ...]:
     """The other parties of a conversation as sorted, normalised keys."""
     parts = [p for p in re.split(r"[~,;]", address) if p.strip()] if address else []
-    return sorted({phone_key(p) for p in parts}) or ["unknown"]
+    return tuple(sorted({phone_key(p) for p in parts})) or ("unknown",)
 
 
 def _contact(name: str | None) -> str:

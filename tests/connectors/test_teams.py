@@ -241,3 +241,12 @@ def test_arbitrary_json_lines(tmp_path, lines):
     p.write_bytes(json.dumps(msg("0", chatId="c")).encode() + b"\n" + b"\n".join(lines))
     items, _, error = partial(p)
     assert error is None and items[0].message_id == "0"
+
+
+@pytest.mark.parametrize("evil", ["<" * 500_000, "<emoji alt=" * 50_000, "<at>" * 100_000, "<blockquote>" * 40_000])
+def test_hostile_html_in_linear_time(evil):
+    import time
+
+    t0 = time.monotonic()
+    body_text(evil, "html")
+    assert time.monotonic() - t0 < 2
