@@ -14,8 +14,9 @@ An administrator registers a source once; cron runs ``woo ingest`` every night::
 
 Settings (``woo source add NAME --type exchange --set KEY=VALUE ...``):
 
-- ``server`` (host name), or ``service_endpoint`` (the full EWS URL), or ``autodiscover=true``
-  (the endpoint is looked up from the first mailbox address);
+- ``server`` (host name; ``outlook.office365.com`` by default with ``auth=oauth``), or
+  ``service_endpoint`` (the full EWS URL), or ``autodiscover=true`` (the endpoint is looked up
+  from each mailbox address);
 - ``mailboxes``: SMTP addresses, comma-separated, one or many. ``--custodian`` names the owner
   when the source is one person's mailbox; leave it empty to use each mailbox's address;
 - ``folders``: folder paths to include, comma-separated, each with its subfolders (``Inbox``,
@@ -161,6 +162,8 @@ class Settings:
         endpoint = spec.setting("service_endpoint").strip()
         server = spec.setting("server").strip()
         autodiscover = flag("autodiscover", False)
+        if auth == "oauth" and not (endpoint or server or autodiscover):
+            server = "outlook.office365.com"
         if not (endpoint or server or autodiscover):
             raise SourceUnavailable(f"source {spec.name}: set server=mail.gemeente.nl, service_endpoint=https://.../EWS/Exchange.asmx or autodiscover=true")
         access = spec.setting("access", "impersonation").strip().lower()
@@ -540,8 +543,6 @@ class Session:
                 client_id=settings.client_id, client_secret=settings.client_secret, tenant_id=settings.tenant_id,
             )
             auth_type = OAUTH2
-            if not (settings.endpoint or settings.server or settings.autodiscover):
-                self.where = "outlook.office365.com"
         else:
             self.credentials = Credentials(username=settings.username, password=settings.password)
             auth_type = NTLM if settings.auth == "ntlm" else BASIC
@@ -550,7 +551,7 @@ class Session:
             if settings.endpoint:
                 kwargs["service_endpoint"] = settings.endpoint
             else:
-                kwargs["server"] = settings.server or "outlook.office365.com"
+                kwargs["server"] = settings.server
         self.config = Configuration(**kwargs)
         self.protocols: list = []
 

@@ -370,7 +370,6 @@ def test_exchange_online_uses_app_only_oauth_with_impersonation(monkeypatch):
     spec = SourceSpec(name="online", type="exchange", settings=dict(
         mailboxes=ANNE, auth="oauth", tenant_id="c0ffee00-0000-4000-8000-000000000001",
         client_id="c0ffee00-0000-4000-8000-000000000002", client_secret_env="WOO_TEST_EWS_SECRET",
-        server="outlook.office365.com",
     ))
     session = Session(Settings.from_spec(spec))
 
