@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import Member, is_zip, open_member, open_zip
-from woo_collector.text import decode_bytes, html_to_text
+from woo_collector.text import decode_bytes, html_to_text, known_charset
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -214,7 +214,24 @@ def _decode_prefix(data: bytes, limit: int, declared: str = "") -> tuple[str, bo
             if end > 0 and data[end - 1] >= 0xC0:
                 end -= 1
             data = data[:end]
-    return decode_bytes(data, declared or None)[0], truncated
+    text, charset = decode_bytes(data, declared or None)
+    if charset not in ("utf-8", "ascii", known_charset(declared)):
+        text = _prefer_cp1252(data, text)
+    return text, truncated
+
+
+def _prefer_cp1252(data: bytes, guess: str) -> str:
+    """Detection guesses badly on short texts; Dutch text without a charset is nearly always
+    cp1252. Take cp1252 when it decodes cleanly and gives more letters than the guess."""
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return guess
+
+    def letters(s: str) -> int:
+        return sum(1 for ch in s if ord(ch) > 127 and ch.isalpha())
+
+    return western if letters(western) > letters(guess) else guess
 
 
 def _text(name: str, data: bytes) -> Extracted:
@@ -616,7 +633,7 @@ def _cell(kind: str, style: str, value: str | None, inline: list[str], shared: l
     if kind == "n" and style.isdigit() and int(style) in dates:
         try:
             serial = float(value)
-            when = epoch + timedelta(days=serial)
+            when = epoch + timedelta(seconds=round(serial * 86400))  # Excel keeps times as fractions of a day
         except (ValueError, OverflowError):
             return value
         if serial == int(serial):
