@@ -1,0 +1,186 @@
+"""The disclosure package: what leaves the building after a Woo decision.
+
+``write_package`` writes, into a temporary folder beside ``out``::
+
+    documenten/documenten-deel-01.docx ...   the released documents, redacted (bundle.py)
+    inventarislijst.xlsx, inventarislijst.docx  one row per document (inventory.py)
+    besluit-concept.docx                      the draft decision letter (decision.py)
+    manifest.json                             request, documents, originals' SHA-256, files' SHA-256
+    [*.pdf]  [diwoo-metadata.xml]             with pdf=True / diwoo=True
+
+then checks every Office file for leftovers (clean.py) and every file for every redacted text
+(leakguard.py). Only a complete and clean package is renamed to ``out``; a package that would
+leak is deleted and ``LeakError`` names the file and the place. An existing non-empty ``out`` is
+replaced only when it holds an earlier package of the same request.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod
+from exports.decision import write_letter
+from exports.leakguard import scan_package
+from exports.render import Redactor
+from woo_collector.documents import DECISIONS, Document, RequestInfo
+from woo_collector.errors import ExportError, LeakError
+
+__all__ = ["PackageResult", "write_package", "guard"]
+
+
+@dataclass
+class PackageResult:
+    """What was written: ``files`` maps each package-relative path to its SHA-256."""
+
+    out: Path
+    files: dict[str, str]
+    parts: int
+    counts: dict[str, int]
+    zip_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def guard(root: Path, documents: Sequence[Document]) -> None:
+    """Scan a written package; on any hit delete it and raise LeakError naming file and place."""
+    hits = scan_package(root, Redactor(documents).needles)
+    if hits:
+        shutil.rmtree(root, ignore_errors=True)
+        shown = "\n".join(f"  {h}" for h in hits[:20])
+        more = f"\n  ... en nog {len(hits) - 20}" if len(hits) > 20 else ""
+        err = LeakError(f"Het pakket bevatte gelakte tekst en is verwijderd ({len(hits)} vondst(en)):\n{shown}{more}")
+        err.hits = hits
+        raise err
+
+
+def _check_out(out: Path, request_id: str) -> bool:
+    """True when ``out`` holds an earlier package of this request (to be replaced)."""
+    if not out.exists():
+        return False
+    if not out.is_dir():
+        raise ExportError(f"{out} bestaat al en is geen map; kies een andere --out")
+    if not any(out.iterdir()):
+        return True
+    try:
+        earlier = json.loads((out / manifest.NAME).read_text(encoding="utf-8"))["request"]["id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        earlier = None
+    if earlier != request_id:
+        raise ExportError(f"{out} is niet leeg en bevat geen eerder pakket van verzoek {request_id}; "
+                          "kies een lege of nieuwe map voor --out")
+    return True
+
+
+def _check_documents(documents: Sequence[Document]) -> None:
+    seen = set()
+    for d in documents:
+        if d.decision not in DECISIONS:
+            raise ExportError(f"document {d.nr}: onbekende beoordeling {d.decision!r} (kies uit {', '.join(DECISIONS)})")
+        if d.nr in seen:
+            raise ExportError(f"documentnummer {d.nr} komt twee keer voor")
+        seen.add(d.nr)
+
+
+def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *,
+                  organisation: str, original_path: Callable[[str], Path] | None = None,
+                  tool_version: str, now: datetime | None = None,
+                  part_max_docs: int = 250, part_max_bytes: int = 20_000_000,
+                  pdf: bool = False, diwoo: bool = False, zip_: bool = False) -> PackageResult:
+    """Write the disclosure package of ``info`` to ``out``; see the module docstring."""
+    started = time.monotonic()
+    out = Path(out)
+    now = (now or datetime.now(timezone.utc))
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    _check_documents(documents)
+    replace = _check_out(out, info.id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    warnings: list[str] = []
+    try:
+        redactor = Redactor(documents)
+        parts = bundle.split_parts(documents, part_max_docs, part_max_bytes)
+        folder = tmp / "documenten"
+        folder.mkdir()
+        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now)
+        office = [writer.write(p, len(parts), folder) for p in parts]
+        for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
+            warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
+                            "in het verzoek is gelakt; controleer de beoordeling")
+        table = inventory.rows(info.id, documents, redactor, writer.extra)
+        office.append(inventory.write_xlsx(tmp / "inventarislijst.xlsx", table, organisation, info.id, now))
+        office.append(inventory.write_docx(tmp / "inventarislijst.docx", table, organisation, info.id, now))
+        office.append(write_letter(tmp / "besluit-concept.docx", info, documents, redactor, organisation, now,
+                                   [f"documenten/{p.filename}" for p in parts], writer.extra))
+        problems = [p for f in office for p in clean.audit(f, organisation)]
+        if problems:
+            raise ExportError("Het pakket is niet schoon:\n  " + "\n  ".join(problems))
+        if pdf:
+            pdf_mod.convert([f for f in office if f.suffix == ".docx"])
+        if original_path is not None:
+            warnings += _check_originals(documents, original_path)
+        if diwoo:
+            rels = [p.relative_to(tmp).as_posix() for p in sorted(tmp.rglob("*")) if p.is_file()]
+            diwoo_mod.write(tmp, info.id, organisation, rels, now)
+        files = manifest.package_files(tmp)
+        manifest.write(tmp, manifest.build(info, documents, redactor, organisation, tool_version, now, files, writer.extra))
+        guard(tmp, documents)
+        files = manifest.package_files(tmp)
+        files[manifest.NAME] = manifest.sha256_file(tmp / manifest.NAME)
+        _move_into_place(tmp, out, replace)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ExportError(f"kon het pakket niet schrijven in {out.parent}: {e}") from e
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    zip_path = _zip(out) if zip_ else None
+    counts = {d: sum(1 for doc in documents if doc.decision == d) for d in DECISIONS}
+    return PackageResult(out, files, len(parts), counts, zip_path, warnings, time.monotonic() - started)
+
+
+def _check_originals(documents: Sequence[Document], original_path: Callable[[str], Path]) -> list[str]:
+    """Warnings for originals the evidence store no longer holds (their SHA-256 is in the manifest)."""
+    missing = []
+    for sha in sorted({i.sha256 for d in documents for i in d.items if i.sha256}):
+        try:
+            present = Path(original_path(sha)).is_file()
+        except (OSError, KeyError, ValueError):
+            present = False
+        if not present:
+            missing.append(f"origineel {sha[:12]}… ontbreekt in de opslag")
+    return missing
+
+
+def _move_into_place(tmp: Path, out: Path, replace: bool) -> None:
+    if replace and out.exists():
+        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
+def _zip(out: Path) -> Path:
+    """``<out>.zip`` beside the package, written to a temporary name first."""
+    target = out.parent / f"{out.name}.zip"
+    tmp = out.parent / f".{out.name}.zip.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            for p in sorted(out.rglob("*")):
+                if p.is_file():
+                    z.write(p, f"{out.name}/{p.relative_to(out).as_posix()}")
+        tmp.replace(target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"kon {target} niet schrijven: {e}") from e
+    return target

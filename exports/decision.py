@@ -1,0 +1,283 @@
+"""The draft decision letter (besluit-concept.docx), in Dutch, filled in from the request.
+
+Sections as a Woo handler expects them (DOMAIN.md): 1 Uw verzoek, 2 Procedure, 3 Besluit,
+4 Zoekslag (the recorded search: sources, custodians, terms with hits before and after
+deduplication, period, counts), 5 Wettelijk kader en motivering (each ground used, with its legal
+text and a reasoning paragraph to edit), 6 Wijze van openbaarmaking, 7 Bezwaar (six weeks, to the
+same body), Bijlagen. What only the handler can write stays as a highlighted placeholder in
+square brackets, "[naam verzoeker]" first of all: the letter never holds the requester's name.
+Every free text from the request (subject, query, custodians) goes through the ``Redactor``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+from docx.enum.text import WD_COLOR_INDEX
+from docx.oxml import parse_xml
+
+from exports.bundle import new_document, ordered
+from exports.inventory import grounds_of
+from exports.render import W_NS, Redactor, Run, nl_date, runs_xml
+from woo_collector.documents import DECISIONS, GROUNDS, Document, RequestInfo
+
+ABSOLUTE = ("5.1.1a", "5.1.1b", "5.1.1c", "5.1.1d", "5.1.1e")
+COUNT_LABELS = {
+    "items_selected": "items gevonden met de zoekvraag",
+    "items": "items gevonden met de zoekvraag",
+    "duplicates": "dubbele items verwijderd",
+    "near_duplicates": "bijna-dubbele items gemarkeerd",
+    "documents": "documenten na ontdubbeling",
+}
+REASONS = {
+    "5.1.2e": (
+        "In de documenten staan namen, contactgegevens en andere gegevens van natuurlijke personen: "
+        "burgers en medewerkers die niet uit hoofde van hun functie in de openbaarheid treden. "
+        "Wij vinden het belang van hun persoonlijke levenssfeer zwaarder wegen dan het belang van "
+        "openbaarheid. Namen van bestuurders en woordvoerders die in hun functie optreden, zijn niet gelakt."
+    ),
+    "5.1.1e": (
+        "In de documenten staan burgerservicenummers (BSN). Een BSN is een identificatienummer bij wet "
+        "voorgeschreven; het verstrekken daarvan blijft achterwege."
+    ),
+    "5.1.1d": (
+        "In de documenten staan bijzondere persoonsgegevens, zoals gegevens over gezondheid. Deze gegevens "
+        "maken wij niet openbaar, tenzij de betrokkene ze kennelijk zelf openbaar heeft gemaakt."
+    ),
+    "5.2": (
+        "In de documenten voor intern beraad staan persoonlijke beleidsopvattingen van ambtenaren. In het "
+        "belang van een goede en democratische bestuursvoering maken wij die niet in tot personen "
+        "herleidbare vorm openbaar. Feiten, prognoses en beleidsalternatieven zijn wel openbaar gemaakt."
+    ),
+}
+
+
+def article(code: str) -> str:
+    """'5.1.2e' -> 'artikel 5.1, tweede lid, aanhef en onder e, van de Woo'."""
+    lid = {"5.1.1": "eerste", "5.1.2": "tweede"}
+    if code[:5] in lid and len(code) == 6:
+        return f"artikel 5.1, {lid[code[:5]]} lid, aanhef en onder {code[5]}, van de Woo"
+    if code == "5.1.5":
+        return "artikel 5.1, vijfde lid, van de Woo"
+    return f"artikel {code} van de Woo"
+
+
+class LetterWriter:
+    def __init__(self, info: RequestInfo, documents: Sequence[Document], redactor: Redactor,
+                 organisation: str, now: datetime | None, bundles: Sequence[str], extra=None):
+        self.info = info
+        self.documents = ordered(documents)
+        self.r = redactor
+        self.org = organisation
+        self.now = now
+        self.bundles = list(bundles)
+        self.extra = extra or {}
+        self.doc = new_document(organisation, f"Woo-besluit {info.id}", now, footer=f"Besluit op Woo-verzoek {info.id}")
+
+    # building blocks -----------------------------------------------------------------------
+
+    def para(self, *pieces, style: str | None = None):
+        """A paragraph of pieces: str (plain), ('b', str) bold, ('?', str) placeholder, Run list (redacted)."""
+        p = self.doc.add_paragraph(style=style)
+        for piece in pieces:
+            if isinstance(piece, list):
+                append_runs(p, piece)
+            elif isinstance(piece, tuple) and piece[0] == "b":
+                p.add_run(piece[1]).bold = True
+            elif isinstance(piece, tuple) and piece[0] == "?":
+                run = p.add_run(piece[1])
+                run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+            else:
+                p.add_run(str(piece))
+        return p
+
+    def heading(self, text: str, level: int = 1):
+        return self.doc.add_heading(text, level=level)
+
+    def red(self, text: str) -> list[Run]:
+        return self.r.runs(text)
+
+    # the letter ------------------------------------------------------------------------------
+
+    def write(self, path: Path) -> Path:
+        i = self.info
+        self.para(("b", self.org))
+        self.para("CONCEPT – besluit nog niet vastgesteld", style="Subtitle")
+        self.para("Aan: ", ("?", "[naam verzoeker]"))
+        self.para(("?", "[adres verzoeker]"))
+        self.para("Datum: ", ("?", "[datum besluit]"))
+        self.para("Ons kenmerk: ", i.id)
+        self.para("Onderwerp: besluit op uw verzoek op grond van de Wet open overheid")
+        self.doc.add_heading(f"Besluit op Woo-verzoek {i.id}", level=0)
+        self.para("Geachte ", ("?", "[aanhef]"), ",")
+        self.section_request()
+        self.section_procedure()
+        self.section_decision()
+        self.section_search()
+        self.section_grounds()
+        self.section_disclosure()
+        self.section_objection()
+        self.section_annexes()
+        self.doc.save(str(path))
+        return path
+
+    def section_request(self) -> None:
+        i = self.info
+        self.heading("1. Uw verzoek")
+        received = nl_date(i.received, time=False) if i.received else None
+        self.para("Op ", received or ("?", "[datum ontvangst]"),
+                  " hebben wij uw verzoek ontvangen op grond van de Wet open overheid (Woo). U vraagt om "
+                  "openbaarmaking van documenten over: ", self.red(i.subject), ".")
+        self.para(f"Uw verzoek gaat over de periode van {nl_date(i.period_from, time=False)} tot en met "
+                  f"{nl_date(i.period_to, time=False)}.")
+
+    def section_procedure(self) -> None:
+        i = self.info
+        self.heading("2. Procedure")
+        self.para("Wij hebben de ontvangst van uw verzoek bevestigd op ", ("?", "[datum ontvangstbevestiging]"), ".")
+        if i.deadline:
+            self.para(f"De beslistermijn van vier weken na ontvangst eindigt op {nl_date(i.deadline, time=False)}.")
+        else:
+            self.para("De beslistermijn is vier weken na de dag van ontvangst.")
+        if i.extended:
+            self.para("Wij hebben de beslistermijn met twee weken verdaagd, omdat ", ("?", "[reden verdaging]"), ".")
+        self.para(("?", "[Vermeld hier of uw verzoek is verduidelijkt en of derden in de gelegenheid zijn gesteld "
+                        "een zienswijze te geven; de beslistermijn is dan opgeschort.]"))
+
+    def decision_counts(self) -> Counter:
+        return Counter(d.decision for d in self.documents)
+
+    def section_decision(self) -> None:
+        c = self.decision_counts()
+        self.heading("3. Besluit")
+        shown = c["openbaar"] + c["deels openbaar"]
+        if shown and not (c["niet openbaar"] or c["deels openbaar"]):
+            verdict = "geheel toe te wijzen"
+        elif shown:
+            verdict = "gedeeltelijk toe te wijzen"
+        elif c["reeds openbaar"] and not c["niet openbaar"]:
+            verdict = "toe te wijzen voor zover de documenten niet al openbaar zijn"
+        else:
+            verdict = "af te wijzen"
+        self.para(f"Wij hebben besloten uw verzoek {verdict}. Wij hebben {len(self.documents)} documenten "
+                  "gevonden die onder uw verzoek vallen. Daarvan maken wij openbaar:")
+        labels = {
+            "openbaar": "geheel openbaar",
+            "deels openbaar": "gedeeltelijk openbaar (met gelakte passages)",
+            "niet openbaar": "niet openbaar",
+            "reeds openbaar": "reeds openbaar (niet opnieuw verstrekt)",
+        }
+        for decision in DECISIONS:
+            self.para(f"{labels[decision]}: {c[decision]}", style="List Bullet")
+
+    def section_search(self) -> None:
+        i = self.info
+        self.heading("4. Zoekslag")
+        self.para("Wij hebben als volgt naar documenten gezocht. De selectie is vastgelegd "
+                  + (f"(selectie {i.selection_id}" + (f", {nl_date(i.collected_at)})" if i.collected_at else ")")
+                     if i.selection_id else "")
+                  + " en kan worden herhaald en gecontroleerd.")
+        self.para(("b", "Periode: "), f"{nl_date(i.period_from, time=False)} tot en met {nl_date(i.period_to, time=False)}")
+        self.para(("b", "Bronnen: "), *(self._joined(i.sources) if i.sources else ["alle aangesloten bronnen"]))
+        self.para(("b", "Gezocht bij: "), *(self._joined(i.custodians) if i.custodians else ["alle medewerkers in de bronnen"]))
+        self.para(("b", "Zoekvraag: "), self.red(i.query or i.subject))
+        if i.terms:
+            table = self.doc.add_table(rows=1, cols=3)
+            table.style = "Table Grid"
+            hdr = table.rows[0].cells
+            for cell, text in zip(hdr, ("Zoekterm", "Treffers vóór ontdubbeling", "Documenten na ontdubbeling")):
+                cell.paragraphs[0].add_run(text).bold = True
+            table.rows[0]._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader xmlns:w="{W_NS}"/>'))
+            for t in i.terms:
+                cells = table.add_row().cells
+                append_runs(cells[0].paragraphs[0], self.red(t.term))
+                cells[1].text = str(t.before)
+                cells[2].text = str(t.after)
+        if i.counts:
+            self.para("Resultaat van de zoekslag:")
+            for key, value in i.counts.items():
+                self.para(f"{COUNT_LABELS.get(key, key.replace('_', ' '))}: {value}", style="List Bullet")
+
+    def _joined(self, values: Sequence[str]) -> list:
+        out: list = []
+        for n, v in enumerate(values):
+            if n:
+                out.append(", ")
+            out.append(self.red(v))
+        return out
+
+    def used_grounds(self) -> dict[str, list[str]]:
+        used: dict[str, list[str]] = {}
+        for d in self.documents:
+            for g in grounds_of(d, self.extra):
+                used.setdefault(g, []).append(d.nr)
+        return dict(sorted(used.items(), key=lambda kv: list(GROUNDS).index(kv[0]) if kv[0] in GROUNDS else 99))
+
+    def section_grounds(self) -> None:
+        self.heading("5. Wettelijk kader en motivering")
+        self.para("Uitgangspunt van de Woo is dat informatie openbaar is (artikel 1.1). Openbaarmaking blijft "
+                  "alleen achterwege voor zover een uitzonderingsgrond uit hoofdstuk 5 van de Woo dat vereist. "
+                  "Gelakte passages zijn in de documenten vervangen door een zwart vak met de code van de grond.")
+        used = self.used_grounds()
+        if not used:
+            self.para("Wij hebben geen uitzonderingsgronden toegepast.")
+        for code, nrs in used.items():
+            text = GROUNDS.get(code, code)
+            if code == "dubbel":
+                self.heading("Dubbele documenten", level=2)
+                self.para(f"Documenten {', '.join(nrs)} zijn al beoordeeld als onderdeel van een ander document "
+                          "en worden daar verstrekt.")
+                continue
+            self.heading(f"{code}: {text}", level=2)
+            if code in ABSOLUTE:
+                self.para(f"Op grond van {article(code)} blijft het openbaar maken van informatie achterwege "
+                          f"voor zover dit {text} betreft.")
+            elif code == "5.1.5":
+                self.para(f"Op grond van {article(code)} kan openbaarmaking achterwege blijven als dit leidt tot "
+                          "onevenredige benadeling van een ander belang dan de belangen in artikel 5.1, eerste en "
+                          "tweede lid, en het algemeen belang van openbaarheid niet opweegt tegen die benadeling.")
+            else:
+                self.para(f"Op grond van {article(code)} blijft openbaarmaking achterwege voor zover het belang "
+                          f"daarvan niet opweegt tegen het belang van {text}.")
+            shown = ", ".join(nrs[:40]) + (f" en {len(nrs) - 40} andere" if len(nrs) > 40 else "")
+            self.para(f"Deze grond is toegepast in {len(nrs)} document{'en' if len(nrs) != 1 else ''} ({shown}).")
+            self.para(("?", "[Motivering: " + REASONS.get(code, "licht toe welk belang deze grond hier beschermt "
+                       "en waarom het zwaarder weegt dan het belang van openbaarheid.") + "]"))
+
+    def section_disclosure(self) -> None:
+        self.heading("6. Wijze van openbaarmaking")
+        self.para("U ontvangt de openbaar gemaakte documenten digitaal, samen met een inventarislijst. "
+                  "Wij publiceren dit besluit, de inventarislijst en de documenten ook op ",
+                  ("?", "[website / Woo-platform]"), ", zodat iedereen ze kan inzien. Persoonsgegevens zijn daarbij gelakt.")
+
+    def section_objection(self) -> None:
+        self.heading("7. Bezwaar")
+        self.para("Bent u het niet eens met dit besluit? Dan kunt u binnen zes weken na de dag waarop dit besluit "
+                  f"bekend is gemaakt bezwaar maken bij {self.org}. Stuur uw bezwaarschrift naar ",
+                  ("?", "[adres]"), ". Vermeld daarin uw naam en adres, de datum, het kenmerk van dit besluit, "
+                  "waarom u het er niet mee eens bent, en onderteken het.")
+        self.para("Met vriendelijke groet,")
+        self.para(("?", "[naam en functie ondertekenaar]"))
+        self.para(self.org)
+
+    def section_annexes(self) -> None:
+        self.heading("Bijlagen")
+        self.para("Inventarislijst (inventarislijst.xlsx en inventarislijst.docx)", style="List Bullet")
+        if self.bundles:
+            self.para("Documenten: " + ", ".join(self.bundles), style="List Bullet")
+
+
+def append_runs(paragraph, runs: Sequence[Run]) -> None:
+    """Append redacted runs (boxes included) to a python-docx paragraph."""
+    parsed = parse_xml(f'<w:p xmlns:w="{W_NS}">{runs_xml(runs, breaks=False)}</w:p>')
+    for child in list(parsed):
+        paragraph._p.append(child)
+
+
+def write_letter(path: Path, info: RequestInfo, documents: Sequence[Document], redactor: Redactor,
+                 organisation: str, now: datetime | None, bundles: Sequence[str], extra=None) -> Path:
+    """Write besluit-concept.docx; ``extra`` maps document numbers to grounds boxed beyond their own."""
+    return LetterWriter(info, documents, redactor, organisation, now, bundles, extra).write(path)
