@@ -196,7 +196,8 @@ def test_endless_throttling_gives_up_the_mailbox_after_max_wait(server):
 
 def test_a_deleted_mail_is_recorded_and_nothing_is_fetched_again(server):
     server.add_mailbox(ANNE)
-    keep, gone = server.add_mail(ANNE, "Inbox", mime(1)), server.add_mail(ANNE, "Inbox", mime(2))
+    server.add_mail(ANNE, "Inbox", mime(1))
+    gone = server.add_mail(ANNE, "Inbox", mime(2))
     sink = MemorySink()
     first = drain(connector(server, sink))
     server.delete_mail(ANNE, gone)
@@ -208,7 +209,6 @@ def test_a_deleted_mail_is_recorded_and_nothing_is_fetched_again(server):
     assert "GetItem" not in [r.operation for r in server.requests[before:]]
     gone_item = next(i for i in first["items"] if i.meta.get("ews_id") == gone)
     assert gone_item.sha256 in sink.blobs  # the evidence stays
-    assert keep != gone
 
 
 def test_a_failing_mailbox_does_not_stop_the_others(server):
@@ -270,6 +270,22 @@ def test_new_and_renamed_folders_are_picked_up(server):
     assert tree["folders"][projects][0] == "Projecten 2026"
     hierarchy = [r.body for r in server.requests if r.operation == "SyncFolderHierarchy"]
     assert "<m:SyncState>" not in hierarchy[0] and "<m:SyncState>" in hierarchy[-1]
+
+
+def test_a_removed_folder_is_recorded_and_no_longer_synced(server):
+    server.add_mailbox(ANNE)
+    old = server.add_folder(ANNE, "Oud project", server.folder_id(ANNE, "Inbox"))
+    server.add_mail(ANNE, old, mime(1))
+    sink = MemorySink()
+    drain(connector(server, sink))
+    server.delete_folder(ANNE, old)
+    before = len(server.requests)
+
+    out = drain(connector(server, sink))
+
+    assert Deletion(key=old, locator=f"ews://{ANNE} (folder)") in out["deletions"]
+    assert not any(old in r.body for r in server.requests[before:] if r.operation == "SyncFolderItems")
+    assert old not in json.loads(sink.states[f"ews:{ANNE}:hierarchy"])["folders"]
 
 
 def test_folders_setting_and_deleted_items_on_request(server):
@@ -377,7 +393,7 @@ def test_exchange_online_uses_app_only_oauth_with_impersonation(monkeypatch):
     assert isinstance(creds, OAuth2Credentials) and session.config.auth_type == OAUTH2
     assert creds.client_secret == "app-geheim" and creds.tenant_id.endswith("0001")
     assert session.config.service_endpoint == "https://outlook.office365.com/EWS/Exchange.asmx"
-    assert Settings.from_spec(spec).access == "impersonation" and IMPERSONATION == "impersonation"
+    assert Settings.from_spec(spec).access == IMPERSONATION
 
 
 def test_registered_as_a_network_connector():

@@ -103,6 +103,7 @@ class Mailbox:
     items: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # id -> (folder id, mime)
     item_log: list[tuple[str, str, str]] = field(default_factory=list)  # (folder id, Create|Update|Delete, item id)
     folder_log: list[tuple[str, str]] = field(default_factory=list)  # (Create|Update|Delete, folder id)
+    gone_folders: dict[str, Folder] = field(default_factory=dict)
 
 
 @dataclass
@@ -179,6 +180,12 @@ class EwsServer:
             mb = self.mailboxes[address]
             mb.folders[folder_id].name = name
             mb.folder_log.append(("Update", folder_id))
+
+    def delete_folder(self, address: str, folder_id: str) -> None:
+        with self._lock:
+            mb = self.mailboxes[address]
+            mb.gone_folders[folder_id] = mb.folders.pop(folder_id)
+            mb.folder_log.append(("Delete", folder_id))
 
     def add_mail(self, address: str, folder: str, mime: bytes) -> str:
         """Deliver a message into the folder named ``folder`` (an id or a name under the root)."""
@@ -334,6 +341,11 @@ class EwsServer:
         start = _unstate(st.text)["pos"] if st is not None and st.text else 0
         changes = []
         for kind, fid in mb.folder_log[start:]:
+            if kind == "Delete":
+                gone = mb.gone_folders[fid]
+                if gone.parent == top.id or self._under(mb, gone.parent, top.id):
+                    changes.append(f'<t:Delete><t:FolderId Id="{fid}"/></t:Delete>')
+                continue
             f = mb.folders.get(fid)
             if f is None or not self._under(mb, fid, top.id):
                 continue
