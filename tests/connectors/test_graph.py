@@ -243,3 +243,29 @@ def test_app_only_token_through_msal(tmp_path, monkeypatch):
         assert [i.subject for i in emails(out)] == ["Bericht 1"]
         token_calls = [r for r in s.requests if r.path.endswith("/oauth2/v2.0/token")]
         assert len(token_calls) == 1 and token_calls[0].method == "POST"
+
+
+def test_retry_helper_honours_hints_and_gives_up():
+    from datetime import datetime, timezone
+
+    from connectors.retry import retry, retry_after_seconds
+
+    now = datetime(2025, 3, 11, 8, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds("Tue, 11 Mar 2025 08:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("morgen") is None and retry_after_seconds(None) is None
+    pauses: list[float] = []
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise TimeoutError("traag")
+        return "klaar"
+
+    hint = lambda e: 4.0 if len(calls) == 1 else None  # noqa: E731
+    assert retry(flaky, attempts=3, base_delay=0.5, retry_on=(TimeoutError,), delay_hint=hint, sleep=pauses.append) == "klaar"
+    assert pauses[0] == 4.0 and 1.0 <= pauses[1] <= 1.1  # the hint, then 0.5 * 2 with jitter
+    with pytest.raises(ValueError):
+        retry(lambda: int("x"), attempts=2, retry_on=(TimeoutError,), sleep=pauses.append)  # not retried
+    assert len(pauses) == 2

@@ -14,8 +14,8 @@ root (as the CI does), the login processes run as ``dovenull`` and internal ones
     ...
     server.stop()
 
-``dovecot_server()`` is the pytest fixture body (session scoped in the test modules); it skips
-with the reason when ``/usr/sbin/dovecot`` is not installed. ``CuttingProxy`` is a loopback TCP
+``dovecot`` is a session-scoped pytest fixture (``from servers.dovecot import dovecot`` in a test
+module); it skips with the reason when ``/usr/sbin/dovecot`` is not installed. ``CuttingProxy`` is a loopback TCP
 proxy that closes the connection after a number of bytes from the server, to test a connection
 dropped mid-fetch.
 """
@@ -32,6 +32,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 DOVECOT = "/usr/sbin/dovecot"
 
@@ -295,8 +297,6 @@ class CuttingProxy:
 
 def dovecot_server():
     """Fixture body: a started server, stopped afterwards; skips when Dovecot is not installed."""
-    import pytest
-
     if not Path(DOVECOT).exists():
         pytest.skip(f"{DOVECOT} is not installed (Debian package dovecot-imapd)")
     if shutil.which("openssl") is None:
@@ -306,3 +306,9 @@ def dovecot_server():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    """One Dovecot for the whole test session (import this name into a test module to use it)."""
+    yield from dovecot_server()
