@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from tests.conftest import sample
+from conftest import sample
 from woo_collector.errors import ConnectorError
 from woo_collector.extract import (
     MAX_TEXT, PROTECTED, Extracted, clean, document_kind, extract_text, filetype_of, iso_time,

@@ -1,0 +1,362 @@
+"""The files connector on folders and zips of documents built here (docx, xlsx, pptx, pdf, odt,
+mail), on real samples in place, and on hostile input: zip bombs, path traversal, zips nested too
+deep, broken documents and a 2 GB file, each refused in bounded time and memory."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+import time
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+import test_extract as docs
+from conftest import MemorySink, drain, run_connector, sample
+from connectors.base import SourceSpec
+from connectors.files import FilesConnector
+from woo_collector.errors import ConnectorError
+from woo_collector.safezip import MAX_DEPTH
+
+MAIL = (b"From: Sanne de Vries <s.devries@gemeente.example>\r\nTo: team@gemeente.example\r\n"
+        b"Subject: Windturbines Kraaiennest\r\nDate: Tue, 11 Mar 2025 09:14:00 +0100\r\n"
+        b"Message-ID: <abc@gemeente.example>\r\n\r\nBeste collega's, de notitie volgt.\r\n")
+MBOX = (b"From sanne@gemeente.example Tue Mar 11 09:14:00 2025\n" + MAIL.replace(b"\r\n", b"\n")
+        + b"\nFrom jan@gemeente.example Wed Mar 12 10:00:00 2025\nFrom: Jan <jan@gemeente.example>\n"
+        + b"Subject: Re: Windturbines\nDate: Wed, 12 Mar 2025 10:00:00 +0100\nMessage-ID: <def@gemeente.example>\n\nAkkoord.\n")
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(zipfile.ZipInfo(name, (2025, 3, 11, 9, 14, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def connector(path: Path, sink: MemorySink | None = None, **settings) -> FilesConnector:
+    spec = SourceSpec(name="test-files", type="files", path=str(path), custodian="tester", settings=settings)
+    return FilesConnector(spec, sink or MemorySink())
+
+
+class StreamingSink(MemorySink):
+    """A sink that hashes files in chunks and keeps only small originals in memory, as the real
+    store streams big ones to disk."""
+
+    def keep(self, data, name: str = "") -> str:
+        if isinstance(data, (str, Path)):
+            with open(data, "rb") as f:
+                digest = hashlib.file_digest(f, "sha256").hexdigest()
+            if os.path.getsize(data) < 1024 * 1024:
+                self.blobs[digest] = Path(data).read_bytes()
+            return digest
+        return super().keep(data, name)
+
+
+class PeakRss:
+    """The growth of this process's resident memory while the block runs, sampled every 5 ms."""
+
+    def __enter__(self) -> "PeakRss":
+        psutil = pytest.importorskip("psutil")
+        self._proc = psutil.Process()
+        self.base = self.peak = self._proc.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._proc.memory_info().rss)
+            time.sleep(0.005)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.peak - self.base) / 1024**2
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A shared project folder as a department keeps it."""
+    root = tmp_path / "Windturbines Kraaiennest"
+    (root / "Raad").mkdir(parents=True)
+    (root / "Raad" / "Raadsvoorstel.docx").write_bytes(docs.build_docx())
+    (root / "Begroting.xlsx").write_bytes(docs.build_xlsx())
+    (root / "Bewonersavond.pptx").write_bytes(docs.build_pptx())
+    (root / "Besluit.pdf").write_bytes(docs.build_pdf(["Besluit op het Woo-verzoek"], {"Author": "Gemeente", "ModDate": "D:20250312100000Z"}))
+    (root / "Voorstel.odt").write_bytes(docs.build_odt())
+    (root / "Mail van Sanne.eml").write_bytes(MAIL)
+    (root / "lijst.csv").write_bytes(b"naam;straat\nJan;Dorpsstraat 1\n")
+    (root / "foto.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(200))
+    (root / ".DS_Store").write_bytes(b"verborgen")
+    os.utime(root / "lijst.csv", (1741684440, 1741684440))  # 2025-03-11 09:14 UTC
+    return root
+
+
+def by_subject(items) -> dict:
+    return {i.subject: i for i in items}
+
+
+def test_folder_of_documents(project):
+    sink = MemorySink()
+    out = drain(connector(project, sink))
+    assert out["failures"] == []
+    items = by_subject(out["items"])
+    assert set(items) == {"Raadsvoorstel.docx", "Begroting.xlsx", "Bewonersavond.pptx", "Besluit.pdf", "Voorstel.odt",
+                          "Windturbines Kraaiennest", "lijst.csv", "foto.jpg"}
+    doc = items["Raadsvoorstel.docx"]
+    assert doc.kind == "file" and doc.locator == "Raad/Raadsvoorstel.docx"
+    assert "Pieter van der Meulen\twethouder\t06-12345678" in doc.body
+    assert doc.sent == datetime(2025, 3, 11, 9, 14, 30, tzinfo=timezone.utc)
+    assert doc.sender == ""
+    assert doc.meta["author"] == "Sanne de Vries" and doc.meta["filetype"] == "doc"
+    assert doc.meta["path"] == "Raad/Raadsvoorstel.docx" and doc.meta["size"] == len(docs.build_docx())
+    assert sink.blobs[doc.sha256] == (project / "Raad" / "Raadsvoorstel.docx").read_bytes()
+    assert "Spreker: noem de klachten" in items["Bewonersavond.pptx"].body
+    assert items["Besluit.pdf"].meta["pages"] == 1 and items["Besluit.pdf"].sent == datetime(2025, 3, 12, 10, tzinfo=timezone.utc)
+    assert items["Voorstel.odt"].meta["lastModifiedBy"] == "Els de Wit"
+    assert items["lijst.csv"].sent == datetime(2025, 3, 11, 9, 14, tzinfo=timezone.utc)  # no metadata: the file's mtime
+    photo = items["foto.jpg"]
+    assert photo.body == "" and photo.meta["filetype"] == "image" and photo.sha256 in sink.blobs
+    mail = items["Windturbines Kraaiennest"]
+    assert mail.kind == "email" and mail.sender == "Sanne de Vries <s.devries@gemeente.example>"
+    assert mail.locator == "Mail van Sanne.eml" and "notitie volgt" in mail.body
+    assert len({c.key for c in out["checkpoints"]}) == 8
+
+
+def test_rerun_adds_nothing_and_ids_are_stable(project):
+    sink = MemorySink()
+    first = drain(connector(project, sink))
+    again = drain(connector(project, sink))
+    assert again["items"] == [] and again["failures"] == []
+    fresh = drain(connector(project, MemorySink()))
+    assert sorted(i.id for i in fresh["items"]) == sorted(i.id for i in first["items"])
+
+
+def test_same_document_twice_is_listed_once(tmp_path):
+    data = docs.build_docx()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "kopie.docx").write_bytes(data)
+    (tmp_path / "origineel.docx").write_bytes(data)
+    out = drain(connector(tmp_path))
+    assert len(out["items"]) == 1
+
+
+def test_zip_download_with_nested_zip(tmp_path):
+    inner = zip_bytes({"bijlagen/Besluit.pdf": docs.build_pdf(["Besluit"]), "notitie.txt": "Geachte heer Müller".encode("cp1252")})
+    outer = zip_bytes({
+        "wetransfer/Raadsvoorstel.docx": docs.build_docx(),
+        "wetransfer/bijlagen.zip": inner,
+        "wetransfer/mail.eml": MAIL,
+        "__MACOSX/wetransfer/._Raadsvoorstel.docx": b"junk",
+    })
+    path = tmp_path / "wetransfer_2025-03-11.zip"
+    path.write_bytes(outer)
+    sink = MemorySink()
+    out = drain(connector(path, sink))
+    assert out["failures"] == []
+    locs = {i.locator: i for i in out["items"]}
+    assert set(locs) == {
+        "wetransfer_2025-03-11.zip!/wetransfer/Raadsvoorstel.docx",
+        "wetransfer_2025-03-11.zip!/wetransfer/bijlagen.zip!/bijlagen/Besluit.pdf",
+        "wetransfer_2025-03-11.zip!/wetransfer/bijlagen.zip!/notitie.txt",
+        "wetransfer_2025-03-11.zip!/wetransfer/mail.eml",
+    }
+    note = locs["wetransfer_2025-03-11.zip!/wetransfer/bijlagen.zip!/notitie.txt"]
+    assert note.body == "Geachte heer Müller" and note.subject == "notitie.txt"
+    assert note.sent == datetime(2025, 3, 11, 8, 14, tzinfo=timezone.utc)  # zip time, Dutch local time
+    assert sink.blobs[note.sha256] == "Geachte heer Müller".encode("cp1252")
+    assert sha(outer) in sink.blobs and sha(inner) in sink.blobs
+    keys = {c.key for c in out["checkpoints"]}
+    assert f"file:{sha(outer)}" in keys and f"file:{sha(inner)}" in keys
+    assert drain(connector(path, sink))["items"] == []
+
+
+def test_zip_score_and_detection(tmp_path, project):
+    office = tmp_path / "x.docx"
+    office.write_bytes(docs.build_docx())
+    plain = tmp_path / "download.zip"
+    plain.write_bytes(zip_bytes({"a.txt": b"a"}))
+    chat = tmp_path / "WhatsApp Chat - Team.zip"
+    chat.write_bytes(zip_bytes({"_chat.txt": b"[11-03-2025 09:14:00] Jan: hoi"}))
+    pdf = tmp_path / "besluit.pdf"
+    pdf.write_bytes(docs.build_pdf(["x"]))
+
+    def score(p: Path) -> float:
+        head = p.read_bytes()[:65536] if p.is_file() else b""
+        return FilesConnector.score(p, head)
+
+    assert score(project) == 0.2
+    assert score(plain) == 0.6
+    assert score(chat) < 0.5
+    assert score(office) == 0.7 and score(pdf) == 0.7
+    import connectors
+
+    assert connectors.detect(plain)[0] == "files"
+    assert connectors.detect(office)[0] == "files"
+
+
+def test_single_zip_bomb_is_refused_with_the_file_name(tmp_path):
+    path = tmp_path / "bom.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf, zf.open("nullen.bin", "w") as f:
+        for _ in range(200):
+            f.write(bytes(1024 * 1024))
+    start = time.monotonic()
+    with PeakRss() as rss, pytest.raises(ConnectorError) as e:
+        drain(connector(path))
+    assert time.monotonic() - start < 2 and rss.growth_mb < 50
+    assert "zip bomb" in e.value.reason and "bom.zip" in str(e.value)
+
+
+def test_zip_bomb_inside_a_folder_is_a_failure_and_the_run_goes_on(tmp_path):
+    with zipfile.ZipFile(tmp_path / "bom.zip", "w", zipfile.ZIP_DEFLATED) as zf, zf.open("nullen.bin", "w") as f:
+        for _ in range(200):
+            f.write(bytes(1024 * 1024))
+    (tmp_path / "brief.txt").write_text("gewone brief")
+    out = drain(connector(tmp_path))
+    assert [i.subject for i in out["items"] if not i.meta.get("problems")] == ["brief.txt"]
+    [failure] = out["failures"]
+    assert failure.path.endswith("bom.zip") and "zip bomb" in failure.reason
+    assert failure.sha256 == sha((tmp_path / "bom.zip").read_bytes())
+    refused = by_subject(out["items"])["bom.zip"]
+    assert refused.meta["filetype"] == "archive" and "zip bomb" in refused.meta["problems"][0]
+    assert f"file:{failure.sha256}" not in {c.key for c in out["checkpoints"]}  # tried again next run
+
+
+@pytest.mark.parametrize("member", ["../../etc/cron.d/evil", "/etc/passwd"])
+def test_zip_with_traversal_is_refused(tmp_path, member):
+    path = tmp_path / "download.zip"
+    path.write_bytes(zip_bytes({"ok.txt": b"ok", member: b"evil"}))
+    with pytest.raises(ConnectorError) as e:
+        drain(connector(path))
+    assert "path traversal" in e.value.reason and "download.zip" in str(e.value)
+
+
+def test_zip_nested_deeper_than_max_depth(tmp_path):
+    data = zip_bytes({"diepste.txt": b"bodem"})
+    for level in range(MAX_DEPTH + 1, 0, -1):
+        data = zip_bytes({f"niveau{level}.zip": data, f"los{level}.txt": f"niveau {level}".encode()})
+    path = tmp_path / "matroesjka.zip"
+    path.write_bytes(data)
+    out = drain(connector(path))
+    bodies = {i.body for i in out["items"]}
+    assert {f"niveau {n}" for n in range(1, MAX_DEPTH + 1)} <= bodies
+    assert "bodem" not in bodies and f"niveau {MAX_DEPTH + 1}" not in bodies
+    [failure] = out["failures"]
+    # matroesjka.zip is level 1, niveau1.zip level 2, ...: niveau{MAX_DEPTH}.zip is one too deep
+    assert "nested" in failure.reason and failure.locator.endswith(f"niveau{MAX_DEPTH}.zip")
+    assert failure.path == str(path)
+
+
+def test_broken_document_is_listed_reported_and_retried(tmp_path):
+    data = docs.build_docx()
+    (tmp_path / "half.docx").write_bytes(data[: len(data) // 2])
+    (tmp_path / "bom.docx").write_bytes(docs.replace_parts(data, {"word/document.xml": docs.BILLION_LAUGHS}))
+    sink = MemorySink()
+    start = time.monotonic()
+    out = drain(connector(tmp_path, sink))
+    assert time.monotonic() - start < 3
+    items = by_subject(out["items"])
+    assert items["half.docx"].body == "" and "zip" in items["half.docx"].meta["problems"][0]
+    assert "XML bomb" in items["bom.docx"].meta["problems"][0]
+    assert {f.path for f in out["failures"]} == {str(tmp_path / "half.docx"), str(tmp_path / "bom.docx")}
+    assert all(f.sha256 in sink.blobs for f in out["failures"])
+    assert out["checkpoints"] == []
+    assert len(drain(connector(tmp_path, sink))["failures"]) == 2
+
+
+def test_protected_pdf_is_reported(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(docs.build_pdf(["geheim"]))))
+    writer.encrypt(user_password="geheim", algorithm="AES-128")
+    writer.write(tmp_path / "slot.pdf")
+    out = drain(connector(tmp_path / "slot.pdf"))
+    assert out["items"][0].meta["problems"][0].startswith("document is protected with a password")
+    assert out["failures"][0].reason.startswith("document is protected with a password")
+
+
+def test_scan_without_text_layer_is_flagged(tmp_path):
+    (tmp_path / "scan.pdf").write_bytes(docs.build_pdf([""]))
+    [item] = drain(connector(tmp_path, ocr="no"))["items"]
+    assert item.meta["no_text_layer"] is True and item.body == "" and "ocr" not in item.meta
+
+
+def test_two_gigabyte_file_is_kept_not_read(tmp_path):
+    path = tmp_path / "groot.pdf"
+    with open(path, "wb") as f:
+        f.truncate(2 * 1024**3)
+    sink = StreamingSink()
+    start = time.monotonic()
+    with PeakRss() as rss:
+        out = drain(connector(tmp_path, sink))
+    assert time.monotonic() - start < 15 and rss.growth_mb < 100
+    [item] = out["items"]
+    assert item.body == "" and item.meta["size"] == 2 * 1024**3 and "larger than" in item.meta["problems"][0]
+    [failure] = out["failures"]
+    assert "kept, text not extracted" in failure.reason and failure.sha256 == item.sha256
+
+
+def test_long_single_line_text_is_truncated_and_reported(tmp_path):
+    path = tmp_path / "een-regel.txt"
+    with open(path, "wb") as f:
+        for _ in range(100):
+            f.write(b"woord " * 174763)
+    start = time.monotonic()
+    with PeakRss() as rss:
+        out = drain(connector(path))
+    assert time.monotonic() - start < 15 and rss.growth_mb < 600
+    [item] = out["items"]
+    assert item.meta["truncated"] is True and item.body.startswith("woord woord")
+    assert "only the beginning is indexed" in out["failures"][0].reason
+
+
+def test_mail_files_inside_are_handed_to_the_mail_connectors(tmp_path):
+    msg = sample("ingest-file/tests/fixtures/piste.msg").read_bytes()
+    (tmp_path / "post.zip").write_bytes(zip_bytes({"archief/plan.mbox": MBOX, "archief/piste.msg": msg}))
+    (tmp_path / "Inbox").write_bytes(MBOX)
+    out = drain(connector(tmp_path))
+    assert out["failures"] == []
+    mails = [i for i in out["items"] if i.kind == "email"]
+    subjects = sorted(i.subject for i in mails)
+    assert subjects.count("Windturbines Kraaiennest") == 1  # the same mbox twice (loose and in the zip): read once
+    assert "Ab auf die Piste!" in subjects and "Re: Windturbines" in subjects
+    piste = next(i for i in mails if i.subject == "Ab auf die Piste!")
+    assert piste.locator == "post.zip!/archief/piste.msg" and piste.meta["files_path"] == "post.zip!/archief/piste.msg"
+    assert not any(c.key.startswith("mbox:") and "woo-files-" in c.key for c in out["checkpoints"])
+
+
+def test_real_pdfs_in_place():
+    folder = sample("DSA-WhatsApp-merger/Demo Data/Chats/Carol Christmas/Export Carol")
+    out = run_connector("files", folder)
+    assert out["failures"] == []
+    # DOC-20220502-WA0006 and DOC-20220502-WA0006.pdf hold the same bytes: listed once, recognised by content
+    assert sorted(i.subject for i in out["items"]) == [
+        "DOC-20220502-WA0006", "IMG-20220502-WA0001.jpg", "IMG-20220502-WA0005.jpg", "IMG-20220502-WA0007.jpg",
+        "WhatsApp-chat met Test export.txt"]
+    pdf = out["items"][0]
+    assert pdf.meta["filetype"] == "pdf" and pdf.meta["pages"] == 6 and pdf.meta["author"] == "Publications Office"
+    assert pdf.sent == datetime(2017, 5, 18, 16, 44, 37, tzinfo=timezone.utc)
+    assert "UITVOERINGSBESLUIT" in pdf.body
+
+
+def test_empty_and_missing_input(tmp_path):
+    assert drain(connector(tmp_path)) == {"items": [], "failures": [], "deletions": [], "checkpoints": []}
+    (tmp_path / "leeg.txt").write_bytes(b"")
+    [item] = drain(connector(tmp_path))["items"]
+    assert item.body == "" and item.meta["size"] == 0
+    with pytest.raises(ConnectorError, match="no such file"):
+        drain(connector(tmp_path / "bestaat-niet"))
