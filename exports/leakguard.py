@@ -30,7 +30,7 @@ from lxml import etree
 
 from exports.render import Needle, Needles, fold
 
-UNIT_TAGS = {"p", "si", "c", "is", "tc"}  # paragraph (w:p, a:p), shared string, cell, inline string
+UNIT_TAGS = {"p", "si", "c"}  # paragraph (w:p, a:p), shared string, cell (inline strings included)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
 
 
@@ -67,7 +67,7 @@ def xml_units(data: bytes, part: str) -> Iterator[tuple[str, str, bool]]:
         yield part, data.decode("utf-8", "replace"), True
         return
     counters: dict[str, int] = {}
-    labels = {"p": "alinea", "si": "tekst", "c": "cel", "is": "tekst", "tc": "tabelcel"}
+    labels = {"p": "alinea", "si": "tekst", "c": "cel"}
     texts: list[str] = []
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -82,10 +82,14 @@ def xml_units(data: bytes, part: str) -> Iterator[tuple[str, str, bool]]:
             texts.append(text)
             digits_too = not (name == "c" and (el.get("t") == "s" or (el.get("t") in (None, "n") and not text.strip().isdigit())))
             yield f"{part}, {labels[name]} {where}", text, digits_too
-        elif el.text and el.text.strip() and len(el) == 0:
+        elif el.text and el.text.strip() and len(el) == 0 and not _in_unit(el):
             texts.append(el.text)
             yield f"{part}, {name}", el.text, True
     yield f"{part}, hele onderdeel", " ".join(texts), False
+
+
+def _in_unit(el) -> bool:
+    return any(_local(a.tag) in UNIT_TAGS for a in el.iterancestors())
 
 
 def file_units(name: str, data: bytes) -> Iterator[tuple[str, str, bool]]:
