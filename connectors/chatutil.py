@@ -229,3 +229,106 @@ def run_files(
             continue
         if not failed:
             yield Checkpoint(done, "done")
+
+
+# streaming JSON arrays ------------------------------------------------------------------------------
+class JsonStreamError(Exception):
+    """A streamed JSON document is damaged or cut off at byte ``offset``."""
+
+    def __init__(self, reason: str, offset: int):
+        super().__init__(reason)
+        self.reason = reason
+        self.offset = offset
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]', re.S)
+_READ = 256 * 1024
+MAX_ELEMENT = 64 * 1024 * 1024  # one array element (a message) larger than this is damage
+
+
+def stream_arrays(f, key: str) -> Iterator[tuple[str, Any]]:
+    """Stream the elements of every array under ``"<key>": [`` in a JSON document, holding one at a time.
+
+    Yields ``("open", text before the array since the previous one)`` (for headers such as a
+    chat's name and id), then ``("item", element)`` per element, ``("close", None)``, and at the
+    end ``("end", text after the last array)``. Raises
+    JsonStreamError at the first damage (elements before it have been yielded), or when the
+    document does not end where its brackets say it ends (a cut-off file).
+    """
+    import codecs
+
+    opener = re.compile(r'"%s"\s*:\s*\[' % re.escape(key))
+    decoder = json.JSONDecoder()
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    buf, base, eof, depth, first = "", 0, False, 0, True  # base: characters consumed before buf
+
+    def more() -> bool:
+        nonlocal buf, eof, first
+        if eof:
+            return False
+        chunk = f.read(_READ)
+        piece = text.decode(chunk, final=not chunk)
+        if first:
+            piece, first = piece.lstrip("\ufeff"), False
+        buf += piece
+        eof = not chunk
+        return True
+
+    def count(segment: str) -> None:
+        nonlocal depth
+        for tok in _TOKEN.findall(segment):
+            if tok in ("{", "["):
+                depth += 1
+            elif tok in ("}", "]"):
+                depth -= 1
+                if depth < 0:
+                    raise JsonStreamError("a closing bracket without an opening one", base)
+
+    more()
+    while True:
+        m = opener.search(buf)
+        if not m:
+            if len(buf) > MAX_ELEMENT:
+                raise JsonStreamError(f"no '{key}' array in {MAX_ELEMENT} characters", base)
+            if more():
+                continue
+            count(buf)
+            yield "end", buf
+            if depth != 0 or not buf.strip():
+                raise JsonStreamError("the document breaks off (brackets left open)" if buf.strip() else
+                                      "the document is empty", base + len(buf))
+            return
+        segment = buf[: m.start()]
+        count(segment)
+        yield "open", segment
+        base, buf, i = base + m.end(), buf[m.end():], 0
+        while True:
+            i = _skip_ws(buf, i)
+            while i >= len(buf) and more():
+                i = _skip_ws(buf, i)
+            if i < len(buf) and buf[i] == "]":
+                i += 1
+                break
+            try:
+                value, end = decoder.raw_decode(buf, i)
+            except (ValueError, RecursionError) as e:
+                pos = getattr(e, "pos", i)
+                near_end = pos >= len(buf) - 8 or "Unterminated" in str(e)
+                if near_end and len(buf) - i < MAX_ELEMENT and more():
+                    continue
+                raise JsonStreamError(f"{getattr(e, 'msg', type(e).__name__)}", base + pos) from None
+            yield "item", value
+            i = _skip_ws(buf, end)
+            while i >= len(buf) and more():
+                i = _skip_ws(buf, i)
+            if i < len(buf) and buf[i] == ",":
+                i += 1
+            elif i < len(buf) and buf[i] == "]":
+                i += 1
+                break
+            else:
+                raise JsonStreamError("expected ',' or ']' between array elements", base + i)
+            if i > _READ:
+                base, buf, i = base + i, buf[i:], 0
+        base, buf = base + i, buf[i:]
+        yield "close", None

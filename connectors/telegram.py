@@ -37,8 +37,7 @@ from typing import Any, Iterator
 
 from connectors.base import Connector, Yield, walk_files
 from connectors.chatutil import (
-    MAX_JSON, as_dict, as_list, as_str, from_epoch_s, line_of, load_json, load_json_line, parse_iso, run_files,
-    salvage_array, zone,
+    JsonStreamError, as_dict, as_list, as_str, from_epoch_s, load_json_line, parse_iso, run_files, stream_arrays, zone,
 )
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
@@ -50,9 +49,8 @@ _FILE_FIELDS = ("photo", "file", "thumbnail")
 _EVENT_FIELDS = ("title", "members", "duration_seconds", "discard_reason", "message_id", "inviter",
                  "new_title", "game_message_id", "score", "amount", "currency", "reason_domain", "period_seconds")
 _NOT_INCLUDED = "(File not included"
-_MESSAGES_ARRAY = re.compile(r'"messages"\s*:\s*\[')
-_CHAT_ID = re.compile(r'"id"\s*:\s*(-?\d+)')
-_CHAT_NAME = re.compile(r'"name"\s*:\s*("(?:[^"\\]|\\.)*")')
+_NOT_A_LIST = re.compile(r'"messages"\s*:(?!\s*\[)')
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]]', re.S)
 
 
 def entity_text(text: Any) -> str:
@@ -99,55 +97,36 @@ class TelegramConnector(Connector):
         yield from run_files(self, root, files, self._file)
 
     def _file(self, path: Path, sha: str) -> Iterator[Yield]:
-        if path.stat().st_size > MAX_JSON:
-            raise ConnectorError(f"result.json over {MAX_JSON} bytes; export the chats one by one", path)
-        data = path.read_bytes()
+        """Stream the file: one message in memory at a time, however large the export."""
+        chats = read = k = 0
+        chat: dict = {}
+        chat_id = ""
         try:
-            doc = as_dict(load_json(data, path))
-        except ConnectorError as e:
-            yield from self._salvage(data, path, sha, e)
+            with open(path, "rb") as f:
+                for event, value in stream_arrays(f, "messages"):
+                    if event in ("open", "end"):
+                        for bad in _NOT_A_LIST.finditer(value):
+                            other = as_str(chat_header(value[: bad.start()]).get("id")) or "unknown"
+                            yield Failure(str(path), f"chat {other} has no 'messages' list", f"chat {other}", sha)
+                    if event == "open":
+                        chats += 1
+                        chat = chat_header(value)
+                        chat_id = as_str(chat.get("id")) or f"chat{chats}"
+                        k = 0
+                    elif event == "item":
+                        k += 1
+                        read += 1
+                        yield from self._message(as_dict(value), chat, chat_id, path, sha, f"chat {chat_id} message {k}")
+        except JsonStreamError as e:
+            if read == 0:
+                raise ConnectorError(f"not readable as a Telegram export: {e.reason} (character {e.offset})",
+                                     path) from None
+            where = f"chat {chat_id} after message {k}"
+            yield Failure(str(path), f"the JSON is damaged or cut off at character {e.offset} ({e.reason}); "
+                          f"the {read} messages before it were read, the rest could not be", where, sha)
             return
-        if isinstance(doc.get("messages"), list):
-            chats = [doc]
-        elif "chats" in doc or "left_chats" in doc:
-            chats = as_list(as_dict(doc.get("chats")).get("list")) + as_list(as_dict(doc.get("left_chats")).get("list"))
-        else:
+        if chats == 0:
             raise ConnectorError("not a Telegram export: no 'messages' list and no 'chats'", path)
-        for n, chat in enumerate(chats, 1):
-            chat = as_dict(chat)
-            chat_id = as_str(chat.get("id")) or f"chat{n}"
-            messages = chat.get("messages")
-            if not isinstance(messages, list):
-                yield Failure(str(path), f"chat {chat_id} has no 'messages' list", f"chat {chat_id}", sha)
-                continue
-            for k, msg in enumerate(messages, 1):
-                yield from self._message(as_dict(msg), chat, chat_id, path, sha, f"chat {chat_id} message {k}")
-
-    def _salvage(self, data: bytes, path: Path, sha: str, error: ConnectorError) -> Iterator[Yield]:
-        """A damaged or truncated result.json: every message before the damage, then a Failure."""
-        text = data.decode("utf-8-sig", errors="replace")
-        read, pos = 0, 0
-        for m in _MESSAGES_ARRAY.finditer(text):
-            if m.start() < pos:
-                continue
-            head = text[pos:m.start()]
-            ids, names = _CHAT_ID.findall(head), _CHAT_NAME.findall(head)
-            chat = {"id": ids[-1] if ids else "", "name": _json_string(names[-1]) if names else ""}
-            chat_id = as_str(chat["id"]) or "unknown"
-            messages, broken = salvage_array(text, m.end())
-            for k, msg in enumerate(messages, 1):
-                yield from self._message(as_dict(msg), chat, chat_id, path, sha, f"chat {chat_id} message {k}")
-            read += len(messages)
-            if broken >= 0:
-                if read == 0:
-                    raise error
-                yield Failure(str(path), f"{error.reason}; the {read} messages before line {line_of(text, broken)} "
-                              "were read, the rest could not be", f"chat {chat_id} after message {len(messages)}", sha)
-                return
-            pos = m.end()
-        if read == 0:
-            raise error
-        yield Failure(str(path), error.reason, "", sha)
 
     def _message(self, m: dict, chat: dict, chat_id: str, path: Path, sha: str, locator: str) -> Iterator[Yield]:
         mid = as_str(m.get("id"))
@@ -235,9 +214,25 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, (dict, list)) else as_str(value)
 
 
-def _json_string(literal: str) -> str:
-    value, reason = load_json_line(literal)
-    return value if isinstance(value, str) and not reason else ""
+def chat_header(segment: str) -> dict:
+    """The fields of the chat object whose 'messages' list follows ``segment`` (name, type, id).
+
+    Telegram Desktop writes them before the messages: the innermost object still open at the end
+    of the segment is the chat; closing it after its last field makes it readable JSON.
+    """
+    stack: list[int] = []
+    for m in _TOKEN.finditer(segment):
+        tok = m.group()
+        if tok in ("{", "["):
+            stack.append(m.start())
+        elif tok in ("}", "]") and stack:
+            stack.pop()
+    head = segment[stack[-1]:] if stack else ""
+    if not head.startswith("{"):
+        return {}
+    head = head.rstrip().rstrip(",")
+    value, reason = load_json_line(head + "}")
+    return value if isinstance(value, dict) and not reason else {}
 
 
 def _head(path: Path) -> bytes:

@@ -189,3 +189,36 @@ def test_arbitrary_bytes(tmp_path, data):
     p = tmp_path / "result.json"
     p.write_bytes(data)
     partial(p)
+
+
+def test_cut_between_chats_is_reported(tmp_path):
+    text = json.dumps(FULL, indent=1)
+    p = tmp_path / "result.json"
+    p.write_text(text[: text.index('"name": "Sanne"') - 10])  # chat 1 whole, the rest missing
+    out = run_connector("telegram", p)
+    assert [i.message_id for i in out["items"]] == ["1", "2", "3"]
+    assert len(out["failures"]) == 1 and "cut off" in out["failures"][0].reason
+    assert out["checkpoints"] == []
+
+
+def test_large_export_is_streamed(tmp_path):
+    import tracemalloc
+
+    msgs = [{"id": i, "type": "message", "date": "2025-03-11T09:14:00", "date_unixtime": str(1741680840 + i),
+             "from": "Karin", "from_id": "user2", "text": "x" * 200, "text_entities": []} for i in range(15000)]
+    p = tmp_path / "result.json"
+    p.write_text(json.dumps({"name": "A", "type": "personal_chat", "id": 1, "messages": msgs}, indent=1))
+    size = p.stat().st_size
+    tracemalloc.start()
+    n = sum(isinstance(y, Item) for y in TelegramConnector(SourceSpec("t", "telegram", str(p), "P"), KeepNothing()).collect())
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert n == 15000 and peak < size / 3  # one message at a time (and a 256 KiB read buffer), not the document
+
+
+class KeepNothing:
+    def keep(self, data, name=""):
+        return "0" * 64
+
+    def state(self, key):
+        return None
