@@ -17,7 +17,10 @@ starts that folder over.
 
 Throttling: 429 and 503 are retried after the ``Retry-After`` the service sends; other 5xx and
 network faults are retried with exponential back-off; other 4xx answers fail at once with
-Graph's error code. A mailbox that fails is reported and the others go on.
+Graph's error code. A mailbox that fails is reported and the others go on: a folder or message
+Graph refuses (4xx) is reported and skipped; when Graph stays unreachable or throttling after
+every retry, the rest of that mailbox is left for the next run (its checkpoints keep what was
+done). Only when not one mailbox could even list its folders does the run fail as a whole.
 
 Settings (``woo source add NAME --type graph --set KEY=VALUE``):
 
@@ -61,6 +64,7 @@ from woo_collector.models import Deletion, Failure
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
 LOGIN_URL = "https://login.microsoftonline.com"
 DELTA_SELECT = "id,internetMessageId,receivedDateTime,parentFolderId"
+IMMUTABLE_IDS = 'IdType="ImmutableId"'  # ids that survive a move to another folder
 
 
 class GraphError(Exception):
@@ -138,7 +142,8 @@ class GraphClient:
         def once() -> requests.Response:
             self.requests += 1
             try:
-                resp = self.session.get(url, headers={"Authorization": f"Bearer {self.token_source()}", **(headers or {})}, timeout=self.timeout)
+                resp = self.session.get(url, headers={"Authorization": f"Bearer {self.token_source()}", "Prefer": IMMUTABLE_IDS, **(headers or {})},
+                                        timeout=self.timeout)
             except requests.RequestException as e:
                 raise _Transient(GraphError(0, "NetworkError", f"no answer from Graph ({e.__class__.__name__}: {e})", url), None) from None
             if resp.status_code < 400:
@@ -264,21 +269,24 @@ class GraphConnector(Connector):
         if not mailboxes:
             raise ConfigError(f"source {self.spec.name}: name the mailboxes with --set mailboxes=a@gemeente.nl,b@gemeente.nl")
         self.client = client = self._client()
-        failed: list[str] = []
+        unread: list[str] = []  # mailboxes of which not even the folder list could be read
         try:
             for mailbox in mailboxes:
                 try:
                     folders = self._folders(client, mailbox)
                 except GraphError as e:
-                    failed.append(f"{mailbox}: {e}")
+                    unread.append(f"{mailbox}: {e}")
                     yield Failure(f"graph://{mailbox}", f"mailbox could not be read: {e}{_hint(e)}")
                     continue
-                for fid, path in folders:
-                    yield from self._folder(client, mailbox, fid, path)
+                try:
+                    for fid, path in folders:
+                        yield from self._folder(client, mailbox, fid, path)
+                except GraphError as e:  # Graph stays unreachable or throttling: leave this mailbox for the next run
+                    yield Failure(f"graph://{mailbox}", f"mailbox read in part, the rest is left for the next run: {e}")
         finally:
             client.close()
-        if len(failed) == len(mailboxes):
-            raise SourceUnavailable("no mailbox could be read: " + "; ".join(failed))
+        if len(unread) == len(mailboxes):
+            raise SourceUnavailable("no mailbox could be read: " + "; ".join(unread))
 
     def _folders(self, client: GraphClient, mailbox: str) -> list[tuple[str, str]]:
         """(folder id, folder path) of every mail folder, parents before children."""
@@ -314,7 +322,7 @@ class GraphConnector(Connector):
         key = f"graph:{mailbox}:{fid}"
         start = f"/users/{quote(mailbox, safe='@')}/mailFolders/{quote(fid, safe='')}/messages/delta?$select={DELTA_SELECT}"
         link = self.sink.state(key) or start
-        prefer = {"Prefer": f"odata.maxpagesize={int(self._number('page_size', '50'))}"}
+        prefer = {"Prefer": f"odata.maxpagesize={int(self._number('page_size', '50'))}, {IMMUTABLE_IDS}"}
         where = f"graph://{mailbox}/{path}"
         restarted = False
         while True:
@@ -324,6 +332,8 @@ class GraphConnector(Connector):
                 if e.status == 410 and not restarted:  # sync state expired: read the folder again
                     link, restarted = start, True
                     continue
+                if _unreachable(e):
+                    raise
                 yield Failure(where, f"folder could not be read: {e}{_hint(e)}")
                 return
             for entry in doc.get("value", []):
@@ -335,6 +345,8 @@ class GraphConnector(Connector):
                 try:
                     yield from self._message(client, mailbox, fid, path, entry)
                 except GraphError as e:
+                    if _unreachable(e):
+                        raise
                     yield Failure(where, f"message could not be fetched: {e}", str(entry["id"]))
             next_link, delta_link = doc.get("@odata.nextLink"), doc.get("@odata.deltaLink")
             if next_link:
@@ -365,6 +377,11 @@ class GraphConnector(Connector):
             yield from parse_mail(raw, ctx, sha)
         except ConnectorError as e:
             yield Failure(ctx.path, e.reason, mid, sha)
+
+
+def _unreachable(e: GraphError) -> bool:
+    """Still throttled, failing or unreachable after every retry: the rest of the mailbox must wait."""
+    return e.status == 0 and e.code == "NetworkError" or e.status == 429 or e.status >= 500
 
 
 def _hint(e: GraphError) -> str:

@@ -176,22 +176,29 @@ class ImapConnector(Connector):
     def _folder(self, conn: imaplib.IMAP4, cfg: dict, raw_name: bytes, name: str) -> Iterator[Yield]:
         url = self._url(cfg, name)
         key = f"imap:{name}"
+        if not raw_name.isascii():
+            yield Failure(url, "the server lists this folder with a raw 8-bit name (not modified UTF-7, RFC 3501); it cannot be opened")
+            return
         try:
             typ, data = conn.select(_quote(raw_name), readonly=True)
             if typ != "OK":
                 yield Failure(url, f"the server would not open the folder: {_text(data)}")
                 return
+            exists = _number(data)
             validity = _number(conn.response("UIDVALIDITY")[1])
+            uidnext = _number(conn.response("UIDNEXT")[1])
             done_validity, last = _parse_state(self.sink.state(key))
             if validity != done_validity:
                 last = 0  # new or rebuilt folder: read it all again
-            typ, data = conn.uid("FETCH", f"{last + 1}:*", "(UID RFC822.SIZE)")
+            sizes: dict[int, int] = {}
+            if exists and not (uidnext and last + 1 >= uidnext):  # else nothing new: no FETCH at all
+                typ, data = conn.uid("FETCH", f"{last + 1}:*", "(UID RFC822.SIZE)")
+                if typ != "OK":
+                    yield Failure(url, f"the server would not list the messages: {_text(data)}")
+                    return
+                sizes = {uid: size for uid, size in _parse_sizes(data) if uid > last}
         except _DROPPED as e:
             raise ConnectorError(f"connection lost while opening folder {name} ({e}); the next run continues", url) from None
-        if typ != "OK":
-            yield Failure(url, f"the server would not list the messages: {_text(data)}")
-            return
-        sizes = {uid: size for uid, size in _parse_sizes(data) if uid > last}
         if not sizes:
             if self.sink.state(key) != f"{validity}:{last}":
                 yield Checkpoint(key, f"{validity}:{last}")
@@ -328,7 +335,7 @@ def _number(data: list) -> int:
 
 
 def _quote(raw_name: bytes) -> str:
-    name = raw_name.decode("ascii", "surrogateescape")
+    name = raw_name.decode("ascii")
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

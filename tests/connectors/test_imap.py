@@ -216,8 +216,13 @@ def test_folders_setting_limits_the_sync(dovecot, mailbox):
     user, pw = mailbox
     dovecot.append(user, pw, "INBOX", [mail(1)])
     dovecot.append(user, pw, "Archief", [mail(2)])
+    dovecot.append(user, pw, "Leeg", [])
     c = connector(user, dovecot.port, MemorySink(), folders="Archief")
     assert [i.subject for i in emails(drain(c))] == ["Bericht 2"]
+    sink = MemorySink()
+    out = drain(connector(user, dovecot.port, sink))
+    assert len(emails(out)) == 2 and out["failures"] == []
+    assert sink.states["imap:Leeg"].endswith(":0")  # an empty folder is noted, nothing fetched
     with pytest.raises(ConfigError, match="no such IMAP folder.*Bestaatniet"):
         drain(connector(user, dovecot.port, MemorySink(), folders="Bestaatniet"))
 
