@@ -1,0 +1,153 @@
+"""The analyzer: runs every recognizer, adds known people and policy terms, applies the keep
+policy, propagates names within the text (and across texts with a shared ``Propagator``), and
+resolves overlaps into a sorted list of non-overlapping findings.
+
+Detection never edits text; the findings are proposals with their ground and explanation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Iterable, Sequence
+
+from .model import Finding, Policy, normalise_ground
+from .propagation import Propagator, email_locals, fold, name_variants, split_name
+from .recognizers import BUILTIN, Context, Recognizer
+
+DEFAULT_THRESHOLD = 0.5
+_ANGLE = re.compile(r"^(.*?)\s*<([^<>@\s]+@[^<>\s]+)>\s*$")
+
+
+def parse_person(entry) -> tuple[str, str]:
+    """``"Pieter van der Meulen <p.vandermeulen@x.nl>"``, ``(name, address)``, a bare name or a
+    bare address -> (name, address); either may be empty."""
+    if isinstance(entry, (tuple, list)):
+        name, addr = (list(entry) + ["", ""])[:2]
+        return str(name or "").strip(), str(addr or "").strip()
+    entry = str(entry).strip()
+    m = _ANGLE.match(entry)
+    if m:
+        return m.group(1).strip().strip('"'), m.group(2)
+    if "@" in entry and " " not in entry:
+        return "", entry
+    return entry, ""
+
+
+class Analyzer:
+    """Detect personal data in one text at a time.
+
+    ``Analyzer(policy, known_people=(), propagator=None, threshold=0.5)``; ``analyze(text)``
+    returns non-overlapping findings sorted by position. With a ``propagator`` the analyzer both
+    applies the names it has learned and teaches it the names it finds.
+    """
+
+    def __init__(self, policy: Policy | None = None, known_people: Iterable = (),
+                 propagator: Propagator | None = None, threshold: float = DEFAULT_THRESHOLD,
+                 recognizers: Sequence[Recognizer] | None = None) -> None:
+        self.policy = policy or Policy()
+        self.known_people = tuple(known_people)
+        self.propagator = propagator
+        self.threshold = threshold
+        self.recognizers = list(recognizers) if recognizers is not None else [r() for r in BUILTIN]
+        self._keep_rx = self._keep_regex(self.policy.keep)
+        self._keep_variants = {v.lower() for k in self.policy.keep for v in name_variants(k)}
+        self._keep_locals = {loc for k in self.policy.keep for loc in email_locals(split_name(k))}
+        self._redact_rx = [(re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, t.split())) + r"(?![\w])", re.I), t, g)
+                           for t, g in self.policy.redact.items()]
+        self._known_cache: dict[tuple, Propagator] = {}
+        if propagator is not None:
+            propagator.block(self.policy.keep)
+
+    @staticmethod
+    def _keep_regex(keep: Iterable[str]) -> re.Pattern | None:
+        forms = set()
+        for k in keep:
+            forms |= {v for v in name_variants(k) if "." not in v or " " in v}
+        if not forms:
+            return None
+        alts = sorted(forms, key=len, reverse=True)
+        return re.compile(r"(?<![\w])(?:" + "|".join(r"\s+".join(map(re.escape, a.split())) for a in alts)
+                          + r")(?:'s|’s|s)?(?![\w])", re.I)
+
+    # pieces ------------------------------------------------------------------------------
+    def _known(self, known: tuple) -> Propagator:
+        prop = self._known_cache.get(known)
+        if prop is None:
+            prop = Propagator(lenient=True)
+            prop.block(self.policy.keep)
+            for entry in known:
+                name, _ = parse_person(entry)
+                if name and len(name) > 1:
+                    prop.add(name)
+            self._known_cache = {known: prop}
+        return prop
+
+    def _policy_terms(self, text: str) -> list[Finding]:
+        out = []
+        for rx, term, ground in self._redact_rx:
+            for m in rx.finditer(text):
+                out.append(Finding(m.start(), m.end(), m.group(0), "name", normalise_ground(ground), 1.0,
+                                   "policy", term, f"policy/redact: term {term!r} is always redacted -> 1.00"))
+        return out
+
+    def _kept(self, text: str) -> list[tuple[int, int]]:
+        if self._keep_rx is None:
+            return []
+        return [m.span() for m in self._keep_rx.finditer(text)]
+
+    def _is_kept(self, f: Finding, kept: list[tuple[int, int]]) -> bool:
+        if f.category == "name" and f.recognizer != "policy":
+            if any(a <= f.start and f.end <= b for a, b in kept):
+                return True
+            core = re.sub(r"(?:'s|’s|s)$", "", f.text.strip()).lower()
+            return f.text.lower() in self._keep_variants or core in self._keep_variants
+        if f.category == "email":
+            return fold(f.text.split("@", 1)[0]) in self._keep_locals
+        return False
+
+    @staticmethod
+    def resolve(findings: Iterable[Finding]) -> list[Finding]:
+        """Non-overlapping findings: higher score first, then the longer span."""
+        chosen: list[Finding] = []
+        for f in sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
+            if not any(f.overlaps(c) for c in chosen):
+                chosen.append(f)
+        return sorted(chosen, key=lambda f: (f.start, f.end))
+
+    # the whole job ------------------------------------------------------------------------
+    def analyze(self, text: str, known_people: Iterable | None = None) -> list[Finding]:
+        """Findings in ``text``: non-overlapping, sorted, above the threshold, policy applied."""
+        known = tuple(known_people) if known_people is not None else self.known_people
+        ctx = Context(policy=self.policy, known_people=tuple(parse_person(k)[0] for k in known))
+        found: list[Finding] = []
+        for rec in self.recognizers:
+            found.extend(rec.analyze(text, ctx))
+        if known:
+            found.extend(replace(f, score=0.95, recognizer="known-people",
+                                 explanation=f.explanation.replace("propagation/", "known-people/")
+                                 .replace("redacted elsewhere -> 0.90", "participant of the conversation -> 0.95"))
+                         for f in self._known(known).apply(text))
+        if self.propagator is not None:
+            found.extend(self.propagator.apply(text))
+        kept = self._kept(text)
+        found = [f for f in found if f.score >= self.threshold and not self._is_kept(f, kept)]
+        local = Propagator()
+        local.block(self.policy.keep)
+        local.learn(f for f in found if f.category == "name" and f.recognizer != "policy")
+        found.extend(f for f in local.apply(text) if not self._is_kept(f, kept))
+        found.extend(self._policy_terms(text))
+        result = self.resolve(found)
+        if self.propagator is not None:
+            self.propagator.learn(f for f in result if f.category == "name" and f.recognizer != "policy")
+        return result
+
+    def analyze_many(self, texts: Sequence[str], known_people: Iterable | None = None) -> list[list[Finding]]:
+        """Analyse the texts of one request so that every name found anywhere is found everywhere:
+        a first pass learns, a second pass applies (uses the analyzer's propagator, or a new one)."""
+        if self.propagator is None:
+            self.propagator = Propagator()
+            self.propagator.block(self.policy.keep)
+        for t in texts:
+            self.analyze(t, known_people)
+        return [self.analyze(t, known_people) for t in texts]

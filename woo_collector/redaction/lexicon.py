@@ -1,0 +1,35 @@
+"""Word lists from ``data/`` (hand-written, see ``data/README.txt``), loaded once per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@lru_cache(maxsize=None)
+def words(name: str) -> frozenset[str]:
+    """The entries of ``data/<name>.txt`` in lower case, comments and blank lines left out."""
+    out = set()
+    for line in (DATA / f"{name}.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.add(line.lower())
+    return frozenset(out)
+
+
+@lru_cache(maxsize=None)
+def special_keywords() -> tuple[tuple[str, str], ...]:
+    """(category, keyword) pairs of special personal data; a trailing ``*`` marks a prefix."""
+    pairs = []
+    for line in (DATA / "special_keywords.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            cat, _, kw = line.partition("\t")
+            pairs.append((cat.strip(), kw.strip().lower()))
+    return tuple(pairs)
+
+
+def tussenvoegsels() -> tuple[str, ...]:
+    """Surname particles, longest first so "van der" wins over "van"."""
+    return tuple(sorted(words("tussenvoegsels"), key=lambda t: (-len(t), t)))

@@ -1,0 +1,240 @@
+"""Propagation: once a name is redacted, every form of it goes, in the whole request.
+
+``name_variants("Pieter van der Meulen")`` gives the literal forms a handler would look for:
+the full name, "Pieter", "P. van der Meulen", "van der Meulen", and the e-mail local parts
+"pieter.vandermeulen", "p.vandermeulen", "pvdmeulen", ... A ``Propagator`` learns the names of
+redacted findings (``learn``) and finds all their forms in other texts (``apply``): in any case,
+with possessives ("Pieters", "Van der Meulens"), and initials forms with initials it never saw
+("P.J. van der Meulen" after learning "Pieter van der Meulen").
+
+Single-word forms that are also ordinary words ("Roos", "Bos", "Storm") are only matched
+capitalised, so "een roos" stays.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .lexicon import tussenvoegsels, words
+from .model import GROUND_PRIVACY, Finding
+
+INITIAL = re.compile(r"^(?:[A-Z]|Th|Chr|Ph|Joh|Wm|IJ)\.?$|^(?:(?:[A-Z]|Th|Chr|Ph|IJ)\.){2,}$")
+_DOMAIN = re.compile(r"@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?![\w-])")
+_END = r"(?![\w@-]|\.\w)"
+POSSESSIVE = r"(?:'s|’s|s|'|’)?"
+TV_SHORT = {"van der": "vd", "van den": "vd", "van de": "vd", "van het": "vh", "van 't": "vt",
+            "van": "v", "de": "d", "den": "d", "ter": "t", "ten": "t", "te": "t"}
+TITLE_WORDS = ("mevrouw", "mevr.", "mevr", "mw.", "mw", "dhr.", "dhr", "de heer", "heer", "meneer",
+               "mr.", "dr.", "drs.", "ir.", "ing.", "prof.", "fam.", "familie")
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """A personal name taken apart: given names, initials, tussenvoegsel, surname."""
+
+    given: tuple[str, ...]
+    initials: str
+    tv: str
+    surname: str
+
+    @property
+    def surname_full(self) -> str:
+        return f"{self.tv} {self.surname}".strip()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics and dotless i, for e-mail local parts (Öztürk -> ozturk)."""
+    text = text.replace("ı", "i").replace("ł", "l").replace("Ł", "L").replace("ß", "ss")
+    nfkd = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
+
+
+def split_name(full_name: str) -> NameParts:
+    """Split "P.J. (Pieter) van der Meulen" into given, initials, tussenvoegsel and surname."""
+    name = re.sub(r"\s+", " ", full_name.strip())
+    low = name.lower()
+    for title in sorted(TITLE_WORDS, key=len, reverse=True):
+        if low.startswith(title + " "):
+            name = name[len(title) + 1:]
+            low = name.lower()
+    tokens = re.findall(r"\([^)]*\)|[^\s()]+", name)
+    given: list[str] = []
+    initials = ""
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.startswith("("):
+            given.insert(0, tok.strip("()"))
+        elif INITIAL.match(tok) and i < len(tokens) - 1:
+            initials += "".join(p + "." for p in re.findall(r"Th|Chr|Ph|Joh|Wm|IJ|[A-Z]", tok))
+        else:
+            break
+        i += 1
+    rest = tokens[i:]
+    tvs = tussenvoegsels()
+    j = 0
+    while j < len(rest) - 1:
+        for n in (3, 2, 1):
+            cand = " ".join(rest[j:j + n]).lower()
+            if j + n < len(rest) and cand in tvs and (j > 0 or given or initials or n >= 1):
+                tv_start = j
+                tv = " ".join(rest[j:j + n])
+                surname = " ".join(rest[j + n:])
+                given += rest[:tv_start]
+                return NameParts(tuple(given), initials, tv, surname)
+        j += 1
+    if len(rest) >= 2:
+        return NameParts(tuple(given + rest[:-1]), initials, "", rest[-1])
+    if rest and (given or initials):
+        return NameParts(tuple(given), initials, "", rest[0])
+    if rest and rest[0][:1].isupper() and rest[0].lower() in words("surnames"):
+        return NameParts((), "", "", rest[0])
+    return NameParts(tuple(rest), initials, "", "")
+
+
+def _initials_of(parts: NameParts) -> str:
+    if parts.initials:
+        return parts.initials
+    return "".join(g[0].upper() + "." for g in parts.given if g)
+
+
+def email_locals(parts: NameParts) -> set[str]:
+    """Local parts a mailbox of this person is likely to have (folded to ascii lower case)."""
+    out: set[str] = set()
+    if not parts.surname:
+        return out
+    sur = fold(parts.surname).replace(" ", "").replace("-", "")
+    tv = fold(parts.tv).replace(" ", "").replace("'", "")
+    tv_short = TV_SHORT.get(fold(parts.tv), tv[:1])
+    firsts = [fold(g) for g in parts.given[:1]]
+    inits = fold(_initials_of(parts)).replace(".", "")
+    init1 = inits[:1]
+    full_sur = tv + sur
+    for f in firsts:
+        out |= {f"{f}.{full_sur}", f"{f}{full_sur}", f"{f}_{full_sur}", f"{f}-{full_sur}",
+                ".".join([f] + fold(parts.tv).replace("'", "").split() + [sur])}
+    if init1:
+        out |= {f"{init1}.{full_sur}", f"{init1}{full_sur}", f"{inits}.{full_sur}", f"{inits}{full_sur}",
+                f"{init1}{tv_short}{sur}", f"{init1}.{tv_short}{sur}"}
+    if tv:
+        out.add(full_sur)
+        if len(tv_short) >= 2:
+            out.add(f"{tv_short}{sur}")
+    return {o for o in out if len(o) >= 4}
+
+
+def name_variants(full_name: str) -> set[str]:
+    """Every literal form of a person's name worth redacting (see the module docstring)."""
+    parts = split_name(full_name)
+    out = set()
+    if (parts.surname or len(parts.given) == 1) and not (parts.initials and parts.given):
+        out.add(" ".join(p for p in (parts.initials, " ".join(parts.given), parts.surname_full) if p))
+    sur = parts.surname_full
+    if parts.given:
+        out.add(parts.given[0])
+        if sur:
+            out.add(f"{parts.given[0]} {sur}")
+            out.add(" ".join(parts.given) + " " + sur)
+    if sur:
+        out.add(sur)
+        if parts.tv:
+            out.add(sur[0].upper() + sur[1:])
+        inits = _initials_of(parts)
+        if inits:
+            out.add(f"{inits[:2]} {sur}")
+            out.add(f"{inits} {sur}")
+        if "-" in parts.surname and not parts.tv:
+            out |= {p for p in parts.surname.split("-") if len(p) > 2}
+    out |= email_locals(parts)
+    return {v for v in out if v and len(v) >= 2}
+
+
+FUNCTION_WORDS = {"ben", "wil", "will", "toon", "hoop", "mark", "bas", "roos", "storm", "jet", "els",
+                  "ans", "leen", "pier", "ad", "bo", "jo", "ko", "can", "may", "ton", "cor", "nel",
+                  "job", "jan", "max", "sky", "kim", "ali", "said", "hope", "faith", "gift", "ion"}
+
+
+def _ordinary(word: str, lenient: bool = False) -> bool:
+    low = word.lower()
+    if lenient:
+        return low in FUNCTION_WORDS or low in words("not_names") or len(low) <= 2
+    return low in words("first_names_ambiguous") or low in words("not_names") or len(low) <= 2
+
+
+def _literal(variant: str) -> str:
+    return r"\s+".join(re.escape(p) for p in variant.split())
+
+
+class Propagator:
+    """Learns redacted names and finds every form of them in further texts."""
+
+    def __init__(self, lenient: bool = False) -> None:
+        """``lenient``: match given names that are also words in lower case too (for the
+        participants of a conversation, who are named in lower case in chats)."""
+        self.lenient = lenient
+        self.people: dict[str, NameParts] = {}
+        self.blocked: set[str] = set()
+        self._rx: list[tuple[re.Pattern, str, str]] | None = None
+
+    def block(self, names) -> None:
+        """Names that must never be propagated (the policy's keep list), with all their forms."""
+        for n in names:
+            self.blocked |= {v.lower() for v in name_variants(n)}
+        self._rx = None
+
+    def learn(self, findings) -> None:
+        """Remember the person names among ``findings`` (category ``name``)."""
+        for f in findings:
+            text = f.text if isinstance(f, Finding) else str(f)
+            if isinstance(f, Finding) and f.category != "name":
+                continue
+            self.add(text)
+
+    def add(self, name: str) -> None:
+        name = re.sub(r"\s+", " ", name.strip())
+        key = name.lower()
+        if not name or key in self.people or key in self.blocked or "@" in name:
+            return
+        self.people[key] = split_name(name)
+        self._rx = None
+
+    def _patterns(self) -> list[tuple[re.Pattern, str, str]]:
+        if self._rx is not None:
+            return self._rx
+        pats = []
+        for key, parts in self.people.items():
+            for v in sorted(name_variants(key), key=len, reverse=True):
+                if v.lower() in self.blocked:
+                    continue
+                if " " not in v and "." not in v and _ordinary(v, self.lenient):
+                    rx = re.compile(r"(?<![\w@.-])" + re.escape(v[0].upper() + v[1:]) + POSSESSIVE + _END)
+                elif re.fullmatch(r"[a-z0-9._-]+", v) and v not in {g.lower() for g in parts.given}:
+                    rx = re.compile(r"(?<![\w.-])" + re.escape(v) + r"(?![\w-])(?=@|\b)", re.I)
+                else:
+                    rx = re.compile(r"(?<![\w@.-])" + _literal(v) + POSSESSIVE + _END, re.I)
+                pats.append((rx, v, key))
+            if parts.surname_full and (parts.given or parts.initials):
+                ini = _initials_of(parts)[:1]
+                if ini:
+                    rx = re.compile(r"(?<![\w.])" + re.escape(ini) + r"\.\s?(?:[A-Z]\.\s?){0,4}\s*"
+                                    + _literal(parts.surname_full) + POSSESSIVE + r"(?![\w-])", re.I)
+                    pats.append((rx, f"{ini}. {parts.surname_full}", key))
+        self._rx = pats
+        return pats
+
+    def apply(self, text: str) -> list[Finding]:
+        """Findings for every form of every learned name in ``text`` (may overlap each other)."""
+        out = []
+        for rx, variant, key in self._patterns():
+            for m in rx.finditer(text):
+                end, category, what = m.end(), "name", "form"
+                domain = _DOMAIN.match(text, end)
+                if domain:
+                    end, category, what = domain.end(), "email", "e-mail address"
+                out.append(Finding(start=m.start(), end=end, text=text[m.start():end], category=category,
+                                   ground=GROUND_PRIVACY, score=0.9, recognizer="propagation",
+                                   pattern=variant,
+                                   explanation=f"propagation/{variant}: {what} of {key!r}, redacted elsewhere -> 0.90"))
+        return out

@@ -1,0 +1,340 @@
+"""Person names (5.1.2e) in Dutch e-mail and chat, from structure, context and name lists.
+
+Signals, strongest first (participants named in headers and chat lines are matched by the
+analyzer from ``known_people``; this recognizer finds everyone else):
+
+- position: the speaker of a chat line (``[12-03-2024 09:14] Sanne de Boer: ...``,
+  ``Wim de Groot (14:22): ...``, ``bram: ...``), the name part of ``Van:``/``Aan:``/``Cc:`` header
+  lines, the line after a closing ("Met vriendelijke groet,"), label lines ("Naam:", "Aanvrager:");
+- a title or form of address before it ("mevrouw", "mw.", "dhr.", "de heer", "meneer", "collega",
+  "wethouder", "buurman") or a salutation ("Beste", "Hoi", "Geachte");
+- Dutch name structure: initials ("P.J."), given names from the lists, tussenvoegsels in lower
+  case after a given name ("Pieter van der Meulen") or capitalised when the surname stands alone
+  ("Van der Meulen"), surnames from the list;
+- lower-case chat writing ("sanne zei dat ...") through an Aho-Corasick scan of given names,
+  taken only with a second cue (a verb or a preposition next to it, a vocative comma, message start).
+
+Capitalised ordinary words are kept out with ``data/not_names.txt`` (months, weekdays,
+organisation words, places): "Den Haag. De Koning" gives no name, neither do "Gemeente
+Dijkstad" or "Dorpshuis De Kern". Given names that are also ordinary words ("Roos", "Wil")
+need a second signal.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import ahocorasick
+
+from ..lexicon import tussenvoegsels, words
+from ..model import Finding
+from .base import Context, Recognizer
+
+_UP = "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).isupper()) + "İ"
+_LO = "".join(chr(c) for c in range(0xC0, 0x250) if chr(c).islower()) + "ı"
+UP = f"A-Z{_UP}"
+LO = f"a-z{_LO}"
+CAPW = (rf"(?:[{UP}]['’](?=[{UP}]))?[{UP}][{LO}'’]*[{LO}](?:[{UP}][{LO}]+)?"
+        rf"(?:-(?:[{UP}][{LO}'’]*[{LO}]|(?:de|van|el|al|ter|ten)(?=[ \t])))*")
+INIT = rf"(?:(?:Th|Chr|Ph|Joh|IJ|[{UP}])\.[ \t]?){{1,5}}"
+ADDRESS_FORMS = {"mevrouw", "mevr", "mw", "mej", "juffrouw", "meneer", "mijnheer", "de heer", "heer",
+                 "dhr", "hr", "fam", "familie", "gezin", "mr", "dr", "drs", "ir", "ing", "prof", "bc",
+                 "beste", "hoi", "hallo", "hai", "hey", "hi", "dag", "lieve", "geachte", "dear", "mrs",
+                 "ms", "miss", "goedemorgen", "goedemiddag", "goedenavond"}
+STREET_END = ("straat", "laan", "weg", "plein", "gracht", "kade", "singel", "steeg", "dreef",
+              "plantsoen", "markt", "allee", "boulevard", "pad", "hof", "park")
+VERBS = {"zei", "zegt", "zeggen", "vroeg", "vraagt", "belde", "belt", "heeft", "had", "is", "was",
+         "komt", "kwam", "gaat", "ging", "wil", "wilde", "kan", "kon", "moet", "moest", "weet",
+         "wist", "mailde", "mailt", "stuurde", "stuurt", "doet", "deed", "neemt", "nam", "zit", "zat",
+         "staat", "stond", "heb", "kun", "zal", "gaf", "geeft", "vindt", "vond", "denkt", "dacht",
+         "graag", "ook", "en", "jij", "je", "krijgt", "kreeg", "werkt", "woont", "regelt", "zou",
+         "gezien", "gesproken", "gebeld", "gemaild", "gevraagd"}
+BEFORE = {"hoi", "hey", "hi", "hallo", "dag", "beste", "dank", "bedankt", "thanks", "sorry", "met",
+          "van", "aan", "voor", "bij", "naar", "door", "tegen", "en", "of", "dat", "zei", "vroeg",
+          "heb", "heeft", "ik", "collega", "als", "want", "@"}
+HEADER = re.compile(r"^[ \t>]*(?:Van|Aan|Cc|Bcc|From|To|Afzender|Ontvanger|Verzender|Geadresseerde)[ \t]*:", re.I | re.M)
+LABEL = re.compile(r"^[ \t]*(?:naam|aanvrager|aanvraagster|contactpersoon|partner|verzoeker|verzoekster|"
+                   r"klager|melder|eigenaar|huurder|verhuurder|bewoner|getuige|inspreker|behandelaar|"
+                   r"referentie|notulist|verslag|voorzitter|secretaris|aanwezig|afwezig|contact|"
+                   r"maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag)[ \t]*:", re.I | re.M)
+STAMP = r"\[?\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4},?[ \t]+\d{1,2}:\d{2}(?::\d{2})?\]?[ \t]*(?:-[ \t]*)?"
+NAMEISH = rf"[{UP}{LO}][{UP}{LO}'’.-]*(?:[ \t]+[{UP}{LO}][{UP}{LO}'’.-]*){{0,4}}"
+SPEAKER_STAMPED = re.compile(rf"^{STAMP}(?P<v>{NAMEISH})[ \t]*:", re.M)
+SPEAKER_TIME = re.compile(rf"^(?P<v>{NAMEISH})[ \t]+(?:\(\d{{1,2}}:\d{{2}}\)|\d{{1,2}}:\d{{2}})[ \t]*(?::|$)", re.M)
+SPEAKER_BARE = re.compile(rf"^(?P<v>{NAMEISH})[ \t]*:[ \t]", re.M)
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    tv = tussenvoegsels()
+    closing = sorted(words("closings"), key=len, reverse=True)
+    titles = sorted(words("titles"), key=len, reverse=True)
+    salut = sorted(words("salutations"), key=len, reverse=True)
+    first = words("first_names")
+    automaton = ahocorasick.Automaton()
+    for name in first - words("first_names_ambiguous"):
+        automaton.add_word(name, name)
+    automaton.make_automaton()
+    tv_alt = "|".join(re.escape(t) for t in tv)
+    name_re = re.compile(
+        rf"(?<![\w@.'’-])(?P<init>{INIT}[ \t]*(?:\({CAPW}\)[ \t]+)?)?"
+        rf"(?P<given>(?:(?!(?i:{tv_alt})[ \t]){CAPW}[ \t]+){{0,4}})"
+        rf"(?P<tv>(?:(?i:{tv_alt})[ \t]+){{0,2}})"
+        rf"(?P<sur>{CAPW})(?![\w@'’-]|\.\w)")
+    return {
+        "first": first,
+        "amb": words("first_names_ambiguous"),
+        "sur": words("surnames"),
+        "not": words("not_names"),
+        "tv": set(tv),
+        "titles": set(titles),
+        "salut": set(salut),
+        "title_before": re.compile(r"(?:^|[^\w.])(" + "|".join(re.escape(t) for t in titles + salut)
+                                   + r")[ \t,]*$", re.I),
+        "closing": re.compile(r"^[ \t]*(?:" + "|".join(re.escape(c) for c in closing) + r")[ \t]*[,.!:]?[ \t]*$", re.I | re.M),
+        "automaton": automaton,
+        "name_re": name_re,
+    }
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[max(0, start - 3):start].rstrip(" \t")
+    return not before or before[-1] in ".!?:\n>\"'(" or start == 0
+
+
+class NameRecognizer(Recognizer):
+    """Person names from position, titles, name structure and name lists."""
+
+    name = "names"
+    categories = ("name",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lex = _lexicon()
+
+    # evidence of position ------------------------------------------------------------------
+    def _positions(self, text: str) -> tuple[dict[int, str], list[tuple[int, int, str]]]:
+        """Line starts with a positional cue, and explicit speaker spans."""
+        cues: dict[int, tuple[str, int]] = {}
+        speakers: list[tuple[int, int, str]] = []
+        for m in HEADER.finditer(text):
+            cues[m.start()] = ("header line", m.end())
+        for m in LABEL.finditer(text):
+            cues[m.start()] = ("label line", m.end())
+        for m in self.lex["closing"].finditer(text):
+            pos = m.end()
+            for _ in range(3):
+                nl = text.find("\n", pos)
+                if nl < 0:
+                    break
+                nxt = text.find("\n", nl + 1)
+                line = text[nl + 1: nxt if nxt >= 0 else len(text)]
+                if line.strip():
+                    cues[nl + 1] = ("signature line", nl + 1)
+                    break
+                pos = nl + 1
+        for rx, why in ((SPEAKER_STAMPED, "chat speaker"), (SPEAKER_TIME, "chat speaker"),
+                        (SPEAKER_BARE, "chat speaker (no time)")):
+            for m in rx.finditer(text):
+                speakers.append((m.start("v"), m.end("v"), why))
+        return cues, speakers
+
+    # scoring of one capitalised candidate ------------------------------------------------------
+    def _evaluate(self, text: str, start: int, init: str, given: list[str], tv: str, sur: str,
+                  cue: str | None) -> tuple[float, list[str], int]:
+        """(score, notes, start offset after trimming leading titles) of one candidate."""
+        lx = self.lex
+        notes: list[str] = []
+        skip = 0
+        title = None
+        while given and (given[0].lower() in lx["titles"] or given[0].lower() in lx["salut"]
+                         or given[0].lower().rstrip(".") in lx["not"] or given[0].lower() in lx["not"]):
+            word = given.pop(0)
+            if word.lower() in lx["titles"] or word.lower() in lx["salut"]:
+                title = word
+            skip = text.index(word, start + skip) - start + len(word)
+            while start + skip < len(text) and text[start + skip] in " \t":
+                skip += 1
+        if title is None:
+            m = lx["title_before"].search(text, max(0, start - 30), start)
+            if m and not init:
+                title = m.group(1)
+        if title:
+            notes.append(f"title/salutation {title!r}")
+        if cue:
+            notes.append(cue)
+        tokens = given + tv.split() + [sur]
+        low = [t.lower() for t in tokens]
+        if tv and given and tv[0].isupper() and not init:
+            return 0.0, notes + ["capitalised tussenvoegsel after a word"], skip
+        if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[start + skip + len(" ".join(tokens)):][:3] or " "):
+            return 0.0, notes + ["street name"], skip
+        if any(s in sur.lower() for s in ("straat", "laan", "plein", "gracht")):
+            return 0.0, notes + ["street name"], skip
+        if not given and not tv and not init and (sur.lower() in lx["not"] or sur.lower() in lx["titles"]
+                                                  or sur.lower() + "." in lx["titles"]):
+            return 0.0, notes + ["ordinary word"], skip
+        first_ok = bool(given) and low[0] in lx["first"] and low[0] not in lx["amb"]
+        first_amb = bool(given) and low[0] in lx["amb"]
+        sur_known = low[-1] in lx["sur"]
+        bad = [t for t in low if t in lx["not"] and not (t in lx["sur"] and (first_ok or tv or init))]
+        if tv:
+            bad = [b for b in bad if b not in lx["tv"]]
+        if bad:
+            return 0.0, notes + [f"ordinary word {bad[0]!r}"], skip
+        listed = any(t in lx["first"] or t in lx["sur"] for t in low) or bool(tv) or bool(init)
+        address_form = title is not None and title.lower().rstrip(".") in ADDRESS_FORMS
+        if title is not None and not address_form and not listed and cue is None:
+            return 0.0, notes + ["role word before an unlisted word"], skip
+        strong = title is not None or cue is not None
+        if init:
+            score = 0.85 if (tv or sur_known or strong or given) else 0.65
+            notes.append("initials + surname")
+        elif given and tv:
+            score = 0.9 if first_ok or first_amb else 0.7
+            notes.append("given name + tussenvoegsel + surname")
+        elif given:
+            if first_ok:
+                score = 0.95 if sur_known else 0.85
+                notes.append("given name from list + surname")
+            elif first_amb and (sur_known or low[-1] in lx["first"]):
+                score = 0.75
+                notes.append("ambiguous given name + surname")
+            elif strong:
+                score = 0.75
+            elif first_amb:
+                score = 0.5
+            else:
+                score = 0.0
+        elif tv:
+            if strong:
+                score = 0.8
+            elif not _sentence_start(text, start + skip) and tv[0].isupper() and sur_known \
+                    and not re.search(rf"[{UP}][\w-]*[ \t]+$", text[max(0, start + skip - 30):start + skip]):
+                score = 0.55
+                notes.append("capitalised tussenvoegsel + known surname")
+            else:
+                score = 0.0
+        else:
+            word = low[-1]
+            if title is not None and cue is None:
+                score = 0.8
+            elif cue:
+                score = 0.8 if (word in lx["first"] or word in lx["sur"] or cue != "label line") else 0.6
+            elif word in lx["first"] and word not in lx["amb"]:
+                score = 0.7
+                notes.append("given name from list")
+            else:
+                score = 0.0
+        if strong and score:
+            score = min(1.0, max(score, 0.8) + 0.05)
+        return score, notes, skip
+
+    def _cue_for(self, text: str, start: int, cues: dict[int, tuple[str, int]]) -> str | None:
+        line_start = text.rfind("\n", 0, start) + 1
+        cue, label_end = cues.get(line_start, (None, 0))
+        if cue is None or start < label_end:
+            return None
+        if cue == "label line":
+            between = text[label_end:start].strip(" \t").lower()
+            return cue if not between or between.rstrip(".") in self.lex["titles"] or between in self.lex["titles"] else None
+        if cue == "signature line":
+            line_end = text.find("\n", start)
+            line = text[line_start: line_end if line_end >= 0 else len(text)]
+            return cue if len(line.split()) <= 6 else None
+        return cue
+
+    # the main scan --------------------------------------------------------------------------
+    def analyze(self, text: str, ctx: Context) -> list[Finding]:
+        lx = self.lex
+        cues, speakers = self._positions(text)
+        out: list[Finding] = []
+        for s, e, why in speakers:
+            value = text[s:e]
+            first = value.split()[0].lower()
+            if first in lx["not"] or value.lower() in lx["not"]:
+                continue
+            if why.endswith("(no time)") and first not in lx["first"] and not self._known_first(first, ctx):
+                continue
+            out.append(self.make(text, s, e, "name", 0.9, "chat-speaker", [why]))
+        pos = 0
+        rx = lx["name_re"]
+        while True:
+            m = rx.search(text, pos)
+            if m is None:
+                break
+            pos = m.end()
+            if not m.group("given") and not m.group("init") and m.group("tv")[:1].islower() \
+                    and m.group("sur").lower() in lx["first"]:
+                pos = m.start("sur")
+                continue
+            init = (m.group("init") or "").strip()
+            given = m.group("given").split()
+            tv = " ".join(m.group("tv").split())
+            sur = m.group("sur")
+            cue = self._cue_for(text, m.start(), cues)
+            score, notes, skip = self._evaluate(text, m.start(), init, given, tv, sur, cue)
+            if score <= 0 and tv and given and not init:
+                # "Jeroen Bakker van Omgevingsdienst": retry without the part after the particle
+                g_text = " ".join(given)
+                g_end = text.index(g_text.split()[-1], m.start()) + len(g_text.split()[-1])
+                g = given[:-1]
+                score, notes, skip = self._evaluate(text, m.start(), "", g, "", given[-1], cue)
+                if score > 0:
+                    start = m.start() + skip
+                    out.append(self.make(text, start, g_end, "name", score, "name-structure", notes))
+                continue
+            if score <= 0:
+                if not given and not init and tv[:1].islower():
+                    pos = m.start("sur")
+                continue
+            start = m.start() + skip
+            if start >= m.end():
+                continue
+            out.append(self.make(text, start, m.end(), "name", score, "name-structure", notes))
+        out.extend(self._lowercase(text, ctx))
+        return out
+
+    def _known_first(self, word: str, ctx: Context) -> bool:
+        return any(str(p).split()[0].lower() == word for p in ctx.known_people if str(p).strip())
+
+    def _lowercase(self, text: str, ctx: Context) -> list[Finding]:
+        """Lower-case given names in chat writing, with a second cue next to them."""
+        lx = self.lex
+        low = text.lower()
+        out = []
+        for end, name in lx["automaton"].iter(low):
+            start = end - len(name) + 1
+            end += 1
+            if text[start].isupper():
+                continue
+            if (start > 0 and (low[start - 1].isalnum() or low[start - 1] in "@.-_'")) or \
+                    (end < len(low) and (low[end].isalnum() or low[end] in "@-_'")):
+                continue
+            if end < len(low) and low[end] == "." and end + 1 < len(low) and low[end + 1].isalnum():
+                continue
+            prev = re.findall(r"[\w@]+", low[max(0, start - 20):start])
+            after = re.match(r"[ \t]*([\w]+)", low[end:end + 20])
+            punct = re.match(r"[ \t]*[,?!]", low[end:end + 3])
+            line_start = low.rfind("\n", 0, start) + 1
+            at_msg_start = re.search(r"(?:^|:[ \t]|[.!?][ \t])[ \t]*$", low[line_start:start]) is not None
+            cue = None
+            span_end = end
+            tvm = re.match(r"[ \t]+(van der|van den|van de|van|de|den|ter|ten|el)[ \t]+([a-z" + _LO + r"]{2,})\b", low[end:end + 40])
+            if tvm and (tvm.group(2) in lx["sur"] or tvm.group(1).startswith("van")) and tvm.group(2) not in lx["not"]:
+                cue = "lower-case given name + tussenvoegsel + surname"
+                span_end = end + tvm.end()
+            elif prev and prev[-1] in BEFORE:
+                cue = f"after {prev[-1]!r}"
+            elif after and after.group(1) in VERBS:
+                cue = f"before {after.group(1)!r}"
+            elif punct:
+                cue = "vocative"
+            elif at_msg_start:
+                cue = "message start"
+            if cue is None:
+                continue
+            out.append(self.make(text, start, span_end, "name", 0.65, "lower-case-given-name",
+                                 [f"given name {name!r} (Aho-Corasick)", cue]))
+        return out
