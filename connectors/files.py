@@ -33,6 +33,7 @@ when it is installed (setting ``ocr=no`` turns that off).
 from __future__ import annotations
 
 import io
+import stat
 import struct
 import tempfile
 import zipfile
@@ -121,14 +122,29 @@ class FilesConnector(Connector):
             raise ConnectorError("no such file or folder", root)
         self._seen: set[str] = set()
         if root.is_file():
-            yield from self._entry(_disk_entry(root, root.name), depth=0, single=True)
+            try:
+                entry = _disk_entry(root, root.name)
+                yield from self._entry(entry, depth=0, single=True)
+            except OSError as e:
+                raise ConnectorError(f"cannot read the file: {e.strerror or e}", root) from e
             return
         for path in walk_files(root):
-            yield from self._entry(_disk_entry(path, path.relative_to(root).as_posix()), depth=0, single=False)
+            try:
+                entry = _disk_entry(path, path.relative_to(root).as_posix())
+            except OSError as e:
+                yield Failure(str(path), f"cannot read the file: {e.strerror or e}")
+                continue
+            yield from self._entry(entry, depth=0, single=False)
 
     # one file, wherever it comes from ---------------------------------------------------------
     def _entry(self, e: _Entry, depth: int, single: bool) -> Iterator[Yield]:
-        sha = self.sink.keep(e.source(), e.name)
+        try:
+            sha = self.sink.keep(e.source(), e.name)
+        except OSError as err:  # unreadable on disk (permissions, gone since the walk)
+            if single:
+                raise
+            yield Failure(e.origin, f"cannot read the file: {err.strerror or err}", e.inner)
+            return
         if sha in self._seen or self.sink.state(f"file:{sha}"):
             return
         self._seen.add(sha)
@@ -307,6 +323,8 @@ class FilesConnector(Connector):
 
 def _disk_entry(path: Path, rel: str) -> _Entry:
     st = path.stat()
+    if not stat.S_ISREG(st.st_mode):  # a pipe or a device would block or never end
+        raise OSError(0, "not a regular file (a pipe, socket or device); skipped")
     return _Entry(path.name, rel, str(path), "", st.st_size, datetime.fromtimestamp(st.st_mtime, timezone.utc), path=path)
 
 

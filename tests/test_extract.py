@@ -9,6 +9,7 @@ import time
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import sample
 from woo_collector.errors import ConnectorError
@@ -566,3 +567,44 @@ def test_helpers():
     assert iso_time("2025-03-11T09:14:00Z") == "2025-03-11T09:14:00+00:00"
     assert iso_time("2025-07-01T12:00:00") == "2025-07-01T10:00:00+00:00"  # summer time in Amsterdam
     assert iso_time("gisteren") is None and iso_time("") is None
+
+
+# --- arbitrary damage -------------------------------------------------------------------------
+
+_BUILT: dict[str, bytes] = {}
+_BUILDERS = {"a.docx": build_docx, "b.xlsx": build_xlsx, "c.pptx": build_pptx, "d.odt": build_odt, "e.ods": build_ods,
+             "f.pdf": lambda: build_pdf(["Hallo wereld", ""], {"Author": "Jan", "CreationDate": "D:20250311"})}
+
+
+def _built(name: str) -> bytes:
+    if name not in _BUILT:
+        _BUILT[name] = _BUILDERS[name]()
+    return _BUILT[name]
+
+
+def _assert_text_or_connector_error(name: str, data: bytes) -> None:
+    try:
+        ex = extract_text(name, data)
+    except ConnectorError as e:
+        assert e.reason and e.path == name
+    else:
+        assert isinstance(ex.text, str) and isinstance(ex.meta, dict)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(_BUILDERS)), st.data())
+def test_damaged_documents_give_text_or_a_connector_error(name, data):
+    """Mutate the XML inside a package (or the PDF bytes): never another exception."""
+    doc = _built(name)
+    if name.endswith(".pdf"):
+        target = bytearray(doc)
+    else:
+        with zipfile.ZipFile(io.BytesIO(doc)) as zf:
+            part = data.draw(st.sampled_from(sorted(n for n in zf.namelist() if n.endswith((".xml", ".rels")))))
+            target = bytearray(zf.read(part))
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(target)))
+        cut = data.draw(st.integers(0, 40))
+        target[pos:pos + cut] = data.draw(st.binary(max_size=20) | st.sampled_from([b"<", b">", b"&", b'"', b"</w:p>", b"<a:p>", b"\xff\xfe"]))
+    mutated = bytes(target) if name.endswith(".pdf") else replace_parts(doc, {part: bytes(target)})
+    _assert_text_or_connector_error(name, mutated)

@@ -111,7 +111,7 @@ def extract_text(name: str, data: bytes, content_type: str = "") -> Extracted:
         raise ConnectorError(e.reason, e.path or name, e.locator) from e
     except RecursionError as e:
         raise ConnectorError(f"cannot read this {kind} document: it is nested too deeply", name) from e
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError, SyntaxError, UnicodeError, zlib_error) as e:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError, SyntaxError, LookupError, zlib_error) as e:
         raise ConnectorError(f"cannot read this {kind} document: {e.__class__.__name__}: {e}", name) from e
     if ex.filetype == "other":
         ex.filetype = ft if ft != "other" else _KIND_FILETYPE.get(kind, "document")

@@ -360,3 +360,14 @@ def test_empty_and_missing_input(tmp_path):
     assert item.body == "" and item.meta["size"] == 0
     with pytest.raises(ConnectorError, match="no such file"):
         drain(connector(tmp_path / "bestaat-niet"))
+
+
+def test_pipe_and_unreadable_file_in_a_folder_are_failures(tmp_path):
+    os.mkfifo(tmp_path / "pijp")
+    (tmp_path / "brief.txt").write_text("gewone brief")
+    start = time.monotonic()
+    out = drain(connector(tmp_path))
+    assert time.monotonic() - start < 2
+    assert [i.subject for i in out["items"]] == ["brief.txt"]
+    [failure] = out["failures"]
+    assert failure.path == str(tmp_path / "pijp") and "not a regular file" in failure.reason
