@@ -1,0 +1,98 @@
+"""Redactions applied to text: spans, merging, whole-word and digit defence in depth, Dutch dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from exports.bundle import nr_key, split_parts
+from exports.render import Redactor, Run, merge, nl_date
+from woo_collector.documents import Document, Redaction
+from woo_collector.models import Item
+
+
+def doc(nr: str, body: str, *reds: tuple, kind: str = "email", family: str = "") -> Document:
+    item = Item(id=f"i{nr}", kind=kind if kind != "file" else "file", source="s", custodian="c", sha256="0" * 64, body=body)
+    rs = tuple(Redaction(item.id, f, s, e, body[s:e] if f == "body" else t, cat, g, apply=a, key=f"k{nr}{s}")
+               for f, s, e, t, cat, g, a in reds)
+    return Document(nr, family or nr.split(".")[0], kind, "email", None, f"titel {nr}", (item,), redactions=rs)
+
+
+def red(field, start, end, text="", cat="name", ground="5.1.2e", apply=True):
+    return (field, start, end, text, cat, ground, apply)
+
+
+def test_span_replaced_by_box_with_ground():
+    d = doc("1", "Bel Pieter Jansen morgen.", red("body", 4, 17))
+    runs = Redactor([d]).runs(d.items[0].body, "i1", ("body",))
+    assert runs == [Run("Bel "), Run("Pieter Jansen", "5.1.2e"), Run(" morgen.")]
+    assert [r.shown for r in runs] == ["Bel ", "\u00a05.1.2e\u00a0", " morgen."]
+
+
+def test_not_applied_redaction_stays():
+    d = doc("1", "Bel Pieter Jansen morgen.", red("body", 4, 17, apply=False))
+    assert Redactor([d]).runs(d.items[0].body, "i1", ("body",)) == [Run("Bel Pieter Jansen morgen.")]
+
+
+def test_overlapping_spans_merge_and_keep_both_grounds():
+    body = "BSN 123456782 van Anna"
+    d = doc("1", body, red("body", 4, 13, cat="bsn", ground="5.1.1e"), red("body", 0, 13))
+    runs = Redactor([d]).runs(body, "i1", ("body",))
+    assert runs == [Run("BSN 123456782", "5.1.1e; 5.1.2e"), Run(" van Anna")]
+    assert merge([(0, 3, "a"), (3, 5, "b"), (7, 9, "a")]) == [(0, 5, ("a", "b")), (7, 9, ("a",))]
+
+
+def test_every_occurrence_anywhere_in_the_request_whole_words_any_case():
+    d1 = doc("1", "Pieter Jansen belde.", red("body", 0, 13))
+    d2 = doc("2", "Overleg met PIETER  JANSEN en de Pieter Jansenstraat; Pieter Jansens fiets.")
+    r = Redactor([d1, d2])
+    assert r.marked(d2.items[0].body, "i2", ("body",)) == (
+        "Overleg met [5.1.2e] en de Pieter Jansenstraat; Pieter Jansens fiets.")
+
+
+def test_digits_in_other_punctuation_are_redacted():
+    d1 = doc("1", "Mijn nummer: 06-12345678", red("body", 13, 24, cat="phone"))
+    text = "Bel 06 1234 5678 of +31 0612345678.\nFase 2 is klaar."
+    marked = Redactor([d1]).marked(text)
+    assert marked == "Bel [5.1.2e] of +31 [5.1.2e].\nFase 2 is klaar."
+
+
+def test_offsets_that_no_longer_match_are_not_trusted():
+    body = "Hallo Karin, groet van Pieter"
+    # a stale offset pointing at "Karin" with the text "Pieter": Karin stays, Pieter goes by search
+    item = Item(id="i1", kind="email", source="s", custodian="c", sha256="0" * 64, body=body)
+    stale = Redaction("i1", "body", 6, 11, "Pieter", "name", "5.1.2e")
+    d = Document("1", "1", "email", "email", None, "t", (item,), redactions=(stale,))
+    assert Redactor([d]).marked(body, "i1", ("body",)) == "Hallo Karin, groet van [5.1.2e]"
+
+
+def test_other_fields_by_offset_and_search():
+    item = Item(id="m", kind="email", source="s", custodian="c", sha256="0" * 64,
+                sender="Anna de Boer <a.deboer@example.nl>", body="")
+    rs = (Redaction("m", "sender", 0, 12, "Anna de Boer", "name", "5.1.2e"),
+          Redaction("m", "sender", 14, 33, "a.deboer@example.nl", "email", "5.1.2e"))
+    d = Document("1", "1", "email", "email", None, "t", (item,), redactions=rs)
+    assert Redactor([d]).marked(item.sender, "m", ("sender",)) == "[5.1.2e] <[5.1.2e]>"
+
+
+@pytest.mark.parametrize("value, kwargs, expected", [
+    (datetime(2025, 3, 12, 13, 5, tzinfo=timezone.utc), {}, "12 maart 2025 14:05"),
+    (datetime(2025, 7, 1, 22, 30, tzinfo=timezone.utc), {}, "2 juli 2025 00:30"),  # summer time, next day
+    (datetime(2025, 3, 14, 8, 15, tzinfo=timezone.utc), {"time": False, "weekday": True}, "vrijdag 14 maart 2025"),
+    (date(2025, 12, 31), {}, "31 december 2025"),
+])
+def test_dutch_dates_in_amsterdam_time(value, kwargs, expected):
+    assert nl_date(value, **kwargs) == expected
+
+
+def test_number_order_and_parts_keep_families():
+    assert sorted(["10", "2", "10.1", "1", "10.2", "11"], key=nr_key) == ["1", "2", "10", "10.1", "10.2", "11"]
+    docs = [doc("1", "a"), doc("2", "b"), doc("2.1", "c", kind="attachment", family="2"),
+            doc("2.2", "d", kind="attachment", family="2"), doc("3", "e")]
+    parts = split_parts(docs, max_docs=3, max_bytes=10_000_000)
+    assert [[d.nr for d in p.documents] for p in parts] == [["1"], ["2", "2.1", "2.2"], ["3"]]
+    big = [doc(str(n), "x" * 1000) for n in range(1, 7)]
+    parts = split_parts(big, max_docs=100, max_bytes=2500)
+    assert [len(p.documents) for p in parts] == [2, 2, 2]
+    assert [p.filename for p in parts] == ["documenten-deel-01.docx", "documenten-deel-02.docx", "documenten-deel-03.docx"]
