@@ -332,3 +332,22 @@ def stream_arrays(f, key: str) -> Iterator[tuple[str, Any]]:
                 base, buf, i = base + i, buf[i:], 0
         base, buf = base + i, buf[i:]
         yield "close", None
+
+
+MAX_LINE = 64 * 1024 * 1024  # a JSON Lines record longer than this is damage, not a message
+
+
+def iter_lines(f, limit: int = MAX_LINE) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) of a binary file; line is None for a line over ``limit`` bytes (skipped unread)."""
+    lineno = 0
+    while True:
+        line = f.readline(limit + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = f.readline(1 << 20)
+            yield lineno, None
+            continue
+        yield lineno, line

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import as_dict, as_list, as_str, load_json_line, parse_iso, run_files, zone
+from connectors.chatutil import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, run_files, zone
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -105,11 +105,11 @@ class SignalConnector(Connector):
         seen: dict[str, int] = {}
         good = 0
         with open(path, "rb") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
+            for lineno, line in iter_lines(f):
+                if line is not None and not line.strip():
                     continue
                 locator = f"{chat}/{DATA} line {lineno}"
-                value, reason = load_json_line(line)
+                value, reason = load_json_line(line) if line is not None else (None, "a line too long to be a message")
                 if not reason and not isinstance(value, dict):
                     reason = "a line that is not a message object"
                 if reason:

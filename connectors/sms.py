@@ -142,6 +142,10 @@ class SmsConnector(Connector):
     @classmethod
     def score(cls, path: Path, head: bytes) -> float:
         if path.is_dir():
+            for p in walk_files(path, cls.extensions):
+                with open(p, "rb") as f:
+                    if b"<smses" in f.read(4096):
+                        return 0.7
             return 0.0
         if b"<smses" in head[:4096] or (b"<allsms" in head[:4096]):
             return 0.95

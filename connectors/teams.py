@@ -40,7 +40,8 @@ from lxml import etree
 
 from connectors.base import Connector, Yield, walk_files
 from connectors.chatutil import (
-    MAX_JSON, as_dict, as_list, as_str, line_of, load_json, load_json_line, parse_iso, run_files, salvage_array,
+    MAX_JSON, as_dict, as_list, as_str, iter_lines, line_of, load_json, load_json_line, parse_iso, run_files,
+    salvage_array,
 )
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
@@ -234,10 +235,10 @@ class TeamsConnector(Connector):
     def _lines(self, path: Path, sha: str) -> Iterator[Yield]:
         good = 0
         with open(path, "rb") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
+            for lineno, line in iter_lines(f):
+                if line is not None and not line.strip():
                     continue
-                value, reason = load_json_line(line)
+                value, reason = load_json_line(line) if line is not None else (None, "a line too long to be a message")
                 if reason:
                     if good == 0 and lineno == 1:
                         raise ConnectorError(f"line 1: {reason}", path)

@@ -341,3 +341,9 @@ def test_odd_attribute_values_never_crash(tmp_path, attrs, tag):
     items, _, error = partial(p)
     assert items and items[0].body == "first"
     assert len(items) == 2 or error is not None
+
+
+def test_score_of_a_folder_of_backups(tmp_path):
+    assert SmsConnector.score(tmp_path, b"") == 0.0
+    write(tmp_path, '<smses count="0"></smses>', "sms-20250311.xml")
+    assert SmsConnector.score(tmp_path, b"") == 0.7
