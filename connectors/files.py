@@ -171,7 +171,7 @@ class FilesConnector(Connector):
         return {
             "path": e.locator, "filetype": filetype_of(e.name), "size": e.size, "author": "",
             "lastModifiedBy": "", "title": "", "created": None, "modified": None, "pages": None,
-            "no_text_layer": False,
+            "no_text_layer": False, "mtime": e.mtime.isoformat() if e.mtime else None,
         }
 
     def _item(self, e: _Entry, sha: str, body: str, meta: dict) -> Item:
@@ -269,7 +269,7 @@ class FilesConnector(Connector):
                         failed = True
                         if temporary and y.path == temporary:
                             y = Failure(e.origin, y.reason, " ".join(p for p in (e.inner, y.locator) if p), y.sha256)
-                    elif isinstance(y, Item) and temporary:
+                    elif isinstance(y, Item):
                         y = _relocate(y, temporary, e)
                     yield y
             except ConnectorError as err:
@@ -364,10 +364,11 @@ def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
 
 
 def _relocate(item: Item, temporary: str, e: _Entry) -> Item:
-    """An item a delegated connector read from a temporary copy: point it at the real place."""
+    """An item a delegated connector read: its locator starts with the file's place in the folder
+    (or zip), and a temporary copy's path is replaced by that place."""
     meta = dict(item.meta)
     for key, value in item.meta.items():
-        if value == temporary:
+        if temporary and value == temporary:
             meta[key] = e.locator
     meta["files_path"] = e.locator
     locator = e.locator + (f"#{item.locator}" if item.locator else "")

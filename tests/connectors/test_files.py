@@ -371,3 +371,13 @@ def test_pipe_and_unreadable_file_in_a_folder_are_failures(tmp_path):
     assert [i.subject for i in out["items"]] == ["brief.txt"]
     [failure] = out["failures"]
     assert failure.path == str(tmp_path / "pijp") and "not a regular file" in failure.reason
+
+
+def test_loose_outlook_message_in_a_folder(tmp_path):
+    (tmp_path / "post").mkdir()
+    (tmp_path / "post" / "piste.msg").write_bytes(sample("ingest-file/tests/fixtures/piste.msg").read_bytes())
+    sink = MemorySink()
+    out = drain(connector(tmp_path, sink))
+    mail = next(i for i in out["items"] if i.kind == "email")
+    assert mail.subject == "Ab auf die Piste!" and mail.locator == "post/piste.msg"
+    assert out["failures"] == [] and drain(connector(tmp_path, sink))["items"] == []
