@@ -334,13 +334,13 @@ def test_odd_attribute_values_never_crash(tmp_path, attrs, tag):
     from xml.sax.saxutils import quoteattr
 
     a = " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
-    inner = '<parts><part ct="image/png" data="%s" /></parts>' % attrs.get("body", "")[:5] if tag == "mms" else ""
+    inner = f'<parts><part ct="image/png" data={quoteattr(attrs.get("body", "")[:5])} /></parts>' if tag == "mms" else ""
     p = tmp_path / "odd.xml"
     p.write_text(HEAD + f'<smses><sms address="1" date="1000" type="1" body="first" /><{tag} {a}>{inner}</{tag}></smses>',
                  encoding="utf-8")
-    items, _, error = partial(p)
+    items, failures, error = partial(p)
     assert items and items[0].body == "first"
-    assert len(items) == 2 or error is not None
+    assert len(items) == 2 or error is not None or failures
 
 
 def test_score_of_a_folder_of_backups(tmp_path):
