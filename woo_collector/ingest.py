@@ -89,6 +89,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
         nonlocal batch, last_flush
         if not len(batch) and not sink.originals:
             return
+        ws.store.sync()
         result = catalog.apply_batch(spec.name, report.id, batch.items, batch.failures, batch.deletions,
                                      batch.checkpoints, sink.originals)
         ws.index.add(result.new, result.changed, procs=ws.settings.index_procs)

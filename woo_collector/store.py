@@ -1,9 +1,14 @@
 """The evidence store: originals kept bit for bit, content-addressed by SHA-256.
 
-Layout: ``store/sha256/ab/cd/abcd...`` (read-only files). Writes go to ``store/tmp/`` first, are
-fsynced and renamed into place, so a killed process never leaves a half-written original under
-its hash; leftovers in ``tmp/`` are removed the next time the store is opened. The same bytes are
-stored once; a stored file is never modified.
+Layout: ``store/sha256/ab/abcd...`` (read-only files). Writes go to ``store/tmp/`` first and
+are renamed into place, so a killed process never leaves a half-written original under its hash;
+leftovers in ``tmp/`` are removed the next time the store is opened. The same bytes are stored
+once; a stored file is never modified.
+
+Durability is per batch: ``sync()`` flushes everything written so far to disk, and the ingestion
+pipeline calls it before the catalog commits the items that refer to those originals. (A killed
+process loses nothing in any case: its writes are in the page cache; ``sync`` guards against a
+power cut.) One fsync per original would cost more than parsing and indexing together.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ class EvidenceStore:
                 pass
 
     def path(self, sha256: str) -> Path:
-        return self.blobs / sha256[:2] / sha256[2:4] / sha256
+        return self.blobs / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).exists()
@@ -68,8 +73,6 @@ class EvidenceStore:
                     h.update(chunk)
                     out.write(chunk)
                     size += len(chunk)
-                out.flush()
-                os.fsync(out.fileno())
             sha = h.hexdigest()
             if self.has(sha):
                 os.unlink(tmpname)
@@ -86,8 +89,6 @@ class EvidenceStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 writer(out)
-                out.flush()
-                os.fsync(out.fileno())
             self._place(Path(tmpname), sha)
         except BaseException:
             if os.path.exists(tmpname):
@@ -100,11 +101,15 @@ class EvidenceStore:
         os.chmod(tmp, 0o400)
         faults.point("store-write")
         os.replace(tmp, dest)
-        dirfd = os.open(dest.parent, os.O_RDONLY)
-        try:
-            os.fsync(dirfd)
-        finally:
-            os.close(dirfd)
+        self._unsynced = True
+
+    _unsynced = False
+
+    def sync(self) -> None:
+        """Make every original written so far durable (before the catalog refers to them)."""
+        if self._unsynced:
+            os.sync()
+            self._unsynced = False
 
     def open(self, sha256: str) -> BinaryIO:
         return open(self.path(sha256), "rb")
@@ -124,7 +129,7 @@ class EvidenceStore:
         return h.hexdigest() == sha256
 
     def __iter__(self) -> Iterator[str]:
-        for p in self.blobs.glob("*/*/*"):
+        for p in self.blobs.glob("*/*"):
             yield p.name
 
     def copy_to(self, sha256: str, dest: Path) -> None:

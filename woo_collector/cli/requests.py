@@ -1,0 +1,216 @@
+"""woo request create / collect / show / list / review / export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from woo_collector.cli import cli
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app, parse_day
+from woo_collector.errors import LeakError
+
+EXIT_LEAK = 4
+
+
+@cli.group()
+def request() -> None:
+    """Woo requests: search, deduplicate, number, review and export."""
+
+
+@request.command("create")
+@click.argument("req_id", metavar="REQ")
+@click.option("--subject", required=True, help="What the requester asks for, in their words.")
+@click.option("--from", "date_from", required=True, metavar="DATE", help="First day of the period (YYYY-MM-DD).")
+@click.option("--to", "date_to", required=True, metavar="DATE", help="Last day of the period (inclusive).")
+@click.option("--query", help="Whoosh query; without it the terms are taken from the subject.")
+@click.option("--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Agreed search terms (zoektermen), one term or phrase per line; combined into the query.")
+@click.option("--custodian", "custodians", multiple=True, help="Search only this custodian (repeatable).")
+@click.option("--source", "sources", multiple=True, help="Search only this source (repeatable).")
+@click.option("--received", metavar="DATE", help="Day the request was received (default today): the deadline runs from it.")
+@click.option("--requester", default="", help="Who asked (kept internal, never exported).")
+@pass_app
+@handle_errors
+def request_create(app: AppContext, req_id: str, subject: str, date_from: str, date_to: str, query: str | None,
+                   terms_file: Path | None, custodians, sources, received: str | None, requester: str) -> None:
+    """Record a Woo request.
+
+    Example: woo request create WOO-2025-014 --subject "windturbines Kraaiennest" --from 2025-03-01 --to 2025-06-30
+    """
+    from woo_collector.requests import create
+
+    terms = []
+    if terms_file:
+        terms = [ln.strip() for ln in terms_file.read_text(encoding="utf-8-sig").splitlines() if ln.strip() and not ln.startswith("#")]
+    ws = app.ws
+    req = create(ws, req_id, subject, parse_day(date_from, "--from"), parse_day(date_to, "--to"), query=query, terms=terms,
+                 custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester)
+    ws.audit("request create", {"id": req_id, "subject": subject, "from": date_from, "to": date_to, "query": req.query,
+                                "terms": terms, "custodians": list(custodians), "sources": list(sources)}, "ok", request=req_id)
+    click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {req.deadline:%d-%m-%Y}.")
+    click.echo(f"Next: woo request collect {req_id}")
+
+
+@request.command("collect")
+@click.argument("req_id", metavar="REQ")
+@pass_app
+@handle_errors
+def request_collect(app: AppContext, req_id: str) -> None:
+    """Search, freeze the selection, remove duplicates, group into documents, number them, propose redactions.
+
+    Example: woo request collect WOO-2025-014
+    """
+    from woo_collector.requests.collect import collect
+
+    ws = app.ws
+    res = collect(ws, req_id, ws.user)
+    ws.audit("request collect", {"id": req_id, "selection": res.selection},
+             f"{res.documents} documents, {res.redactions} redactions proposed", request=req_id)
+    click.echo(f"{res.items_hit} items hit, {res.items_selected} with their families; {res.duplicates} duplicates removed; "
+               f"{res.documents} documents; {res.near_duplicates} possible near-duplicates; {res.redactions} redactions proposed.")
+    for t in res.term_hits:
+        click.echo(f"  term {t['term']!r}: {t['before']} items, {t['after']} documents")
+    if res.added or res.dropped:
+        click.echo(f"Changed since the last collect: added {', '.join(res.added) or 'none'}; dropped {', '.join(res.dropped) or 'none'} "
+                   "(numbers of released documents are kept)")
+    click.echo(f"Next: woo request review {req_id} --export beoordeling.xlsx")
+
+
+@request.command("show")
+@click.argument("req_id", metavar="REQ")
+@format_option()
+@pass_app
+@handle_errors
+def request_show(app: AppContext, req_id: str, fmt: str) -> None:
+    """The documents: number, date, type, description, decision, grounds, redaction count.
+
+    Example: woo request show WOO-2025-014 --format json
+    """
+    from woo_collector.requests import show_doc
+
+    doc = show_doc(app.ws, req_id)
+    if fmt == "json":
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
+        return
+    if fmt == "table":
+        click.echo(f"{doc['id']}: {doc['subject']} ({doc['period']['from']} t/m {doc['period']['to']}); status {doc['status']}, "
+                   f"decision due {doc['deadline']}\nquery: {doc['query']}")
+    rows = [{**d, "date": (d["date"] or "")[:16].replace("T", " "), "grounds": ";".join(d["grounds"]), "items": len(d["items"])}
+            for d in doc["documents"]]
+    emit(rows, ["nr", "date", "kind", "title", "decision", "grounds", "redactions", "items", "note"], fmt)
+
+
+@request.command("list")
+@format_option()
+@pass_app
+@handle_errors
+def request_list(app: AppContext, fmt: str) -> None:
+    """The requests with status, deadline and days left (overdue in red on a terminal).
+
+    Example: woo request list
+    """
+    from woo_collector.requests.repo import RequestRepo
+
+    today = date.today()
+    rows = [{"id": r.id, "subject": r.subject, "received": r.received.isoformat(), "deadline": r.deadline.isoformat(),
+             "days_left": r.days_left(today), "status": r.status, "extended": bool(r.extension_reason)}
+            for r in RequestRepo(app.ws.catalog.db).all()]
+    if fmt != "table":
+        emit(rows, ["id", "subject", "received", "deadline", "days_left", "status", "extended"], fmt)
+        return
+    if not rows:
+        click.echo("(no requests)")
+    for r in rows:
+        line = f"{r['id']:<16} {r['status']:<14} due {r['deadline']}  {r['days_left']:>4} days  {r['subject'][:60]}"
+        click.echo(click.style(line, fg="red") if r["days_left"] < 0 and r["status"] != "besloten" else line, color=None)
+
+
+@request.command("extend")
+@click.argument("req_id", metavar="REQ")
+@click.option("--reason", required=True, help="Why the decision needs two more weeks (goes in the letter).")
+@pass_app
+@handle_errors
+def request_extend(app: AppContext, req_id: str, reason: str) -> None:
+    """Extend the deadline once by two weeks, with a reason.
+
+    Example: woo request extend WOO-2025-014 --reason "omvang en complexiteit"
+    """
+    from woo_collector.errors import ConfigError
+    from woo_collector.requests.repo import RequestRepo
+
+    ws = app.ws
+    repo = RequestRepo(ws.catalog.db)
+    req = repo.get(req_id)
+    if req.extension_reason:
+        raise ConfigError(f"request {req_id} was already extended ({req.extension_reason}); the Woo allows it once")
+    old = req.deadline
+    req.extension_reason = reason
+    repo.save(req)
+    ws.audit("request extend", {"id": req_id, "reason": reason, "old": old.isoformat(), "new": req.deadline.isoformat()}, "ok", request=req_id)
+    click.echo(f"Decision now due {req.deadline:%d-%m-%Y} (was {old:%d-%m-%Y}).")
+
+
+@request.command("review")
+@click.argument("req_id", metavar="REQ")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the review workbook.")
+@click.option("--import", "import_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the reviewed workbook back.")
+@pass_app
+@handle_errors
+def request_review(app: AppContext, req_id: str, export_path: Path | None, import_path: Path | None) -> None:
+    """The assessment round trip in Excel (sheets Documenten and Lakken).
+
+    Example: woo request review WOO-2025-014 --export beoordeling.xlsx   (then --import beoordeling.xlsx)
+    """
+    from woo_collector.requests.review import ReviewError, export_workbook, import_workbook
+
+    if bool(export_path) == bool(import_path):
+        raise click.UsageError("give either --export FILE.xlsx or --import FILE.xlsx")
+    ws = app.ws
+    if export_path:
+        n_docs, n_reds = export_workbook(ws, req_id, export_path)
+        ws.audit("request review export", {"id": req_id, "file": str(export_path)}, f"{n_docs} documents, {n_reds} redactions", request=req_id)
+        click.echo(f"Wrote {export_path}: {n_docs} documents, {n_reds} proposed redactions (internal file: it lists the texts to redact).")
+        return
+    try:
+        changes = import_workbook(ws, req_id, import_path)
+    except ReviewError as e:
+        ws.audit("request review import", {"id": req_id, "file": str(import_path)}, f"rejected: {len(e.problems)} problems", request=req_id)
+        click.echo(str(e), err=True)
+        sys.exit(1)
+    click.echo(f"Imported {import_path}: {len(changes)} change(s), each recorded in the audit log.")
+    for c in changes[:30]:
+        click.echo(f"  {c.sheet} {c.key}: {c.column} {c.old!r} -> {c.new!r}")
+
+
+@request.command("export")
+@click.argument("req_id", metavar="REQ")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the package.")
+@click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
+@click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
+@click.option("--zip", "zip_", is_flag=True, help="Also a zip of the whole package.")
+@pass_app
+@handle_errors
+def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool) -> None:
+    """Write the disclosure package; if any redacted text is found in it, it is removed (exit 4).
+
+    Example: woo request export WOO-2025-014 --out pakket/
+    """
+    from woo_collector.requests.export import export
+
+    ws = app.ws
+    try:
+        result = export(ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_)
+    except LeakError as e:
+        ws.audit("request export", {"id": req_id, "out": str(out)}, "refused: leak found, package removed", request=req_id)
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LEAK)
+    ws.audit("request export", {"id": req_id, "out": str(out)}, f"{len(result.files)} files", request=req_id)
+    click.echo(f"Package written to {out}:")
+    for f in sorted(result.files):
+        click.echo(f"  {f}")
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)

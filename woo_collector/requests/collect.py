@@ -1,0 +1,135 @@
+"""``woo request collect``: search, freeze the selection, deduplicate, group, number, propose redactions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from woo_collector.documents import Document, Redaction
+from woo_collector.models import Item
+from woo_collector.requests import grouping, neardup, redact
+from woo_collector.requests.model import Request, subject_terms
+from woo_collector.requests.repo import RequestRepo
+from woo_collector.workspace import Workspace
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+
+
+@dataclass
+class CollectResult:
+    selection: int
+    items_hit: int
+    items_selected: int
+    documents: int
+    duplicates: int
+    near_duplicates: int
+    redactions: int
+    added: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    term_hits: list[dict] = field(default_factory=list)
+
+
+def period_filters(req: Request) -> dict:
+    lo = datetime.combine(req.period_from, time(0), LOCAL).astimezone(timezone.utc)
+    hi = datetime.combine(req.period_to + timedelta(days=1), time(0), LOCAL).astimezone(timezone.utc)
+    return {"date_from": lo, "date_to": hi, "sources": tuple(req.sources), "custodians": tuple(req.custodians)}
+
+
+def complete_families(ws: Workspace, hits: list[Item]) -> list[Item]:
+    """Add what belongs with each hit: an attachment's mail and siblings, a mail's attachments,
+    the other messages of a chat conversation on the same day."""
+    cat = ws.catalog
+    by_id = {i.id: i for i in hits}
+    todo_parents = {i.parent for i in hits if i.kind == "attachment" and i.parent and i.parent not in by_id}
+    for p in cat.get_items(sorted(todo_parents)):
+        by_id[p.id] = p
+    for it in list(by_id.values()):
+        if it.kind == "email":
+            for c in cat.children(it.id):
+                by_id.setdefault(c.id, c)
+    days: dict[str, set[str]] = defaultdict(set)
+    for it in hits:
+        if it.kind == "chat" and it.conversation and it.sent:
+            days[it.conversation].add(it.sent.astimezone(LOCAL).date().isoformat())
+    for conv, wanted in days.items():
+        for m in cat.conversation(conv):
+            if m.sent and m.sent.astimezone(LOCAL).date().isoformat() in wanted:
+                by_id.setdefault(m.id, m)
+    return sorted(by_id.values(), key=lambda i: i.id)
+
+
+def index_state(ws: Workspace) -> str:
+    db = ws.catalog.db
+    n, last = db.execute("SELECT count(*), max(updated) FROM items").fetchone()
+    return f"items={n};last_update={last};indexed={ws.index.doc_count()}"
+
+
+def collect(ws: Workspace, req_id: str, user: str) -> CollectResult:
+    repo = RequestRepo(ws.catalog.db)
+    req = repo.get(req_id)
+    flt = period_filters(req)
+    hit_ids = ws.index.select_ids(req.query, **flt)
+    hits = ws.catalog.get_items(sorted(set(hit_ids)))
+    items = complete_families(ws, hits)
+    children: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        if it.kind == "attachment" and it.parent:
+            children[it.parent].append(it)
+    for v in children.values():
+        v.sort(key=lambda a: (a.locator, a.id))
+    drafts = grouping.group(items, lambda pid: children.get(pid, []))
+    previous_rows = repo.documents(req_id, include_dropped=True)
+    previous = {r["key"]: r["nr"] for r in previous_rows}
+    numbered, new_keys = grouping.number(drafts, previous)
+    present = {d.key for _, d in numbered}
+    dropped = [r["nr"] for r in previous_rows if r["status"] == "active" and r["key"] not in present]
+
+    near = neardup.flag([(nr, d.text()) for nr, d in numbered if d.kind in ("email", "file", "attachment")])
+    doc_items = [i for _, d in numbered for i in d.items]
+    proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}))
+    by_item: dict[str, list[Redaction]] = defaultdict(list)
+    for r in proposals:
+        by_item[r.item_id].append(r)
+
+    documents: list[Document] = []
+    keys, sort_keys, red_rows = {}, {}, []
+    for nr, d in numbered:
+        reds = tuple(r for i in d.items for r in by_item.get(i.id, []))
+        applied = [r for r in reds if r.apply]
+        note = f"mogelijk duplicaat van nr {near[nr]}" if nr in near else ""
+        if len(d.places) > 1:
+            note = "; ".join(x for x in (note, f"gevonden op {len(d.places)} plaatsen") if x)
+        documents.append(Document(
+            nr=nr, family=nr.split(".")[0], kind=d.kind, filetype=d.filetype, date=d.date, title=d.title,
+            items=tuple(d.items), thread=d.thread, places=tuple(d.places),
+            decision="deels openbaar" if applied else "openbaar", grounds=tuple(sorted({r.ground for r in applied})),
+            note=note, redactions=reds))
+        keys[nr], sort_keys[nr] = d.key, d.sort_key
+        red_rows += [(nr, r) for r in reds]
+    repo.replace_documents(req_id, documents, keys, sort_keys, dropped, red_rows)
+
+    doc_of_item = {i.id: nr for nr, d in numbered for i in d.items}
+    term_hits = []
+    for term in (req.terms or subject_terms(req.subject)):
+        ids = set(ws.index.select_ids(term if " " not in term or term.startswith('"') else f'"{term}"', **flt))
+        term_hits.append({"term": term, "before": len(ids), "after": len({doc_of_item[i] for i in ids if i in doc_of_item})})
+    selected = [(i.id, i.sha256) for i in items]
+    items_hash = hashlib.sha256(json.dumps(selected).encode()).hexdigest()
+    n_dupes = sum(1 for i in items if i.kind in ("email", "file", "chat")) - sum(
+        len(d.items) for _, d in numbered if d.kind in ("email", "file", "chat"))
+    counts = {"items_hit": len(hits), "items_selected": len(items), "duplicates": n_dupes, "documents": len(documents),
+              "near_duplicates": len(near), "redactions": len(proposals)}
+    added = [nr for nr, d in numbered if d.key in new_keys] if previous else []
+    changes = {"added": added, "dropped": dropped} if previous else {}
+    sel = repo.add_selection(req_id, user, req.query, {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()},
+                             index_state(ws), selected, items_hash, term_hits, counts, changes)
+    if req.status == "ontvangen":
+        req.status = "verzameld"
+        repo.save(req)
+    return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
+                         duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
+                         dropped=dropped, term_hits=term_hits)

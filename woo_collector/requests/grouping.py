@@ -1,0 +1,148 @@
+"""From selected items to documents: families kept whole, exact duplicates collapsed, chats per day.
+
+- An e-mail is a document; its attachments are documents of the same family (12, 12.1, 12.2).
+  The same mail in several mailboxes (same Message-ID, or the same normalised text) is one
+  document that records every place it was found; two different mails carrying the same
+  attachment each keep it as their own family member.
+- Chat messages are grouped per conversation per calendar day (Europe/Amsterdam); the same message
+  exported from two phones counts once.
+- Files are documents; the same bytes in two folders are one document with two places.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from woo_collector.catalog.sqlite import content_hash
+from woo_collector.extract import filetype_of
+from woo_collector.models import Item
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
+PLATFORMS = {"whatsapp": "WhatsApp", "sms": "Sms", "mms": "Sms", "teams": "Teams", "signal": "Signal", "telegram": "Telegram"}
+
+
+def dutch_day(dt: datetime) -> str:
+    d = dt.astimezone(LOCAL)
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def place_of(item: Item) -> str:
+    folder = item.meta.get("folder") or ""
+    return " / ".join(p for p in (item.custodian, item.source, folder) if p)
+
+
+@dataclass
+class Draft:
+    key: str
+    kind: str
+    items: list[Item]
+    title: str
+    date: datetime | None
+    thread: str = ""
+    filetype: str = "other"
+    places: list[str] = field(default_factory=list)
+    children: list["Draft"] = field(default_factory=list)
+
+    @property
+    def sort_key(self) -> str:
+        return f"{self.date.isoformat() if self.date else '9999'}|{self.key}"
+
+    def text(self) -> str:
+        return "\n".join(f"{i.subject}\n{i.body}" for i in self.items)
+
+
+def mail_key(item: Item) -> str:
+    mid = item.message_id
+    if mid and not item.meta.get("message_id_derived"):
+        return "mail:" + mid.strip().lower()
+    return "mail:c:" + content_hash(item)
+
+
+def chat_identity(item: Item) -> str:
+    ident = item.meta.get("identity")
+    if ident:
+        return str(ident)
+    payload = f"{item.conversation}|{item.sender}|{item.sent.isoformat() if item.sent else ''}|{item.body}"
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def canonical(items: list[Item]) -> Item:
+    return min(items, key=lambda i: (i.custodian, i.source, i.id))
+
+
+def group(items: list[Item], children_of) -> list[Draft]:
+    """Documents (top level, with attachment children) from the selected items."""
+    mails: dict[str, list[Item]] = defaultdict(list)
+    files: dict[str, list[Item]] = defaultdict(list)
+    chats: dict[tuple[str, str], dict[str, list[Item]]] = defaultdict(lambda: defaultdict(list))
+    orphans: list[Item] = []
+    ids = {i.id for i in items}
+    for it in items:
+        if it.kind == "email":
+            mails[mail_key(it)].append(it)
+        elif it.kind == "file":
+            files["file:" + it.sha256].append(it)
+        elif it.kind == "chat":
+            day = it.sent.astimezone(LOCAL).date().isoformat() if it.sent else "onbekend"
+            chats[(it.conversation or it.source, day)][chat_identity(it)].append(it)
+        elif it.kind == "attachment" and it.parent not in ids:
+            orphans.append(it)  # its mail is not in the catalog: the attachment stands alone
+    drafts: list[Draft] = []
+    for key, group_items in mails.items():
+        head = canonical(group_items)
+        d = Draft(key=key, kind="email", items=[head], title=head.subject or "(geen onderwerp)", date=head.sent,
+                  thread=head.conversation, filetype="email", places=sorted({place_of(i) for i in group_items}))
+        for n, att in enumerate(children_of(head.id), 1):
+            d.children.append(Draft(key=f"att:{key}:{n}", kind="attachment", items=[att], title=att.subject, date=head.sent,
+                                    thread=head.conversation, filetype=att.meta.get("filetype") or filetype_of(att.subject),
+                                    places=d.places))
+        drafts.append(d)
+    for key, group_items in files.items():
+        head = canonical(group_items)
+        drafts.append(Draft(key=key, kind="file", items=[head], title=head.subject, date=head.sent,
+                            filetype=head.meta.get("filetype") or filetype_of(head.subject), places=sorted({place_of(i) for i in group_items})))
+    for (conv, day), by_identity in chats.items():
+        msgs = [canonical(v) for v in by_identity.values()]
+        msgs.sort(key=lambda m: (m.sent or datetime.max.replace(tzinfo=LOCAL), m.meta.get("seq", 0), m.id))
+        first = msgs[0]
+        platform = PLATFORMS.get(str(first.meta.get("platform", "")).lower(), "Chat")
+        name = first.meta.get("conversation_name") or first.subject or conv
+        title = f"{platform}-gesprek {name}, {dutch_day(first.sent) if first.sent else 'datum onbekend'}"
+        places = sorted({place_of(i) for v in by_identity.values() for i in v})
+        drafts.append(Draft(key=f"chat:{conv}:{day}", kind="chat", items=msgs, title=title, date=first.sent,
+                            thread=conv, filetype="chat", places=places))
+    for att in orphans:
+        drafts.append(Draft(key=f"att:orphan:{att.id}", kind="attachment", items=[att], title=att.subject, date=att.sent,
+                            filetype=att.meta.get("filetype") or filetype_of(att.subject), places=[place_of(att)]))
+    drafts.sort(key=lambda d: d.sort_key)
+    return drafts
+
+
+def number(drafts: list[Draft], previous: dict[str, str]) -> tuple[list[tuple[str, Draft]], list[str]]:
+    """Numbers: earlier numbers are kept by key; new documents follow the highest number, by date.
+
+    Returns ([(nr, draft)] for top-level and children in order, [keys that are new]).
+    """
+    used = {int(nr.split(".")[0]) for nr in previous.values()}
+    nxt = max(used, default=0) + 1
+    out: list[tuple[str, Draft]] = []
+    new_keys = []
+    for d in drafts:
+        nr = previous.get(d.key)
+        if nr is None:
+            nr = str(nxt)
+            nxt += 1
+            new_keys.append(d.key)
+        out.append((nr, d))
+        for k, c in enumerate(d.children, 1):
+            cnr = previous.get(c.key) or f"{nr}.{k}"
+            if c.key not in previous:
+                new_keys.append(c.key)
+            out.append((cnr, c))
+    out.sort(key=lambda p: tuple(int(x) for x in p[0].split(".")))
+    return out, new_keys

@@ -1,0 +1,259 @@
+"""The assessment round trip in Excel: export a workbook, let the handler decide, import it back.
+
+Sheets: ``Verzoek`` (the request, the query and the period), ``Documenten`` (one row per
+document; Beoordeling, Beoordelingsgrond and Toelichting are the handler's), ``Lakken`` (one row
+per proposed redaction; Grond and Toepassen are the handler's). Import checks the whole workbook
+first and changes nothing when any row is wrong, listing every wrong row and why.
+
+The workbook lists the very texts proposed for redaction: it is an internal working file, written
+with owner-only permissions and never part of a package.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from woo_collector.documents import DECISIONS, GROUNDS, normalise_ground
+from woo_collector.errors import WooError
+from woo_collector.requests.repo import RequestRepo
+from woo_collector.workspace import Workspace
+
+LOCAL = ZoneInfo("Europe/Amsterdam")
+DOC_COLUMNS = ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
+               "Beoordeling", "Beoordelingsgrond", "Toelichting"]
+DOC_EDITABLE = {"Beoordeling", "Beoordelingsgrond", "Toelichting"}
+RED_COLUMNS = ["Nr", "Tekst", "Categorie", "Grond", "Toepassen", "Sleutel"]
+RED_EDITABLE = {"Grond", "Toepassen"}
+
+
+class ReviewError(WooError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"the workbook was not imported: {len(problems)} problem(s); nothing was changed:\n  "
+                         + "\n  ".join(problems))
+
+
+def _doc_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
+    from woo_collector.requests import load_documents
+
+    rows = []
+    for d in load_documents(ws, req_id):
+        first = d.items[0] if d.items else None
+        if d.kind == "chat":
+            van = ", ".join(sorted({i.sender for i in d.items if i.sender}))
+            aan = ""
+        else:
+            van = first.sender if first else ""
+            aan = ", ".join(first.recipients) if first else ""
+        rows.append({"Nr": d.nr, "Datum": d.date.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if d.date else "",
+                     "Type": d.filetype, "Omschrijving": d.title, "Van": van, "Aan": aan, "Bron": "; ".join(d.places),
+                     "Familie": d.family, "Thread ID": d.thread, "Beoordeling": d.decision,
+                     "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note})
+    return rows
+
+
+def _red_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
+    return [{"Nr": r["nr"], "Tekst": r["text"], "Categorie": r["category"], "Grond": r["ground"],
+             "Toepassen": "ja" if r["apply"] else "nee", "Sleutel": r["key"]}
+            for r in RequestRepo(ws.catalog.db).redactions(req_id)]
+
+
+def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
+    """Write the review workbook; returns (documents, redactions)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    repo = RequestRepo(ws.catalog.db)
+    req = repo.get(req_id)
+    docs, reds = _doc_rows(ws, req_id), _red_rows(ws, req_id)
+    wb = Workbook()
+    cover = wb.active
+    cover.title = "Verzoek"
+    for k, v in [("Verzoek", req.id), ("Onderwerp", req.subject), ("Zoekvraag", req.query),
+                 ("Periode", f"{req.period_from:%d-%m-%Y} t/m {req.period_to:%d-%m-%Y}"), ("Ontvangen", f"{req.received:%d-%m-%Y}"),
+                 ("Beslistermijn", f"{req.deadline:%d-%m-%Y}"), ("Documenten", len(docs)), ("Voorgestelde lakkingen", len(reds)),
+                 ("Let op", "Intern werkbestand: bevat de te lakken teksten. Niet verspreiden of publiceren."),
+                 ("Invullen", "Documenten: kolommen Beoordeling, Beoordelingsgrond (codes gescheiden door ;) en Toelichting. "
+                              "Lakken: kolommen Grond en Toepassen (ja/nee). Andere kolommen niet wijzigen.")]:
+        cover.append([k, v])
+    cover.column_dimensions["A"].width = 24
+    cover.column_dimensions["B"].width = 100
+    for c in cover["A"]:
+        c.font = Font(bold=True)
+    lists = wb.create_sheet("Lijsten")
+    for n, code in enumerate(GROUNDS, 1):
+        lists.cell(n, 1, code)
+        lists.cell(n, 2, GROUNDS[code])
+    lists.sheet_state = "hidden"
+    editable_fill = PatternFill("solid", fgColor="FFF2CC")
+
+    def sheet(title: str, columns: list[str], rows: list[dict], editable: set[str], widths: dict[str, int]):
+        sh = wb.create_sheet(title)
+        sh.append(columns)
+        for r in rows:
+            sh.append([r[c] for c in columns])
+        for c in sh[1]:
+            c.font = Font(bold=True)
+        sh.freeze_panes = "A2"
+        sh.auto_filter.ref = sh.dimensions
+        for i, col in enumerate(columns, 1):
+            letter = sh.cell(1, i).column_letter
+            sh.column_dimensions[letter].width = widths.get(col, 14)
+            if col in editable:
+                for cell in sh[letter][1:]:
+                    cell.fill = editable_fill
+        for row in sh.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = Alignment(vertical="top", wrap_text=cell.column_letter in ("D",))
+                cell.number_format = "@"
+        return sh
+
+    dsh = sheet("Documenten", DOC_COLUMNS, docs, DOC_EDITABLE,
+                {"Nr": 7, "Datum": 17, "Omschrijving": 50, "Van": 30, "Aan": 30, "Bron": 30, "Thread ID": 20,
+                 "Beoordeling": 16, "Beoordelingsgrond": 20, "Toelichting": 40})
+    n = max(2, len(docs) + 1)
+    dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=False,
+                        error="Kies openbaar, deels openbaar, niet openbaar of reeds openbaar.", errorTitle="Beoordeling")
+    dv.add(f"J2:J{n}")
+    dsh.add_data_validation(dv)
+    gv = DataValidation(type="list", formula1=f"Lijsten!$A$1:$A${len(GROUNDS)}", allow_blank=True, showErrorMessage=False,
+                        prompt="Woo-grond(en), bijvoorbeeld 5.1.2e; meerdere gescheiden door ;", promptTitle="Beoordelingsgrond")
+    gv.add(f"K2:K{n}")
+    dsh.add_data_validation(gv)
+    rsh = sheet("Lakken", RED_COLUMNS, reds, RED_EDITABLE, {"Tekst": 40, "Categorie": 12, "Grond": 10, "Toepassen": 11, "Sleutel": 26})
+    m = max(2, len(reds) + 1)
+    tv = DataValidation(type="list", formula1='"ja,nee"', allow_blank=False, error="Vul ja of nee in.", errorTitle="Toepassen")
+    tv.add(f"E2:E{m}")
+    rsh.add_data_validation(tv)
+    rv = DataValidation(type="list", formula1=f"Lijsten!$A$1:$A${len(GROUNDS)}", allow_blank=False, error="Onbekende Woo-grond.")
+    rv.add(f"D2:D{m}")
+    rsh.add_data_validation(rv)
+    wb.properties.creator = ws.settings.organisation
+    wb.properties.title = f"Beoordeling {req.id}"
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    old = os.umask(0o077)
+    try:
+        wb.save(tmp)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    finally:
+        os.umask(old)
+    return len(docs), len(reds)
+
+
+@dataclass
+class Change:
+    sheet: str
+    key: str
+    column: str
+    old: str
+    new: str
+
+
+def _read(path: Path, sheet: str, columns: list[str], problems: list[str]) -> list[tuple[int, dict[str, str]]]:
+    import pandas as pd
+
+    try:
+        df = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+    except ValueError:
+        problems.append(f"sheet {sheet!r} is missing")
+        return []
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        problems.append(f"sheet {sheet}: column(s) {', '.join(missing)} are missing")
+        return []
+    return [(n + 2, {c: str(row[c]).strip() for c in columns}) for n, row in enumerate(df.to_dict("records"))]
+
+
+def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
+    """Check everything, then apply the handler's changes; every change is audited. ReviewError lists all problems."""
+    repo = RequestRepo(ws.catalog.db)
+    repo.get(req_id)
+    problems: list[str] = []
+    current_docs = {r["Nr"]: r for r in _doc_rows(ws, req_id)}
+    current_reds = {r["Sleutel"]: r for r in _red_rows(ws, req_id)}
+    changes: list[Change] = []
+    doc_updates: dict[str, tuple[str, list[str], str]] = {}
+    for rownum, row in _read(Path(path), "Documenten", DOC_COLUMNS, problems):
+        nr = row["Nr"]
+        cur = current_docs.get(nr)
+        where = f"Documenten row {rownum} (Nr {nr or '?'})"
+        if cur is None:
+            problems.append(f"{where}: unknown document number")
+            continue
+        for col in DOC_COLUMNS:
+            if col not in DOC_EDITABLE and _norm(row[col]) != _norm(cur[col]):
+                problems.append(f"{where}: column {col} is read-only (was {cur[col]!r}, now {row[col]!r})")
+        decision = row["Beoordeling"].lower()
+        if decision not in DECISIONS:
+            problems.append(f"{where}: Beoordeling {row['Beoordeling']!r} is not one of {', '.join(DECISIONS)}")
+            continue
+        grounds = []
+        for g in filter(None, (x.strip() for x in row["Beoordelingsgrond"].replace(",", ";").split(";"))):
+            try:
+                grounds.append(normalise_ground(g))
+            except ValueError:
+                problems.append(f"{where}: unknown ground code {g!r}")
+        if decision in ("deels openbaar", "niet openbaar") and not grounds and row["Beoordelingsgrond"].strip() == "":
+            problems.append(f"{where}: '{decision}' needs at least one ground (Beoordelingsgrond)")
+        note = row["Toelichting"]
+        if len(note) > 1000:
+            problems.append(f"{where}: Toelichting is longer than 1,000 characters")
+        new = (decision, sorted(set(grounds)), note)
+        old = (cur["Beoordeling"], [g.strip() for g in cur["Beoordelingsgrond"].split(";") if g.strip()], cur["Toelichting"])
+        if new != (old[0], sorted(old[1]), old[2]):
+            doc_updates[nr] = new
+            for col, o, n in (("Beoordeling", old[0], new[0]), ("Beoordelingsgrond", "; ".join(old[1]), "; ".join(new[1])),
+                              ("Toelichting", old[2], new[2])):
+                if o != n:
+                    changes.append(Change("Documenten", nr, col, o, n))
+    red_updates: dict[str, tuple[bool, str]] = {}
+    for rownum, row in _read(Path(path), "Lakken", RED_COLUMNS, problems):
+        key = row["Sleutel"]
+        cur = current_reds.get(key)
+        where = f"Lakken row {rownum}"
+        if cur is None:
+            problems.append(f"{where}: unknown redaction (Sleutel {key!r}); do not edit or add rows' Sleutel")
+            continue
+        for col in ("Nr", "Tekst", "Categorie"):
+            if _norm(row[col]) != _norm(cur[col]):
+                problems.append(f"{where}: column {col} is read-only")
+        apply = row["Toepassen"].lower()
+        if apply not in ("ja", "nee"):
+            problems.append(f"{where}: Toepassen must be ja or nee, not {row['Toepassen']!r}")
+            continue
+        try:
+            ground = normalise_ground(row["Grond"])
+        except ValueError:
+            problems.append(f"{where}: unknown ground code {row['Grond']!r}")
+            continue
+        if (apply, ground) != (cur["Toepassen"], cur["Grond"]):
+            red_updates[key] = (apply == "ja", ground)
+            for col, o, n in (("Toepassen", cur["Toepassen"], apply), ("Grond", cur["Grond"], ground)):
+                if o != n:
+                    changes.append(Change("Lakken", f"{cur['Nr']}:{key}", col, o, n))
+    if problems:
+        raise ReviewError(problems)
+    db = ws.catalog.db
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for nr, (decision, grounds, note) in doc_updates.items():
+            repo.update_document(req_id, nr, decision, grounds, note)
+        for key, (apply, ground) in red_updates.items():
+            repo.update_redaction(req_id, key, apply, ground, ws.user)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    for c in changes:
+        ws.audit("request review", {"sheet": c.sheet, "row": c.key, "column": c.column, "old": c.old, "new": c.new}, "changed", request=req_id)
+    return changes
+
+
+def _norm(v: str) -> str:
+    return " ".join(str(v).split())
