@@ -1,4 +1,8 @@
-"""E-mail addresses (5.1.2e), except functional mailboxes (``info@``, ``woo@``, ...)."""
+"""E-mail addresses (5.1.2e), except functional mailboxes (``info@``, ``woo@``, ...).
+
+At the organisation's own domains (``Policy.org_domains``) a local part without separators and
+without any name in it (``inkomen@``, ``vergunningen@``) is taken as a functional mailbox too.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,20 @@ class EmailRecognizer(Recognizer):
     patterns = (Pattern("address", r"(?<![\w.+-])[A-Za-z0-9][\w.+'-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])", 0.9),)
 
     def keep(self, finding: Finding, text: str, ctx: Context) -> bool:
-        local = finding.text.split("@", 1)[0].lower()
+        local, _, domain = finding.text.lower().partition("@")
         functional = words("functional_mailboxes") | set(ctx.policy.functional)
-        return not (local in functional or re.sub(r"[\d._-]+$", "", local) in functional)
+        if local in functional or re.sub(r"[\d._-]+$", "", local) in functional:
+            return False
+        if ctx.policy.is_org_domain(domain) and not self._personal(local, ctx):
+            return False
+        return True
+
+    @staticmethod
+    def _personal(local: str, ctx: Context) -> bool:
+        """At the organisation's own domain a mailbox is personal when its local part looks like a
+        name (separators, a listed given name or surname, a participant's name part)."""
+        if re.search(r"[._]", local):
+            return True
+        names = words("first_names") | words("surnames")
+        known = {p.lower() for person in ctx.known_people for p in str(person).split() if len(p) > 2}
+        return any(n in local for n in names | known if len(n) > 3) or len(local) <= 3

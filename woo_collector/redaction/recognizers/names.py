@@ -38,6 +38,7 @@ LO = f"a-z{_LO}"
 CAPW = (rf"(?:[{UP}]['’](?=[{UP}]))?[{UP}][{LO}'’]*[{LO}](?:[{UP}][{LO}]+)?"
         rf"(?:-(?:[{UP}][{LO}'’]*[{LO}]|(?:de|van|el|al|ter|ten)(?=[ \t])))*")
 INIT = rf"(?:(?:Th|Chr|Ph|Joh|IJ|[{UP}])\.[ \t]?){{1,5}}"
+CAPITAL_PARTICLES = {"el", "al", "ben", "bin", "ait", "abou", "abu", "a"}
 ADDRESS_FORMS = {"mevrouw", "mevr", "mw", "mej", "juffrouw", "meneer", "mijnheer", "de heer", "heer",
                  "dhr", "hr", "fam", "familie", "gezin", "mr", "dr", "drs", "ir", "ing", "prof", "bc",
                  "beste", "hoi", "hallo", "hai", "hey", "hi", "dag", "lieve", "geachte", "dear", "mrs",
@@ -166,7 +167,7 @@ class NameRecognizer(Recognizer):
             notes.append(cue)
         tokens = given + tv.split() + [sur]
         low = [t.lower() for t in tokens]
-        if tv and given and tv[0].isupper() and not init:
+        if tv and given and tv[0].isupper() and not init and tv.lower() not in CAPITAL_PARTICLES:
             return 0.0, notes + ["capitalised tussenvoegsel after a word"], skip
         if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[start + skip + len(" ".join(tokens)):][:3] or " "):
             return 0.0, notes + ["street name"], skip

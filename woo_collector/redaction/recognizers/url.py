@@ -59,7 +59,8 @@ class UrlRecognizer(Recognizer):
                 why = self._why(url)
                 if why is None:
                     continue
-                score = 0.9 if "BSN" in why or "e-mail" in why or "bsn" in why else 0.85
+                inside = any(k in why.lower() for k in ("bsn", "e-mail", "email", "mail"))
+                score = 0.95 if inside else 0.9
                 out.append(self.make(text, m.start(), m.start() + len(url), "url", score, pattern.name,
                                      ["base 0.85", why]))
         return out
