@@ -61,9 +61,10 @@ def new_document(organisation: str, title: str, now: datetime | None, footer: st
         sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(sec, side, Cm(2.0 if landscape else 2.5))
-    normal = doc.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(11)
+    for name in ("Normal", "No Spacing"):
+        style = doc.styles[name]
+        style.font.name = "Calibri"
+        style.font.size = Pt(11)
     p = sec.footer.paragraphs[0]
     p.text = f"{footer} – pagina "
     p._p.append(parse_xml(f'<w:fldSimple xmlns:w="{W_NS}" w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
@@ -199,16 +200,17 @@ class BundleWriter:
         return paragraph_xml(body, style="NoSpacing")
 
     def _body(self, item) -> list[str]:
+        """The text, line by line as in the original (runs of blank lines shortened to one)."""
         out = [paragraph_xml("")]
-        blank = False
+        blank = True
         for line in _split_lines(self.redactor.runs(item.body, item.id, ("body",))):
             if not line:
                 if not blank:
-                    out.append(paragraph_xml(""))
+                    out.append(paragraph_xml("", style="NoSpacing"))
                 blank = True
                 continue
             blank = False
-            out.append(paragraph_xml(runs_xml(line)))
+            out.append(paragraph_xml(runs_xml(line), style="NoSpacing"))
         return out
 
     def _mail(self, d: Document) -> list[str]:
