@@ -220,6 +220,8 @@ class SmsConnector(Connector):
         dtd = docinfo.internalDTD
         if dtd is not None and any(True for _ in dtd.iterentities()):
             raise ConnectorError("refused: the XML declares entities in a DTD (an XML bomb?)", path)
+        if el.tag == "calls":
+            raise ConnectorError("this is a call log backup (<calls>), not messages: import the sms-*.xml file", path)
         if el.tag not in ("smses", "allsms"):
             raise ConnectorError(f"root element is <{el.tag}>, not <smses>: not an SMS Backup & Restore file", path)
 
