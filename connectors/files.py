@@ -27,7 +27,7 @@ streaming and listed, never read into memory. A zip that is refused stops a one-
 that zip (ConnectorError); inside a folder it is reported and the run goes on. A document that
 cannot be read is listed with its problem and reported as a failure (exit code 3), and tried again
 by the next run. PDFs without a text layer are flagged ``no_text_layer`` and read with Tesseract
-when it is installed (setting ``ocr=no`` turns that off).
+when it is installed (setting ``ocr``: ``auto`` scanned PDFs, ``all`` photos too, ``no`` none).
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ class FilesConnector(Connector):
         meta.update(ex.meta)
         meta["filetype"] = ex.filetype
         body = ex.text
-        if (meta.get("no_text_layer") or ex.filetype == "image") and self._ocr():
+        if self._ocr(meta.get("no_text_layer", False), ex.filetype == "image"):
             try:
                 body = ocr_text(e.name, e.read())
                 meta["ocr"] = True
@@ -216,8 +216,11 @@ class FilesConnector(Connector):
             return
         yield Checkpoint(f"file:{sha}", "done")
 
-    def _ocr(self) -> bool:
-        return self.spec.setting("ocr", "auto").lower() not in ("no", "false", "0", "off") and ocr_available()
+    def _ocr(self, scan: bool, image: bool) -> bool:
+        """Setting ``ocr``: "auto" (default) reads scanned PDFs, "all" photos too, "no" nothing."""
+        mode = self.spec.setting("ocr", "auto").lower()
+        wanted = scan if mode == "auto" else (scan or image) if mode in ("all", "yes") else False
+        return wanted and ocr_available()
 
     # mail -------------------------------------------------------------------------------------
     def _mail(self, e: _Entry, sha: str) -> Iterator[Yield]:

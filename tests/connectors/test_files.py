@@ -381,3 +381,73 @@ def test_loose_outlook_message_in_a_folder(tmp_path):
     mail = next(i for i in out["items"] if i.kind == "email")
     assert mail.subject == "Ab auf die Piste!" and mail.locator == "post/piste.msg"
     assert out["failures"] == [] and drain(connector(tmp_path, sink))["items"] == []
+
+
+# --- OCR, where Tesseract is installed ---------------------------------------------------------
+
+def rendered_png(text: str, tmp_path: Path) -> bytes:
+    """``text`` in large type, rendered to a greyscale PNG by pdftoppm."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("tesseract") and shutil.which("pdftoppm")):
+        pytest.skip("OCR needs tesseract and pdftoppm, which are not installed here")
+    pdf = tmp_path / "bron.pdf"
+    pdf.write_bytes(docs.build_pdf([text]).replace(b"/F1 12 Tf 72 720 Td", b"/F1 28 Tf 40 700 Td"))
+    subprocess.run(["pdftoppm", "-r", "150", "-gray", "-png", "-singlefile", str(pdf), str(tmp_path / "bron")], check=True)
+    return (tmp_path / "bron.png").read_bytes()
+
+
+def image_only_pdf(png: bytes) -> bytes:
+    """A PDF holding one 8-bit PNG as an image and no text layer: what a scanner writes.
+    The PNG's compressed rows go into the PDF unchanged (FlateDecode with PNG predictors)."""
+    pos, idat, width, height, colors = 8, b"", 0, 0, 1
+    while pos < len(png):
+        length = int.from_bytes(png[pos:pos + 4], "big")
+        kind, body = png[pos + 4:pos + 8], png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:8], "big")
+            assert body[8] == 8 and body[9] in (0, 2), "expects 8-bit grey or RGB"
+            colors = 1 if body[9] == 0 else 3
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    content = b"q 612 0 0 %d 0 0 cm /Im1 Do Q" % (612 * height // width)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /Device%s /BitsPerComponent 8 /Filter /FlateDecode "
+        b"/DecodeParms << /Predictor 15 /Colors %d /BitsPerComponent 8 /Columns %d >> /Length %d >>\nstream\n"
+        % (width, height, b"Gray" if colors == 1 else b"RGB", colors, width, len(idat))
+        + idat + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_scanned_pdf_and_photo_are_read_with_tesseract(tmp_path):
+    png = rendered_png("Windturbine Kraaiennest vergunning", tmp_path)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "scan.pdf").write_bytes(image_only_pdf(png))
+    (folder / "foto.png").write_bytes(png)
+    default = by_subject(drain(connector(folder))["items"])
+    scan = default["scan.pdf"]
+    assert scan.meta["no_text_layer"] is True and scan.meta["ocr"] is True
+    assert "Kraaiennest" in scan.body
+    assert default["foto.png"].body == ""  # photos only with ocr=all
+    everything = drain(connector(folder, MemorySink(), ocr="all"))
+    assert everything["failures"] == []
+    photo = by_subject(everything["items"])["foto.png"]
+    assert "Kraaiennest" in photo.body and photo.meta["ocr"] is True
+    quiet = drain(connector(folder, MemorySink(), ocr="no"))
+    assert all(i.body == "" for i in quiet["items"])
