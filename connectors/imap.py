@@ -125,12 +125,16 @@ class ImapConnector(Connector):
                 f"(ssl on 993, starttls on 143) and that the firewall lets this machine through"
             ) from None
         try:
-            conn.login(cfg["user"], cfg["password"])
+            if (cfg["user"] + cfg["password"]).isascii():
+                conn.login(cfg["user"], cfg["password"])
+            else:  # LOGIN cannot carry 8-bit text; SASL PLAIN takes UTF-8 (RFC 4616)
+                conn.authenticate("PLAIN", lambda _: f"\0{cfg['user']}\0{cfg['password']}".encode())
         except imaplib.IMAP4.error as e:
             _close(conn)
             raise SourceUnavailable(
                 f"IMAP server {where} refused the login of {cfg['user']} ({_text(e)}); "
                 f"check the user and the password in ${self.spec.setting('password_env')}"
+                + (", and whether the server only accepts logins over TLS" if cfg["tls"] == "none" else "")
             ) from None
         except _DROPPED as e:
             _close(conn)

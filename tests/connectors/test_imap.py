@@ -240,20 +240,6 @@ def test_imaps_and_starttls_with_the_servers_ca(dovecot, mailbox):
     assert len(emails(out)) == 1
 
 
-def test_unreachable_server_and_bad_login_say_what_to_check(dovecot, mailbox, monkeypatch):
-    from servers.dovecot import free_port
-
-    user, _ = mailbox
-    with pytest.raises(SourceUnavailable, match="cannot reach IMAP server 127.0.0.1:.*check host, port and tls"):
-        drain(connector(user, free_port(), MemorySink()))
-    monkeypatch.setenv("WOO_TEST_IMAP_PW", "fout")
-    with pytest.raises(SourceUnavailable, match=f"refused the login of {user}.*WOO_TEST_IMAP_PW"):
-        drain(connector(user, dovecot.port, MemorySink()))
-    monkeypatch.delenv("WOO_TEST_IMAP_PW")
-    with pytest.raises(ConfigError, match="WOO_TEST_IMAP_PW is empty or not set"):
-        drain(connector(user, dovecot.port, MemorySink()))
-
-
 def test_plaintext_only_on_loopback(monkeypatch):
     monkeypatch.setenv("WOO_TEST_IMAP_PW", "x")
     spec = SourceSpec("s", "imap", settings={"host": "imap.gemeente.example", "user": "u", "tls": "none", "password_env": "WOO_TEST_IMAP_PW"})
@@ -285,3 +271,27 @@ def test_fetch_answers_in_the_shapes_servers_send():
         ("\\hasnochildren", b"INBOX"), ("\\noselect \\haschildren", b"[Gmail]"),
         ("\\hasnochildren \\sent", b'Verzonden "items"'), ("\\hasnochildren", b"Archief"), ("\\hasnochildren", b"Losse"),
     ]
+
+
+def test_non_ascii_password_logs_in_with_sasl_plain(dovecot, monkeypatch):
+    from servers.dovecot import UTF8_USERS
+
+    monkeypatch.setenv("WOO_TEST_IMAP_PW", UTF8_USERS["bart"])
+    out = drain(connector("bart", dovecot.port, MemorySink()))
+    assert out["items"] == [] and out["failures"] == []
+    assert re.search(r"Login: user=<bart>, method=PLAIN", dovecot.log())
+
+
+# last: Dovecot slows down later logins from an address that gave a wrong password
+def test_unreachable_server_and_bad_login_say_what_to_check(dovecot, mailbox, monkeypatch):
+    from servers.dovecot import free_port
+
+    user, _ = mailbox
+    with pytest.raises(SourceUnavailable, match="cannot reach IMAP server 127.0.0.1:.*check host, port and tls"):
+        drain(connector(user, free_port(), MemorySink()))
+    monkeypatch.setenv("WOO_TEST_IMAP_PW", "fout")
+    with pytest.raises(SourceUnavailable, match=f"refused the login of {user}.*WOO_TEST_IMAP_PW"):
+        drain(connector(user, dovecot.port, MemorySink()))
+    monkeypatch.delenv("WOO_TEST_IMAP_PW")
+    with pytest.raises(ConfigError, match="WOO_TEST_IMAP_PW is empty or not set"):
+        drain(connector(user, dovecot.port, MemorySink()))

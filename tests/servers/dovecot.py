@@ -36,6 +36,7 @@ from pathlib import Path
 import pytest
 
 DOVECOT = "/usr/sbin/dovecot"
+UTF8_USERS = {"bart": "wachtwoord-é€"}  # a user whose password IMAP LOGIN cannot carry
 
 
 def free_port() -> int:
@@ -64,6 +65,7 @@ ssl_cert = <{root}/cert.pem
 ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 default_internal_user = {internal}
 default_login_user = {login}
 first_valid_uid = 1
@@ -174,7 +176,9 @@ class DovecotServer:
         for n in range(1, self.pool_size + 1):
             user = f"user{n:02d}"
             lines.append(f"{user}:{{PLAIN}}pw-{user}:{uid}:{gid}::{self.root / 'mail' / user}::\n")
-        (self.root / "users").write_text("".join(lines))
+        for user, password in UTF8_USERS.items():
+            lines.append(f"{user}:{{PLAIN}}{password}:{uid}:{gid}::{self.root / 'mail' / user}::\n")
+        (self.root / "users").write_text("".join(lines), encoding="utf-8")
 
     def new_user(self) -> tuple[str, str]:
         """An unused mailbox of the pool: (user, password)."""
