@@ -322,3 +322,13 @@ def test_diwoo_and_zip(tmp_path):
     assert result.zip_path == tmp_path / "pkg.zip"
     with zipfile.ZipFile(result.zip_path) as z:
         assert "pkg/manifest.json" in z.namelist() and "pkg/diwoo-metadata.xml" in z.namelist()
+
+
+def test_missing_originals_are_reported(tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    for n in (1, 2, 3, 4, 5):  # the original of document 5 (sha 6) is missing
+        (store / f"{n:064x}").write_bytes(b"x")
+    result = write_package(request_info(), documents(), tmp_path / "pkg", organisation=ORG, tool_version="t",
+                           now=NOW, original_path=lambda sha: store / sha)
+    assert [w for w in result.warnings if "origineel" in w] == [f"origineel {6:064x}"[:22] + "… ontbreekt in de opslag"]

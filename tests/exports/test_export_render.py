@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exports.bundle import nr_key, split_parts
 from exports.render import Redactor, Run, merge, nl_date
@@ -96,3 +98,25 @@ def test_number_order_and_parts_keep_families():
     parts = split_parts(big, max_docs=100, max_bytes=2500)
     assert [len(p.documents) for p in parts] == [2, 2, 2]
     assert [p.filename for p in parts] == ["documenten-deel-01.docx", "documenten-deel-02.docx", "documenten-deel-03.docx"]
+
+
+NAMES = ["Pieter van der Meulen", "Anna de Boer", "Ömer Yılmaz", "Jeroen Bakker"]
+
+
+@given(
+    parts=st.lists(st.one_of(st.sampled_from(NAMES + ["06-12345678", "0612345678", "06 1234 5678"]),
+                             st.text(alphabet=" .,;:\n-()abcdefghijklmnopqrstuvwxyzAB01", max_size=12)), max_size=12),
+    upper=st.booleans(),
+)
+@settings(max_examples=150, deadline=None)
+def test_marked_text_never_shows_a_redacted_name_or_number(parts, upper):
+    """Whatever surrounds them, the applied names and the phone never survive redaction."""
+    seed = "Contact: Pieter van der Meulen, Anna de Boer, Ömer Yılmaz, Jeroen Bakker, 06-12345678."
+    reds = [("body", seed.index(n), seed.index(n) + len(n)) for n in NAMES + ["06-12345678"]]
+    d = doc("1", seed, *[red(f, s, e, cat="phone" if seed[s].isdigit() else "name") for f, s, e in reds])
+    r = Redactor([d])
+    text = " ".join(parts)
+    text = text.upper() if upper else text
+    marked = r.marked(text)
+    hits = r.needles.scan(marked)
+    assert hits == [], (text, marked)
