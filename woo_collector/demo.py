@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import mailbox
+import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,18 +63,34 @@ def at(day: str, hm: str) -> datetime:
     return datetime.fromisoformat(f"{day}T{hm}:00").replace(tzinfo=TZ)
 
 
+FIXED = datetime(2025, 3, 10, 9, 0)
+
+
+def _repack(data: bytes) -> bytes:
+    """The same zip with fixed member times, so an Office file is the same bytes every run."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info))
+    return out.getvalue()
+
+
 def _docx(title: str, paragraphs: list[str], author: str) -> bytes:
     from docx import Document
 
     d = Document()
     d.core_properties.author = author
     d.core_properties.title = title
+    d.core_properties.created = d.core_properties.modified = FIXED
     d.add_heading(title, level=1)
     for p in paragraphs:
         d.add_paragraph(p)
     buf = io.BytesIO()
     d.save(buf)
-    return buf.getvalue()
+    return _repack(buf.getvalue())
 
 
 MEMO = _docx  # the attachment builder, named for what it makes in the demo
@@ -98,6 +116,8 @@ def mail(sender: Person, to: list[Person], subject: str, body: str, when: dateti
     for name, data, ctype in attachments:
         maintype, subtype = ctype.split("/")
         m.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    for k, part in enumerate(p for p in m.walk() if p.is_multipart()):
+        part.set_boundary(f"=_demo_{zlib.crc32(subject.encode()):08x}_{k}")  # the same bytes every run
     return m
 
 
@@ -272,13 +292,18 @@ def write_files(data: Path) -> Path:
     ws.append(["Collegebesluit windturbines", "2025-04-01", "Jan Bakker"])
     ws.append(["Informatieavond", "2025-04-15", FATIMA.name])
     wb.properties.creator = PIETER.name
-    wb.save(folder / "planning-windpark.xlsx")
+    wb.properties.created = wb.properties.modified = FIXED
+    buf = io.BytesIO()
+    wb.save(buf)
+    (folder / "planning-windpark.xlsx").write_bytes(_repack(buf.getvalue()))
     return folder
 
 
 def generate(data: Path) -> list[tuple[str, str, Path, str]]:
     """Write every demo input under ``data``; return (source name, type, path, custodian)."""
-    data.mkdir(parents=True, exist_ok=True)
+    if data.exists():
+        shutil.rmtree(data)  # the demo's own files, written anew: the same bytes every time
+    data.mkdir(parents=True)
     sources = []
     for custodian, (type_, path) in write_mailboxes(data).items():
         sources.append((f"mail-{custodian.split()[0].lower()}", type_, path, custodian))

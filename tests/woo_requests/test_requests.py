@@ -1,0 +1,181 @@
+"""Woo requests: selection, deduplication, families, chat days, stable numbering, the review round trip."""
+
+import json
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from woo_collector.cli import cli
+
+LONG = ("De gemeente onderzoekt de plaatsing van vier windturbines bij het Kraaiennest. De ashoogte wordt "
+        "ongeveer 135 meter en de geluidsnorm is 47 dB Lden. Omwonenden worden uitgenodigd voor een "
+        "informatieavond in het gemeentehuis, waar het adviesbureau de berekeningen voor slagschaduw en geluid "
+        "toelicht. Daarna volgt een besluit van het college over de vergunning en de voorwaarden.")
+
+
+def woo(ws: Path, *args: str):
+    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
+
+
+def mail(subject: str, body: str, date: str, msgid: str, attachments=()) -> bytes:
+    m = EmailMessage()
+    m["From"] = "Sanne de Vries <s.devries@voorbeeld.nl>"
+    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
+    m["Subject"] = subject
+    m["Date"] = date
+    m["Message-ID"] = msgid
+    m.set_content(body)
+    for name, data in attachments:
+        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return m.as_bytes()
+
+
+@pytest.fixture
+def ws(tmp_path):
+    assert woo(tmp_path / "ws", "init").exit_code == 0
+    return tmp_path / "ws"
+
+
+def import_eml(ws: Path, folder: Path, custodian: str, mails: dict[str, bytes]):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, raw in mails.items():
+        (folder / name).write_bytes(raw)
+    r = woo(ws, "import", str(folder), "--type", "eml", "--custodian", custodian, "--source", f"mail-{custodian}")
+    assert r.exit_code == 0, r.output
+
+
+def show(ws: Path, req: str) -> dict:
+    r = woo(ws, "request", "show", req, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_one_mail_in_three_mailboxes_and_a_forward(ws, tmp_path):
+    original = mail("Windturbines Kraaiennest", LONG, "Tue, 11 Mar 2025 09:14:00 +0100", "<orig@voorbeeld.nl>")
+    forward = mail("FW: Windturbines Kraaiennest", "Ter info.\n\n" + LONG, "Wed, 12 Mar 2025 10:00:00 +0100", "<fw@voorbeeld.nl>")
+    for who in ("sanne", "pieter", "fatima"):
+        import_eml(ws, tmp_path / who, who, {"orig.eml": original} | ({"fw.eml": forward} if who == "pieter" else {}))
+    assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
+    r = woo(ws, "request", "collect", "R1")
+    assert r.exit_code == 0, r.output
+    docs = show(ws, "R1")["documents"]
+    assert [d["title"] for d in docs] == ["Windturbines Kraaiennest", "FW: Windturbines Kraaiennest"]
+    first, fw = docs
+    assert len(first["places"]) == 3 and {p.split(" / ")[0] for p in first["places"]} == {"sanne", "pieter", "fatima"}
+    assert fw["note"].startswith("mogelijk duplicaat van nr 1")
+    assert show(ws, "R1")["selection"]["counts"]["duplicates"] == 2
+
+
+def test_families_stay_whole_while_the_original_is_stored_once(ws, tmp_path):
+    same = b"\x00\x01 identical attachment bytes \xff"
+    a = mail("Windturbines: notitie", "Zie bijlage over windturbines.", "Tue, 11 Mar 2025 09:00:00 +0100", "<a@x>", [("tekening.dwg", same)])
+    b = mail("Windturbines: nogmaals", "Nogmaals de bijlage, andere mail.", "Tue, 11 Mar 2025 10:00:00 +0100", "<b@x>", [("tekening.dwg", same)])
+    import_eml(ws, tmp_path / "s", "sanne", {"a.eml": a, "b.eml": b})
+    woo(ws, "request", "create", "R2", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    woo(ws, "request", "collect", "R2")
+    docs = show(ws, "R2")["documents"]
+    assert [(d["nr"], d["kind"]) for d in docs] == [("1", "email"), ("1.1", "attachment"), ("2", "email"), ("2.1", "attachment")]
+    from woo_collector.workspace import Workspace
+
+    w = Workspace.open(ws)
+    atts = w.catalog.get_items([docs[1]["items"][0], docs[3]["items"][0]])
+    assert atts[0].id != atts[1].id and atts[0].sha256 == atts[1].sha256
+    assert w.store.path(atts[0].sha256).read_bytes() == same
+    assert sum(1 for sha, _ in w.catalog.originals() if sha == atts[0].sha256) == 1
+
+
+WHATSAPP = """11-03-2025 20:00 - Pieter van der Meulen: Morgen praten we over het budget
+12-03-2025 08:02 - Pieter van der Meulen: Schouw bij de locatie van de windturbines om 10 uur
+12-03-2025 08:15 - Sanne de Vries: Ik ben er
+12-03-2025 21:40 - Fatima El Amrani: Pers belde, ik heb verwezen naar de wethouder
+13-03-2025 09:00 - Sanne de Vries: Verslag volgt
+"""
+
+
+def test_a_chat_hit_brings_its_whole_day_and_nothing_else(ws, tmp_path):
+    p = tmp_path / "WhatsApp-chat met Windpark.txt"
+    p.write_text(WHATSAPP, encoding="utf-8")
+    assert woo(ws, "import", str(p), "--custodian", "pieter").exit_code == 0
+    woo(ws, "request", "create", "R3", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    woo(ws, "request", "collect", "R3")
+    docs = show(ws, "R3")["documents"]
+    assert len(docs) == 1 and docs[0]["kind"] == "chat"
+    from woo_collector.workspace import Workspace
+
+    items = Workspace.open(ws).catalog.get_items(docs[0]["items"])
+    assert [i.body for i in items] == ["Schouw bij de locatie van de windturbines om 10 uur", "Ik ben er",
+                                       "Pers belde, ik heb verwezen naar de wethouder"]
+    assert docs[0]["title"] == "WhatsApp-gesprek Windpark, 12 maart 2025"
+
+
+def test_collect_twice_gives_byte_equal_show_and_new_documents_get_new_numbers(ws, tmp_path):
+    import_eml(ws, tmp_path / "s", "sanne", {
+        "1.eml": mail("Windturbines eerst", "Over windturbines, eerste.", "Mon, 10 Mar 2025 09:00:00 +0100", "<1@x>"),
+        "2.eml": mail("Windturbines later", "Over windturbines, later.", "Fri, 14 Mar 2025 09:00:00 +0100", "<2@x>")})
+    woo(ws, "request", "create", "R4", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    woo(ws, "request", "collect", "R4")
+    first = woo(ws, "request", "show", "R4", "--format", "json").stdout
+    woo(ws, "request", "collect", "R4")
+    assert woo(ws, "request", "show", "R4", "--format", "json").stdout == first
+    import_eml(ws, tmp_path / "p", "pieter", {"3.eml": mail("Windturbines tussendoor", "Ook over windturbines.", "Wed, 12 Mar 2025 09:00:00 +0100", "<3@x>")})
+    r = woo(ws, "request", "collect", "R4")
+    assert "added 3" in r.output
+    docs = show(ws, "R4")["documents"]
+    assert [(d["nr"], d["title"]) for d in docs] == [("1", "Windturbines eerst"), ("2", "Windturbines later"), ("3", "Windturbines tussendoor")]
+
+
+def test_review_round_trip(ws, tmp_path):
+    import openpyxl
+
+    import_eml(ws, tmp_path / "s", "sanne", {
+        "1.eml": mail("Windturbines", "Bel Henk Jansen op 0612987654 over de windturbines.", "Mon, 10 Mar 2025 09:00:00 +0100", "<r1@x>"),
+        "2.eml": mail("Windturbines planning", "Planning van de windturbines.", "Tue, 11 Mar 2025 09:00:00 +0100", "<r2@x>")})
+    woo(ws, "request", "create", "R5", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    woo(ws, "request", "collect", "R5")
+    book = tmp_path / "beoordeling.xlsx"
+    r = woo(ws, "request", "review", "R5", "--export", str(book))
+    assert r.exit_code == 0 and (book.stat().st_mode & 0o077) == 0
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames[:3] == ["Verzoek", "Lijsten", "Documenten"] or {"Verzoek", "Documenten", "Lakken"} <= set(wb.sheetnames)
+    docs = wb["Documenten"]
+    header = [c.value for c in docs[1]]
+    assert header == ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
+                      "Beoordeling", "Beoordelingsgrond", "Toelichting"]
+    assert docs.freeze_panes == "A2" and docs.auto_filter.ref
+    col = {h: i + 1 for i, h in enumerate(header)}
+    before = show(ws, "R5")
+    # three different errors
+    bad = openpyxl.load_workbook(book)
+    s = bad["Documenten"]
+    s.cell(2, col["Beoordeling"]).value = "misschien"
+    s.cell(3, col["Beoordeling"]).value = "niet openbaar"
+    s.cell(3, col["Beoordelingsgrond"]).value = ""
+    s.cell(2, col["Omschrijving"]).value = "andere omschrijving"
+    bad.save(tmp_path / "bad.xlsx")
+    r = woo(ws, "request", "review", "R5", "--import", str(tmp_path / "bad.xlsx"))
+    assert r.exit_code == 1
+    assert "row 2" in r.output and "misschien" in r.output
+    assert "row 3" in r.output and "needs at least one ground" in r.output
+    assert "Omschrijving is read-only" in r.output
+    assert show(ws, "R5") == before
+    # a valid one: exactly the edited rows change, each change audited
+    good = openpyxl.load_workbook(book)
+    s = good["Documenten"]
+    s.cell(3, col["Beoordeling"]).value = "niet openbaar"
+    s.cell(3, col["Beoordelingsgrond"]).value = "5.1.2.i"
+    lak = good["Lakken"]
+    lak_header = [c.value for c in lak[1]]
+    assert lak_header[:5] == ["Nr", "Tekst", "Categorie", "Grond", "Toepassen"]
+    lak.cell(2, 5).value = "nee"
+    good.save(tmp_path / "good.xlsx")
+    r = woo(ws, "request", "review", "R5", "--import", str(tmp_path / "good.xlsx"))
+    assert r.exit_code == 0, r.output
+    after = show(ws, "R5")
+    changed = [(a["nr"], a["decision"], a["grounds"]) for a, b in zip(after["documents"], before["documents"]) if a != b]
+    assert ("2", "niet openbaar", ["5.1.2i"]) in changed
+    assert all(nr in ("1", "2") for nr, *_ in changed)
+    audit = json.loads(woo(ws, "audit", "R5", "--format", "json").stdout)
+    review = [json.loads(a["args"]) for a in audit if a["action"] == "request review"]
+    assert {(x["sheet"], x["column"]) for x in review} == {("Documenten", "Beoordeling"), ("Documenten", "Beoordelingsgrond"), ("Lakken", "Toepassen")}
