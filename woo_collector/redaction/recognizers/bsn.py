@@ -22,7 +22,7 @@ class BsnRecognizer(Recognizer):
         Pattern("grouped", r"(?<![\w.,/-])(?:\d{4}\.\d{2}\.\d{3}|\d{3}[ .-]\d{3}[ .-]\d{3})(?![\w]|[.,/-]\d)", 0.6),
     )
     context = ("bsn", "burgerservicenummer", "burgerservicenr", "sofinummer", "sofi-nummer",
-               "sofinr", "persoonsnummer", "bsn-nummer", "bsn:")
+               "sofinr", "persoonsnummer", "bsn-nummer")
     negative_context = ("zaaknummer", "ordernummer", "factuurnummer", "kenmerk", "referentie",
                         "dossiernummer", "klantnummer", "artikelnummer", "polisnummer", "order",
                         "factuur", "bedrag", "euro", "€", "tel", "telefoon")

@@ -1,0 +1,162 @@
+"""Detector tables: text -> expected (category, text) findings, near misses included."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from stdnum.nl import bsn as stdnum_bsn
+
+from woo_collector.redaction import Analyzer, Finding, Policy
+from woo_collector.redaction.recognizers import (BsnRecognizer, Context, EmailRecognizer, IbanRecognizer,
+                                                 PhoneRecognizer)
+
+ANALYZER = Analyzer(Policy(org_domains=("dijkstad.nl",), keep_numbers=("0299 450 000",)))
+
+
+def found(text: str, category: str | None = None) -> list[tuple[str, str]]:
+    return [(f.category, f.text) for f in ANALYZER.analyze(text) if category in (None, f.category)]
+
+
+TABLE = [
+    # e-mail
+    ("Mail mij op jan.smit@gmail.com graag.", "email", ["jan.smit@gmail.com"]),
+    ("Stuur het naar info@dijkstad.nl of woo@dijkstad.nl.", "email", []),
+    ("Van noreply@bol.com en secretariaat@bedrijf.nl", "email", []),
+    ("Cc: p.devries@dijkstad.nl, vergunningen@dijkstad.nl", "email", ["p.devries@dijkstad.nl"]),
+    # phone
+    ("Bel 06-12345678 of 06 1234 5678.", "phone", ["06-12345678", "06 1234 5678"]),
+    ("Vast: 020-1234567, ook 0201234567.", "phone", ["020-1234567", "0201234567"]),
+    ("Mobiel +31 6 12345678 of +31 (0)6 1234 5678.", "phone", ["+31 6 12345678", "+31 (0)6 1234 5678"]),
+    ("Internationaal 0031 20 123 4567 en +44 7911 123456.", "phone", ["0031 20 123 4567", "+44 7911 123456"]),
+    ("Tel. (020) 123 4567", "phone", ["(020) 123 4567"]),
+    ("Algemeen nummer 0299 450 000, servicenummer 0800-1234 en 0900-8844.", "phone", []),
+    ("Datum 12-03-2024 10:15, zaak Z-2024-004512, 12 minuten.", "phone", []),
+    ("Ongeldig: 06-1234", "phone", []),
+    # BSN
+    ("BSN 111222333 van de aanvrager", "bsn", ["111222333"]),
+    ("burgerservicenummer: 1112.22.333", "bsn", ["1112.22.333"]),
+    ("BSN 111222334 (typefout)", "bsn", []),
+    ("BSN 123456789", "bsn", []),
+    ("Factuurnummer 111222333 betaald", "bsn", []),
+    # IBAN
+    ("Rekening NL91ABNA0417164300 t.n.v. de heer", "iban", ["NL91ABNA0417164300"]),
+    ("IBAN NL91 ABNA 0417 1643 00.", "iban", ["NL91 ABNA 0417 1643 00"]),
+    ("iban nl91abna0417164300", "iban", ["nl91abna0417164300"]),
+    ("IBAN NL91ABNA0417164301 klopt niet", "iban", []),
+    ("Duits: DE89 3704 0044 0532 0130 00", "iban", ["DE89 3704 0044 0532 0130 00"]),
+    # postcode and address
+    ("Zij woont op de Kerkstraat 12a, 1234 AB Utrecht.", None, [("address", "Kerkstraat 12a"), ("postcode", "1234 AB")]),
+    ("Adres: Burgemeester de Withstraat 5-2", "address", ["Burgemeester de Withstraat 5-2"]),
+    ("Het stadhuis staat op het Stadhuisplein 1, 1441 CM Dijkstad.", None, []),
+    ("Ons kantoor is gevestigd aan de Industrieweg 45, 1521 ND Wormerveer.", None, []),
+    ("De turbine levert 4200 KW aan de Kerkstraat.", None, []),
+    ("postcode 1441 SA bestaat niet", "postcode", []),
+    # plates
+    ("Kenteken 34-KLB-7 en GF-276-J", "plate", ["34-KLB-7", "GF-276-J"]),
+    ("Auto AB-12-34, code 12-34-56 en ABC-DEF", "plate", ["AB-12-34"]),
+    ("Datum 12-03-24", "plate", []),
+    # birthdate
+    ("geboren op 7 maart 1979 in Zwolle", "birthdate", ["7 maart 1979"]),
+    ("Geboortedatum: 23-09-1990", "birthdate", ["23-09-1990"]),
+    ("De vergadering is op 23-09-1990 gehouden.", "birthdate", []),
+    # ip
+    ("Inlog vanaf 185.107.56.23 en 2a02:a45e:1c2:0:d8f1:a2ff:fe3b:6c1d", "ip",
+     ["185.107.56.23", "2a02:a45e:1c2:0:d8f1:a2ff:fe3b:6c1d"]),
+    ("Server 10.12.4.33 en versie 1.2.3.400", "ip", []),
+    # url
+    ("Profiel: https://www.linkedin.com/in/julia-nowak-3b8a21.", "url", ["https://www.linkedin.com/in/julia-nowak-3b8a21"]),
+    ("Zie https://www.dijkstad.nl/windturbines voor meer.", "url", []),
+    ("https://mijn.dijkstad.nl/dossier?bsn=111222333", "url", ["https://mijn.dijkstad.nl/dossier?bsn=111222333"]),
+    # special categories
+    ("Hij heeft een burn-out en zit in de ziektewet.", "special", ["burn-out", "ziektewet"]),
+    ("Zij is lid van de moskeevereniging.", "special", ["moskeevereniging"]),
+]
+
+
+@pytest.mark.parametrize("text,category,expected", TABLE)
+def test_detector_table(text, category, expected):
+    got = found(text, category)
+    if category is not None:
+        got = [t for _, t in got]
+    assert got == expected
+
+
+NAME_TABLE = [
+    ("Beste Sanne,\n\nDank voor je bericht.", ["Sanne"]),
+    ("Hoi Pieter, kun je bellen?", ["Pieter"]),
+    ("Met vriendelijke groet,\n\nPieter van der Meulen\nBeleidsadviseur", ["Pieter van der Meulen"]),
+    ("Gisteren belde mevrouw Jansen over de overlast.", ["Jansen"]),
+    ("Ik sprak dhr. R. Sewdien en mw. G. Verhagen-Smits.", ["R. Sewdien", "G. Verhagen-Smits"]),
+    ("De heer Van der Linden en de familie Ter Horst.", ["Van der Linden", "Ter Horst"]),
+    ("Overleg met Fatma Yılmaz en Mohamed El Amrani.", ["Fatma Yılmaz", "Mohamed El Amrani"]),
+    ("Agnieszka Kowalski en Piotr Wiśniewski wonen daar.", ["Agnieszka Kowalski", "Piotr Wiśniewski"]),
+    ("[12-03-2024 09:14:02] Sanne de Boer: goedemorgen", ["Sanne de Boer"]),
+    ("12-03-2024 18:02 - Marco Jansen: hoe laat?", ["Marco Jansen"]),
+    ("Wim de Groot (14:22): auto staat er weer", ["Wim de Groot"]),
+    ("bram: heb je het gezien?\nkevin: nee", ["bram", "kevin"]),
+    ("ik denk dat kevin zei dat het klopt", ["kevin"]),
+    ("jessica van dam belde weer", ["jessica van dam"]),
+    ("Den Haag. De Koning opende het gebouw.", []),
+    ("Gemeente Dijkstad, Raad van State en de Omgevingsdienst.", []),
+    ("Maandag overleg in Buurthuis De Boog en Dorpshuis De Kern.", []),
+    ("De offerte van Groenbedrijf Van der Linden is binnen.", []),
+    ("Een roos voor de wil van Storm.", []),
+    ("Geachte heer, mevrouw,\n\nHierbij mijn klacht.", []),
+    ("Medewerker Openbare Orde en Veiligheid", []),
+]
+
+
+@pytest.mark.parametrize("text,expected", NAME_TABLE)
+def test_name_table(text, expected):
+    assert [t for _, t in found(text, "name")] == expected
+
+
+def test_findings_explain_themselves():
+    f = next(f for f in ANALYZER.analyze("BSN: 111222333") if f.category == "bsn")
+    assert f.ground == "5.1.1e" and f.recognizer == "bsn"
+    assert "validation passed" in f.explanation and "'BSN'" in f.explanation
+    assert f.score == 1.0
+    s = next(f for f in ANALYZER.analyze("Hij is overspannen.") if f.category == "special")
+    assert s.suggestion_only and s.ground == "5.1.1d"
+
+
+def test_recognizers_never_edit_text_and_findings_do_not_overlap():
+    text = "Van: Pieter van der Meulen <p.vandermeulen@gmail.com>\nBSN 111222333, tel 06-12345678."
+    findings = ANALYZER.analyze(text)
+    assert all(text[f.start:f.end] == f.text for f in findings)
+    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+
+
+def test_single_recognizers_direct():
+    ctx = Context(policy=Policy())
+    assert [f.text for f in BsnRecognizer().analyze("bsn 111222333 en 111222334", ctx)] == ["111222333"]
+    assert IbanRecognizer().analyze("NL91ABNA0417164301", ctx) == []
+    assert [f.text for f in PhoneRecognizer().analyze("tel 06-12345678", ctx)] == ["06-12345678"]
+    assert EmailRecognizer().analyze("info@example.org", ctx) == []
+
+
+def test_finding_is_frozen_and_checked():
+    f = Finding(0, 3, "abc", "name", "5.1.2e", 0.9, "x")
+    with pytest.raises(Exception):
+        f.start = 1
+    with pytest.raises(ValueError):
+        Finding(0, 3, "abc", "nonsense", "5.1.2e", 0.9, "x")
+
+
+bsn_numbers = st.integers(min_value=10_000_000, max_value=999_999_999).map(lambda n: f"{n:09d}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(number=bsn_numbers.filter(stdnum_bsn.is_valid),
+       lead=st.sampled_from(["BSN", "bsn:", "Burgerservicenummer", "BSN-nummer", "sofinummer"]),
+       before=st.sampled_from(["", "Gegevens van de klant. ", "Hallo,\n"]),
+       after=st.sampled_from(["", ".", " graag controleren.", ", dank"]))
+def test_generated_valid_bsn_is_always_found(number, lead, before, after):
+    text = f"{before}{lead} {number}{after}"
+    assert ("bsn", number) in found(text, "bsn")
+
+
+@settings(max_examples=100, deadline=None)
+@given(number=bsn_numbers.filter(lambda n: not stdnum_bsn.is_valid(n)))
+def test_generated_invalid_bsn_is_never_a_bsn(number):
+    assert found(f"BSN {number}", "bsn") == []
