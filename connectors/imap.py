@@ -107,23 +107,19 @@ class ImapConnector(Connector):
     # connection -------------------------------------------------------------------------------
     def _connect(self, cfg: dict) -> imaplib.IMAP4:
         where = f"{cfg['host']}:{cfg['port']}"
+        context = self._ssl_context() if cfg["tls"] != "none" else None
+        conn = None
         try:
             if cfg["tls"] == "ssl":
-                conn = imaplib.IMAP4_SSL(cfg["host"], cfg["port"], ssl_context=self._ssl_context(), timeout=cfg["timeout"])
+                conn = imaplib.IMAP4_SSL(cfg["host"], cfg["port"], ssl_context=context, timeout=cfg["timeout"])
             else:
                 conn = imaplib.IMAP4(cfg["host"], cfg["port"], timeout=cfg["timeout"])
                 if cfg["tls"] == "starttls":
-                    conn.starttls(ssl_context=self._ssl_context())
-        except ssl.SSLCertVerificationError as e:
-            raise SourceUnavailable(
-                f"IMAP server {where}: its certificate is not trusted ({e.verify_message}); "
-                "give the CA with --set ca_file=PEM, or check the host name"
-            ) from None
+                    conn.starttls(ssl_context=context)
         except (OSError, imaplib.IMAP4.error) as e:
-            raise SourceUnavailable(
-                f"cannot reach IMAP server {where} ({e}); check host, port and tls "
-                f"(ssl on 993, starttls on 143) and that the firewall lets this machine through"
-            ) from None
+            if conn is not None:
+                _close(conn)
+            raise self._unreachable(where, e) from None
         try:
             if (cfg["user"] + cfg["password"]).isascii():
                 conn.login(cfg["user"], cfg["password"])
@@ -140,6 +136,18 @@ class ImapConnector(Connector):
             _close(conn)
             raise SourceUnavailable(f"IMAP server {where} closed the connection at login ({e})") from None
         return conn
+
+    @staticmethod
+    def _unreachable(where: str, e: Exception) -> SourceUnavailable:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return SourceUnavailable(
+                f"IMAP server {where}: its certificate is not trusted ({e.verify_message}); "
+                "give the CA with --set ca_file=PEM, or check the host name"
+            )
+        return SourceUnavailable(
+            f"cannot reach IMAP server {where} ({e}); check host, port and tls "
+            "(ssl on 993, starttls on 143) and that the firewall lets this machine through"
+        )
 
     # the sync ---------------------------------------------------------------------------------
     def collect(self) -> Iterator[Yield]:

@@ -236,6 +236,10 @@ def test_imaps_and_starttls_with_the_servers_ca(dovecot, mailbox):
     assert [i.subject for i in emails(out)] == ["Bericht 1"]
     with pytest.raises(SourceUnavailable, match="certificate is not trusted.*ca_file"):
         drain(connector(user, dovecot.tls_port, MemorySink(), tls="ssl"))
+    with pytest.raises(SourceUnavailable, match="certificate is not trusted.*ca_file"):
+        drain(connector(user, dovecot.port, MemorySink(), tls="starttls"))
+    with pytest.raises(SourceUnavailable, match="cannot reach IMAP server.*check host, port and tls"):
+        drain(connector(user, dovecot.port, MemorySink(), tls="ssl", ca_file=str(dovecot.cert)))  # IMAPS to the plain port
     out = drain(connector(user, dovecot.tls_port, MemorySink(), tls="ssl", verify="no"))
     assert len(emails(out)) == 1
 
