@@ -99,7 +99,7 @@ def chat(rng, n, when, people):
 
 def generate(count: int, seed: int) -> list[Document]:
     rng = random.Random(seed)
-    people = [f"{f} {l}" for f in FIRST for l in LAST]
+    people = [f"{first} {last}" for first in FIRST for last in LAST]
     docs: list[Document] = []
     start = datetime(2025, 1, 6, 8, 0, tzinfo=timezone.utc)
     n = 0

@@ -57,7 +57,8 @@ def write(root: Path, request_id: str, organisation: str, files: Sequence[str], 
         ids = etree.SubElement(meta, f"{d}identifiers")
         etree.SubElement(ids, f"{d}identifier").text = f"{request_id}/{rel}"
         etree.SubElement(meta, f"{d}publisher").text = organisation
-        etree.SubElement(meta, f"{d}format", resource=f"http://publications.europa.eu/resource/authority/file-type/{FORMATS[ext]}").text = ext[1:]
+        file_type = f"http://publications.europa.eu/resource/authority/file-type/{FORMATS[ext]}"
+        etree.SubElement(meta, f"{d}format", resource=file_type).text = ext[1:]
         etree.SubElement(meta, f"{d}language", resource=f"{TOOI}c_nld").text = "Nederlands"
         titles = etree.SubElement(meta, f"{d}titelcollectie")
         etree.SubElement(titles, f"{d}officieleTitel").text = _title(request_id, rel)

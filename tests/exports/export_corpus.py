@@ -74,7 +74,8 @@ MAIL = item(
 ATTACHMENT = item(
     "att1", "attachment", 2, sent=utc(2025, 3, 12, 13, 5), parent="mail1",
     subject="verslag-bewonersavond.pdf",
-    body="Verslag bewonersavond\nAanwezig: Anna de Boer, Jeroen Bakker, burgemeester Jan Hamming.\nGeluid is het grootste zorgpunt.",
+    body=("Verslag bewonersavond\nAanwezig: Anna de Boer, Jeroen Bakker, burgemeester Jan Hamming.\n"
+          "Geluid is het grootste zorgpunt."),
 )
 CHAT = tuple(
     item(f"chat{i}", "chat", 3, sent=when, sender=who, body=text, subject="Windpark overleg",
