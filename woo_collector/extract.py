@@ -51,6 +51,7 @@ MAX_TEXT = 20_000_000  # characters kept of one document's text
 MAX_DOCUMENT = 200 * 1024**2  # bytes of one document read for its text; larger ones are kept, not read
 MAX_PART = 256 * 1024**2  # expanded bytes of one XML part of a docx/xlsx/pptx/odt
 MAX_SMALL_PART = 16 * 1024**2  # parts read whole: metadata, relationships, styles, workbook
+MAX_HELD = 500_000  # elements of one ODF paragraph held in memory until its end
 PROTECTED = "document is protected with a password"
 LOCAL = ZoneInfo("Europe/Amsterdam")  # office software writes some times without a zone
 
@@ -68,7 +69,7 @@ _FILETYPES = {
     ".vcf": "contact", ".zip": "archive",
 }
 _SUFFIX_KIND = {
-    ".txt": "text", ".csv": "text", ".tsv": "text", ".log": "text", ".md": "text",
+    ".txt": "text", ".csv": "text", ".tsv": "text", ".log": "text", ".md": "text", ".ics": "text", ".vcf": "text",
     ".html": "html", ".htm": "html", ".xhtml": "html",
     ".docx": "docx", ".docm": "docx", ".dotx": "docx",
     ".xlsx": "xlsx", ".xlsm": "xlsx", ".xltx": "xlsx",
@@ -310,12 +311,15 @@ class _Package:
 
         with open_member(self.zf, self.members[part], self.name, MAX_PART) as f:
             stack: list[Any] = []
-            hold = 0
+            hold = held = 0
             try:
                 for event, el in iterparse(f, events=("start", "end"), forbid_dtd=True):
                     if event == "start":
                         stack.append(el)
                         hold += el.tag in keep
+                        held = held + 1 if hold else 0
+                        if held > MAX_HELD:
+                            raise ConnectorError(f"part {part} has a paragraph of more than {MAX_HELD} elements; refused", self.name)
                         yield event, el
                         continue
                     yield event, el
