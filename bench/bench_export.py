@@ -5,7 +5,7 @@ numbers and BSNs redacted, a few withheld and already public documents. Reports 
 ``write_package`` (leak guard included), the time of the leak guard alone, the package size and
 the peak resident memory of the process.
 
-    python bench/bench_export.py [--documents 2000] [--out /tmp/woo-bench] [--seed 7]
+    python bench/bench_export.py [--documents 2000] [--out /tmp/woo-bench/pkg] [--seed 7] [--pdf]
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ def main() -> None:
     ap.add_argument("--documents", type=int, default=2000)
     ap.add_argument("--out", type=Path, default=Path("/tmp/woo-bench/pkg"))
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--pdf", action="store_true", help="also convert every docx with LibreOffice")
     args = ap.parse_args()
     t0 = time.perf_counter()
     docs = generate(args.documents, args.seed)
@@ -136,7 +137,8 @@ def main() -> None:
     info = RequestInfo(id="BENCH-1", subject="windpark", query="windpark", period_from=date(2025, 1, 1),
                        period_to=date(2025, 12, 31), organisation="Gemeente Bench")
     shutil.rmtree(args.out, ignore_errors=True)
-    result = write_package(info, docs, args.out, organisation="Gemeente Bench", tool_version="bench")
+    result = write_package(info, docs, args.out, organisation="Gemeente Bench", tool_version="bench",
+                           pdf=args.pdf)
     t2 = time.perf_counter()
     hits = scan_package(args.out, Redactor(docs).needles)
     t3 = time.perf_counter()

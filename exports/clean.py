@@ -52,15 +52,20 @@ def _utc(now: datetime | None) -> datetime:
     return now.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
+def _dropped(reltype: str) -> bool:
+    """True for relationships to parts a published file must not carry (by the type's last segment)."""
+    return reltype.rsplit("/", 1)[-1] in _DROP_RELTYPES
+
+
 def prepare_docx(doc, organisation: str, title: str, now: datetime | None = None) -> None:
     """Strip a python-docx Document of template baggage and set neutral properties (in place)."""
     part = doc.part
     for rid, rel in list(part.rels.items()):
-        if any(t in rel.reltype for t in _DROP_RELTYPES):
+        if _dropped(rel.reltype):
             part.rels.pop(rid, None)
     pkg = part.package
     for rid, rel in list(pkg.rels.items()):
-        if any(t in rel.reltype for t in _DROP_RELTYPES):
+        if _dropped(rel.reltype):
             pkg.rels.pop(rid, None)
     for p in pkg.iter_parts():
         if str(p.partname) == "/docProps/app.xml":
