@@ -1,1 +1,1 @@
-"""Loopback servers started by the tests (EWS, Graph, IMAP): nothing here leaves 127.0.0.1."""
+"""Servers the tests start on loopback: Dovecot (IMAP), Microsoft Graph, EWS."""

@@ -3,10 +3,11 @@
 ``DovecotServer()`` writes its own configuration in a fresh directory under /tmp (nothing of ``/etc/dovecot``
 is read): IMAP on 127.0.0.1 on a free port, IMAPS on another with a self-signed certificate made
 with ``openssl`` (for 127.0.0.1), plaintext authentication allowed, a passwd-file user database
-whose users all map to the ``nobody`` uid, and Maildir mail under ``<dir>/mail/<user>``;
-``stop()`` ends the server and removes the directory. Run as
-root (as the CI does), the login processes run as ``dovenull`` and internal ones as ``dovecot``
-(the users the Debian package creates), falling back to ``nobody``.
+whose users all map to one uid, and Maildir mail under ``<dir>/mail/<user>``; ``stop()`` ends
+the server and removes the directory. Run as root (as the CI does), the login processes run as
+``dovenull`` and internal ones as ``dovecot`` (the users the Debian package creates; ``nobody``
+where they are missing) and the mail belongs to ``nobody``; run as another user, Dovecot runs
+rootless as that user.
 
     server = DovecotServer().start()
     user, password = server.new_user()      # one of a pool of users made at start
@@ -22,6 +23,7 @@ dropped mid-fetch.
 
 from __future__ import annotations
 
+import grp
 import imaplib
 import os
 import pwd
@@ -67,6 +69,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
 default_internal_user = {internal}
+default_internal_group = {group}
 default_login_user = {login}
 first_valid_uid = 1
 mail_location = maildir:{root}/mail/%u
@@ -109,7 +112,11 @@ class DovecotServer:
         self.port = free_port()
         self.tls_port = free_port()
         self.proc: subprocess.Popen | None = None
-        self.mail_owner = _user("nobody")
+        if os.geteuid() == 0:  # as the CI runs: unprivileged users for Dovecot's processes and the mail
+            self.internal, self.login = _user("dovecot", "nobody"), _user("dovenull", "nobody")
+            self.mail_owner = _user("nobody")
+        else:  # a rootless Dovecot: everything runs as the current user
+            self.internal = self.login = self.mail_owner = pwd.getpwuid(os.geteuid())
 
     @property
     def cert(self) -> Path:
@@ -136,7 +143,7 @@ class DovecotServer:
         conf = self.root / "dovecot.conf"
         conf.write_text(CONFIG.format(
             root=self.root, base=self.base, port=self.port, tls_port=self.tls_port,
-            internal=_user("dovecot", "nobody").pw_name, login=_user("dovenull", "nobody").pw_name,
+            internal=self.internal.pw_name, login=self.login.pw_name, group=grp.getgrgid(self.internal.pw_gid).gr_name,
         ))
         self.proc = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
