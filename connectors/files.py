@@ -45,10 +45,25 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import Checkpoint, Connector, SourceSpec, Yield, walk_files
 from woo_collector.errors import ConfigError, ConnectorError
-from woo_collector.extract import MAX_DOCUMENT, extract_text, filetype_of, ocr_available, ocr_text, package_kind
+from woo_collector.extract import (
+    MAX_DOCUMENT,
+    extract_text,
+    filetype_of,
+    ocr_available,
+    ocr_text,
+    package_kind,
+)
 from woo_collector.mail import MailContext, looks_like_mail, parse_mail
 from woo_collector.models import Failure, Item
-from woo_collector.safezip import MAX_DEPTH, Member, check_depth, copy_member, is_zip, open_zip, read_member
+from woo_collector.safezip import (
+    MAX_DEPTH,
+    Member,
+    check_depth,
+    copy_member,
+    is_zip,
+    open_zip,
+    read_member,
+)
 
 SPOOL = 64 * 1024**2  # zip members larger than this go to a temporary file, not to memory
 LOCAL = ZoneInfo("Europe/Amsterdam")  # zip times without a zone are the zipping machine's clock
@@ -378,4 +393,4 @@ def _relocate(item: Item, temporary: str, e: _Entry) -> Item:
     return item.with_(locator=locator, meta=meta)
 
 
-__all__ = ["FilesConnector", "MAX_DEPTH"]
+__all__ = ["MAX_DEPTH", "FilesConnector"]

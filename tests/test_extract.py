@@ -9,12 +9,20 @@ import time
 import zipfile
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import sample
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from woo_collector.errors import ConnectorError
 from woo_collector.extract import (
-    MAX_TEXT, PROTECTED, Extracted, clean, document_kind, extract_text, filetype_of, iso_time,
+    MAX_TEXT,
+    PROTECTED,
+    Extracted,
+    clean,
+    document_kind,
+    extract_text,
+    filetype_of,
+    iso_time,
 )
 
 # --- builders ---------------------------------------------------------------------------------
@@ -112,7 +120,7 @@ def _shape(*paragraphs: str) -> str:
 
 def build_pptx() -> bytes:
     """A minimal valid pptx by hand: two slides listed in reverse file order, notes on one."""
-    slide = lambda body: f'<?xml version="1.0"?><p:sld {P_NS}><p:cSld><p:spTree>{body}</p:spTree></p:cSld></p:sld>'  # noqa: E731
+    slide = lambda body: f'<?xml version="1.0"?><p:sld {P_NS}><p:cSld><p:spTree>{body}</p:spTree></p:cSld></p:sld>'
     table = ('<p:graphicFrame><a:graphic><a:graphicData><a:tbl>'
              '<a:tr><a:tc><a:txBody><a:p><a:r><a:t>Locatie</a:t></a:r></a:p></a:txBody></a:tc>'
              '<a:tc><a:txBody><a:p><a:r><a:t>Hoogte</a:t></a:r></a:p></a:txBody></a:tc></a:tr>'
@@ -525,7 +533,7 @@ def test_html_charset_title_and_scripts():
 
 
 @pytest.mark.parametrize("data", [
-    "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode("utf-8"),
+    "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode(),
     "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode("utf-8-sig"),
     "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode("utf-16"),
     "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode("cp1252"),
@@ -536,7 +544,7 @@ def test_text_in_any_charset(data):
 
 
 def test_csv_and_content_type_and_unknown_binary():
-    csv = extract_text("lijst.csv", "naam;straat\nJan;Dorpsstraat 1\n".encode())
+    csv = extract_text("lijst.csv", b"naam;straat\nJan;Dorpsstraat 1\n")
     assert csv.filetype == "spreadsheet" and csv.text == "naam;straat\nJan;Dorpsstraat 1"
     assert extract_text("bijlage", b"platte tekst", "text/plain; charset=utf-8").text == "platte tekst"
     assert extract_text("foto.jpg", b"\xff\xd8\xff\xe0" + bytes(100)) == Extracted("", "image", {})

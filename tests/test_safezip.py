@@ -11,7 +11,14 @@ import pytest
 
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import (
-    MAX_DEPTH, check_depth, copy_member, is_zip, iter_members, open_zip, read_member, safe_name,
+    MAX_DEPTH,
+    check_depth,
+    copy_member,
+    is_zip,
+    iter_members,
+    open_zip,
+    read_member,
+    safe_name,
 )
 
 

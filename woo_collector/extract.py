@@ -148,9 +148,9 @@ def document_kind(name: str, data: bytes, content_type: str = "") -> str:
     if kind:
         return kind
     ct = (content_type or "").lower()
-    if ct.startswith("text/html") or ct.startswith("application/xhtml"):
+    if ct.startswith(("text/html", "application/xhtml")):
         return "html"
-    if ct.startswith("text/plain") or ct.startswith("text/csv"):
+    if ct.startswith(("text/plain", "text/csv")):
         return "text"
     if ct == "application/pdf":
         return "pdf"
@@ -858,7 +858,7 @@ def _rtf(name: str, data: bytes) -> Extracted:
         if value:
             meta[{"operator": "lastModifiedBy"}.get(key, key)] = value
     for key, spec in _RTF_TIME.findall(head):
-        parts = dict((k, int(v)) for k, v in re.findall(r"\\([a-z]+)(-?\d+)", spec))
+        parts = {k: int(v) for k, v in re.findall(r"\\([a-z]+)(-?\d+)", spec)}
         try:
             when = datetime(parts["yr"], parts.get("mo", 1), parts.get("dy", 1), parts.get("hr", 0), parts.get("min", 0))
         except (KeyError, ValueError):

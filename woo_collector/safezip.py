@@ -16,6 +16,7 @@ checked against the central directory before a byte is expanded:
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 import zipfile
@@ -117,7 +118,7 @@ def _check_overlap(infos: list[zipfile.ZipInfo], label: str) -> None:
     ``header_offset + 30 + compress_size``; the next member must not start before that.
     """
     spans = sorted((i.header_offset, i.header_offset + 30 + i.compress_size, i.filename) for i in infos if not i.is_dir())
-    for (_, end, name), (start, _, other) in zip(spans, spans[1:]):
+    for (_, end, name), (start, _, other) in itertools.pairwise(spans):
         if start < end:
             raise ConnectorError(f"zip members {name!r} and {other!r} share their data (overlapping entries); refused as a zip bomb", label)
 

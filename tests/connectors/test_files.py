@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-
 import test_extract as docs
 from conftest import MemorySink, drain, run_connector, sample
+
 from connectors.base import SourceSpec
 from connectors.files import FilesConnector
 from woo_collector.errors import ConnectorError
@@ -65,7 +65,7 @@ class PathSink(MemorySink):
 class PeakRss:
     """The growth of this process's resident memory while the block runs, sampled every 5 ms."""
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         psutil = pytest.importorskip("psutil")
         self._proc = psutil.Process()
         self.base = self.peak = self._proc.memory_info().rss
