@@ -253,6 +253,11 @@ def test_app_only_token_through_msal(tmp_path, monkeypatch):
         assert [i.subject for i in emails(out)] == ["Bericht 1"]
         token_calls = [r for r in s.requests if r.path.endswith("/oauth2/v2.0/token")]
         assert len(token_calls) == 1 and token_calls[0].method == "POST"
+        monkeypatch.setenv("WOO_TEST_GRAPH_SECRET", "fout")
+        before = len(s.requests)
+        with pytest.raises(SourceUnavailable, match="invalid_client: AADSTS7000215.*Mail.Read application permission"):
+            drain(GraphConnector(spec, MemorySink()))
+        assert not [r for r in s.requests[before:] if "/users/" in r.path]  # no mailbox was asked without a token
 
 
 def test_retry_helper_honours_hints_and_gives_up():

@@ -72,8 +72,10 @@ class Recorded:
 
 
 class GraphServer:
-    def __init__(self, token: str = "test-token", tls: tuple[str, str] | None = None, page_size: int = 2):
+    def __init__(self, token: str = "test-token", tls: tuple[str, str] | None = None, page_size: int = 2,
+                 client_secret: str = "geheim"):
         self.token = token
+        self.client_secret = client_secret
         self.page_size = page_size
         self.mailboxes: dict[str, Mailbox] = {}
         self.requests: list[Recorded] = []
@@ -132,6 +134,8 @@ class GraphServer:
             form = parse_qs(body.decode())
             if form.get("grant_type") != ["client_credentials"]:
                 return _json(400, {"error": "unsupported_grant_type", "error_description": "AADSTS70003"})
+            if form.get("client_secret") != [self.client_secret]:
+                return _json(401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."})
             return _json(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": self.token})
         if path.endswith("/v2.0/.well-known/openid-configuration"):
             tenant_root = self.root + path[: -len("/v2.0/.well-known/openid-configuration")]
