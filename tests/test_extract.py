@@ -533,6 +533,26 @@ def test_html_charset_title_and_scripts():
 
 
 @pytest.mark.parametrize("data", [
+    b"<script>" * 200_000,
+    b"<title>" * 200_000,
+    b"<div>" * 100_000 + b"diep",
+    b"<p>" + b" " * 5_000_000 + b"x",
+    b"<meta " * 100_000,
+])
+def test_hostile_html_in_bounded_time(data):
+    start = time.monotonic()
+    _assert_text_or_connector_error("aanval.html", data)
+    assert time.monotonic() - start < 3
+
+
+def test_xhtml_with_declaration_and_empty_html():
+    data = (b'<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><body>'
+            b"<table><tr><td>a</td><td>b</td></tr></table><p>x<br/>y</p></body></html>")
+    assert extract_text("pagina.xhtml", data).text == "a\tb\n\nx\ny"
+    assert extract_text("leeg.html", b"<!-- alleen commentaar -->").text == ""
+
+
+@pytest.mark.parametrize("data", [
     "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode(),
     "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode("utf-8-sig"),
     "Geachte heer Müller,\r\n\r\n\r\nmet vriendelijke groet".encode("utf-16"),

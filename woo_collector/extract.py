@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import Member, is_zip, open_member, open_zip
-from woo_collector.text import decode_bytes, html_to_text, known_charset
+from woo_collector.text import decode_bytes, known_charset
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -241,21 +241,48 @@ def _text(name: str, data: bytes) -> Extracted:
     return Extracted(clean(text), "other", meta)
 
 
-_HTML_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
-_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
-_HTML_AUTHOR = re.compile(r"<meta\s+name\s*=\s*[\"']author[\"']\s+content\s*=\s*[\"']([^\"']*)", re.I)
+_HTML_CHARSET = re.compile(rb"<meta[^>]{0,200}charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+_HTML_BLOCKS = (
+    "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr", "pre",
+    "section", "article", "header", "footer", "ul", "ol", "dl", "dt", "dd", "address",
+)
+_HTML_HIDDEN = ("script", "style", "head", "title", "noscript", "template")
 
 
 def _html(name: str, data: bytes) -> Extracted:
+    """HTML parsed by libxml2 (lxml), which stays linear on hostile markup; the regex pass in
+    ``text.html_to_text`` is quadratic on some input (thousands of unclosed ``<script``)."""
+    from lxml import etree
+    from lxml import html as lhtml
+
     m = _HTML_CHARSET.search(data[:4096])
     text, truncated = _decode_prefix(data, MAX_TEXT, m.group(1).decode("ascii") if m else "")
     meta: dict[str, Any] = {"truncated": True} if truncated else {}
-    head = text[:65536]
-    if (t := _HTML_TITLE.search(head)) and html_to_text(t.group(1)):
-        meta["title"] = html_to_text(t.group(1))
-    if a := _HTML_AUTHOR.search(head):
-        meta["author"] = a.group(1).strip()
-    return Extracted(clean(html_to_text(text)), "document", meta)
+    text = _XML_DECLARATION.sub("", text).replace("\x00", "")
+    if not text.strip():
+        return Extracted("", "document", meta)
+    try:
+        doc = lhtml.document_fromstring(text, parser=lhtml.HTMLParser(huge_tree=True, no_network=True))
+    except etree.ParserError:  # lxml's word for a document with no elements (only a comment)
+        return Extracted("", "document", meta)
+    except (etree.XMLSyntaxError, ValueError) as e:
+        raise ConnectorError(f"cannot read this HTML: {e}", name) from e
+    title = doc.find(".//title")
+    if title is not None and (value := clean(title.text_content())):
+        meta["title"] = value
+    for el in doc.iter("meta"):
+        if (el.get("name") or "").lower() == "author" and (el.get("content") or "").strip():
+            meta["author"] = el.get("content").strip()
+            break
+    etree.strip_elements(doc, *_HTML_HIDDEN, with_tail=False)
+    for el in doc.iter(*_HTML_BLOCKS):
+        el.tail = "\n" + (el.tail or "")
+        if el.tag != "br":
+            el.text = "\n" + (el.text or "")
+    for el in doc.iter("td", "th"):
+        el.tail = "\t" + (el.tail or "")
+    return Extracted(clean(doc.text_content()), "document", meta)
 
 
 # --- dates ----------------------------------------------------------------------------------
