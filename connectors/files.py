@@ -263,11 +263,8 @@ class FilesConnector(Connector):
             import connectors
 
             cls = connectors.get(type_)
-        except ConfigError:
-            meta = self._meta(e)
-            meta["note"] = f"no {type_} connector is installed; kept, not parsed"
-            yield self._item(e, sha, "", meta)
-            yield Checkpoint(f"file:{sha}", "done")
+        except (ConfigError, ImportError):
+            yield from self._not_installed(e, sha, type_)
             return
         with tempfile.TemporaryDirectory(prefix="woo-files-") as tmp:
             path = e.path
@@ -293,8 +290,17 @@ class FilesConnector(Connector):
             except ConnectorError as err:
                 yield from self._unreadable(e, sha, err.reason, "email")
                 return
+            except ImportError:  # the connector is there, a library it needs (pypff for PST) is not
+                yield from self._not_installed(e, sha, type_)
+                return
         if not failed:
             yield Checkpoint(f"file:{sha}", "done")
+
+    def _not_installed(self, e: _Entry, sha: str, type_: str) -> Iterator[Yield]:
+        meta = self._meta(e)
+        meta["note"] = f"the {type_} connector (or a library it needs) is not installed; kept, not parsed"
+        yield self._item(e, sha, "", meta)
+        yield Checkpoint(f"file:{sha}", "done")
 
     # zips -------------------------------------------------------------------------------------
     def _zip(self, e: _Entry, sha: str, depth: int, single: bool) -> Iterator[Yield]:

@@ -453,3 +453,15 @@ def test_scanned_pdf_and_photo_are_read_with_tesseract(tmp_path):
     assert "Kraaiennest" in photo.body and photo.meta["ocr"] is True
     quiet = drain(connector(folder, MemorySink(), ocr="no"))
     assert all(i.body == "" for i in quiet["items"])
+
+
+def test_pst_inside_a_zip_goes_to_the_pst_connector(tmp_path):
+    pytest.importorskip("pypff")
+    pst = sample("ingest-file/tests/fixtures/testPST.pst").read_bytes()
+    (tmp_path / "export.zip").write_bytes(zip_bytes({"testPST.pst": pst}))
+    out = drain(connector(tmp_path / "export.zip"))
+    assert out["failures"] == []
+    mails = [i for i in out["items"] if i.kind == "email"]
+    assert len(mails) == 6 and "Feature Generators" in {m.subject for m in mails}
+    assert all(m.locator.startswith("export.zip!/testPST.pst#") for m in mails)
+    assert f"file:{sha(pst)}" in {c.key for c in out["checkpoints"]}
