@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+_HEXLIKE = re.compile(r"[0-9a-f]{16,}")
 _VISIBLE_ATTRS = {"descr", "title", "name", "Target", "tooltip", "alt"}
 
 
@@ -135,7 +137,9 @@ def _json_units(value, path: str) -> Iterator[tuple[str, str, bool]]:
         for i, v in enumerate(value):
             yield from _json_units(v, f"{path}/{i}")
     elif value is not None:
-        yield f"waarde {path or '/'}", str(value), not isinstance(value, (int, float))
+        # numbers, hashes and item ids are no text a reader sees; their digits would give false alarms
+        shown = not isinstance(value, (int, float)) and not _HEXLIKE.fullmatch(str(value))
+        yield f"waarde {path or '/'}", str(value), shown
 
 
 def scan_file(path: Path, root: Path, needles: Needles) -> list[Hit]:

@@ -143,3 +143,14 @@ def test_write_package_deletes_a_leaking_package(tmp_path):
         write_package(request_info(), documents(), tmp_path / "pkg", organisation="Anna de Boer", tool_version="t", now=NOW)
     assert "docProps/core.xml" in str(e.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_hashes_in_the_manifest_are_no_digit_leak(package):
+    # a SHA-256 whose digits happen to contain a redacted number is not a leak; the number in text is
+    m = json.loads((package / "manifest.json").read_text())
+    m["documents"][0]["items"][0]["sha256"] = "ab0612345678cd" + "e" * 50
+    (package / "manifest.json").write_text(json.dumps(m))
+    assert hits(package) == []
+    m["documents"][0]["items"][0]["locator"] = "regel 06.12.34.56.78"
+    (package / "manifest.json").write_text(json.dumps(m))
+    assert [(h.place, h.needle.is_digits) for h in hits(package)] == [("waarde /documents/0/items/0/locator", True)]
