@@ -224,12 +224,14 @@ class FilesConnector(Connector):
                 body = ocr_text(e.name, e.read())
                 meta["ocr"] = True
             except ConnectorError as err:
-                meta.setdefault("problems", []).append(err.reason)
+                meta["ocr_problem"] = err.reason
         yield self._item(e, sha, body, meta)
         if meta.get("truncated"):
             yield Failure(e.origin, f"text longer than {len(body)} characters; only the beginning is indexed", e.inner, sha)
-            return
-        yield Checkpoint(f"file:{sha}", "done")
+        elif meta.get("problems"):  # parts that could not be read (PDF pages): reported, tried again next run
+            yield Failure(e.origin, "; ".join(meta["problems"])[:1000], e.inner, sha)
+        else:
+            yield Checkpoint(f"file:{sha}", "done")
 
     def _ocr(self, scan: bool, image: bool) -> bool:
         """Setting ``ocr``: "auto" (default) reads scanned PDFs, "all" photos too, "no" nothing."""
