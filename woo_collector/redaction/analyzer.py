@@ -97,6 +97,8 @@ class Analyzer:
         return [m.span() for m in self._keep_rx.finditer(text)]
 
     def _is_kept(self, f: Finding, kept: list[tuple[int, int]]) -> bool:
+        if not self._keep_variants:
+            return False
         if f.category == "name" and f.recognizer != "policy":
             if any(a <= f.start and f.end <= b for a, b in kept):
                 return True
@@ -105,6 +107,27 @@ class Analyzer:
         if f.category == "email":
             return fold(f.text.split("@", 1)[0]) in self._keep_locals
         return False
+
+    @staticmethod
+    def merge_names(findings: list[Finding], text: str) -> list[Finding]:
+        """Overlapping name findings become one finding over their union (a name is never split
+        into a redacted and a readable part); the best-scored one explains it."""
+        names = sorted((f for f in findings if f.category == "name"), key=lambda f: (f.start, -f.end))
+        others = [f for f in findings if f.category != "name"]
+        merged: list[list[Finding]] = []
+        for f in names:
+            if merged and f.start < max(g.end for g in merged[-1]):
+                merged[-1].append(f)
+            else:
+                merged.append([f])
+        for group in merged:
+            best = max(group, key=lambda f: (f.score, f.end - f.start))
+            start, end = min(f.start for f in group), max(f.end for f in group)
+            if (start, end) != (best.start, best.end):
+                best = replace(best, start=start, end=end, text=text[start:end],
+                               explanation=best.explanation + f"; merged with {len(group) - 1} overlapping name finding(s)")
+            others.append(best)
+        return others
 
     @staticmethod
     def resolve(findings: Iterable[Finding]) -> list[Finding]:
@@ -137,7 +160,7 @@ class Analyzer:
         local.learn(f for f in found if f.category == "name" and f.recognizer != "policy")
         found.extend(f for f in local.apply(text) if not self._is_kept(f, kept))
         found.extend(self._policy_terms(text))
-        result = self.resolve(found)
+        result = self.resolve(self.merge_names(found, text))
         if self.propagator is not None:
             self.propagator.learn(f for f in result if f.category == "name" and f.recognizer != "policy")
         return result

@@ -30,6 +30,7 @@ def special_keywords() -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+@lru_cache(maxsize=None)
 def tussenvoegsels() -> tuple[str, ...]:
     """Surname particles, longest first so "van der" wins over "van"."""
     return tuple(sorted(words("tussenvoegsels"), key=lambda t: (-len(t), t)))

@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick
 
 from .lexicon import tussenvoegsels, words
 from .model import GROUND_PRIVACY, Finding
 
 INITIAL = re.compile(r"^(?:[A-Z]|Th|Chr|Ph|Joh|Wm|IJ)\.?$|^(?:(?:[A-Z]|Th|Chr|Ph|IJ)\.){2,}$")
 _DOMAIN = re.compile(r"@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?![\w-])")
-_END = r"(?![\w@-]|\.\w)"
+_INITIALS = re.compile(r"(?<![\w.])([A-Za-z])\.[ \t]?(?:[A-Za-z]\.[ \t]?){0,4}[ \t]*")
 POSSESSIVE = r"(?:'s|’s|s|'|’)?"
 TV_SHORT = {"van der": "vd", "van den": "vd", "van de": "vd", "van het": "vh", "van 't": "vt",
             "van": "v", "de": "d", "den": "d", "ter": "t", "ten": "t", "te": "t"}
@@ -51,6 +54,7 @@ def fold(text: str) -> str:
     return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
 
 
+@lru_cache(maxsize=4096)
 def split_name(full_name: str) -> NameParts:
     """Split "P.J. (Pieter) van der Meulen" into given, initials, tussenvoegsel and surname."""
     name = re.sub(r"\s+", " ", full_name.strip())
@@ -127,6 +131,11 @@ def email_locals(parts: NameParts) -> set[str]:
 
 def name_variants(full_name: str) -> set[str]:
     """Every literal form of a person's name worth redacting (see the module docstring)."""
+    return set(_name_variants(full_name))
+
+
+@lru_cache(maxsize=4096)
+def _name_variants(full_name: str) -> frozenset[str]:
     parts = split_name(full_name)
     out = set()
     if (parts.surname or len(parts.given) == 1) and not (parts.initials and parts.given):
@@ -148,7 +157,7 @@ def name_variants(full_name: str) -> set[str]:
         if "-" in parts.surname and not parts.tv:
             out |= {p for p in parts.surname.split("-") if len(p) > 2}
     out |= email_locals(parts)
-    return {v for v in out if v and len(v) >= 2}
+    return frozenset(v for v in out if v and len(v) >= 2)
 
 
 FUNCTION_WORDS = {"ben", "wil", "will", "toon", "hoop", "mark", "bas", "roos", "storm", "jet", "els",
@@ -175,8 +184,9 @@ class Propagator:
         participants of a conversation, who are named in lower case in chats)."""
         self.lenient = lenient
         self.people: dict[str, NameParts] = {}
+        self._names: dict[str, str] = {}
         self.blocked: set[str] = set()
-        self._rx: list[tuple[re.Pattern, str, str]] | None = None
+        self._rx: _Matcher | None = None
 
     def block(self, names) -> None:
         """Names that must never be propagated (the policy's keep list), with all their forms."""
@@ -198,43 +208,102 @@ class Propagator:
         if not name or key in self.people or key in self.blocked or "@" in name:
             return
         self.people[key] = split_name(name)
+        self._names[key] = name
         self._rx = None
 
-    def _patterns(self) -> list[tuple[re.Pattern, str, str]]:
-        if self._rx is not None:
-            return self._rx
-        pats = []
-        for key, parts in self.people.items():
-            for v in sorted(name_variants(key), key=len, reverse=True):
-                if v.lower() in self.blocked:
-                    continue
-                if " " not in v and "." not in v and _ordinary(v, self.lenient):
-                    rx = re.compile(r"(?<![\w@.-])" + re.escape(v[0].upper() + v[1:]) + POSSESSIVE + _END)
-                elif re.fullmatch(r"[a-z0-9._-]+", v) and v not in {g.lower() for g in parts.given}:
-                    rx = re.compile(r"(?<![\w.-])" + re.escape(v) + r"(?![\w-])(?=@|\b)", re.I)
-                else:
-                    rx = re.compile(r"(?<![\w@.-])" + _literal(v) + POSSESSIVE + _END, re.I)
-                pats.append((rx, v, key))
-            if parts.surname_full and (parts.given or parts.initials):
-                ini = _initials_of(parts)[:1]
-                if ini:
-                    rx = re.compile(r"(?<![\w.])" + re.escape(ini) + r"\.\s?(?:[A-Z]\.\s?){0,4}\s*"
-                                    + _literal(parts.surname_full) + POSSESSIVE + r"(?![\w-])", re.I)
-                    pats.append((rx, f"{ini}. {parts.surname_full}", key))
-        self._rx = pats
-        return pats
+    def _matcher(self) -> "_Matcher":
+        if self._rx is None:
+            self._rx = _matcher_for(tuple(sorted(self._names.values())), frozenset(self.blocked), self.lenient)
+        return self._rx
 
     def apply(self, text: str) -> list[Finding]:
         """Findings for every form of every learned name in ``text`` (may overlap each other)."""
+        if not self.people:
+            return []
         out = []
-        for rx, variant, key in self._patterns():
-            for m in rx.finditer(text):
-                end, category, what = m.end(), "name", "form"
+        for start, end, variant, key, is_local in self._matcher().find(text):
+            category, what = "name", "form"
+            if is_local:
                 domain = _DOMAIN.match(text, end)
                 if domain:
                     end, category, what = domain.end(), "email", "e-mail address"
-                out.append(Finding(start=m.start(), end=end, text=text[m.start():end], category=category,
-                                   ground=GROUND_PRIVACY, score=0.9, recognizer="propagation",
-                                   pattern=variant,
-                                   explanation=f"propagation/{variant}: {what} of {key!r}, redacted elsewhere -> 0.90"))
+            out.append(Finding(start=start, end=end, text=text[start:end], category=category,
+                               ground=GROUND_PRIVACY, score=0.9, recognizer="propagation", pattern=variant,
+                               explanation=f"propagation/{variant}: {what} of {key!r}, redacted elsewhere -> 0.90"))
         return out
+
+
+class _Matcher:
+    """All forms of a set of names in one Aho-Corasick automaton plus one initials regex."""
+
+    def __init__(self, people: tuple[str, ...], blocked: frozenset, lenient: bool) -> None:
+        self.automaton = ahocorasick.Automaton()
+        entries: dict[str, list] = {}
+        surnames: dict[str, set[str]] = {}
+        for name in people:
+            key = name.lower()
+            parts = split_name(name)
+            given = {g.lower() for g in parts.given}
+            for v in _name_variants(name):
+                low = re.sub(r"\s+", " ", v.lower())
+                if low in blocked:
+                    continue
+                single = " " not in v and "." not in v
+                is_local = bool(re.fullmatch(r"[a-z0-9._-]+", v)) and low not in given
+                capital_only = single and not is_local and _ordinary(v, lenient)
+                entries.setdefault(low, []).append((v, key, is_local, capital_only))
+            if parts.surname_full and (parts.given or parts.initials):
+                ini = _initials_of(parts)[:1]
+                if ini:
+                    surnames.setdefault(parts.surname_full.lower(), set()).add((ini.upper(), key))
+        self.tails = {s: re.compile(_literal(s) + POSSESSIVE + r"(?![\w-])") for s in surnames}
+        for low, items in entries.items():
+            self.automaton.add_word(low, (low, items))
+        self.empty = not entries
+        if not self.empty:
+            self.automaton.make_automaton()
+        self.by_surname = surnames
+
+    def find(self, text: str):
+        low = text.lower()
+        if len(low) == len(text) and not self.empty:
+            n = len(text)
+            for last, (word, items) in self.automaton.iter(low):
+                start = last - len(word) + 1
+                end = last + 1
+                for v, key, is_local, capital_only in items:
+                    before = text[start - 1] if start else " "
+                    if is_local:
+                        if before.isalnum() or before in "_.-" or (end < n and (text[end].isalnum() or text[end] in "_-")):
+                            continue
+                        yield start, end, v, key, True
+                        continue
+                    if before.isalnum() or before in "_@.-":
+                        continue
+                    if capital_only and not text[start].isupper():
+                        continue
+                    stop = end
+                    for suffix in ("'s", "’s", "s", "'", "’"):
+                        if text.startswith(suffix, end) and not (end + len(suffix) < n and text[end + len(suffix)].isalnum()):
+                            stop = end + len(suffix)
+                            break
+                    after = text[stop] if stop < n else " "
+                    if after.isalnum() or after in "_@-" or (after == "." and stop + 1 < n and text[stop + 1].isalnum()):
+                        continue
+                    yield start, stop, v, key, False
+        if self.by_surname:
+            for m in _INITIALS.finditer(text):
+                rest = low[m.end():m.end() + 60] if len(low) == len(text) else text[m.end():m.end() + 60].lower()
+                for sur, owners in self.by_surname.items():
+                    tail = self.tails[sur].match(rest)
+                    if not tail:
+                        continue
+                    for ini, key in owners:
+                        if m.group(1).upper() == ini:
+                            yield m.start(), m.end() + tail.end(), f"{ini}. {sur}", key, False
+                            break
+
+
+@lru_cache(maxsize=256)
+def _matcher_for(people: tuple[str, ...], blocked: frozenset, lenient: bool) -> _Matcher:
+    return _Matcher(people, blocked, lenient)

@@ -22,6 +22,27 @@ class BirthdateRecognizer(Recognizer):
     context = ("geboren", "geb.", "geb", "geboortedatum", "geb.datum", "geboorte", "dob",
                "date of birth", "born", "geboren op", "birthdate", "verjaardag")
     context_before = 30
+    _cue = re.compile(r"\b(?:geb\b|geboren|geboorte\w*|dob\b|date of birth|born|birth\w*|verjaardag)", re.I)
+
+    def analyze(self, text, ctx):
+        """Dates only matter after a birth word, so only the stretches after one are scanned."""
+        out = []
+        covered = -1
+        for m in self._cue.finditer(text):
+            start = max(m.start(), covered)
+            stop = min(len(text), m.end() + self.context_before + 20)
+            if start >= stop:
+                continue
+            for pattern, rx in self._compiled:
+                for d in rx.finditer(text, start, stop):
+                    value = d.group(0)
+                    validation = self.validate(value)
+                    if validation is False:
+                        continue
+                    score, notes = self.score(text, d.start(), d.end(), pattern.score, validation)
+                    out.append(self.make(text, d.start(), d.end(), "birthdate", score, pattern.name, notes))
+            covered = stop
+        return out
 
     def validate(self, value: str) -> bool | None:
         m = re.match(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$", value)

@@ -7,8 +7,12 @@ organisation, not a person; they are not reported.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from .base import Pattern, Recognizer
+
+
+_V4 = re.compile(r"\d\.\d{1,3}\.\d")
 
 
 class IpRecognizer(Recognizer):
@@ -19,6 +23,11 @@ class IpRecognizer(Recognizer):
         Pattern("ipv6", r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::?[0-9A-Fa-f]{1,4}){1,7})(?![\w:])", 0.7),
     )
     context = ("ip", "ip-adres", "ipadres", "inlog", "ingelogd", "inlogpogingen", "vanaf", "adres")
+
+    def analyze(self, text, ctx):
+        if ":" not in text and not _V4.search(text):
+            return []
+        return super().analyze(text, ctx)
 
     def validate(self, value: str) -> bool | None:
         try:

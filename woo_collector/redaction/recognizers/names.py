@@ -66,6 +66,13 @@ SPEAKER_TIME = re.compile(rf"^(?P<v>{NAMEISH})[ \t]+(?:\(\d{{1,2}}:\d{{2}}\)|\d{
 SPEAKER_BARE = re.compile(rf"^(?P<v>{NAMEISH})[ \t]*:[ \t]", re.M)
 
 
+_WORDS = re.compile(r"[\w@]+")
+_NEXT_WORD = re.compile(r"[ \t]*(\w+)")
+_PUNCT = re.compile(r"[ \t]*[,?!]")
+_MSG_START = re.compile(r"(?:^|:[ \t]|[.!?][ \t])[ \t]*$")
+_LOWER_TV = re.compile(r"[ \t]+(van der|van den|van de|van|de|den|ter|ten|el)[ \t]+([a-z" + _LO + r"]{2,})\b")
+
+
 @lru_cache(maxsize=1)
 def _lexicon() -> dict:
     tv = tussenvoegsels()
@@ -78,10 +85,12 @@ def _lexicon() -> dict:
         automaton.add_word(name, name)
     automaton.make_automaton()
     tv_alt = "|".join(re.escape(t) for t in tv)
+    tv_first = re.escape("".join(sorted({t[0] for t in tv} | {t[0].upper() for t in tv})))
+    # the lookaheads only let the alternations run where a name or particle can start (speed)
     name_re = re.compile(
-        rf"(?<![\w@.'’-])(?P<init>{INIT}[ \t]*(?:\({CAPW}\)[ \t]+)?)?"
-        rf"(?P<given>(?:(?!(?i:{tv_alt})[ \t]){CAPW}[ \t]+){{0,4}})"
-        rf"(?P<tv>(?:(?i:{tv_alt})[ \t]+){{0,2}})"
+        rf"(?<![\w@.'’-])(?=[{UP}{tv_first}])(?P<init>{INIT}[ \t]*(?:\({CAPW}\)[ \t]+)?)?"
+        rf"(?P<given>(?:(?=[{UP}])(?!(?i:{tv_alt})[ \t]){CAPW}[ \t]+){{0,4}})"
+        rf"(?P<tv>(?:(?=[{tv_first}])(?i:{tv_alt})[ \t]+){{0,2}})"
         rf"(?P<sur>{CAPW})(?![\w@'’-]|\.\w)")
     return {
         "first": first,
@@ -315,17 +324,17 @@ class NameRecognizer(Recognizer):
                 continue
             if end < len(low) and low[end] == "." and end + 1 < len(low) and low[end + 1].isalnum():
                 continue
-            prev = re.findall(r"[\w@]+", low[max(0, start - 20):start])
-            after = re.match(r"[ \t]*([\w]+)", low[end:end + 20])
-            punct = re.match(r"[ \t]*[,?!]", low[end:end + 3])
+            prev = _WORDS.findall(low, max(0, start - 20), start)
+            after = _NEXT_WORD.match(low, end, end + 20)
+            punct = _PUNCT.match(low, end, end + 3)
             line_start = low.rfind("\n", 0, start) + 1
-            at_msg_start = re.search(r"(?:^|:[ \t]|[.!?][ \t])[ \t]*$", low[line_start:start]) is not None
+            at_msg_start = _MSG_START.search(low, line_start, start) is not None
             cue = None
             span_end = end
-            tvm = re.match(r"[ \t]+(van der|van den|van de|van|de|den|ter|ten|el)[ \t]+([a-z" + _LO + r"]{2,})\b", low[end:end + 40])
+            tvm = _LOWER_TV.match(low, end, end + 40)
             if tvm and (tvm.group(2) in lx["sur"] or tvm.group(1).startswith("van")) and tvm.group(2) not in lx["not"]:
                 cue = "lower-case given name + tussenvoegsel + surname"
-                span_end = end + tvm.end()
+                span_end = tvm.end()
             elif prev and prev[-1] in BEFORE:
                 cue = f"after {prev[-1]!r}"
             elif after and after.group(1) in VERBS:

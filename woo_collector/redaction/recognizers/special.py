@@ -8,7 +8,7 @@ judgement, so these findings have ``suggestion_only=True`` and are not applied b
 
 from __future__ import annotations
 
-import re
+import ahocorasick
 
 from ..lexicon import special_keywords
 from ..model import Finding
@@ -21,25 +21,37 @@ class SpecialRecognizer(Recognizer):
 
     def __init__(self) -> None:
         super().__init__()
-        alts = []
-        self._category = {}
+        self._automaton = ahocorasick.Automaton()
         for cat, kw in special_keywords():
             stem = kw.rstrip("*")
-            self._category.setdefault(stem, cat)
-            tail = r"[\w-]*" if kw.endswith("*") else ""
-            alts.append((len(stem), re.escape(stem).replace(r"\ ", r"\s+") + tail))
-        alts.sort(reverse=True)
-        self._rx = re.compile(r"(?<![\w-])(?:" + "|".join(a for _, a in alts) + r")(?![\w-])", re.I)
-
-    def _category_of(self, word: str) -> str:
-        low = re.sub(r"\s+", " ", word.lower())
-        best = max((s for s in self._category if low.startswith(s)), key=len, default="")
-        return self._category.get(best, "special")
+            self._automaton.add_word(stem, (stem, cat, kw.endswith("*")))
+        self._automaton.make_automaton()
 
     def analyze(self, text: str, ctx: Context) -> list[Finding]:
+        low = text.lower()
+        if len(low) != len(text):
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        n = len(low)
+        best: dict[int, tuple[int, str]] = {}
+        for last, (stem, kind, prefix) in self._automaton.iter(low):
+            start = last - len(stem) + 1
+            if start and (low[start - 1].isalnum() or low[start - 1] in "-_"):
+                continue
+            end = last + 1
+            if prefix:
+                while end < n and (low[end].isalnum() or low[end] == "-"):
+                    end += 1
+            elif end < n and (low[end].isalnum() or low[end] == "-"):
+                continue
+            if end - start > best.get(start, (0, ""))[0]:
+                best[start] = (end - start, kind)
         out = []
-        for m in self._rx.finditer(text):
-            kind = self._category_of(m.group(0))
-            out.append(self.make(text, m.start(), m.end(), "special", 0.6, f"keyword-{kind}",
+        last_end = -1
+        for start in sorted(best):
+            length, kind = best[start]
+            if start < last_end:
+                continue
+            last_end = start + length
+            out.append(self.make(text, start, start + length, "special", 0.6, f"keyword-{kind}",
                                  ["base 0.60", f"{kind} keyword"], suggestion_only=True))
         return out
