@@ -24,6 +24,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -45,6 +46,7 @@ class Hit:
         return f"{self.file}: {self.place}: {self.needle.describe()}"
 
 
+@lru_cache(maxsize=4096)
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
@@ -146,11 +148,14 @@ def scan_file(path: Path, root: Path, needles: Needles) -> list[Hit]:
     """Every hit in one file of the package (its name included)."""
     rel = path.relative_to(root).as_posix()
     hits = [Hit(rel, "bestandsnaam", n) for n in needles.scan(rel)]
+    seen: dict[tuple[str, bool], list[Needle]] = {}  # attribute values and labels repeat a lot
     for place, text, digits_too in file_units(path.name, path.read_bytes()):
-        if digits_too:
-            hits += [Hit(rel, place, n) for n in needles.scan(text)]
-        else:
-            hits += [Hit(rel, place, n) for _, _, n in needles.find_text(fold(text))]
+        found = seen.get((text, digits_too))
+        if found is None:
+            found = needles.scan(text) if digits_too else [n for _, _, n in needles.find_text(fold(text))]
+            if len(text) < 200:
+                seen[(text, digits_too)] = found
+        hits += [Hit(rel, place, n) for n in found]
     return hits
 
 
