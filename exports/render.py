@@ -187,8 +187,20 @@ class Needles:
 def _fold_with_map(text: str) -> tuple[str, list[int] | None]:
     """Folded text and, when positions moved, a map from folded index to original index."""
     cf = text.casefold()
-    if len(cf) == len(text) and not re.search(r"\s\s|[^\S ]", text):
-        return cf, None
+    if len(cf) == len(text):
+        if not re.search(r"\s\s|[^\S ]", text):
+            return cf, None
+        pieces: list[str] = []
+        index: list[int] = []
+        at = 0
+        for m in _SPACES.finditer(cf):
+            s, e = m.span()
+            pieces += [cf[at:s], " "]
+            index.extend(range(at, s + 1))
+            at = e
+        pieces.append(cf[at:])
+        index.extend(range(at, len(cf)))
+        return "".join(pieces), index
     out: list[str] = []
     idx: list[int] = []
     prev_space = False

@@ -120,3 +120,19 @@ def test_marked_text_never_shows_a_redacted_name_or_number(parts, upper):
     marked = r.marked(text)
     hits = r.needles.scan(marked)
     assert hits == [], (text, marked)
+
+
+def test_inventory_rows_redact_title_and_cap_the_note():
+    from dataclasses import replace
+
+    from exports.inventory import NOTE_MAX, rows
+
+    d1 = doc("1", "Pieter Jansen belde.", red("body", 0, 13))
+    d2 = replace(doc("2", "tekst"), title="Overleg met Pieter Jansen", note="Toelichting. " * 200, decision="niet openbaar",
+                 grounds=("5.1.2i", "5.1.2e"))
+    table = rows("R-1", [d2, d1], Redactor([d1, d2]))
+    assert [r["Documentnummer"] for r in table] == ["1", "2"]
+    assert table[1]["Omschrijving"] == "Overleg met [5.1.2e]"
+    assert table[1]["Beoordelingsgrond"] == "5.1.2i;5.1.2e"
+    assert len(table[1]["Toelichting"]) == NOTE_MAX and table[1]["Toelichting"].endswith("…")
+    assert table[0]["ID"] == "R-1-1" and table[0]["Publieke link"] == ""
