@@ -10,7 +10,8 @@ import pytest
 
 from woo_collector.redaction import CATEGORIES, Analyzer, Policy
 
-from . import build_eval, eval_metrics as em
+from . import build_eval
+from . import eval_metrics as em
 
 RECORDS = em.load()
 

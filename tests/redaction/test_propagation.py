@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from woo_collector.redaction import Analyzer, Policy, Propagator, name_variants, split_name
+from woo_collector.redaction import (
+    Analyzer,
+    Policy,
+    Propagator,
+    name_variants,
+    split_name,
+)
 
 MAIL_BODY = """Van: Sanne de Boer <s.deboer@dijkstad.nl>
 Aan: woo@dijkstad.nl
@@ -92,3 +98,17 @@ def test_analyze_many_finds_later_names_in_earlier_documents():
     results = Analyzer().analyze_many(docs)
     assert [f.text for f in results[0] if f.category == "name"] == ["vandijk"]
     assert [f.text for f in results[1] if f.category == "name"] == ["Kees van Dijk"]
+
+
+def test_many_learned_names_use_the_automaton_and_still_match():
+    people = [f"{f} {s}" for f, s in zip(["Anna", "Bram", "Cem", "Dewi", "Emre", "Fenna", "Gijs", "Hatice",
+                                          "Ilse", "Jurgen", "Karim", "Lotte"],
+                                         ["Aksoy", "Brink", "Celik", "Dekker", "Erdogan", "Feenstra", "Groen",
+                                          "Hamdaoui", "Idrissi", "Jonker", "Kuipers", "Lammers"], strict=True)]
+    prop = Propagator()
+    for p in people:
+        prop.add(p)
+    text = " / ".join(f"{p.split()[0][0]}. {p.split()[1]}" for p in people) + " en lotte zei het"
+    found = [f.text for f in prop.apply(text)]
+    assert all(f"{p.split()[0][0]}. {p.split()[1]}" in found for p in people)
+    assert "lotte" in found

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum.nl import bsn as stdnum_bsn
 
 from woo_collector.redaction import Analyzer, Finding, Policy
-from woo_collector.redaction.recognizers import (BsnRecognizer, Context, EmailRecognizer, IbanRecognizer,
-                                                 PhoneRecognizer)
+from woo_collector.redaction.recognizers import (
+    BsnRecognizer,
+    Context,
+    EmailRecognizer,
+    IbanRecognizer,
+    PhoneRecognizer,
+)
 
 ANALYZER = Analyzer(Policy(org_domains=("dijkstad.nl",), keep_numbers=("0299 450 000",)))
 
@@ -124,7 +132,7 @@ def test_recognizers_never_edit_text_and_findings_do_not_overlap():
     text = "Van: Pieter van der Meulen <p.vandermeulen@gmail.com>\nBSN 111222333, tel 06-12345678."
     findings = ANALYZER.analyze(text)
     assert all(text[f.start:f.end] == f.text for f in findings)
-    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+    assert all(a.end <= b.start for a, b in zip(findings, findings[1:], strict=False))
 
 
 def test_single_recognizers_direct():
@@ -137,7 +145,7 @@ def test_single_recognizers_direct():
 
 def test_finding_is_frozen_and_checked():
     f = Finding(0, 3, "abc", "name", "5.1.2e", 0.9, "x")
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         f.start = 1
     with pytest.raises(ValueError):
         Finding(0, 3, "abc", "nonsense", "5.1.2e", 0.9, "x")
@@ -149,7 +157,7 @@ bsn_numbers = st.integers(min_value=10_000_000, max_value=999_999_999).map(lambd
 def _with_check_digit(first8: int) -> str:
     """Complete eight digits to a number passing the elfproef (check digit 10 is impossible)."""
     digits = f"{first8:08d}"
-    check = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1))) % 11
+    check = sum(int(d) * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
     return digits + str(check) if check < 10 else ""
 
 

@@ -36,7 +36,15 @@ Detection never edits text. Recognizers live in ``recognizers/``, one file per d
 from __future__ import annotations
 
 from .analyzer import Analyzer, parse_person
-from .model import CATEGORIES, GROUND_BSN, GROUND_PRIVACY, GROUND_SPECIAL, Finding, Policy, normalise_ground
+from .model import (
+           CATEGORIES,
+           GROUND_BSN,
+           GROUND_PRIVACY,
+           GROUND_SPECIAL,
+           Finding,
+           Policy,
+           normalise_ground,
+)
 from .propagation import Propagator, name_variants, split_name
 
 __all__ = ["Analyzer", "CATEGORIES", "Finding", "GROUND_BSN", "GROUND_PRIVACY", "GROUND_SPECIAL",

@@ -8,8 +8,8 @@ Detection never edits text; the findings are proposals with their ground and exp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Iterable, Sequence
 
 from .model import Finding, Policy, normalise_ground
 from .propagation import Propagator, email_locals, fold, name_variants, split_name

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
 
 
-@lru_cache(maxsize=None)
+@cache
 def words(name: str) -> frozenset[str]:
     """The entries of ``data/<name>.txt`` in lower case, comments and blank lines left out."""
     out = set()
@@ -19,7 +19,7 @@ def words(name: str) -> frozenset[str]:
     return frozenset(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def special_keywords() -> tuple[tuple[str, str], ...]:
     """(category, keyword) pairs of special personal data; a trailing ``*`` marks a prefix."""
     pairs = []
@@ -30,7 +30,7 @@ def special_keywords() -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def tussenvoegsels() -> tuple[str, ...]:
     """Surname particles, longest first so "van der" wins over "van"."""
     return tuple(sorted(words("tussenvoegsels"), key=lambda t: (-len(t), t)))

@@ -60,7 +60,7 @@ class Finding:
         if not 0 <= self.start < self.end:
             raise ValueError(f"bad span {self.start}..{self.end}")
 
-    def overlaps(self, other: "Finding") -> bool:
+    def overlaps(self, other: Finding) -> bool:
         return self.start < other.end and other.start < self.end
 
 

@@ -26,6 +26,7 @@ from .model import GROUND_PRIVACY, Finding
 INITIAL = re.compile(r"^(?:[A-Z]|Th|Chr|Ph|Joh|Wm|IJ)\.?$|^(?:(?:[A-Z]|Th|Chr|Ph|IJ)\.){2,}$")
 _DOMAIN = re.compile(r"@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?![\w-])")
 _INITIALS = re.compile(r"(?<![\w.])([A-Za-z])\.[ \t]?(?:[A-Za-z]\.[ \t]?){0,4}[ \t]*")
+SMALL = 80  # up to this many forms a plain str.find scan beats building an Aho-Corasick automaton
 POSSESSIVE = r"(?:'s|’s|s|'|’)?"
 TV_SHORT = {"van der": "vd", "van den": "vd", "van de": "vd", "van het": "vh", "van 't": "vt",
             "van": "v", "de": "d", "den": "d", "ter": "t", "ten": "t", "te": "t"}
@@ -211,7 +212,7 @@ class Propagator:
         self._names[key] = name
         self._rx = None
 
-    def _matcher(self) -> "_Matcher":
+    def _matcher(self) -> _Matcher:
         if self._rx is None:
             self._rx = _matcher_for(tuple(sorted(self._names.values())), frozenset(self.blocked), self.lenient)
         return self._rx
@@ -256,19 +257,32 @@ class _Matcher:
                 ini = _initials_of(parts)[:1]
                 if ini:
                     surnames.setdefault(parts.surname_full.lower(), set()).add((ini.upper(), key))
-        self.tails = {s: re.compile(_literal(s) + POSSESSIVE + r"(?![\w-])") for s in surnames}
-        for low, items in entries.items():
-            self.automaton.add_word(low, (low, items))
+
+        self.entries = entries
         self.empty = not entries
-        if not self.empty:
+        self.small = len(entries) <= SMALL
+        if not self.small:
+            for low, items in entries.items():
+                self.automaton.add_word(low, (low, items))
             self.automaton.make_automaton()
         self.by_surname = surnames
+
+    def _hits(self, low: str):
+        """(last index, (word, items)) for every occurrence of every form in ``low``."""
+        if not self.small:
+            yield from self.automaton.iter(low)
+            return
+        for word, items in self.entries.items():
+            i = low.find(word)
+            while i >= 0:
+                yield i + len(word) - 1, (word, items)
+                i = low.find(word, i + 1)
 
     def find(self, text: str):
         low = text.lower()
         if len(low) == len(text) and not self.empty:
             n = len(text)
-            for last, (word, items) in self.automaton.iter(low):
+            for last, (word, items) in self._hits(low):
                 start = last - len(word) + 1
                 end = last + 1
                 for v, key, is_local, capital_only in items:
@@ -295,13 +309,20 @@ class _Matcher:
             for m in _INITIALS.finditer(text):
                 rest = low[m.end():m.end() + 60] if len(low) == len(text) else text[m.end():m.end() + 60].lower()
                 for sur, owners in self.by_surname.items():
-                    tail = self.tails[sur].match(rest)
+                    if not rest.startswith(sur.split()[0]):
+                        continue
+                    tail = _tail(sur).match(rest)
                     if not tail:
                         continue
                     for ini, key in owners:
                         if m.group(1).upper() == ini:
                             yield m.start(), m.end() + tail.end(), f"{ini}. {sur}", key, False
                             break
+
+
+@lru_cache(maxsize=4096)
+def _tail(surname: str) -> re.Pattern:
+    return re.compile(_literal(surname) + POSSESSIVE + r"(?![\w-])")
 
 
 @lru_cache(maxsize=256)

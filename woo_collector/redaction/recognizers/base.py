@@ -10,8 +10,8 @@ itself: recognizer, pattern, base score, validation outcome, context word.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from ..model import DEFAULT_GROUNDS, Finding, Policy
 

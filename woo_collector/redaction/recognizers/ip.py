@@ -11,7 +11,6 @@ import re
 
 from .base import Pattern, Recognizer
 
-
 _V4 = re.compile(r"\d\.\d{1,3}\.\d")
 
 

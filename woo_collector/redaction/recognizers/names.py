@@ -66,6 +66,26 @@ SPEAKER_TIME = re.compile(rf"^(?P<v>{NAMEISH})[ \t]+(?:\(\d{{1,2}}:\d{{2}}\)|\d{
 SPEAKER_BARE = re.compile(rf"^(?P<v>{NAMEISH})[ \t]*:[ \t]", re.M)
 
 
+def trie_regex(words) -> str:
+    """One regex alternation for ``words`` factored as a trie (much faster than a flat list)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        if "" in node:
+            return "(?:" + "|".join(alts) + ")?"
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(trie)
+
+
 _WORDS = re.compile(r"[\w@]+")
 _NEXT_WORD = re.compile(r"[ \t]*(\w+)")
 _PUNCT = re.compile(r"[ \t]*[,?!]")
@@ -84,7 +104,7 @@ def _lexicon() -> dict:
     for name in first - words("first_names_ambiguous"):
         automaton.add_word(name, name)
     automaton.make_automaton()
-    tv_alt = "|".join(re.escape(t) for t in tv)
+    tv_alt = trie_regex(tv)
     tv_first = re.escape("".join(sorted({t[0] for t in tv} | {t[0].upper() for t in tv})))
     # the lookaheads only let the alternations run where a name or particle can start (speed)
     name_re = re.compile(
@@ -100,8 +120,6 @@ def _lexicon() -> dict:
         "tv": set(tv),
         "titles": set(titles),
         "salut": set(salut),
-        "title_before": re.compile(r"(?:^|[^\w.])(" + "|".join(re.escape(t) for t in titles + salut)
-                                   + r")[ \t,]*$", re.I),
         "closing": re.compile(r"^[ \t]*(?:" + "|".join(re.escape(c) for c in closing) + r")[ \t]*[,.!:]?[ \t]*$", re.I | re.M),
         "automaton": automaton,
         "name_re": name_re,
@@ -166,10 +184,8 @@ class NameRecognizer(Recognizer):
             skip = text.index(word, start + skip) - start + len(word)
             while start + skip < len(text) and text[start + skip] in " \t":
                 skip += 1
-        if title is None:
-            m = lx["title_before"].search(text, max(0, start - 30), start)
-            if m and not init:
-                title = m.group(1)
+        if title is None and not init:
+            title = self._title_before(text, start)
         if title:
             notes.append(f"title/salutation {title!r}")
         if cue:
@@ -241,6 +257,21 @@ class NameRecognizer(Recognizer):
             score = min(1.0, max(score, 0.8) + 0.05)
         return score, notes, skip
 
+    def _title_before(self, text: str, start: int) -> str | None:
+        """The title or salutation right before ``start`` ("mevrouw", "de heer", "Beste"), if any."""
+        before = text[max(0, start - 30):start].rstrip(" \t,").split()
+        if not before:
+            return None
+        lx = self.lex
+        last = before[-1].lower()
+        if len(before) >= 2:
+            two = before[-2].lower() + " " + last
+            if two in lx["titles"] or two in lx["salut"]:
+                return before[-2] + " " + before[-1]
+        if last in lx["titles"] or last in lx["salut"]:
+            return before[-1]
+        return None
+
     def _cue_for(self, text: str, start: int, cues: dict[int, tuple[str, int]]) -> str | None:
         line_start = text.rfind("\n", 0, start) + 1
         cue, label_end = cues.get(line_start, (None, 0))
@@ -283,6 +314,8 @@ class NameRecognizer(Recognizer):
             given = m.group("given").split()
             tv = " ".join(m.group("tv").split())
             sur = m.group("sur")
+            if not (given or tv or init) and sur.lower() in lx["not"]:
+                continue
             cue = self._cue_for(text, m.start(), cues)
             score, notes, skip = self._evaluate(text, m.start(), init, given, tv, sur, cue)
             if score <= 0 and tv and given and not init:
