@@ -30,8 +30,11 @@ class MemorySink:
 
     def keep(self, data, name: str = "") -> str:
         if isinstance(data, (str, Path)):
-            data = Path(data).read_bytes()
-        elif isinstance(data, io.IOBase) or hasattr(data, "read"):
+            with open(data, "rb") as f:  # big files are hashed, not held
+                sha = hashlib.file_digest(f, "sha256").hexdigest()
+            self.blobs.setdefault(sha, b"" if Path(data).stat().st_size > 64 * 1024 * 1024 else Path(data).read_bytes())
+            return sha
+        if isinstance(data, io.IOBase) or hasattr(data, "read"):
             data = data.read()
         sha = hashlib.sha256(data).hexdigest()
         self.blobs[sha] = bytes(data)

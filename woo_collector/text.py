@@ -75,11 +75,10 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
 
 
 _BLOCK_TAGS = re.compile(
-    r"<\s*(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|/table|hr|p|div|li|tr|h[1-6])\b[^>]*>", re.I
+    r"<\s*(br|/p|/div|/tr|/li|/h[1-6]|/blockquote|/table|hr|p|div|li|tr|h[1-6])\b[^<>]*>", re.I
 )
-_DROP = re.compile(r"<\s*(script|style|head|title)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_TAG = re.compile(r"<[^>]*>")
+_DROP_OPEN = re.compile(r"<(script|style|head|title)\b[^<>]*>", re.I)
+_TAG = re.compile(r"<[^<>]*>")  # [^<>]: linear on hostile input such as '<' * 40000
 _CELL = re.compile(r"<\s*/t[dh]\s*>", re.I)
 
 
@@ -90,8 +89,7 @@ def html_to_text(html: str) -> str:
     """
     if not html:
         return ""
-    s = _COMMENT.sub("", html)
-    s = _DROP.sub(" ", s)
+    s = _drop_spans(html)
     s = _CELL.sub("\t", s)
     s = _BLOCK_TAGS.sub("\n", s)
     s = _TAG.sub("", s)
@@ -99,16 +97,49 @@ def html_to_text(html: str) -> str:
     return tidy(s)
 
 
-_MANY_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
-_TRAIL = re.compile(r"[ \t]+\n")
+def _drop_spans(html: str) -> str:
+    """Remove comments and script/style/head/title elements with str.find: linear on any input."""
+    out: list[str] = []
+    pos, n = 0, len(html)
+    low = html.lower()
+    unclosed: set[str] = set()  # a closing tag not found once is not found later either
+    c, m = -2, None
+    while pos < n:
+        if c != -1 and c < pos:  # search again only when passed: each scan moves forward
+            c = html.find("<!--", pos)
+        if m is not False and (m is None or m.start() < pos):
+            m = _DROP_OPEN.search(html, pos) or False
+        starts = [x for x in (c, m.start() if m else -1) if x >= pos]
+        if not starts:
+            out.append(html[pos:])
+            break
+        start = min(starts)
+        out.append(html[pos:start])
+        if start == c:
+            end = html.find("-->", c + 4)
+            pos = n if end < 0 else end + 3
+        else:
+            tag = m.group(1).lower()
+            close = -1 if tag in unclosed else low.find(f"</{tag}", m.end())
+            if close < 0:
+                unclosed.add(tag)
+            if close < 0:
+                pos = m.end()  # an unclosed <script>: drop only the tag
+            else:
+                gt = html.find(">", close)
+                pos = n if gt < 0 else gt + 1
+        out.append(" ")
+    return "".join(out)
+
+
+_MANY_NEWLINES = re.compile(r"\n{3,}")
 
 
 def tidy(text: str) -> str:
     """Normalise line ends and spaces; keep the words exactly."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES)
-    text = _TRAIL.sub("\n", text)
-    text = _MANY_BLANKS.sub("\n\n", text)
-    return text.strip()
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))  # linear, unlike a regex on long blank runs
+    return _MANY_NEWLINES.sub("\n\n", text).strip()
 
 
 def identity(text: str) -> str:

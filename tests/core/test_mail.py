@@ -136,3 +136,16 @@ def test_mail_parser_samples_never_crash():
             assert path.endswith("mail_outlook_1")  # an Outlook .msg, for the msg connector
             continue
         assert items[0].kind == "email"
+
+
+@pytest.mark.parametrize("hostile", ["<" * 40000, "<!--" * 20000, "<style>" * 30000, "<script>x</scr" * 10000, " " * 80000 + "x"],
+                         ids=["lt", "comments", "styles", "scripts", "spaces"])
+def test_html_and_whitespace_cleanup_is_linear_on_hostile_input(hostile):
+    import time
+
+    from woo_collector.text import html_to_text, tidy
+
+    t = time.perf_counter()
+    html_to_text(hostile)
+    tidy(hostile)
+    assert time.perf_counter() - t < 1.0
