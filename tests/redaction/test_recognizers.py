@@ -179,3 +179,17 @@ def test_generated_valid_bsn_is_always_found(number, lead, before, after):
 @given(number=bsn_numbers.filter(lambda n: not stdnum_bsn.is_valid(n)))
 def test_generated_invalid_bsn_is_never_a_bsn(number):
     assert found(f"BSN {number}", "bsn") == []
+
+
+pieces = st.sampled_from(["Pieter", "van der", "Meulen", "mevrouw", "BSN", "111222333", "06-12345678", "@", ".",
+                          "NL91ABNA0417164300", "Kerkstraat", "12", "1234 AB", "\n", " ", ":", "Beste", "sanne",
+                          "[12-03-2024 09:14]", "geboren", "01-02-1990", "(", ")", "İ", "ß", "Öztürk", "-", "'s"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(parts=st.lists(st.one_of(pieces, st.text(max_size=8)), max_size=40))
+def test_analyzer_never_crashes_and_findings_are_consistent(parts):
+    text = " ".join(parts)
+    findings = ANALYZER.analyze(text)
+    assert all(text[f.start:f.end] == f.text and f.start < f.end for f in findings)
+    assert all(a.end <= b.start for a, b in zip(findings, findings[1:], strict=False))
