@@ -50,7 +50,7 @@ VERBS = {"zei", "zegt", "zeggen", "vroeg", "vraagt", "belde", "belt", "heeft", "
          "wist", "mailde", "mailt", "stuurde", "stuurt", "doet", "deed", "neemt", "nam", "zit", "zat",
          "staat", "stond", "heb", "kun", "zal", "gaf", "geeft", "vindt", "vond", "denkt", "dacht",
          "graag", "ook", "en", "jij", "je", "krijgt", "kreeg", "werkt", "woont", "regelt", "zou",
-         "gezien", "gesproken", "gebeld", "gemaild", "gevraagd"}
+         "gezien", "gesproken", "gebeld", "gemaild", "gevraagd", "heet", "heette", "noemt", "zelf"}
 BEFORE = {"hoi", "hey", "hi", "hallo", "dag", "beste", "dank", "bedankt", "thanks", "sorry", "met",
           "van", "aan", "voor", "bij", "naar", "door", "tegen", "en", "of", "dat", "zei", "vroeg",
           "heb", "heeft", "ik", "collega", "als", "want", "@"}
@@ -86,6 +86,9 @@ def trie_regex(words) -> str:
     return build(trie)
 
 
+_TITLE_LOWER = re.compile(
+    r"(?<![\w])(?P<t>mevrouw|mevr\.?|mw\.?|meneer|mijnheer|de heer|heer|dhr\.?|fam\.?|familie)[ \t]+"
+    r"(?P<name>(?P<tv>(?:van der|van den|van de|van|de|den|ter|ten|el)[ \t]+)?(?P<w>[a-z" + _LO + r"][a-z" + _LO + r"'-]+))(?![\w])")
 _WORDS = re.compile(r"[\w@]+")
 _NEXT_WORD = re.compile(r"[ \t]*(\w+)")
 _PUNCT = re.compile(r"[ \t]*[,?!]")
@@ -337,6 +340,21 @@ class NameRecognizer(Recognizer):
                 continue
             out.append(self.make(text, start, m.end(), "name", score, "name-structure", notes))
         out.extend(self._lowercase(text, ctx))
+        out.extend(self._lowercase_after_title(text))
+        return out
+
+    def _lowercase_after_title(self, text: str) -> list[Finding]:
+        """"meneer de bruijn", "mevrouw jansen": a listed surname in lower case after a form of address."""
+        lx = self.lex
+        out = []
+        for m in _TITLE_LOWER.finditer(text):
+            tv, word = m.group("tv"), m.group("w")
+            if word in lx["not"] or word in VERBS or word in BEFORE:
+                continue
+            if word not in lx["sur"]:
+                continue
+            out.append(self.make(text, m.start("name"), m.end("name"), "name", 0.75, "lower-case-after-title",
+                                 [f"form of address {m.group('t')!r}", "listed surname" + (" with tussenvoegsel" if tv else "")]))
         return out
 
     def _known_first(self, word: str, ctx: Context) -> bool:
