@@ -38,6 +38,7 @@ CHECKPOINT_EVERY = 200  # messages
 _FROM = re.compile(rb"^From \S*.*\d{4}\s*$|^From \S+ ")
 _ESCAPED = re.compile(rb"^>+From ")
 HEAD = 1024 * 1024
+LINE_CHUNK = 1024 * 1024
 
 
 def head_fingerprint(path: Path) -> str:
@@ -58,7 +59,7 @@ def split_mbox(f: BinaryIO, start: int = 0) -> Iterator[tuple[int, int, bytes, b
     size = 0
     prev_blank = True
     pos = start
-    for line in iter(f.readline, b""):
+    for line in iter(lambda: f.readline(LINE_CHUNK), b""):  # bounded: a file without newlines is read in chunks
         if line.startswith(b"From ") and prev_blank and _FROM.match(line.rstrip(b"\r\n")):
             if msg_start is not None:
                 yield msg_start, pos, b"".join(current), True

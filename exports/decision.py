@@ -26,7 +26,9 @@ from woo_collector.documents import DECISIONS, GROUNDS, Document, RequestInfo
 
 ABSOLUTE = ("5.1.1a", "5.1.1b", "5.1.1c", "5.1.1d", "5.1.1e")
 COUNT_LABELS = {
-    "items_selected": "items gevonden met de zoekvraag",
+    "items_hit": "items die de zoekvraag trof",
+    "items_selected": "items met hun bijlagen en gespreksdagen",
+    "redactions": "voorgestelde lakkingen",
     "items": "items gevonden met de zoekvraag",
     "duplicates": "dubbele items verwijderd",
     "near_duplicates": "bijna-dubbele items gemarkeerd",

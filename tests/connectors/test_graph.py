@@ -284,3 +284,34 @@ def test_retry_helper_honours_hints_and_gives_up():
     with pytest.raises(ValueError):
         retry(lambda: int("x"), attempts=2, retry_on=(TimeoutError,), sleep=pauses.append)  # not retried
     assert len(pauses) == 2
+
+
+def test_nightly_woo_ingest_against_the_loopback_graph_server(server, tmp_path):
+    """The acceptance check: `woo ingest` twice; the second night fetches exactly the two new mails."""
+    import json
+
+    from click.testing import CliRunner
+
+    from woo_collector.cli import cli
+
+    def woo(*args: str):
+        return CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "--quiet", *args], catch_exceptions=False)
+
+    box, inbox, projects, sent = mailbox_with_folders(server)
+    for n in range(1, 4):
+        box.deliver(inbox, mail(n))
+    assert woo("init").exit_code == 0
+    r = woo("source", "add", "exo-anne", "--type", "graph", "--custodian", "Anne Jansen", "--set", f"graph_url={server.url}",
+            "--set", "token_env=WOO_TEST_GRAPH_TOKEN", "--set", f"mailboxes={A}", "--set", "retry_base_delay=0.05")
+    assert r.exit_code == 0, r.output
+    first = woo("ingest")
+    assert first.exit_code == 0, first.output
+    server.requests.clear()
+    new = [box.deliver(inbox, mail(10, "Nieuw A")), box.deliver(projects, mail(11, "Nieuw B"))]
+    second = woo("ingest")
+    assert second.exit_code == 0, second.output
+    assert sorted(server.paths("/$value")) == sorted(f"/v1.0/users/{A}/messages/{mid}/$value" for mid in new)
+    runs = json.loads(woo("runs", "--format", "json").stdout)
+    assert [(x["new"], x["unchanged"]) for x in runs] == [(2, 0), (3, 0)]
+    hits = json.loads(woo("search", "subsidieaanvraag", "--format", "json", "--limit", "50").stdout)
+    assert len(hits) == len({h["id"] for h in hits}) == 5

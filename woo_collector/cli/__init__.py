@@ -32,7 +32,8 @@ def cli(ctx: click.Context, workspace: Path | None, quiet: bool) -> None:
     Example:
       woo init && woo import inbox.mbox --custodian "Sanne de Vries" && woo search windturbine
     """
-    os.umask(0o077)  # everything woo writes holds personal data: owner-only
+    old_umask = os.umask(0o077)  # everything woo writes holds personal data: owner-only
+    ctx.call_on_close(lambda: os.umask(old_umask))
     ctx.obj = AppContext(root=workspace or Path(os.environ.get("WOO_HOME") or "woo-workspace"), quiet=quiet)
     ctx.call_on_close(ctx.obj.close)
 

@@ -112,6 +112,9 @@ def group(items: list[Item], children_of) -> list[Draft]:
         first = msgs[0]
         platform = PLATFORMS.get(str(first.meta.get("platform", "")).lower(), "Chat")
         name = first.meta.get("conversation_name") or first.subject or conv
+        if name == conv and ("@thread" in conv or conv.startswith("19:")):  # a Teams chat id says nothing to a reader
+            people = sorted({m.sender for m in msgs if m.sender})
+            name = "met " + ", ".join(people[:4]) + (" e.a." if len(people) > 4 else "")
         title = f"{platform}-gesprek {name}, {dutch_day(first.sent) if first.sent else 'datum onbekend'}"
         places = sorted({place_of(i) for v in by_identity.values() for i in v})
         drafts.append(Draft(key=f"chat:{conv}:{day}", kind="chat", items=msgs, title=title, date=first.sent,
