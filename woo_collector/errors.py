@@ -4,6 +4,10 @@ A ``ConnectorError`` means: this input is bad; say why, keep the original, go on
 Any other exception escaping a connector is a bug in woo-collector and should be loud.
 """
 
+import errno
+import sqlite3
+from pathlib import Path
+
 
 class WooError(Exception):
     """Base class of every error woo-collector reports to a user."""
@@ -34,6 +38,10 @@ class SourceUnavailable(WooError):
     """A whole source cannot be reached (server down, bad credentials): nothing could run."""
 
 
+class StorageError(WooError):
+    """The workspace cannot be written: a full or read-only disk. Nothing was lost; run again."""
+
+
 class LockHeld(WooError):
     """Another woo process holds the workspace lock."""
 
@@ -44,3 +52,33 @@ class ExportError(WooError):
 
 class LeakError(ExportError):
     """A written package still holds redacted text; it has been removed."""
+
+
+_STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def _storage_problem(e: BaseException) -> bool:
+    """A full, read-only or failing disk (not a bug): say so and what to do."""
+    if isinstance(e, OSError) and e.errno in _STORAGE_ERRNOS:
+        return True
+    return isinstance(e, sqlite3.OperationalError) and any(
+        s in str(e) for s in ("disk is full", "readonly database", "disk I/O error", "unable to open database"))
+
+
+def _storage_message(e: BaseException, root: Path) -> str:
+    text = str(e)
+    if (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)) or "disk is full" in text:
+        what = "the disk of the workspace is full"
+        todo = "free space (or move the workspace to a larger disk) and run the same command again"
+    elif (isinstance(e, OSError) and e.errno == errno.EROFS) or "readonly" in text:
+        what = "the workspace is read-only"
+        todo = "mount it read-write (or check its permissions) and run the same command again"
+    else:
+        what = f"the workspace cannot be written ({e.__class__.__name__}: {e})"
+        todo = "check the disk and the permissions, then run the same command again"
+    return f"{what}: {root}. Nothing already collected was lost; {todo}: the next run completes the job. ({text})"
+
+
+def storage_error(e: BaseException, root: Path) -> StorageError | None:
+    """A StorageError saying what to do when ``e`` is a full, read-only or failing disk, else None."""
+    return StorageError(_storage_message(e, root)) if _storage_problem(e) else None

@@ -230,7 +230,7 @@ class WhooshIndex:
         q = self.parse(query)
         flt = self.filter_for(**filters)
         with self.ix.searcher() as s:
-            results = s.search(q, filter=flt, limit=limit, terms=True)
+            results = s.search(q, filter=flt, limit=limit)  # never terms=True: it breaks the filtered count
             total = len(results)  # exact: the period and facets are a filter, not part of the query
             shown = list(results)
             bodies = texts([h["id"] for h in shown]) if texts and shown else {}

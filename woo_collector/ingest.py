@@ -23,13 +23,12 @@ from typing import BinaryIO
 import connectors
 from connectors.base import Checkpoint, SourceSpec
 from woo_collector.catalog import RunReport
-from woo_collector.errors import ConnectorError, SourceUnavailable
+from woo_collector.errors import ConnectorError, SourceUnavailable, storage_error
 from woo_collector.models import Deletion, Failure, Item
 from woo_collector.progress import Progress
 from woo_collector.workspace import Workspace
 
 log = logging.getLogger("woo.ingest")
-
 
 class WorkspaceSink:
     """The Sink connectors write to: the evidence store plus the catalog's sync state."""
@@ -134,10 +133,16 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
             report.status = "error"
             report.message = str(e)
         except BaseException as e:
-            flush()
             report.status = "error"
             report.message = f"{e.__class__.__name__}: {e}"
-            catalog.finish_run(report)
+            try:  # keep what was read; on a full or read-only disk this fails too, and the next run mends it
+                flush()
+                catalog.finish_run(report)
+            except Exception:  # the original error is the one to report
+                pass
+            storage = storage_error(e, ws.root)
+            if storage is not None:
+                raise storage from e
             raise
     if report.status in ("ok", "partial"):
         catalog.resolve_failures(spec.name, report.id)

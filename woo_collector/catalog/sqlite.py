@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,12 +88,21 @@ def _item_values(item: Item) -> tuple:
 class SQLiteCatalog(Catalog):
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        self.readonly = False
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if not self.path.exists() or os.access(self.path.parent, os.W_OK):
+                raise
+            # a read-only workspace (a mounted copy, a full disk made read-only): search and show still work
+            self.db = sqlite3.connect(f"file:{self.path}?immutable=1", uri=True, isolation_level=None)
+            self.readonly = True
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
-        self.migrate()
+        if not self.readonly:
+            self.migrate()
 
     # schema -------------------------------------------------------------------------------------
     def migrate(self) -> None:

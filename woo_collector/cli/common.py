@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from woo_collector.errors import ConfigError, WooError
+from woo_collector.errors import ConfigError, WooError, storage_error
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 
@@ -56,6 +57,12 @@ def handle_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except WooError as e:
             raise click.ClickException(str(e)) from e
+        except (OSError, sqlite3.Error) as e:
+            app = click.get_current_context().find_object(AppContext)
+            storage = storage_error(e, app.root if app else Path("."))
+            if storage is None:
+                raise
+            raise click.ClickException(str(storage)) from e
 
     return wrapper
 
