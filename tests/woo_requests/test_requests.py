@@ -179,3 +179,24 @@ def test_review_round_trip(ws, tmp_path):
     audit = json.loads(woo(ws, "audit", "R5", "--format", "json").stdout)
     review = [json.loads(a["args"]) for a in audit if a["action"] == "request review"]
     assert {(x["sheet"], x["column"]) for x in review} == {("Documenten", "Beoordeling"), ("Documenten", "Beoordelingsgrond"), ("Lakken", "Toepassen")}
+
+
+def test_a_name_redacted_once_is_redacted_in_every_form_across_the_request(ws, tmp_path):
+    body = ("Beste collega's,\n\nVanmorgen belde Pieter van der Meulen over de windturbines bij het Kraaiennest. "
+            "Hij wil een afspraak.\n\nGroet, Sanne")
+    import_eml(ws, tmp_path / "s", "sanne", {
+        "1.eml": mail("Windturbines", body, "Mon, 10 Mar 2025 09:00:00 +0100", "<p1@x>"),
+        "2.eml": mail("Windturbines planning", "De planning van de windturbines volgt.", "Tue, 11 Mar 2025 09:00:00 +0100", "<p2@x>")})
+    chat = tmp_path / "WhatsApp-chat met Wind.txt"
+    chat.write_text("12-03-2025 10:00 - Fatima El Amrani: P. van der Meulen heeft weer gebeld over de windturbines\n", encoding="utf-8")
+    assert woo(ws, "import", str(chat), "--custodian", "fatima").exit_code == 0
+    woo(ws, "request", "create", "R6", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    woo(ws, "request", "collect", "R6")
+    from woo_collector.requests.repo import RequestRepo
+    from woo_collector.workspace import Workspace
+
+    reds = RequestRepo(Workspace.open(ws).catalog.db).redactions("R6")
+    applied = {(r["nr"], r["field"], r["text"]) for r in reds if r["apply"]}
+    assert ("1", "body", "Pieter van der Meulen") in applied
+    assert ("3", "body", "P. van der Meulen") in applied  # the chat, two documents later, in its initials form
+    assert any(nr == "1" and f == "recipients" and "p.vandermeulen@voorbeeld.nl" in t for nr, f, t in applied)  # the header address

@@ -41,25 +41,17 @@ def known_people(items: Iterable[Item]) -> list[str]:
 
 def propose(request_id: str, items: list[Item], policy_cfg: dict) -> list[Redaction]:
     """Every redaction a careful handler would make, with its ground (suggestions not applied)."""
-    from woo_collector.redaction import Analyzer, Policy, Propagator
+    from woo_collector.redaction import Analyzer, Policy
 
     policy = Policy(keep=tuple(policy_cfg.get("keep", ())), redact=dict(policy_cfg.get("redact", {})),
                     org_domains=tuple(policy_cfg.get("org_domains", ())), keep_numbers=tuple(policy_cfg.get("keep_numbers", ())))
     analyzer = Analyzer(policy, known_people=known_people(items))
     texts = [(it, f, field_text(it, f)) for it in items for f in FIELDS]
     texts = [(it, f, t) for it, f, t in texts if t.strip()]
-    found: dict[tuple[str, str], list] = {}
-    propagator = Propagator()
-    for it, f, t in texts:
-        fs = analyzer.analyze(t)
-        found[(it.id, f)] = fs
-        propagator.learn(fs)
+    # one pass learns every name in the request, a second finds all its forms everywhere
+    results = analyzer.analyze_many([t for _, _, t in texts])
     out: list[Redaction] = []
-    for it, f, t in texts:
-        fs = list(found[(it.id, f)])
-        for extra in propagator.apply(t):
-            if not any(extra.start < g.end and g.start < extra.end for g in fs) and not _kept(extra.text, policy):
-                fs.append(extra)
+    for (it, f, _t), fs in zip(texts, results):
         for fnd in sorted(fs, key=lambda x: (x.start, x.end)):
             out.append(Redaction(item_id=it.id, field=f, start=fnd.start, end=fnd.end, text=fnd.text, category=fnd.category,
                                  ground=fnd.ground, apply=not fnd.suggestion_only,
@@ -67,7 +59,3 @@ def propose(request_id: str, items: list[Item], policy_cfg: dict) -> list[Redact
                                  explanation=fnd.explanation or fnd.recognizer))
     return out
 
-
-def _kept(text: str, policy) -> bool:
-    t = " ".join(text.lower().split())
-    return any(t == k.lower() or t in k.lower().split() for k in policy.keep)
