@@ -138,11 +138,18 @@ class Analyzer:
                 chosen.append(f)
         return sorted(chosen, key=lambda f: (f.start, f.end))
 
+    def _parsed_people(self, known: tuple) -> tuple:
+        """Names of the known people, parsed once per list (a request has thousands of texts)."""
+        if getattr(self, "_parsed_for", None) is not known:
+            self._parsed_for = known
+            self._parsed = tuple(parse_person(k)[0] for k in known)
+        return self._parsed
+
     # the whole job ------------------------------------------------------------------------
     def analyze(self, text: str, known_people: Iterable | None = None) -> list[Finding]:
         """Findings in ``text``: non-overlapping, sorted, above the threshold, policy applied."""
         known = tuple(known_people) if known_people is not None else self.known_people
-        ctx = Context(policy=self.policy, known_people=tuple(parse_person(k)[0] for k in known))
+        ctx = Context(policy=self.policy, known_people=self._parsed_people(known))
         found: list[Finding] = []
         for rec in self.recognizers:
             found.extend(rec.analyze(text, ctx))

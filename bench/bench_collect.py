@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Collect benchmark: a Woo request selecting ~10,000 items out of 200,000.
+
+    python bench/bench_collect.py [--total 200000] [--share 0.05]
+
+Fills a workspace's catalog and index directly with synthetic mail items (the ingestion path
+without parsing), then times `collect` (selection with limit=None, families, deduplication,
+near-duplicates, redaction proposals, numbering) and `request show`, with peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from woo_collector.models import Item, stable_id  # noqa: E402
+from woo_collector.synth import DISCLAIMER, FIRST, LAST, WORDS  # noqa: E402
+from woo_collector.workspace import Workspace  # noqa: E402
+
+
+def items(total: int, share: float, seed: int = 3):
+    rnd = random.Random(seed)
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    for n in range(total):
+        who, to = f"{rnd.choice(FIRST)} {rnd.choice(LAST)}", f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
+        topic = "windturbines" if rnd.random() < share else rnd.choice(["begroting", "parkeren", "jeugdzorg", "subsidie"])
+        body = f"Beste {to.split()[0]},\n\nOver de {topic}: " + " ".join(rnd.choice(WORDS) for _ in range(60)) + \
+            f"\n\nBel me op 06-{rnd.randrange(10**7, 10**8)}.\n\nMet vriendelijke groet,\n{who}\n\n{DISCLAIMER}"
+        sha = stable_id("bench", n) * 2 + "0" * 16
+        yield Item(id=stable_id("bench", n), kind="email", source="bench", custodian=rnd.choice(["Sanne", "Pieter", "Fatima"]),
+                   sha256=sha[:64], sent=start + timedelta(minutes=rnd.randrange(365 * 24 * 60)), sender=f"{who} <x{n}@voorbeeld.nl>",
+                   recipients=(f"{to} <y{n}@voorbeeld.nl>",), subject=f"{topic.capitalize()} ({n})", body=body,
+                   message_id=f"<bench-{n}@voorbeeld.nl>", conversation=f"<bench-{n}@voorbeeld.nl>")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--total", type=int, default=200_000)
+    ap.add_argument("--share", type=float, default=0.05)
+    args = ap.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="woo-collect-"))
+    ws, _ = Workspace.init(base / "ws")
+    t = time.perf_counter()
+    batch = []
+    for it in items(args.total, args.share):
+        batch.append(it)
+        if len(batch) == 5000:
+            res = ws.catalog.apply_batch("bench", 0, batch, [], [], [], [])
+            ws.index.add(res.new)
+            batch = []
+    if batch:
+        ws.index.add(ws.catalog.apply_batch("bench", 0, batch, [], [], [], []).new)
+    ws.catalog.db.execute("UPDATE items SET indexed=1")
+    fill = time.perf_counter() - t
+    from woo_collector.requests import create, show_doc
+    from woo_collector.requests.collect import collect
+
+    create(ws, "BENCH", "windturbines", date(2024, 1, 1), date(2024, 12, 31))
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    res = collect(ws, "BENCH", "bench")
+    took = time.perf_counter() - t
+    t = time.perf_counter()
+    show_doc(ws, "BENCH")
+    show = time.perf_counter() - t
+    t = time.perf_counter()
+    collect(ws, "BENCH", "bench")
+    again = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rows = [("fill catalog + index (no parsing)", f"{args.total} items", f"{fill:.0f} s", f"{args.total / fill:.0f} items/s"),
+            ("collect", f"{res.items_selected} of {args.total} items -> {res.documents} documents", f"{took:.1f} s",
+             f"{res.redactions} redactions proposed"),
+            ("collect again (unchanged index)", "", f"{again:.1f} s", ""),
+            ("request show", "", f"{show:.2f} s", ""),
+            ("peak RSS", f"{rss / 1024:.0f} MB", f"before collect {rss0 / 1024:.0f} MB", "")]
+    text = "\n".join([f"### collect, {args.total} items ({datetime.now():%Y-%m-%d %H:%M})", "", "| measure | | | |", "| --- | --- | --- | --- |"]
+                     + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]) + "\n"
+    print(text)
+    (ROOT / "bench" / "out").mkdir(exist_ok=True)
+    with open(ROOT / "bench" / "out" / "collect.md", "a") as f:
+        f.write(text + "\n")
+    ws.close()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
