@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import mailbox
 import zipfile
@@ -74,7 +75,10 @@ def _repack(data: bytes) -> bytes:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info))
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + FIXED.strftime("%Y-%m-%dT%H:%M:%SZ").encode(), data)
+            dst.writestr(fixed, data)
     return out.getvalue()
 
 
@@ -141,8 +145,10 @@ def build_mail() -> list[tuple[EmailMessage, list[Person]]]:
     out.append((m2, [SANNE, PIETER]))
     m3 = mail(HENK, [SANNE], "Bezwaar tegen windturbines", (
         "Geachte mevrouw De Vries,\n\nIk woon aan de Wilgenlaan 12, 1234 AB Voorbeeld, op 400 meter van de geplande windturbines. "
-        "Mijn BSN is 123456782, voor uw administratie. Ik maak mij grote zorgen over slagschaduw en geluid; "
-        "ik ben hartpatiënt en slaap nu al slecht.\n\nU kunt mij bellen op 0612987654.\n\nMet vriendelijke groet,\nHenk Jansen"),
+        "Mijn BSN is 123456782, voor uw administratie; ik ben geboren op 14-02-1958. Ik maak mij grote zorgen over slagschaduw en geluid; "
+        "ik ben hartpatiënt en slaap nu al slecht. Mijn foto's van de slagschaduw staan op https://www.facebook.com/henk.jansen.1958 "
+        "en mijn auto met kenteken GZ-123-B staat er elke middag in de schaduw.\n\nU kunt mij bellen op 0612987654."
+        "\n\nMet vriendelijke groet,\nHenk Jansen"),
         at("2025-03-12", "20:05"))
     out.append((m3, [SANNE]))
     m4 = mail(SANNE, [PIETER], "FW: Bezwaar tegen windturbines", (
@@ -165,7 +171,8 @@ def build_mail() -> list[tuple[EmailMessage, list[Person]]]:
               at("2025-03-20", "09:00"))
     out.append((m8, [PIETER, SANNE]))
     m9 = mail(SANNE, [PIETER, FATIMA], "Windturbines: uitslag geluidsonderzoek", (
-        "Beste Pieter, beste Fatima,\n\nHet adviesbureau heeft de geluidsberekening voor de windturbines opgeleverd: "
+        "Beste Pieter, beste Fatima,\n\nHet adviesbureau heeft de geluidsberekening voor de windturbines opgeleverd "
+        "(de bezwaarmelding van gisteren kwam binnen vanaf IP-adres 84.241.196.12, volgens de webmaster): "
         "alle woningen blijven onder de 47 dB Lden. De heer Jansen van de Wilgenlaan krijgt een persoonlijke toelichting."),
         at("2025-05-06", "16:15"))
     out.append((m9, [SANNE, PIETER, FATIMA]))

@@ -131,11 +131,15 @@ class Analyzer:
 
     @staticmethod
     def resolve(findings: Iterable[Finding]) -> list[Finding]:
-        """Non-overlapping findings: higher score first, then the longer span."""
+        """Non-overlapping findings: higher score first, then the longer span; a finding that wholly
+        contains the ones it clashes with replaces them (the wider box hides more: a URL with a name in it)."""
         chosen: list[Finding] = []
         for f in sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
-            if not any(f.overlaps(c) for c in chosen):
+            clash = [c for c in chosen if f.overlaps(c)]
+            if not clash:
                 chosen.append(f)
+            elif all(f.start <= c.start and c.end <= f.end for c in clash) and any(c.end - c.start < f.end - f.start for c in clash):
+                chosen = [c for c in chosen if c not in clash] + [f]
         return sorted(chosen, key=lambda f: (f.start, f.end))
 
     def _parsed_people(self, known: tuple) -> tuple:
