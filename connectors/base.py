@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, ClassVar, Iterator, Mapping, Protocol, Union
 
+from woo_collector.errors import ConnectorError
 from woo_collector.models import Deletion, Failure, Item, stable_id
 
 
@@ -88,6 +89,29 @@ class Connector(ABC):
         """Yield items, failures, deletions and checkpoints, streaming: never the whole input at once."""
 
     # helpers shared by connectors -------------------------------------------------------------
+    def input_files(self, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
+        """The file given, or the files below the folder given (with one of ``suffixes``)."""
+        root = Path(self.spec.path)
+        if not root.exists():
+            raise ConnectorError("no such file or folder", root)
+        yield from walk_files(root, suffixes if root.is_dir() else ())
+
+    def per_file(self, read, suffixes: tuple[str, ...] = (), accept=None) -> Iterator[Yield]:
+        """``read(path)`` on the file given, or on each file of the folder given (those ``accept``
+        takes). In a folder a file that cannot be read is a Failure (its original kept) and the
+        others are read; a single file's ConnectorError is the run's."""
+        root = Path(self.spec.path)
+        if root.is_file():
+            yield from read(root)
+            return
+        for path in self.input_files(suffixes):
+            if accept is not None and not accept(path):
+                continue
+            try:
+                yield from read(path)
+            except ConnectorError as e:
+                yield Failure(str(path), e.reason, e.locator, getattr(e, "sha256", "") or self.sink.keep(path, path.name))
+
     def item_id(self, *keys: object) -> str:
         """Stable id of an item of this source from its natural keys."""
         return stable_id(self.spec.name, self.spec.custodian, *keys)

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from connectors.base import Checkpoint, Connector, Yield, walk_files
+from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConnectorError
 from woo_collector.mail import MailContext, looks_like_mail, parse_mail
 from woo_collector.models import Failure
@@ -55,10 +55,7 @@ class EmlConnector(Connector):
 
     def collect(self) -> Iterator[Yield]:
         root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        files = walk_files(root, self.extensions) if root.is_dir() else [root]
-        for path in files:
+        for path in self.input_files(self.extensions):
             yield from self._one(path, root)
 
     def _one(self, path: Path, root: Path) -> Iterator[Yield]:

@@ -28,7 +28,7 @@ from email.policy import compat32
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from connectors.base import Checkpoint, Connector, Yield, walk_files
+from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConnectorError
 from woo_collector.mail import MailContext, looks_like_mail, parse_mail
 from woo_collector.models import Failure
@@ -115,21 +115,11 @@ class MboxConnector(Connector):
         return 0.3 if path.suffix.lower() in cls.extensions else 0.0
 
     def collect(self) -> Iterator[Yield]:
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        if root.is_file():
-            yield from self._mbox(root)
-            return
-        for path in walk_files(root):
-            with open(path, "rb") as f:
-                head = f.read(65536)
-            if self.score(path, head) >= 0.9:
-                try:
-                    yield from self._mbox(path)
-                except ConnectorError as e:
-                    sha = self.sink.keep(path, path.name)
-                    yield Failure(str(path), e.reason, e.locator, sha)
+        yield from self.per_file(self._mbox, accept=self._sniff)
+
+    def _sniff(self, path: Path) -> bool:
+        with open(path, "rb") as f:
+            return self.score(path, f.read(65536)) >= 0.9
 
     def _mbox(self, path: Path) -> Iterator[Yield]:
         st = path.stat()

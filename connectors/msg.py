@@ -39,7 +39,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any, Iterator
 
-from connectors.base import Checkpoint, Connector, Yield, walk_files
+from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConnectorError
 from woo_collector.extract import extract_text, filetype_of
 from woo_collector.mail import MailContext, decode_header, looks_like_mail, parse_addresses, parse_date, parse_mail
@@ -501,11 +501,7 @@ class MsgConnector(Connector):
         return 0.0
 
     def collect(self) -> Iterator[Yield]:
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        files = walk_files(root, self.extensions) if root.is_dir() else [root]
-        for path in files:
+        for path in self.input_files(self.extensions):
             yield from self._one(path)
 
     def _one(self, path: Path) -> Iterator[Yield]:

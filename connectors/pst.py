@@ -48,7 +48,7 @@ from email.policy import compat32
 from pathlib import Path
 from typing import Any, Iterator
 
-from connectors.base import Checkpoint, Connector, Yield, walk_files
+from connectors.base import Checkpoint, Connector, Yield
 from connectors.msg import Attachment, Parsed, address, build_items, choose_body, conversation_key, utc
 from woo_collector.errors import ConnectorError
 from woo_collector.mail import decode_header, parse_addresses, parse_date
@@ -192,17 +192,7 @@ class PstConnector(Connector):
         return 0.3 if path.suffix.lower() in cls.extensions else 0.0
 
     def collect(self) -> Iterator[Yield]:
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        if root.is_file():
-            yield from self._one(root)
-            return
-        for path in walk_files(root, self.extensions):
-            try:
-                yield from self._one(path)
-            except ConnectorError as e:  # one bad PST in a folder: reported, the others are read
-                yield Failure(str(path), e.reason, e.locator, getattr(e, "sha256", ""))
+        yield from self.per_file(self._one, self.extensions)
 
     # one PST ----------------------------------------------------------------------------------
     def _one(self, path: Path) -> Iterator[Yield]:

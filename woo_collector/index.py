@@ -14,7 +14,6 @@ Periods are applied as a *filter* and a Woo selection collects with ``limit=None
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path

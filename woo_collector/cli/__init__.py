@@ -16,7 +16,7 @@ import click
 from woo_collector import __version__
 from woo_collector.cli.common import AppContext
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_PARTIAL, EXIT_LEAK = 0, 1, 2, 3, 4
+EXIT_FAIL, EXIT_PARTIAL, EXIT_LEAK = 1, 3, 4  # 0 done, 2 wrong usage (click)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import click
 
-from woo_collector.cli import cli
+from woo_collector.cli import EXIT_LEAK, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app, parse_day
 from woo_collector.errors import LeakError
-
-EXIT_LEAK = 4
 
 
 @cli.group()

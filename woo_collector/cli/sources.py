@@ -7,11 +7,9 @@ from pathlib import Path
 
 import click
 
-from woo_collector.cli import cli
+from woo_collector.cli import EXIT_FAIL, EXIT_PARTIAL, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
 from woo_collector.errors import ConfigError, LockHeld
-
-EXIT_PARTIAL, EXIT_FAIL = 3, 1
 
 
 @cli.group()
