@@ -123,3 +123,28 @@ def test_a_2gb_sparse_file_is_refused_or_kept_without_reading_it_into_memory(ws,
         assert name in r.stderr and "Traceback" not in r.stderr
         assert time.monotonic() - t < 120, type_
         p.unlink()
+
+
+def test_broken_real_outlook_files_exit_3_and_the_whole_file_completes_the_job(ws, tmp_path):
+    from tests.conftest import sample
+
+    passworded = sample("java-libpst/src/test/resources/passworded.pst")
+    r = woo(ws, "import", str(passworded), "--custodian", "IT")
+    assert r.returncode == 3 and "passworded.pst" in r.stderr and "password" in r.stderr, r.stderr[-1500:]
+
+    full = sample("ingest-file/tests/fixtures/testPST.pst").read_bytes()
+    cut = tmp_path / "export.pst"
+    cut.write_bytes(full[:225_624])
+    r = woo(ws, "import", str(cut), "--custodian", "IT")
+    assert r.returncode == 3 and "export.pst" in r.stderr, r.stderr[-1500:]
+    kept = int(r.stderr.split(" new,")[0].rsplit(" ", 1)[-1])
+    assert kept > 0  # what could be read before the break is kept
+    cut.write_bytes(full)  # IT delivers the whole export again under the same name
+    r = woo(ws, "import", str(cut), "--custodian", "IT")
+    assert r.returncode == 0, r.stderr[-1500:]
+
+    msg = sample("msg-extractor/example-msg-files/unicode.msg").read_bytes()
+    broken = tmp_path / "kapot.msg"
+    broken.write_bytes(msg[: len(msg) // 3])
+    r = woo(ws, "import", str(broken), "--custodian", "IT")
+    assert r.returncode == 3 and "kapot.msg" in r.stderr and "Traceback" not in r.stderr, r.stderr[-1500:]

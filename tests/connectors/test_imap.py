@@ -299,3 +299,45 @@ def test_unreachable_server_and_bad_login_say_what_to_check(dovecot, mailbox, mo
     monkeypatch.delenv("WOO_TEST_IMAP_PW")
     with pytest.raises(ConfigError, match="WOO_TEST_IMAP_PW is empty or not set"):
         drain(connector(user, dovecot.port, MemorySink()))
+
+
+def test_woo_ingest_through_a_dropping_connection_exits_3_then_completes(dovecot, mailbox, tmp_path):
+    """The acceptance check as cron sees it: exit 3 with a clear message, what came is kept, the next night completes."""
+    import json
+
+    from click.testing import CliRunner
+
+    from woo_collector.cli import cli
+
+    def woo(*args: str):
+        return CliRunner().invoke(cli, ["--workspace", str(tmp_path / "ws"), "--quiet", *args], catch_exceptions=False)
+
+    user, pw = mailbox
+    filler = "Lorem ipsum dolor sit amet, gemeente Kraaiennest. " * 1000
+    dovecot.append(user, pw, "INBOX", [mail(n, body=filler + f"\r\nnummer {n}\r\n") for n in range(1, 7)])
+    proxy = CuttingProxy((dovecot.host, dovecot.port), cut_after=130_000)
+    try:
+        assert woo("init").exit_code == 0
+        for name, port in (("via-proxy", proxy.port), ("direct", dovecot.port)):
+            r = woo("source", "add", name, "--type", "imap", "--custodian", "Griffie", "--set", "host=127.0.0.1",
+                    "--set", f"port={port}", "--set", "tls=none", "--set", f"user={user}", "--set", "password_env=WOO_TEST_IMAP_PW",
+                    "--set", "batch=2")
+            assert r.exit_code == 0, r.output
+        first = woo("ingest", "via-proxy")
+        assert first.exit_code == 3, first.output
+        assert "connection lost after UID 2 in folder INBOX" in first.output
+    finally:
+        proxy.close()
+    import tomllib
+
+    from woo_collector.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "ws")  # point the source at the server itself, as an administrator mends the network
+    ws.config["sources"]["via-proxy"]["settings"]["port"] = str(dovecot.port)
+    ws.save_config()
+    assert tomllib.loads((tmp_path / "ws" / "woo.toml").read_text())["sources"]["via-proxy"]["settings"]["port"] == str(dovecot.port)
+    second = woo("ingest", "via-proxy")
+    assert second.exit_code == 0, second.output
+    runs = json.loads(woo("runs", "--format", "json").stdout)
+    assert [(x["status"], x["new"]) for x in runs] == [("ok", 4), ("partial", 2)]
+    assert not json.loads(woo("failures", "--format", "json").stdout)

@@ -123,12 +123,21 @@ def ingest(app: AppContext, names: tuple[str, ...]) -> None:
         for spec in selected:
             report = run_source(ws, spec, "ingest", quiet=app.quiet)
             reports.append(report)
-            click.echo(_summary(report), err=True)
+            _report(report)
         ws.audit("ingest", {"sources": [s.name for s in selected]},
                  "; ".join(f"{r.source}: {r.status} (+{r.new}, {r.failed} failed)" for r in reports))
     finally:
         lock.release()
     sys.exit(_exit_code(reports))
+
+
+def _report(report) -> None:
+    """The one-line summary, then what could not be read (kept, listed by 'woo failures')."""
+    click.echo(_summary(report), err=True)
+    for f in report.failures[:20]:
+        click.echo(f"  could not read: {f}", err=True)
+    if len(report.failures) > 20:
+        click.echo(f"  ... and {len(report.failures) - 20} more: see 'woo failures'", err=True)
 
 
 def _took_over(lock) -> None:
@@ -184,9 +193,5 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
                  f"{report.status}: {report.new} new, {report.failed} failed")
     finally:
         lock.release()
-    click.echo(_summary(report), err=True)
-    for f in report.failures[:20]:
-        click.echo(f"  could not read: {f}", err=True)
-    if len(report.failures) > 20:
-        click.echo(f"  ... and {len(report.failures) - 20} more: see 'woo failures'", err=True)
+    _report(report)
     sys.exit(_exit_code([report]))
