@@ -29,9 +29,9 @@ _EMLX_HEAD = re.compile(rb"^\s*(\d+)\s*\n")
 
 
 def unwrap_emlx(data: bytes) -> bytes:
-    """An Apple Mail .emlx: '<length>\\n<message><plist>'; return the message."""
+    """An Apple Mail .emlx: '<length>\\n<message><plist>'; return the message (other mail as it is)."""
     m = _EMLX_HEAD.match(data)
-    if not m:
+    if not m or not looks_like_mail(data[m.end(): m.end() + 8192]):
         return data
     n = int(m.group(1))
     return data[m.end(): m.end() + n]
@@ -47,7 +47,8 @@ class EmlConnector(Connector):
         if path.is_dir():
             return 0.3 if any(p.suffix.lower() in cls.extensions for p in path.rglob("*")) else 0.0
         suffix = path.suffix.lower()
-        if suffix == ".emlx" and _EMLX_HEAD.match(head):
+        m = _EMLX_HEAD.match(head)
+        if m and looks_like_mail(head[m.end():]):
             return 0.9
         if looks_like_mail(head) and not head.startswith(b"From "):
             return 0.9 if suffix == ".eml" else 0.6
@@ -70,7 +71,7 @@ class EmlConnector(Connector):
         done_key = f"file:{sha}"
         if self.sink.state(done_key):
             return
-        raw = unwrap_emlx(data) if path.suffix.lower() == ".emlx" else data
+        raw = unwrap_emlx(data)
         folder = str(Path(rel).parent) if Path(rel).parent != Path(".") else ""
         ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), "", folder)
         try:
