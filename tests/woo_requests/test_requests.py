@@ -200,3 +200,35 @@ def test_a_name_redacted_once_is_redacted_in_every_form_across_the_request(ws, t
     assert ("1", "body", "Pieter van der Meulen") in applied
     assert ("3", "body", "P. van der Meulen") in applied  # the chat, two documents later, in its initials form
     assert any(nr == "1" and f == "recipients" and "p.vandermeulen@voorbeeld.nl" in t for nr, f, t in applied)  # the header address
+
+
+def test_a_handler_adds_a_redaction_in_the_lakken_sheet_and_the_export_carries_it(ws, tmp_path):
+    import openpyxl
+
+    import_eml(ws, tmp_path / "s", "sanne", {
+        "1.eml": mail("Windturbines", "Het project Zwaluw gaat over de windturbines; Zwaluw is nog geheim.", "Mon, 10 Mar 2025 09:00:00 +0100", "<h1@x>")})
+    woo(ws, "request", "create", "R7", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    woo(ws, "request", "collect", "R7")
+    book = tmp_path / "b.xlsx"
+    woo(ws, "request", "review", "R7", "--export", str(book))
+    wb = openpyxl.load_workbook(book)
+    wb["Lakken"].append(["1", "project Zwaluw", "", "5.1.2i", "ja", ""])
+    wb["Lakken"].append(["1", "bestaat niet", "", "5.1.2i", "ja", ""])
+    wb.save(book)
+    r = woo(ws, "request", "review", "R7", "--import", str(book))
+    assert r.exit_code == 1 and "'bestaat niet' does not occur in document 1" in r.output
+    wb = openpyxl.load_workbook(book)
+    wb["Lakken"].delete_rows(wb["Lakken"].max_row)
+    wb.save(book)
+    r = woo(ws, "request", "review", "R7", "--import", str(book))
+    assert r.exit_code == 0, r.output
+    doc = show(ws, "R7")["documents"][0]
+    assert doc["decision"] == "deels openbaar" and "5.1.2i" in doc["grounds"]
+    woo(ws, "request", "collect", "R7")  # a new collect keeps the handler's redaction
+    out = tmp_path / "pakket"
+    r = woo(ws, "request", "export", "R7", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    from docx import Document
+
+    text = "\n".join(p.text for f in (out / "documenten").glob("*.docx") for p in Document(f).paragraphs)
+    assert "project Zwaluw" not in text and "5.1.2i" in text

@@ -57,6 +57,24 @@ def policy_redact(app: AppContext, terms: tuple[str, ...], ground: str) -> None:
     click.echo(f"{len(terms)} term(s) will always be redacted under {code}.")
 
 
+@policy.command("domain")
+@click.argument("domains", nargs=-1, required=True)
+@pass_app
+@handle_errors
+def policy_domain(app: AppContext, domains: tuple[str, ...]) -> None:
+    """The organisation's own mail domains: functional mailboxes there (info@, woo@) stay, personal addresses go.
+
+    Example: woo policy domain voorbeeld.nl
+    """
+    ws = app.ws
+    have = ws.config.setdefault("policy", {}).setdefault("org_domains", [])
+    added = [d.lower().lstrip("@") for d in domains if d.lower().lstrip("@") not in have]
+    have.extend(added)
+    ws.save_config()
+    ws.audit("policy domain", {"domains": list(domains)}, f"{len(added)} added")
+    click.echo(f"{len(added)} domain(s) added ({', '.join(have)}).")
+
+
 @policy.command("list")
 @format_option()
 @pass_app

@@ -152,6 +152,39 @@ def request_extend(app: AppContext, req_id: str, reason: str) -> None:
     click.echo(f"Decision now due {req.deadline:%d-%m-%Y} (was {old:%d-%m-%Y}).")
 
 
+@request.command("suspend")
+@click.argument("req_id", metavar="REQ")
+@click.option("--from", "date_from", required=True, metavar="DATE", help="Day the clock stopped (third parties asked for their views).")
+@click.option("--to", "date_to", metavar="DATE", help="Day it runs again; leave out while the views are awaited, give it later.")
+@click.option("--reason", default="zienswijze derde-belanghebbenden", show_default=True, help="Why the clock is suspended.")
+@pass_app
+@handle_errors
+def request_suspend(app: AppContext, req_id: str, date_from: str, date_to: str | None, reason: str) -> None:
+    """Suspend the deadline while third parties give their views (zienswijze); run again with --to to end it.
+
+    Example: woo request suspend WOO-2025-014 --from 2025-07-10 --to 2025-07-24
+    """
+    from woo_collector.errors import ConfigError
+    from woo_collector.requests.repo import RequestRepo
+
+    ws = app.ws
+    repo = RequestRepo(ws.catalog.db)
+    req = repo.get(req_id)
+    start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
+    if end and end < start:
+        raise ConfigError(f"the suspension ends ({end}) before it starts ({start})")
+    old = req.deadline
+    open_ = [s for s in req.suspensions if not s.get("to") and s["from"] == start.isoformat()]
+    if open_:
+        open_[0]["to"] = end.isoformat() if end else ""
+    else:
+        req.suspensions.append({"from": start.isoformat(), "to": end.isoformat() if end else "", "reason": reason})
+    repo.save(req)
+    ws.audit("request suspend", {"id": req_id, "from": date_from, "to": date_to, "reason": reason},
+             f"deadline {old.isoformat()} -> {req.deadline.isoformat()}", request=req_id)
+    click.echo(f"Decision now due {req.deadline:%d-%m-%Y} (was {old:%d-%m-%Y})" + ("" if end else "; the clock stays stopped until you give --to") + ".")
+
+
 @request.command("review")
 @click.argument("req_id", metavar="REQ")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the review workbook.")

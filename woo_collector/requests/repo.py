@@ -127,6 +127,13 @@ class RequestRepo:
         rows.sort(key=lambda r: (_nr_key(r["nr"]), r["item_id"], r["field"], r["start"], r["key"]))
         return rows
 
+    def add_redaction(self, req_id: str, nr: str, r: Redaction, user: str) -> None:
+        """A redaction the handler added: decided from the start, so a new collect keeps it."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO redactions(request, key, nr, item_id, field, start, end, text, category, ground, apply, explanation, decided_by, decided_at) "
+            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (req_id, r.key, nr, r.item_id, r.field, r.start, r.end, r.text, r.category, r.ground, int(r.apply), r.explanation, user, now_iso()))
+
     def update_document(self, req_id: str, nr: str, decision: str, grounds: list[str], note: str) -> None:
         self.db.execute("UPDATE documents SET decision=?, grounds=?, note=?, reviewed=1 WHERE request=? AND nr=?",
                         (decision, json.dumps(grounds), note, req_id, nr))

@@ -213,10 +213,17 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
                 if o != n:
                     changes.append(Change("Documenten", nr, col, o, n))
     red_updates: dict[str, tuple[bool, str]] = {}
+    additions: list[tuple[str, str, str, bool]] = []  # (nr, text, ground, apply): rows the handler added
     for rownum, row in _read(Path(path), "Lakken", RED_COLUMNS, problems):
         key = row["Sleutel"]
         cur = current_reds.get(key)
         where = f"Lakken row {rownum}"
+        if not key:
+            added = _addition(row, where, current_docs, problems)
+            if added:
+                additions.append(added)
+                changes.append(Change("Lakken", f"{added[0]}:nieuw", "Tekst", "", added[1]))
+            continue
         if cur is None:
             problems.append(f"{where}: unknown redaction (Sleutel {key!r}); do not edit or add rows' Sleutel")
             continue
@@ -237,6 +244,7 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
             for col, o, n in (("Toepassen", cur["Toepassen"], apply), ("Grond", cur["Grond"], ground)):
                 if o != n:
                     changes.append(Change("Lakken", f"{cur['Nr']}:{key}", col, o, n))
+    new_reds = _addition_redactions(ws, req_id, additions, problems) if additions else []
     if problems:
         raise ReviewError(problems)
     db = ws.catalog.db
@@ -246,6 +254,13 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
             repo.update_document(req_id, nr, decision, grounds, note)
         for key, (apply, ground) in red_updates.items():
             repo.update_redaction(req_id, key, apply, ground, ws.user)
+        for nr, red in new_reds:
+            repo.add_redaction(req_id, nr, red, ws.user)
+            cur = current_docs[nr]
+            if red.apply and nr not in doc_updates and cur["Beoordeling"] in ("openbaar", "deels openbaar"):
+                grounds = sorted({g.strip() for g in cur["Beoordelingsgrond"].split(";") if g.strip()} | {red.ground})
+                repo.update_document(req_id, nr, "deels openbaar", grounds, cur["Toelichting"])
+                cur["Beoordeling"], cur["Beoordelingsgrond"] = "deels openbaar", "; ".join(grounds)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -253,6 +268,54 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
     for c in changes:
         ws.audit("request review", {"sheet": c.sheet, "row": c.key, "column": c.column, "old": c.old, "new": c.new}, "changed", request=req_id)
     return changes
+
+
+def _addition(row: dict[str, str], where: str, docs: dict, problems: list[str]) -> tuple[str, str, str, bool] | None:
+    """A row the handler added to Lakken (empty Sleutel): Nr, Tekst, Grond and Toepassen."""
+    nr, text = row["Nr"], row["Tekst"]
+    if nr not in docs:
+        problems.append(f"{where}: a new redaction needs the Nr of a document (got {nr!r})")
+        return None
+    if len(text.strip()) < 2:
+        problems.append(f"{where}: a new redaction needs the text to redact (Tekst)")
+        return None
+    try:
+        ground = normalise_ground(row["Grond"])
+    except ValueError:
+        problems.append(f"{where}: unknown ground code {row['Grond']!r}")
+        return None
+    apply = row["Toepassen"].lower() or "ja"
+    if apply not in ("ja", "nee"):
+        problems.append(f"{where}: Toepassen must be ja or nee, not {row['Toepassen']!r}")
+        return None
+    return nr, text.strip(), ground, apply == "ja"
+
+
+def _addition_redactions(ws: Workspace, req_id: str, additions, problems: list[str]):
+    """Every occurrence, in any case, of each added text in its document's fields."""
+    import re
+
+    from woo_collector.documents import Redaction
+    from woo_collector.models import stable_id
+    from woo_collector.requests import load_documents
+    from woo_collector.requests.redact import FIELDS, field_text
+
+    docs = {d.nr: d for d in load_documents(ws, req_id)}
+    out = []
+    for nr, text, ground, apply in additions:
+        rx = re.compile(re.escape(text), re.I)
+        found = 0
+        for item in docs[nr].items:
+            for f in FIELDS:
+                for m in rx.finditer(field_text(item, f)):
+                    found += 1
+                    out.append((nr, Redaction(item_id=item.id, field=f, start=m.start(), end=m.end(), text=m.group(0),
+                                              category="handmatig", ground=ground, apply=apply,
+                                              key=stable_id(req_id, "handmatig", item.id, f, m.start(), m.end()),
+                                              explanation="toegevoegd door de behandelaar in het werkbestand")))
+        if not found:
+            problems.append(f"Lakken: the text {text!r} does not occur in document {nr}")
+    return out
 
 
 def _norm(v: str) -> str:
