@@ -49,6 +49,7 @@ def demo(app: AppContext, directory: Path | None) -> None:
         for spec in ws.sources().values():
             r = run_source(ws, spec, "ingest", quiet=app.quiet)
             click.echo(f"  {spec.name:<18} {spec.type:<9} {r.status:<8} {r.new} new, {r.unchanged} unchanged, {r.failed} failed")
+            ws.audit("ingest", {"sources": [spec.name], "by": "woo demo"}, f"{r.status} (+{r.new}, {r.failed} failed)")
     total, hits = ws.index.search("windturbine", limit=10, texts=ws.catalog.get_bodies)
     click.echo(f"\nwoo search windturbine: {total} hits")
     for h in hits:

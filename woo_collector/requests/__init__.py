@@ -103,7 +103,7 @@ def demo_request(ws: Workspace, root: Path, echo: Callable[[str], None]) -> None
     repo = RequestRepo(ws.catalog.db)
     if repo.get(req_id, missing_ok=True) is None:
         create(ws, req_id, "alle documenten over de windturbines bij het Kraaiennest", date(2025, 3, 1), date(2025, 6, 30),
-               terms=["windturbines", "windpark", "Kraaiennest", "geluidsonderzoek"], received=date(2025, 7, 1),
+               terms=["windturbines", "windpark", "Kraaiennest", "geluidsonderzoek"], received=date.today(),
                requester="Stichting Windalarm")
         ws.audit("request create", {"id": req_id}, "ok", request=req_id)
     res = collect(ws, req_id, ws.user)

@@ -27,8 +27,8 @@ def subject_terms(subject: str) -> list[str]:
 
 def query_from(subject: str, query: str | None, terms: list[str]) -> str:
     """The query a request searches with: --query, else the subject's terms, OR-ed with the terms file."""
-    base = query.strip() if query else " OR ".join(subject_terms(subject))
-    extra = [t if " " not in t or t.startswith('"') else f'"{t}"' for t in terms]
+    base = query.strip() if query else " OR ".join(t for t in subject_terms(subject) if t not in {x.lower() for x in terms})
+    extra = [t if " " not in t or t.startswith('"') else f'"{t}"' for t in dict.fromkeys(terms)]
     parts = ([f"({base})"] if base and extra else [base] if base else []) + extra
     return " OR ".join(p for p in parts if p)
 
