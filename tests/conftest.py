@@ -77,3 +77,24 @@ def run_connector(type_: str, path, sink: MemorySink | None = None, custodian: s
     spec = SourceSpec(name=f"test-{type_}", type=type_, path=str(path), custodian=custodian, settings=settings)
     cls = connectors.get(type_)
     return drain(cls(spec, sink or MemorySink()))
+
+
+def partial_run(type_: str, path, custodian: str = "Piet", name: str = "test"):
+    """Everything a connector yields until it ends or raises ConnectorError:
+    (items, failures, the ConnectorError or None). For tests of damaged input."""
+    import connectors
+    from connectors.base import SourceSpec
+    from woo_collector.errors import ConnectorError
+    from woo_collector.models import Failure, Item
+
+    items, failures = [], []
+    conn = connectors.get(type_)(SourceSpec(name, type_, str(path), custodian), MemorySink())
+    try:
+        for y in conn.collect():
+            if isinstance(y, Item):
+                items.append(y)
+            elif isinstance(y, Failure):
+                failures.append(y)
+    except ConnectorError as e:
+        return items, failures, e
+    return items, failures, None

@@ -78,9 +78,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import SourceSpec
 from connectors.signal import SignalConnector
-from tests.conftest import MemorySink, run_connector
+from tests.conftest import partial_run, MemorySink, run_connector
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -245,16 +244,7 @@ KEYS = ["date", "sender", "body", "quote", "sticker", "reactions", "attachments"
 
 
 def partial(path: Path) -> tuple[list[Item], list[Failure], ConnectorError | None]:
-    items, failures = [], []
-    try:
-        for y in SignalConnector(SourceSpec("s", "signal", str(path), "Piet"), MemorySink()).collect():
-            if isinstance(y, Item):
-                items.append(y)
-            elif isinstance(y, Failure):
-                failures.append(y)
-    except ConnectorError as e:
-        return items, failures, e
-    return items, failures, None
+    return partial_run("signal", path, "Piet", "s")
 
 
 FIRST = Message(datetime(2025, 1, 1, 12), "Sanne", "eerste").dict_str()

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import SourceSpec
 from connectors.sms import SmsConnector
-from tests.conftest import MemorySink, run_connector, sample
+from tests.conftest import partial_run, MemorySink, run_connector, sample
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -31,18 +30,7 @@ def utc(*args) -> datetime:
 
 
 def partial(path: Path, custodian: str = "Piet") -> tuple[list[Item], list[Failure], ConnectorError | None]:
-    """Everything the connector yields until it ends or raises ConnectorError."""
-    items, failures = [], []
-    conn = SmsConnector(SourceSpec("phone", "sms", str(path), custodian), MemorySink())
-    try:
-        for y in conn.collect():
-            if isinstance(y, Item):
-                items.append(y)
-            elif isinstance(y, Failure):
-                failures.append(y)
-    except ConnectorError as e:
-        return items, failures, e
-    return items, failures, None
+    return partial_run("sms", path, custodian, "phone")
 
 
 # the real samples ---------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import SourceSpec
 from connectors.teams import TeamsConnector, body_text
-from tests.conftest import MemorySink, run_connector, sample
+from tests.conftest import partial_run, MemorySink, run_connector, sample
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -28,17 +27,7 @@ def utc(*args) -> datetime:
 
 
 def partial(path: Path) -> tuple[list[Item], list[Failure], ConnectorError | None]:
-    items, failures = [], []
-    conn = TeamsConnector(SourceSpec("teams", "teams", str(path), "Piet"), MemorySink())
-    try:
-        for y in conn.collect():
-            if isinstance(y, Item):
-                items.append(y)
-            elif isinstance(y, Failure):
-                failures.append(y)
-    except ConnectorError as e:
-        return items, failures, e
-    return items, failures, None
+    return partial_run("teams", path, "Piet", "teams")
 
 
 # Microsoft's examples -----------------------------------------------------------------------------

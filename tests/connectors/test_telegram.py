@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from connectors.base import SourceSpec
 from connectors.telegram import TelegramConnector, entity_text
-from tests.conftest import MemorySink, run_connector, sample
+from tests.conftest import partial_run, MemorySink, run_connector, sample
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -25,16 +25,7 @@ def utc(*args) -> datetime:
 
 
 def partial(path: Path) -> tuple[list[Item], list[Failure], ConnectorError | None]:
-    items, failures = [], []
-    try:
-        for y in TelegramConnector(SourceSpec("t", "telegram", str(path), "Piet"), MemorySink()).collect():
-            if isinstance(y, Item):
-                items.append(y)
-            elif isinstance(y, Failure):
-                failures.append(y)
-    except ConnectorError as e:
-        return items, failures, e
-    return items, failures, None
+    return partial_run("telegram", path, "Piet", "t")
 
 
 def test_real_sample():
