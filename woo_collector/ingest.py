@@ -145,7 +145,11 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
                 raise storage from e
             raise
     if report.status in ("ok", "partial"):
-        catalog.resolve_failures(spec.name, report.id)
+        # A file connector re-reads what failed: what it did not report again has been mended. A server
+        # connector moves on past a message it could not read, so only its source-level failures (a lost
+        # connection, a mailbox out of reach: no locator) are mended by a run; the rest stay listed until
+        # a handler dismisses them ('woo failures --dismiss').
+        catalog.resolve_failures(spec.name, report.id, source_level_only=connectors.get(spec.type).network)
     catalog.finish_run(report)
     write_run_log(ws, report)
     return report

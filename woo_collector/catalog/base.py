@@ -120,8 +120,9 @@ class Catalog(ABC):
     def open_failures(self, source: str | None = None) -> list[dict[str, Any]]: ...
 
     @abstractmethod
-    def resolve_failures(self, source: str, run_id: int) -> int:
-        """Failures of ``source`` not seen again in run ``run_id`` are resolved; returns how many."""
+    def resolve_failures(self, source: str, run_id: int, source_level_only: bool = False) -> int:
+        """Failures of ``source`` not seen again in run ``run_id`` are resolved (only those without a
+        locator when ``source_level_only``); returns how many."""
 
     @abstractmethod
     def source_stats(self) -> dict[str, dict[str, Any]]: ...

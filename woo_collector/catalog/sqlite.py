@@ -303,9 +303,9 @@ class SQLiteCatalog(Catalog):
         q = "SELECT * FROM failures WHERE resolved IS NULL" + (" AND source=?" if source else "") + " ORDER BY id"
         return [dict(r) for r in self.db.execute(q, (source,) if source else ())]
 
-    def resolve_failures(self, source: str, run_id: int) -> int:
-        cur = self.db.execute("UPDATE failures SET resolved=? WHERE source=? AND resolved IS NULL AND last_run < ?",
-                              (now_iso(), source, run_id))
+    def resolve_failures(self, source: str, run_id: int, source_level_only: bool = False) -> int:
+        cur = self.db.execute("UPDATE failures SET resolved=? WHERE source=? AND resolved IS NULL AND last_run < ?"
+                              + (" AND locator = ''" if source_level_only else ""), (now_iso(), source, run_id))
         return cur.rowcount
 
     def dismiss_failure(self, failure_id: int, note: str) -> bool:
