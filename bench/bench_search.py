@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Search latency at scale: fill catalog and index with N synthetic mails (no parsing), then measure
+the mixed query set of bench_ingest (terms, AND, phrases, a common disclaimer phrase, periods,
+20 highlighted hits) in one warm process.
+
+    python bench/bench_search.py [--total 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_collect import items  # noqa: E402
+from bench_ingest import QUERIES  # noqa: E402
+from woo_collector.workspace import Workspace  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--total", type=int, default=1_000_000)
+    args = ap.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="woo-search-"))
+    ws, _ = Workspace.init(base / "ws")
+    t = time.perf_counter()
+    batch = []
+    for it in items(args.total, 0.05):
+        batch.append(it)
+        if len(batch) == 20_000:
+            ws.index.add(ws.catalog.apply_batch("bench", 0, batch, [], [], [], []).new)
+            batch = []
+    if batch:
+        ws.index.add(ws.catalog.apply_batch("bench", 0, batch, [], [], [], []).new)
+    fill = time.perf_counter() - t
+    size = sum(p.stat().st_size for p in (base / "ws" / "index").iterdir()) / 1e6
+    lat, per = [], {}
+    for rep in range(4):
+        for name, q, period in QUERIES:
+            t = time.perf_counter()
+            ws.index.search(q, limit=20, texts=ws.catalog.get_bodies, date_from=period[0] if period else None,
+                            date_to=period[1] if period else None)
+            dt = time.perf_counter() - t
+            if rep:
+                lat.append(dt)
+                per[name] = max(per.get(name, 0), dt)
+    lat.sort()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = [("fill (catalog + index, no parsing)", f"{args.total} items", f"{fill:.0f} s", f"index {size:.0f} MB"),
+            ("search, warm process", f"p50 {statistics.median(lat) * 1000:.0f} ms", f"p95 {lat[int(len(lat) * 0.95) - 1] * 1000:.0f} ms", f"peak RSS {rss:.0f} MB"),
+            ("slowest query kinds", ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in sorted(per.items(), key=lambda kv: -kv[1])[:4]), "", "")]
+    print("\n".join([f"### search at {args.total} items ({datetime.now():%Y-%m-%d %H:%M})", "", "| measure | | | |", "| --- | --- | --- | --- |"]
+                    + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]))
+    ws.close()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
