@@ -110,7 +110,7 @@ class Connector(ABC):
             try:
                 yield from read(path)
             except ConnectorError as e:
-                yield Failure(str(path), e.reason, e.locator, getattr(e, "sha256", "") or self.sink.keep(path, path.name))
+                yield Failure(str(path), e.reason, e.locator, e.sha256 or self.sink.keep(path, path.name))
 
     def item_id(self, *keys: object) -> str:
         """Stable id of an item of this source from its natural keys."""

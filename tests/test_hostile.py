@@ -7,6 +7,7 @@ finished; what could not be read is listed), bounded time and memory (the proces
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -108,6 +109,14 @@ def test_worst_inputs_fail_clearly_and_lose_nothing(ws, tmp_path, type_, name, c
     reason = [ln for ln in r.stderr.splitlines() if "could not read" in ln]
     assert reason and len(reason[0].split(name, 1)[-1].strip(" :()")) > 5, r.stderr
     assert took < 60
+    fails = [f for f in json.loads(woo(ws, "failures", "--format", "json").stdout) if f["path"].startswith(str(p))]
+    assert fails and all(f["sha256"] for f in fails), fails
+    from woo_collector.store import EvidenceStore
+
+    store = EvidenceStore(ws / "store")
+    assert all(store.verify(f["sha256"]) for f in fails)
+    if type_ != "mbox" or not content.startswith(b"From "):  # an mbox keeps each message as its own original
+        assert store.verify(hashlib.sha256(content).hexdigest())  # the unreadable input itself is kept bit for bit
     hits = json.loads(woo(ws, "search", "windturbines", "--format", "json").stdout)
     assert "Blijft bestaan" in [h["title"] for h in hits]
 

@@ -20,14 +20,16 @@ class ConfigError(WooError):
 class ConnectorError(WooError):
     """An input (a file, a message, a server answer) cannot be read.
 
-    ``path`` names the file or source, ``locator`` the place inside it (a line, a message number).
+    ``path`` names the file or source, ``locator`` the place inside it (a line, a message number),
+    ``sha256`` the original already kept, when there is one.
     """
 
-    def __init__(self, reason: str, path: str = "", locator: str = ""):
+    def __init__(self, reason: str, path: str = "", locator: str = "", sha256: str = ""):
         super().__init__(reason)
         self.reason = reason
         self.path = str(path)
         self.locator = locator
+        self.sha256 = sha256
 
     def __str__(self) -> str:
         where = self.path + (f" ({self.locator})" if self.locator else "")

@@ -124,8 +124,11 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
             flush()
             report.status = "partial" if report.failed else "ok"
         except ConnectorError as e:
-            batch.failures.append(Failure(e.path or spec.path or spec.name, e.reason, e.locator,
-                                          sink.originals[-1][0] if sink.originals and not e.path else ""))
+            where = Path(e.path or spec.path or spec.name)
+            sha = e.sha256
+            if not sha and where.is_file():  # what cannot be read is still kept bit for bit
+                sha = sink.keep(where, where.name)
+            batch.failures.append(Failure(str(where), e.reason, e.locator, sha))
             flush()
             report.status = "partial"
         except SourceUnavailable as e:
