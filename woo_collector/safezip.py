@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import os
 import stat
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -131,26 +132,13 @@ def _open_error(member: Member, e: Exception) -> str:
 
 def read_member(zf: zipfile.ZipFile, member: Member, label: str) -> bytes:
     """Read one member, stopping if it expands past its declared size (a lying header)."""
-    out = bytearray()
-    try:
-        with zf.open(member.info) as f:
-            while chunk := f.read(1024 * 1024):
-                out += chunk
-                if len(out) > member.size or len(out) > MAX_MEMBER:
-                    raise ConnectorError(f"zip member {member.name} expands beyond its declared size; refused", label)
-    except ConnectorError:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as e:
-        raise ConnectorError(_open_error(member, e), label) from e
-    except Exception as e:  # zlib.error and friends from a corrupt deflate stream
-        if e.__class__.__module__ in ("zlib", "bz2", "lzma", "_lzma", "_bz2"):
-            raise ConnectorError(_open_error(member, e), label) from e
-        raise
-    return bytes(out)
+    out = io.BytesIO()
+    copy_member(zf, member, out, label)
+    return out.getvalue()
 
 
 def copy_member(zf: zipfile.ZipFile, member: Member, dest: BinaryIO, label: str) -> int:
-    """Stream one member into ``dest`` (a file), with the same checks as ``read_member``."""
+    """Stream one member into ``dest``, stopping if it expands past its declared size (a lying header)."""
     written = 0
     try:
         with zf.open(member.info) as f:
