@@ -7,17 +7,16 @@ import json
 import sqlite3
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, Sequence
-from zoneinfo import ZoneInfo
 
 import click
 
 from woo_collector.errors import ConfigError, WooError, storage_error
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
+from woo_collector.dates import LOCAL
 
 
 @dataclass
@@ -74,13 +73,6 @@ def parse_day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-03-01", param_hint=option) from None
-
-
-def day_bounds(d_from: date | None, d_to: date | None) -> tuple[datetime | None, datetime | None]:
-    """Whole calendar days in Europe/Amsterdam, both ends inclusive -> [start, end) in UTC."""
-    lo = datetime.combine(d_from, time(0), LOCAL).astimezone(timezone.utc) if d_from else None
-    hi = datetime.combine(d_to + timedelta(days=1), time(0), LOCAL).astimezone(timezone.utc) if d_to else None
-    return lo, hi
 
 
 def local_iso(dt: datetime | None) -> str | None:

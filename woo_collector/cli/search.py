@@ -8,7 +8,8 @@ import sys
 import click
 
 from woo_collector.cli import cli
-from woo_collector.cli.common import AppContext, day_bounds, emit, format_option, handle_errors, local_iso, local_short, pass_app, parse_day
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, local_iso, local_short, pass_app, parse_day
+from woo_collector.dates import day_bounds
 
 
 @cli.command()

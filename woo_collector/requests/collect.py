@@ -6,18 +6,14 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
+from woo_collector.dates import LOCAL, day_bounds
 from woo_collector.documents import Document, Redaction
 from woo_collector.models import Item
 from woo_collector.requests import grouping, neardup, redact
 from woo_collector.requests.model import Request, subject_terms
 from woo_collector.requests.repo import RequestRepo
 from woo_collector.workspace import Workspace
-
-LOCAL = ZoneInfo("Europe/Amsterdam")
-
 
 @dataclass
 class CollectResult:
@@ -34,8 +30,7 @@ class CollectResult:
 
 
 def period_filters(req: Request) -> dict:
-    lo = datetime.combine(req.period_from, time(0), LOCAL).astimezone(timezone.utc)
-    hi = datetime.combine(req.period_to + timedelta(days=1), time(0), LOCAL).astimezone(timezone.utc)
+    lo, hi = day_bounds(req.period_from, req.period_to)
     return {"date_from": lo, "date_to": hi, "sources": tuple(req.sources), "custodians": tuple(req.custodians)}
 
 
