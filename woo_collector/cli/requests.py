@@ -243,5 +243,7 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
     click.echo(f"Package written to {out}:")
     for f in sorted(result.files):
         click.echo(f"  {f}")
+    if result.zip_path:
+        click.echo(f"Zip: {result.zip_path}")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
