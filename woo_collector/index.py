@@ -230,7 +230,7 @@ class WhooshIndex:
         flt = self.filter_for(**filters)
         with self.ix.searcher() as s:
             results = s.search(q, filter=flt, limit=limit)  # never terms=True: it breaks the filtered count
-            total = len(results)  # exact: the period and facets are a filter, not part of the query
+            total = len(results) if flt is None or limit is None else _count(s, q, flt)
             shown = list(results)
             bodies = texts([h["id"] for h in shown]) if texts and shown else {}
             hits = []
@@ -266,6 +266,15 @@ def _every():
     from whoosh.query import Every
 
     return Every()
+
+
+def _count(searcher, q, flt) -> int:
+    """Exact number of matches within the filter. Whoosh's own filtered len(results) tests the allow
+    bitset's truth once per candidate (a scan of the whole set each time): quadratic, minutes at a
+    million documents. Intersecting the two matchers counts in one pass."""
+    from whoosh.query import And
+
+    return sum(1 for _ in searcher.docs_for_query(And([q, flt])))
 
 
 def _plain(snippet: str) -> str:

@@ -39,7 +39,8 @@ def test_counts_with_period_filters_equal_the_truth(tmp_path):
     assert ix.doc_count() == N
     periods = [(datetime(2024, 3, 1, tzinfo=timezone.utc), datetime(2024, 7, 1, tzinfo=timezone.utc)),
                (datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 1, 2, tzinfo=timezone.utc)),
-               (datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc))]
+               (datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc)),
+               (datetime(2030, 1, 1, tzinfo=timezone.utc), datetime(2030, 2, 1, tzinfo=timezone.utc))]  # nothing in it
     for word in ("windturbine", "begroting"):
         stem = {"windturbine": "windturbines", "begroting": "begroting"}[word]
         for lo, hi in periods:
