@@ -231,7 +231,7 @@ class WhooshIndex:
         with self.ix.searcher() as s:
             results = s.search(q, filter=flt, limit=limit)  # never terms=True: it breaks the filtered count
             total = len(results) if flt is None or limit is None else _count(s, q, flt)
-            shown = list(results)
+            shown = [results[i] for i in range(results.scored_length())]  # list(results) would ask len(): Whoosh's slow count
             bodies = texts([h["id"] for h in shown]) if texts and shown else {}
             hits = []
             for h in shown:
