@@ -14,14 +14,13 @@ one: drag a mail out of the client onto the desktop, or ask IT for an eDiscovery
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
-from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, looks_like_mail, parse_mail
-from woo_collector.models import Failure
+from woo_collector.mail import MailContext, looks_like_mail, parse_mail_file
 
 MAX_MESSAGE = 512 * 1024 * 1024  # a single message larger than this is kept, not parsed
 
@@ -60,23 +59,14 @@ class EmlConnector(Connector):
             yield from self._one(path, root)
 
     def _one(self, path: Path, root: Path) -> Iterator[Yield]:
-        rel = str(path.relative_to(root)) if root.is_dir() else path.name
-        size = path.stat().st_size
-        if size > MAX_MESSAGE:
-            sha = self.sink.keep(path, path.name)
-            yield Failure(str(path), f"message of {size} bytes is larger than {MAX_MESSAGE}; kept, not parsed", "", sha)
-            return
-        data = path.read_bytes()
-        sha = self.sink.keep(data, path.name)
-        done_key = f"file:{sha}"
-        if self.sink.state(done_key):
-            return
-        raw = unwrap_emlx(data)
-        folder = str(Path(rel).parent) if Path(rel).parent != Path(".") else ""
+        rel = Path(path.relative_to(root)) if root.is_dir() else Path(path.name)
+        folder = str(rel.parent) if rel.parent != Path(".") else ""
         ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), "", folder)
-        try:
-            yield from parse_mail(raw, ctx, sha)
-        except ConnectorError as e:
-            yield Failure(str(path), e.reason, "", sha)
-            return
-        yield Checkpoint(done_key, "done")
+        if path.stat().st_size <= MAX_MESSAGE:  # a finished file is skipped (its hash names it)
+            with open(path, "rb") as f:
+                if self.sink.state(f"file:{hashlib.file_digest(f, 'sha256').hexdigest()}"):
+                    return
+        found, sha, parsed = parse_mail_file(path, ctx, MAX_MESSAGE, unwrap_emlx)
+        yield from found
+        if parsed:
+            yield Checkpoint(f"file:{sha}", "done")

@@ -19,8 +19,7 @@ from typing import Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, parse_mail
-from woo_collector.models import Failure
+from woo_collector.mail import MailContext, parse_mail_file
 
 MAX_MESSAGE = 512 * 1024 * 1024
 
@@ -76,17 +75,8 @@ class MaildirConnector(Connector):
         key = f"md:{folder}/{unique}"
         if self.sink.state(key):
             return
-        size = path.stat().st_size
-        if size > MAX_MESSAGE:
-            sha = self.sink.keep(path, path.name)
-            yield Failure(str(path), f"message of {size} bytes is larger than {MAX_MESSAGE}; kept, not parsed", "", sha)
-            return
-        raw = path.read_bytes()
-        sha = self.sink.keep(raw, path.name)
         ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), f"{folder}/{unique}", folder)
-        try:
-            yield from parse_mail(raw, ctx, sha)
-        except ConnectorError as e:
-            yield Failure(str(path), e.reason, "", sha)
-            return
-        yield Checkpoint(key, sha)
+        found, sha, parsed = parse_mail_file(path, ctx, MAX_MESSAGE)
+        yield from found
+        if parsed:
+            yield Checkpoint(key, sha)
