@@ -18,50 +18,13 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, ClassVar, Iterator, Mapping, Protocol, Union
+from typing import ClassVar, Iterator
 
 from woo_collector.errors import ConnectorError
-from woo_collector.models import Deletion, Failure, Item, stable_id
+from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, stable_id
 
-
-@dataclass(frozen=True)
-class Checkpoint:
-    key: str
-    value: str
-
-
-Yield = Union[Item, Failure, Deletion, Checkpoint]
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """What a connector is asked to read: a registered source or a one-off import."""
-
-    name: str
-    type: str
-    path: str = ""
-    custodian: str = ""
-    settings: Mapping[str, str] = field(default_factory=dict)
-
-    def setting(self, key: str, default: str = "") -> str:
-        return str(self.settings.get(key, default))
-
-    def secret(self, key: str) -> str:
-        """A secret named by ``<key>_env`` in the settings, read from the environment only."""
-        var = self.settings.get(f"{key}_env", "")
-        return os.environ.get(var, "") if var else ""
-
-
-class Sink(Protocol):
-    """Where a connector keeps originals and reads its sync state."""
-
-    def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
-        """Store an original bit for bit (bytes, a file path, or a binary stream); return its SHA-256."""
-
-    def state(self, key: str) -> str | None:
-        """The value of a ``Checkpoint`` saved by an earlier run of this source, or None."""
+__all__ = ["Checkpoint", "Connector", "Sink", "SourceSpec", "Yield", "walk_files"]
 
 
 class Connector(ABC):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import connectors
-from connectors.base import Checkpoint, SourceSpec
+from woo_collector.models import Checkpoint, SourceSpec
 from woo_collector.catalog import RunReport
 from woo_collector.errors import ConnectorError, SourceUnavailable, storage_error
 from woo_collector.models import Deletion, Failure, Item

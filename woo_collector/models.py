@@ -9,9 +9,11 @@ WhatsApp export, a message in a PST folder).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any, BinaryIO, Mapping, Protocol, Union
 
 KINDS = ("email", "attachment", "chat", "file")
 
@@ -80,3 +82,43 @@ class Deletion:
 
     key: str
     locator: str = ""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A sync state to save once everything yielded before it is committed."""
+
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What a connector is asked to read: a registered source or a one-off import."""
+
+    name: str
+    type: str
+    path: str = ""
+    custodian: str = ""
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    def setting(self, key: str, default: str = "") -> str:
+        return str(self.settings.get(key, default))
+
+    def secret(self, key: str) -> str:
+        """A secret named by ``<key>_env`` in the settings, read from the environment only."""
+        var = self.settings.get(f"{key}_env", "")
+        return os.environ.get(var, "") if var else ""
+
+
+class Sink(Protocol):
+    """Where a connector keeps originals and reads its sync state."""
+
+    def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
+        """Store an original bit for bit (bytes, a file path, or a binary stream); return its SHA-256."""
+
+    def state(self, key: str) -> str | None:
+        """The value of a ``Checkpoint`` saved by an earlier run of this source, or None."""
+
+
+Yield = Union[Item, Failure, Deletion, Checkpoint]

@@ -14,7 +14,7 @@ from typing import Any
 
 import tomli_w
 
-from connectors.base import SourceSpec
+from woo_collector.models import SourceSpec
 from woo_collector.errors import ConfigError
 from woo_collector.settings import Settings, check_no_secrets, read_toml
 

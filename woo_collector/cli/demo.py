@@ -22,7 +22,7 @@ def demo(app: AppContext, directory: Path | None) -> None:
     Example: woo demo /tmp/woo-demo
     """
     import connectors
-    from connectors.base import SourceSpec
+    from woo_collector.models import SourceSpec
     from woo_collector import demo as demodata
     from woo_collector.ingest import run_source
     from woo_collector.workspace import Workspace

@@ -31,7 +31,7 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
     Example: woo source add mailbox-sanne --type maildir --path /srv/mail/sanne --custodian "Sanne de Vries"
     """
     import connectors
-    from connectors.base import SourceSpec
+    from woo_collector.models import SourceSpec
 
     ws = app.ws
     cls = connectors.get(type_)
@@ -167,7 +167,7 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
     Example: woo import "WhatsApp-chat met Team Wind.zip" --custodian "Pieter Jansen"
     """
     import connectors
-    from connectors.base import SourceSpec
+    from woo_collector.models import SourceSpec
     from woo_collector.ingest import mend_index, run_source
 
     if not path.exists():
