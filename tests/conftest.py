@@ -1,16 +1,29 @@
-"""Shared test fixtures: the real samples folder, an in-memory sink, and a connector runner."""
+"""Shared test fixtures: the real samples folder, an in-memory sink, and a connector runner.
+
+Hypothesis: with ``CI`` set the ``ci`` profile runs (derandomized, no example database), so an
+unattended run tests the same examples every time; locally the ``dev`` profile explores with random
+seeds and keeps what it finds in ``.hypothesis/``. A failure a random run finds becomes an
+``@example`` on its test, never a retry.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(os.environ.get("WOO_SAMPLES", ROOT.parent / "shared" / "samples"))
+
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev", print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 def sample(rel: str) -> Path:
@@ -42,6 +55,32 @@ class MemorySink:
 
     def state(self, key: str) -> str | None:
         return self.states.get(key)
+
+
+def json_element_ends(raw: bytes, key: str) -> list[tuple[int, Any]]:
+    """(byte offset just past the element, element) for each element of every ``"key": [...]`` array.
+
+    Offsets are in bytes of ``raw`` (not characters of its text): a cut or a flipped byte at
+    offset ``pos`` leaves an element whole exactly when its offset is ``<= pos``.
+    """
+    text = raw.decode("utf-8")
+    decoder, out, i = json.JSONDecoder(), [], 0
+    while (k := text.find(f'"{key}"', i)) >= 0:
+        j = text.index("[", k) + 1
+        while True:
+            while text[j] in " \t\r\n,":
+                j += 1
+            if text[j] == "]":
+                break
+            value, j = decoder.raw_decode(text, j)
+            out.append((len(text[:j].encode("utf-8")), value))
+        i = j
+    return out
+
+
+def cuts_at_boundaries(ends: list[int], size: int, width: int = 2) -> list[int]:
+    """Every cut position within ``width`` bytes of an element's end: where an off-by-one loses a message."""
+    return sorted({p for e in ends for p in range(e - width, e + width + 1) if 0 <= p <= size})
 
 
 def drain(connector) -> dict[str, list]:

@@ -79,7 +79,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.signal import SignalConnector
-from tests.conftest import partial_run, MemorySink, run_connector
+from tests.conftest import MemorySink, cuts_at_boundaries, partial_run, run_connector
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -271,3 +271,15 @@ def test_truncated_and_flipped_files(tmp_path, cut, flip):
     items, _, _ = partial(tmp_path / "data.json")
     if cut > len(FIRST):
         assert items and items[0].body == "eerste"
+
+
+def test_every_cut_next_to_a_message_end_keeps_the_whole_ones(tmp_path):
+    lines = [Message(datetime(2025, 1, 1, 12, k), "Sanne", f"bericht {k} é👀").dict_str().encode() for k in range(4)]
+    raw = b"\n".join(lines) + b"\n"
+    ends = [sum(len(x) + 1 for x in lines[:k]) + len(lines[k]) for k in range(len(lines))]
+    p = tmp_path / "data.json"
+    for pos in cuts_at_boundaries(ends, len(raw)):
+        p.write_bytes(raw[:pos])
+        whole = [f"bericht {k} é👀" for k, end in enumerate(ends) if end <= pos]
+        items, _, _ = partial(p)
+        assert [i.body for i in items][: len(whole)] == whole, f"cut at byte {pos}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 import tracemalloc
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.sms import SmsConnector
-from tests.conftest import partial_run, MemorySink, run_connector, sample
+from tests.conftest import MemorySink, cuts_at_boundaries, partial_run, run_connector, sample
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -335,3 +336,17 @@ def test_score_of_a_folder_of_backups(tmp_path):
     assert SmsConnector.score(tmp_path, b"") == 0.0
     write(tmp_path, '<smses count="0"></smses>', "sms-20250311.xml")
     assert SmsConnector.score(tmp_path, b"") == 0.7
+
+
+@pytest.mark.parametrize("name", [SMALL, MIXED])
+def test_every_cut_next_to_a_message_end_keeps_the_whole_ones(tmp_path, name):
+    raw = sample(name).read_bytes()
+    ends = [m.end() for m in re.finditer(rb"<sms [^>]*?/>|<mms[ >].*?</mms>", raw, re.S)]
+    assert len(ends) >= 12
+    messages = [i.id for i in partial(sample(name))[0] if i.kind != "attachment"]
+    p = tmp_path / "cut.xml"
+    for pos in cuts_at_boundaries(ends, len(raw)):
+        p.write_bytes(raw[:pos])
+        n = sum(end <= pos for end in ends)
+        items, _, _ = partial(p)
+        assert [i.id for i in items if i.kind != "attachment"][:n] == messages[:n], f"cut at byte {pos}"

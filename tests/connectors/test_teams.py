@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectors.teams import TeamsConnector, body_text
-from tests.conftest import partial_run, MemorySink, run_connector, sample
+from tests.conftest import MemorySink, cuts_at_boundaries, json_element_ends, partial_run, run_connector, sample
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -204,23 +204,48 @@ def test_mutated_messages_never_crash(tmp_path, fields, drop):
     assert error is None and items[0].message_id == "0"
 
 
-@PROPS
-@given(st.data())
-def test_truncated_and_flipped_samples(tmp_path, data):
-    raw = bytearray(sample(EX2).read_bytes())
-    full = [i.id for i in partial(sample(EX2))[0]]
-    pos = data.draw(st.integers(0, len(raw) - 1))
-    if data.draw(st.booleans()):
+def _kept_after_damage(tmp_path, name: str, pos: int, cut: bool, byte: int) -> tuple[set[str], list[str]]:
+    """(ids a damaged copy of a sample yields, ids of the messages whole before byte ``pos``)."""
+    raw = bytearray(sample(name).read_bytes())
+    pos %= len(raw)
+    whole = [m["id"] for end, m in json_element_ends(bytes(raw), "value") if end <= pos]
+    if cut:
         raw = raw[:pos]
     else:
-        raw[pos] = data.draw(st.integers(0, 255))
+        raw[pos] = byte
     p = tmp_path / "x.json"
     p.write_bytes(bytes(raw))
     items, _, _ = partial(p)
-    text = sample(EX2).read_text()
-    ends = [text.index('"reactions"', text.index(f'"id": "{mid}"')) for mid in ("1616964509832", "1615971548136")]
-    want = sum(e + 30 < pos for e in ends)  # messages that end before the damage
-    assert {i.id for i in items} >= set(full[:want])
+    return {i.message_id for i in items}, whole
+
+
+@PROPS
+@given(pos=st.integers(0, 1 << 16), cut=st.booleans(), byte=st.integers(0, 255))
+def test_truncated_and_flipped_samples(tmp_path, pos, cut, byte):
+    ids, whole = _kept_after_damage(tmp_path, EX2, pos, cut, byte)
+    assert ids >= set(whole)
+
+
+@pytest.mark.parametrize("name", [EX1, EX2, ALL])
+def test_every_cut_next_to_a_message_end_keeps_the_whole_ones(tmp_path, name):
+    raw = sample(name).read_bytes()
+    ends = [end for end, _ in json_element_ends(raw, "value")]
+    for pos in cuts_at_boundaries(ends, len(raw)):
+        ids, whole = _kept_after_damage(tmp_path, name, pos, True, 0)
+        assert ids >= set(whole), f"cut at byte {pos}"
+
+
+def test_every_cut_of_json_lines_keeps_the_whole_lines(tmp_path):
+    lines = [json.dumps(msg(str(i), chatId="c", body={"contentType": "text", "content": f"bericht {i} é👀"}),
+                        ensure_ascii=False).encode() for i in range(4)]
+    raw = b"\n".join(lines) + b"\n"
+    ends = [sum(len(x) + 1 for x in lines[:k]) + len(lines[k]) for k in range(len(lines))]
+    p = tmp_path / "x.jsonl"
+    for pos in cuts_at_boundaries(ends, len(raw)):
+        p.write_bytes(raw[:pos])
+        whole = [str(k) for k, end in enumerate(ends) if end <= pos]
+        items, _, _ = partial(p)
+        assert [i.message_id for i in items][: len(whole)] == whole, f"cut at byte {pos}"
 
 
 @PROPS

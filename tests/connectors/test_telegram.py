@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from connectors.base import SourceSpec
 from connectors.telegram import TelegramConnector, entity_text
-from tests.conftest import partial_run, MemorySink, run_connector, sample
+from tests.conftest import MemorySink, cuts_at_boundaries, json_element_ends, partial_run, run_connector, sample
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -151,27 +151,37 @@ def test_mutated_messages_never_crash(tmp_path, fields, drop):
     assert error is None and [i.message_id for i in items[:3]] == ["2675", "3644", "3645"]
 
 
-@PROPS
-@given(st.data())
-def test_truncated_and_flipped_sample_keeps_earlier_messages(tmp_path, data):
+def _kept_after_damage(tmp_path, pos: int, cut: bool, byte: int) -> tuple[list[str], list[str]]:
+    """(ids a damaged copy of the sample yields, ids of the messages whole before byte ``pos``)."""
     raw = bytearray(sample(DM).read_bytes())
-    text = raw.decode()
-    pos = data.draw(st.integers(0, len(raw) - 1))
-    if data.draw(st.booleans()):
+    pos %= len(raw)
+    whole = [str(m["id"]) for end, m in json_element_ends(bytes(raw), "messages") if end <= pos]
+    if cut:
         raw = raw[:pos]
     else:
-        raw[pos] = data.draw(st.integers(0, 255))
+        raw[pos] = byte
     p = tmp_path / "result.json"
     p.write_bytes(bytes(raw))
     items, _, _ = partial(p)
-    # a message is safe when its closing brace lies before the damage
-    ends, i = [], text.index('"messages"')
-    for mid in ("2675", "3644", "3645", "3662", "3663", "3672", "3673", "3674"):
-        i = text.index('\n        }', text.index(f'"id": {mid}', i))
-        ends.append(i + 10)
-    want = sum(e < pos for e in ends)
-    ids = [i.message_id for i in items]
-    assert ids[:want] == ["2675", "3644", "3645", "3662", "3663", "3672", "3673", "3674"][:want]
+    return [i.message_id for i in items], whole
+
+
+@PROPS
+@example(pos=1395, cut=True, byte=0)  # a cut 5 bytes before message 3645's closing brace (the sample has two 4-byte emoji)
+@example(pos=1400, cut=True, byte=0)  # a cut just after it: 3645 is whole and kept
+@given(pos=st.integers(0, 1 << 16), cut=st.booleans(), byte=st.integers(0, 255))
+def test_truncated_and_flipped_sample_keeps_earlier_messages(tmp_path, pos, cut, byte):
+    ids, whole = _kept_after_damage(tmp_path, pos, cut, byte)
+    assert ids[: len(whole)] == whole
+
+
+def test_every_cut_next_to_a_message_end_keeps_the_whole_ones(tmp_path):
+    raw = sample(DM).read_bytes()
+    ends = [end for end, _ in json_element_ends(raw, "messages")]
+    assert len(ends) == 8
+    for pos in cuts_at_boundaries(ends, len(raw)):
+        ids, whole = _kept_after_damage(tmp_path, pos, True, 0)
+        assert ids[: len(whole)] == whole, f"cut at byte {pos}"
 
 
 @PROPS
