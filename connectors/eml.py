@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
-from woo_collector.mail import MailContext, looks_like_mail, parse_mail_file
+from connectors.support.mime import MailContext, looks_like_mail, parse_mail_file
 
 MAX_MESSAGE = 512 * 1024 * 1024  # a single message larger than this is kept, not parsed
 

@@ -15,7 +15,7 @@ How a Woo handler gets one: ask the civil servant for the folder (or the share l
 and import it with ``woo import PATH --type files --custodian NAME``.
 
 What comes out: one ``file`` item per document, its text extracted (docx, xlsx, pptx, pdf,
-odt/ods/odp, rtf, txt, csv, html; see ``woo_collector.extract``), ``sent`` the document's own
+odt/ods/odp, rtf, txt, csv, html; see ``connectors.support.documents``), ``sent`` the document's own
 modified time (from its metadata, else the file's), author and dates in ``meta``, ``locator`` the
 path relative to the folder (``<zip>!/<path in the zip>`` inside a zip). Mail found inside goes to
 the mail parser (.eml, .emlx) or to the msg/mbox/pst connectors where those are installed.
@@ -44,16 +44,9 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from connectors.base import Checkpoint, Connector, SourceSpec, Yield, walk_files
+from connectors.support.documents import MAX_DOCUMENT, extract_text, ocr_available, ocr_text, package_kind
+from connectors.support.mime import MailContext, looks_like_mail, parse_mail
 from woo_collector.errors import ConfigError, ConnectorError
-from woo_collector.extract import (
-    MAX_DOCUMENT,
-    extract_text,
-    filetype_of,
-    ocr_available,
-    ocr_text,
-    package_kind,
-)
-from woo_collector.mail import MailContext, looks_like_mail, parse_mail
 from woo_collector.models import Failure, Item
 from woo_collector.safezip import (
     MAX_DEPTH,
@@ -64,6 +57,7 @@ from woo_collector.safezip import (
     open_zip,
     read_member,
 )
+from woo_collector.text import filetype_of
 
 SPOOL = 64 * 1024**2  # zip members larger than this go to a temporary file, not to memory
 LOCAL = ZoneInfo("Europe/Amsterdam")  # zip times without a zone are the zipping machine's clock

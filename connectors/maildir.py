@@ -19,7 +19,7 @@ from typing import Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, parse_mail_file
+from connectors.support.mime import MailContext, parse_mail_file
 
 MAX_MESSAGE = 512 * 1024 * 1024
 

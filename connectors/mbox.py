@@ -30,7 +30,7 @@ from typing import BinaryIO, Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, looks_like_mail, parse_mail
+from connectors.support.mime import MailContext, looks_like_mail, parse_mail
 from woo_collector.models import Failure
 
 MAX_MESSAGE = 256 * 1024 * 1024

@@ -49,9 +49,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
-from connectors.msg import Attachment, Parsed, address, build_items, choose_body, conversation_key, utc
+from connectors.support.mapi import Attachment, Parsed, address, build_items, choose_body, conversation_key, utc
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import decode_header, parse_addresses, parse_date
+from connectors.support.mime import decode_header, parse_addresses, parse_date
 from woo_collector.models import Failure
 from woo_collector.text import tidy
 
@@ -368,7 +368,7 @@ class PstConnector(Connector):
         rtf = _safe(lambda: m.rtf_body)
         p.body, p.body_format = choose_body(plain, html, rtf)
         if p.message_class.lower().startswith("ipm.note.smime"):
-            from connectors.msg import SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED
+            from connectors.support.mapi import SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED
 
             signed = p.message_class.lower().endswith("multipartsigned")
             p.meta["smime"] = "signed" if signed else "encrypted-or-opaque"

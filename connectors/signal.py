@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, run_files, zone
+from connectors.support.chat import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, run_files, zone
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 

@@ -48,7 +48,7 @@ from typing import BinaryIO, Iterator
 from lxml import etree
 
 from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import from_epoch_ms, phone_key, run_files
+from connectors.support.chat import from_epoch_ms, phone_key, run_files
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 

@@ -39,7 +39,7 @@ import lxml.html
 from lxml import etree
 
 from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import (
+from connectors.support.chat import (
     MAX_JSON, as_dict, as_list, as_str, iter_lines, line_of, load_json, load_json_line, parse_iso, run_files,
     salvage_array,
 )

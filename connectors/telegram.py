@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import (
+from connectors.support.chat import (
     JsonStreamError, as_dict, as_list, as_str, from_epoch_s, load_json_line, parse_iso, run_files, stream_arrays, zone,
 )
 from woo_collector.errors import ConnectorError

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import MemorySink, sample
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, decode_header, parse_date, parse_mail
+from connectors.support.mime import MailContext, decode_header, parse_date, parse_mail
 from woo_collector.models import Failure, Item
 
 

@@ -1,4 +1,4 @@
-"""Text from documents: attachments and shared files.
+"""Text from documents: attachments and shared files (shared by the mail, chat and files connectors).
 
 ``extract_text(name, data)`` returns the readable text of a document and what it knows of it
 (author, last modified by, created, modified, title, pages, a ``filetype`` in the inventory's
@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import Member, is_zip, open_member, open_zip
-from woo_collector.text import decode_bytes, known_charset
+from woo_collector.text import decode_bytes, filetype_of, known_charset
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -55,19 +55,6 @@ MAX_HELD = 500_000  # elements of one ODF paragraph held in memory until its end
 PROTECTED = "document is protected with a password"
 LOCAL = ZoneInfo("Europe/Amsterdam")  # office software writes some times without a zone
 
-_FILETYPES = {
-    ".txt": "document", ".csv": "spreadsheet", ".tsv": "spreadsheet", ".html": "document", ".htm": "document",
-    ".md": "document", ".log": "document",
-    ".docx": "doc", ".docm": "doc", ".doc": "doc", ".odt": "doc", ".rtf": "doc",
-    ".xlsx": "spreadsheet", ".xlsm": "spreadsheet", ".xls": "spreadsheet", ".ods": "spreadsheet",
-    ".pptx": "presentation", ".ppsx": "presentation", ".ppt": "presentation", ".odp": "presentation",
-    ".pdf": "pdf", ".jpg": "image", ".jpeg": "image", ".png": "image", ".gif": "image",
-    ".tif": "image", ".tiff": "image", ".heic": "image", ".webp": "image", ".bmp": "image",
-    ".mp3": "audio", ".m4a": "audio", ".ogg": "audio", ".opus": "audio", ".wav": "audio",
-    ".mp4": "video", ".mov": "video", ".3gp": "video",
-    ".eml": "email", ".emlx": "email", ".msg": "email", ".mbox": "email", ".pst": "email", ".ost": "email",
-    ".vcf": "contact", ".zip": "archive",
-}
 _SUFFIX_KIND = {
     ".txt": "text", ".csv": "text", ".tsv": "text", ".log": "text", ".md": "text", ".ics": "text", ".vcf": "text",
     ".html": "html", ".htm": "html", ".xhtml": "html",
@@ -86,10 +73,6 @@ class Extracted:
     text: str = ""
     filetype: str = "other"
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def filetype_of(name: str) -> str:
-    return _FILETYPES.get(PurePath(name).suffix.lower(), "other")
 
 
 def extract_text(name: str, data: bytes, content_type: str = "") -> Extracted:

@@ -21,10 +21,10 @@ from email.message import Message
 from email.policy import compat32
 from typing import Iterator
 
+from connectors.support.documents import extract_text
 from woo_collector.errors import ConnectorError
-from woo_collector.extract import extract_text, filetype_of
 from woo_collector.models import Failure, Item, stable_id
-from woo_collector.text import decode_bytes, html_to_text, tidy
+from woo_collector.text import decode_bytes, filetype_of, html_to_text, tidy
 
 MAIL_HEADERS = frozenset((
     "from", "to", "subject", "date", "message-id", "received", "cc", "bcc", "mime-version",
