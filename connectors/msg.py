@@ -31,11 +31,13 @@ attachment is opened or run (real mail contains malware).
 from __future__ import annotations
 
 import logging
+import struct
+from functools import cache
 from email.message import Message
 from pathlib import Path
 from typing import Iterator
 
-from connectors.base import Checkpoint, Connector, Yield
+from connectors.base import FileConnector, Yield
 from connectors.support.mapi import (
     SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED, Attachment, Parsed, address, build_items, choose_body, conversation_key, utc,
 )
@@ -51,6 +53,16 @@ MAX_MESSAGE = 512 * 1024 * 1024  # a single .msg larger than this is kept, not p
 MAX_DEPTH = 8  # attached messages inside attached messages
 _SUBSTG = "__substg1.0_".encode("utf-16-le")
 _RECIP_TYPES = {1: "to", 2: "cc", 3: "bcc"}
+
+
+@cache
+def msg_errors() -> tuple[type[BaseException], ...]:
+    """What extract-msg and olefile raise on a damaged file (OSError covers olefile's OleFileError,
+    ValueError UnicodeDecodeError); anything else is our own bug and stays loud. A function, so
+    extract-msg is imported only when a .msg is read."""
+    from extract_msg.exceptions import ExMsgBaseException
+
+    return (ExMsgBaseException, OSError, EOFError, ValueError, IndexError, struct.error)
 
 # ---------------------------------------------------------------------------------------------
 # Reading a .msg with extract-msg
@@ -145,7 +157,7 @@ def _rtf(msg) -> bytes | None:
         import compressed_rtf
 
         return compressed_rtf.decompress(compressed)
-    except Exception as e:  # a broken compressed stream: the other bodies still count
+    except Exception as e:  # compressed_rtf raises bare Exception on a broken stream: the other bodies still count
         log.debug("compressed RTF unreadable: %s", e)
         return None
 
@@ -153,7 +165,7 @@ def _rtf(msg) -> bytes | None:
 def _attachments(msg, p: Parsed) -> list:
     try:
         return list(msg.attachments)
-    except Exception as e:  # one broken attachment table must not lose the message
+    except msg_errors() as e:  # one broken attachment table must not lose the message
         p.notes.append(f"attachments unreadable: {e.__class__.__name__}: {e}")
         return []
 
@@ -169,7 +181,7 @@ def _attachment(att, depth: int) -> Attachment:
         return Attachment(name or "bijlage", ctype, b"", inline, problem=f"attachment cannot be read ({att.__class__.__name__})")
     try:
         data = att.data
-    except Exception as e:  # a broken attachment is reported, the message goes on
+    except msg_errors() as e:  # a broken attachment is reported, the message goes on
         return Attachment(name or "bijlage", ctype, b"", inline, problem=f"attachment cannot be read: {e.__class__.__name__}: {e}")
     if isinstance(data, (bytes, bytearray)):
         return Attachment(name or "bijlage", ctype, bytes(data), inline)
@@ -180,13 +192,13 @@ def _attachment(att, depth: int) -> Attachment:
         raw = b""
         try:
             raw = data.exportBytes(allowBadEmbed=True)
-        except Exception as e:  # the parent .msg is the original; this copy is a convenience
+        except msg_errors() as e:  # the parent .msg is the original; this copy is a convenience
             log.debug("embedded message could not be exported: %s", e)
         if depth >= MAX_DEPTH:
             return Attachment(inner_name, "application/vnd.ms-outlook", raw, inline, problem="attached messages nested too deep")
         try:
             inner = read_msg(data, depth + 1)
-        except Exception as e:  # an unreadable attached message is reported, the parent goes on
+        except msg_errors() as e:  # an unreadable attached message is reported, the parent goes on
             return Attachment(inner_name, "application/vnd.ms-outlook", raw, inline, problem=f"attached message cannot be read: {e.__class__.__name__}: {e}")
         return Attachment(inner_name, "application/vnd.ms-outlook", raw, inline, embedded=inner)
     return Attachment(name or "bijlage", ctype, b"", inline, problem="attachment has no data (a link or an OLE object)")
@@ -212,7 +224,7 @@ def _read_smime(msg, p: Parsed, depth: int) -> None:
     opaque-signed (a DER .p7m) and cannot be read without the recipient's key."""
     try:
         raw = list(msg.rawAttachments) if hasattr(msg, "rawAttachments") else list(msg.attachments)
-    except Exception as e:  # the envelope's attachment table is damaged: keep what the envelope says
+    except msg_errors() as e:  # the envelope's attachment table is damaged: keep what the envelope says
         p.notes.append(f"attachments unreadable: {e.__class__.__name__}: {e}")
         raw = []
     if not any(_is_pkcs7(a) for a in raw):
@@ -223,7 +235,7 @@ def _read_smime(msg, p: Parsed, depth: int) -> None:
         try:
             signed_atts = list(msg.attachments)
             signed_body, signed_html = msg.signedBody, msg.signedHtmlBody
-        except Exception as e:  # a damaged signed part: fall through to the note below
+        except msg_errors() as e:  # a damaged signed part: fall through to the note below
             log.debug("signed content not unwrapped: %s", e)
         else:
             plain = msg.getStringStream("__substg1.0_1000") or signed_body
@@ -250,11 +262,11 @@ def is_ole_msg(path: Path, head: bytes) -> bool:
 
         with olefile.OleFileIO(str(path)) as ole:
             return any(e[0].startswith("__substg1.0_") or e[0] == "__properties_version1.0" for e in ole.listdir())
-    except Exception:  # not a readable OLE file: then it is not a .msg we can claim
+    except (OSError, EOFError, ValueError, IndexError, struct.error):  # not a readable OLE file: not a .msg we can claim
         return False
 
 
-class MsgConnector(Connector):
+class MsgConnector(FileConnector):
     name = "msg"
     description = "Outlook .msg files, a file or a folder tree"
     extensions = (".msg",)
@@ -272,16 +284,8 @@ class MsgConnector(Connector):
             return 0.7 if looks_like_mail(head) else 0.2
         return 0.0
 
-    def collect(self) -> Iterator[Yield]:
-        for path in self.input_files(self.extensions):
-            yield from self._one(path)
-
-    def _one(self, path: Path) -> Iterator[Yield]:
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         size = path.stat().st_size
-        sha = self.sink.keep(path, path.name)
-        done_key = f"file:{sha}"
-        if self.sink.state(done_key):
-            return
         if size > MAX_MESSAGE:
             yield Failure(str(path), f"message of {size} bytes is larger than {MAX_MESSAGE}; kept, not parsed", "", sha)
             return
@@ -294,23 +298,20 @@ class MsgConnector(Connector):
                     yield from parse_mail(path.read_bytes(), ctx, sha)
                 except ConnectorError as e:
                     yield Failure(str(path), e.reason, "", sha)
-                    return
-                yield Checkpoint(done_key, "done")
                 return
             yield Failure(str(path), "not an Outlook .msg: the file is neither an OLE2 compound file nor MIME mail text; kept, not parsed", "", sha)
             return
         try:
             msg = open_msg(path)
-        except Exception as e:  # extract-msg/olefile raise many kinds on a damaged file
+        except msg_errors() as e:
             yield Failure(str(path), f"damaged Outlook .msg (truncated or corrupt OLE2 file: {e.__class__.__name__}: {e}); "
                           + "the file is kept as it is; ask the sender for a fresh copy", "", sha)
             return
         try:
             parsed = read_msg(msg)
-        except Exception as e:  # a damaged property stream: kept and reported, the run goes on
+        except msg_errors() as e:
             yield Failure(str(path), f"damaged Outlook .msg (cannot read its properties: {e.__class__.__name__}: {e}); kept as it is", "", sha)
             return
         finally:
             msg.close()
         yield from build_items(self, parsed, sha, str(path), "", ("mail", sha), extra={"msg_is_mime": False})
-        yield Checkpoint(done_key, "done")

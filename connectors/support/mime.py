@@ -251,19 +251,17 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
     return out
 
 
-def parse_mail_file(path, ctx: MailContext, max_size: int, unwrap=None) -> tuple[list[Item | Failure], str, bool]:
-    """One message file: kept bit for bit, then parsed. Returns (what it yields, its sha256, parsed).
-    A file over ``max_size`` or that is not mail is kept and reported as a Failure, not parsed."""
+def parse_mail_file(path, ctx: MailContext, sha: str, max_size: int, unwrap=None) -> list[Item | Failure]:
+    """One message file, already kept under ``sha``: its items, or a Failure when it is over
+    ``max_size`` (not read) or is not mail."""
     size = path.stat().st_size
     if size > max_size:
-        sha = ctx.keep.keep(path, path.name)
-        return [Failure(str(path), f"message of {size} bytes is larger than {max_size}; kept, not parsed", "", sha)], sha, False
+        return [Failure(str(path), f"message of {size} bytes is larger than {max_size}; kept, not parsed", "", sha)]
     data = path.read_bytes()
-    sha = ctx.keep.keep(data, path.name)
     try:
-        return parse_mail(unwrap(data) if unwrap else data, ctx, sha), sha, True
+        return parse_mail(unwrap(data) if unwrap else data, ctx, sha)
     except ConnectorError as e:
-        return [Failure(str(path), e.reason, "", sha)], sha, False
+        return [Failure(str(path), e.reason, "", sha)]
 
 
 def _walk(part: Message, plain: list[str], html: list[str], atts: list, problems: list[str]) -> None:
