@@ -68,6 +68,12 @@ _KIND_FILETYPE = {"docx": "doc", "xlsx": "spreadsheet", "pptx": "presentation", 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+# What zipfile, zlib and the XML parsers raise on a damaged document while it is read (a truncated
+# deflate stream, a bad CRC, a malformed part); ValueError also from parsing numbers and dates in the
+# document. Anything else (a KeyError or TypeError of our own) is a bug and stays loud.
+_LIBRARY_ERRORS = (zipfile.BadZipFile, zlib_error, OSError, EOFError, ValueError, SyntaxError, NotImplementedError)
+
+
 @dataclass
 class Extracted:
     text: str = ""
@@ -95,7 +101,7 @@ def extract_text(name: str, data: bytes, content_type: str = "") -> Extracted:
         raise ConnectorError(e.reason, e.path or name, e.locator) from e
     except RecursionError as e:
         raise ConnectorError(f"cannot read this {kind} document: it is nested too deeply", name) from e
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError, SyntaxError, LookupError, zlib_error) as e:
+    except _LIBRARY_ERRORS as e:
         raise ConnectorError(f"cannot read this {kind} document: {e.__class__.__name__}: {e}", name) from e
     if ex.filetype == "other":
         ex.filetype = ft if ft != "other" else _KIND_FILETYPE.get(kind, "document")
@@ -319,6 +325,8 @@ class _Package:
         from defusedxml import DefusedXmlException
         from defusedxml.ElementTree import iterparse
 
+        if part not in self.members:
+            raise ConnectorError(f"part {part} is missing: not a whole document", self.name)
         with open_member(self.zf, self.members[part], self.name, MAX_PART) as f:
             stack: list[Any] = []
             hold = held = 0
@@ -841,10 +849,10 @@ def _pdf_info(reader: Any) -> dict[str, Any]:
             out[field_] = value
     for attr, field_ in (("creation_date", "created"), ("modification_date", "modified")):
         try:
-            value = iso_time(getattr(info, attr))
+            when = getattr(info, attr)
         except Exception:  # pypdf raises on malformed PDF date strings
-            value = None
-        if value:
+            continue
+        if value := iso_time(when):
             out[field_] = value
     return out
 
