@@ -160,7 +160,8 @@ def _payload(part: Message, problems: list[str]) -> bytes:
     if isinstance(raw, list):
         return b""
     if cte == "base64":
-        data = raw.encode("ascii", "surrogateescape") if isinstance(raw, str) else raw
+        # 8-bit bytes in the part come back as U+FFFD (get_payload decodes them with the part's charset)
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
         compact = re.sub(rb"\s+", b"", data)
         if compact and not re.fullmatch(rb"[A-Za-z0-9+/=_-]*", compact):
             problems.append(f"body part {part.get_content_type()} is declared base64 but is not base64")

@@ -107,6 +107,16 @@ def test_undecodable_body_is_reported_and_headers_kept():
     assert failures and "not base64" in failures[0].reason
 
 
+@pytest.mark.parametrize("charset", ["; charset=utf-8", ""])
+def test_eight_bit_bytes_in_a_base64_body_are_reported_not_a_crash(charset):
+    raw = (b"From: a@example.org\r\nSubject: Kapot\r\nContent-Type: text/plain" + charset.encode() + b"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\nSGFsbG8g\xff\xfed2VyZWxk\r\n")
+    items, _ = parse(raw)
+    assert items[0].subject == "Kapot"
+    failures = [i for i in items if isinstance(i, Failure)]
+    assert failures and "not base64" in failures[0].reason
+
+
 def test_not_mail_is_refused():
     with pytest.raises(ConnectorError, match="not an e-mail message"):
         parse(b"\x89PNG\r\n\x1a\n binary junk")
