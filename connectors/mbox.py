@@ -14,7 +14,8 @@ Thunderbird's ImportExportTools "export folder".
 The file is read as a stream, message by message. Each message's bytes (between its ``From ``
 line and the next) are kept as its own original. A checkpoint records how far the file has been
 taken in, with a fingerprint of its beginning, so a killed import resumes where it stopped and a
-mailbox that has grown at the end is read from where the last run stopped.
+mailbox that has grown at the end is read from where the last run stopped. It never passes a message
+that could not be read: the next run reads from there again, until the file reads whole.
 """
 
 from __future__ import annotations
