@@ -162,3 +162,31 @@ def test_mbox_with_a_damaged_message_is_read_again_until_it_reads_whole(tmp_path
     whole = run_connector("mbox", p, sink)
     assert whole["failures"] == [] and keys(whole) == [f"mbox:{p.resolve()}"]
     assert run_connector("mbox", p, sink)["items"] == []
+
+
+# through ingestion: the failure stays open while the file is retried, and is resolved once it reads whole
+def test_sms_failure_stays_open_until_a_run_reads_the_file_whole(tmp_path):
+    from woo_collector.ingest import run_source
+    from woo_collector.models import SourceSpec
+    from woo_collector.workspace import Workspace
+
+    ws, _ = Workspace.init(tmp_path / "ws")
+    p = tmp_path / "sms-20250311.xml"
+    p.write_bytes(sms_backup("not-valid-base64!!"))
+    spec = SourceSpec("telefoon-piet", "sms", str(p), "Piet")
+    try:
+        first = run_source(ws, spec, quiet=True)
+        assert (first.status, first.new, first.failed) == ("partial", 2, 1)
+        again = run_source(ws, spec, quiet=True)  # read again: nothing new, the same failure again
+        assert (again.status, again.new, again.unchanged, again.failed) == ("partial", 0, 2, 1)
+        (failure,) = ws.catalog.open_failures("telefoon-piet")
+        assert failure["attempts"] == 2 and "foto.png" in failure["reason"]
+        p.write_bytes(sms_backup(base64.b64encode(PNG).decode()))
+        whole = run_source(ws, spec, quiet=True)
+        assert (whole.status, whole.failed) == ("ok", 0)
+        assert ws.catalog.open_failures("telefoon-piet") == []  # not reported again: mended
+        assert ws.catalog.get_state("telefoon-piet", f"file:{sha(p)}") == "done"
+        last = run_source(ws, spec, quiet=True)
+        assert (last.new, last.changed, last.unchanged, last.failed) == (0, 0, 0, 0)  # skipped whole
+    finally:
+        ws.close()
