@@ -473,7 +473,7 @@ class WhatsAppConnector(FileConnector):
         failed = 0
         for path in self.input_files():
             try:
-                exports = self._exports_of(path, path.parent if single else root)
+                exports = self._exports_of(path)
                 if single and not exports:
                     raise ConnectorError("the zip holds no WhatsApp chat text (_chat.txt or WhatsApp*.txt)", str(path))
                 for export in exports:
@@ -494,7 +494,7 @@ class WhatsAppConnector(FileConnector):
     def accept(self, path: Path) -> bool:
         return path.suffix.lower() != ".txt" or _looks_like_export(path)  # other .txt: documents sent in the chat
 
-    def _exports_of(self, path: Path, root: Path) -> list[Export]:
+    def _exports_of(self, path: Path) -> list[Export]:
         label = str(path)
         if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
             if not zipfile.is_zipfile(path):
