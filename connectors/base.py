@@ -1,4 +1,4 @@
-"""The connector interface.
+"""The connector interface, and the one loop every file connector runs.
 
 A connector turns one kind of input into ``Item``s. It knows nothing of the catalog or the index:
 it hands originals to a ``Sink`` (which stores them bit for bit and returns their SHA-256) and
@@ -12,6 +12,22 @@ yields what it found:
 
 Raise ``ConnectorError`` when a whole input cannot be read (not a PST, wrong password); raise
 ``SourceUnavailable`` when a server cannot be reached at all.
+
+A file connector subclasses ``FileConnector`` and implements only ``read_file(path, sha)``: read
+one file it has been handed (already kept under ``sha``). The base finds the inputs (the file
+given, or the files of the folder given that ``suffixes`` and ``accept`` let through), keeps each
+original, skips what an earlier run finished, and applies one rule to every file:
+
+- read whole: ``Checkpoint("file:<sha>", "done")``, and later runs skip it;
+- any ``Failure`` while reading it: no checkpoint, so the next run reads it again (ids are stable,
+  nothing doubles) and reports again what still fails, until it reads whole; ``run_source``
+  resolves the failures a run no longer reports;
+- failed as a whole (``ConnectorError``): the run's error when it was the only input, a
+  ``Failure`` (original kept) when it is one file of a folder.
+
+``read_unit`` is that rule for one unit; a file of several units checkpointed apart (the chats of
+one WhatsApp zip, the members of a zip of documents) calls it per unit, with a ``member`` (key
+``file:<sha>:<member>``) or with its own bytes.
 """
 
 from __future__ import annotations
@@ -19,12 +35,12 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import BinaryIO, Callable, ClassVar, Iterator
 
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, stable_id
 
-__all__ = ["Checkpoint", "Connector", "Sink", "SourceSpec", "Yield", "walk_files"]
+__all__ = ["Checkpoint", "Connector", "FileConnector", "Sink", "SourceSpec", "Yield", "walk_files"]
 
 
 class Connector(ABC):
@@ -51,33 +67,107 @@ class Connector(ABC):
     def collect(self) -> Iterator[Yield]:
         """Yield items, failures, deletions and checkpoints, streaming: never the whole input at once."""
 
-    # helpers shared by connectors -------------------------------------------------------------
-    def input_files(self, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
-        """The file given, or the files below the folder given (with one of ``suffixes``)."""
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        yield from walk_files(root, suffixes if root.is_dir() else ())
-
-    def per_file(self, read, suffixes: tuple[str, ...] = (), accept=None) -> Iterator[Yield]:
-        """``read(path)`` on the file given, or on each file of the folder given (those ``accept``
-        takes). In a folder a file that cannot be read is a Failure (its original kept) and the
-        others are read; a single file's ConnectorError is the run's."""
-        root = Path(self.spec.path)
-        if root.is_file():
-            yield from read(root)
-            return
-        for path in self.input_files(suffixes):
-            if accept is not None and not accept(path):
-                continue
-            try:
-                yield from read(path)
-            except ConnectorError as e:
-                yield Failure(str(path), e.reason, e.locator, e.sha256 or self.sink.keep(path, path.name))
-
     def item_id(self, *keys: object) -> str:
         """Stable id of an item of this source from its natural keys."""
         return stable_id(self.spec.name, self.spec.custodian, *keys)
+
+
+class FileConnector(Connector):
+    """Base class of the connectors that read files: the file given, or the files of a folder."""
+
+    suffixes: ClassVar[tuple[str, ...] | None] = None  # files of a folder read (None: ``extensions``; (): all)
+    keep_whole: ClassVar[bool] = True  # False: the file is not one original (an mbox keeps each message)
+
+    def accept(self, path: Path) -> bool:
+        """Whether a file found in a folder is one to read (content sniffing); the file given always is."""
+        return True
+
+    def none_found(self, root: Path) -> str:
+        """Why a folder holding none of this connector's files cannot be read ("": nothing to do)."""
+        return ""
+
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
+        """Items and Failures of one file, kept under ``sha`` ("" when ``keep_whole`` is False).
+
+        Yield a Failure for a part that cannot be read; raise ConnectorError when the whole file
+        cannot be read. Checkpoints of the file's own progress may be yielded; ``file:<sha>`` is
+        the base's. A connector whose units are not one file each (WhatsApp exports that merge
+        across files) overrides ``collect`` instead and calls ``read_unit`` per unit.
+        """
+        raise NotImplementedError(f"{type(self).__name__} reads no single file: it overrides collect()")
+
+    def collect(self) -> Iterator[Yield]:
+        single = Path(self.spec.path).is_file()
+        for path in self.input_files():
+            yield from self.read_unit(path, path.name, lambda sha, path=path: self.read_file(path, sha),
+                                      where=str(path), single=single)
+
+    def input_files(self) -> Iterator[Path]:
+        """The file given, or the files below the folder given that ``suffixes`` and ``accept`` let through."""
+        root = Path(self.spec.path)
+        if not root.exists():
+            raise ConnectorError("no such file or folder", root)
+        if root.is_file():
+            yield root
+            return
+        suffixes = self.extensions if self.suffixes is None else self.suffixes
+        found = False
+        for path in walk_files(root, suffixes):
+            if self.accept(path):
+                found = True
+                yield path
+        if not found and (reason := self.none_found(root)):
+            raise ConnectorError(reason, root)
+
+    def read_unit(self, original: Path | bytes | BinaryIO, name: str, read: Callable[[str], Iterator[Yield]], *,
+                  where: str, single: bool, inner: str = "", member: str = "", key: str = "") -> Iterator[Yield]:
+        """Keep ``original``, skip it when done, ``read(sha)`` it, checkpoint it when it read whole.
+
+        ``where`` and ``inner`` name it in Failures (the file on disk, the place inside it); ``single``:
+        it is the only input, so its ConnectorError is the run's. ``member`` names one unit of a file
+        checkpointed apart; ``key`` replaces the checkpoint key (maildir's message names, looked up
+        before anything is read; the checkpoint's value is then the sha).
+        """
+        if key and self.known(key):
+            return
+        try:
+            sha = self.sink.keep(original, name) if self.keep_whole else ""
+        except OSError as e:  # unreadable on disk (permissions, gone since the walk)
+            yield self.failed_whole(ConnectorError(f"cannot read the file: {e.strerror or e}", where, inner), where, single)
+            return
+        done = key or (file_key(sha, member) if sha else "")
+        if not key and done and self.known(done):
+            return
+        failed = False
+        try:
+            for y in read(sha):
+                failed = failed or isinstance(y, Failure)
+                yield y
+        except ConnectorError as e:
+            if not (single or e.sha256 or sha) and isinstance(original, Path):  # kept whole only now it failed
+                e.sha256 = self.sink.keep(original, name)
+            yield self.failed_whole(e, where, single, sha, inner)
+            return
+        if done and not failed:
+            yield Checkpoint(done, sha if key else "done")
+
+    def known(self, key: str) -> bool:
+        """Whether an earlier run finished this unit (any saved value counts)."""
+        return bool(self.sink.state(key))
+
+    @staticmethod
+    def failed_whole(e: ConnectorError, where: str, single: bool, sha: str = "", inner: str = "") -> Failure:
+        """The Failure of a unit that cannot be read at all; raises ``e`` when it is the only input."""
+        if single:
+            if not e.path:
+                e.path = where
+            raise e
+        return Failure(where, e.reason, " ".join(p for p in (inner, e.locator) if p), e.sha256 or sha)
+
+
+def file_key(sha: str, member: str = "") -> str:
+    """The checkpoint of a file read whole (or of one ``member`` of it)."""
+    return f"file:{sha}:{member}" if member else f"file:{sha}"
 
 
 def walk_files(root: Path, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:

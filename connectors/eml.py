@@ -14,13 +14,12 @@ one: drag a mail out of the client onto the desktop, or ask IT for an eDiscovery
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Iterator
 
-from connectors.base import Checkpoint, Connector, Yield
-from woo_collector.mail import MailContext, looks_like_mail, parse_mail_file
+from connectors.base import FileConnector, Yield
+from connectors.support.mime import MailContext, looks_like_mail, parse_mail_file
 
 MAX_MESSAGE = 512 * 1024 * 1024  # a single message larger than this is kept, not parsed
 
@@ -36,7 +35,7 @@ def unwrap_emlx(data: bytes) -> bytes:
     return data[m.end(): m.end() + n]
 
 
-class EmlConnector(Connector):
+class EmlConnector(FileConnector):
     name = "eml"
     description = "single .eml/.emlx messages, a file or a folder tree"
     extensions = (".eml", ".emlx")
@@ -53,20 +52,9 @@ class EmlConnector(Connector):
             return 0.9 if suffix == ".eml" else 0.6
         return 0.2 if suffix == ".eml" else 0.0
 
-    def collect(self) -> Iterator[Yield]:
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         root = Path(self.spec.path)
-        for path in self.input_files(self.extensions):
-            yield from self._one(path, root)
-
-    def _one(self, path: Path, root: Path) -> Iterator[Yield]:
         rel = Path(path.relative_to(root)) if root.is_dir() else Path(path.name)
         folder = str(rel.parent) if rel.parent != Path(".") else ""
         ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), "", folder)
-        if path.stat().st_size <= MAX_MESSAGE:  # a finished file is skipped (its hash names it)
-            with open(path, "rb") as f:
-                if self.sink.state(f"file:{hashlib.file_digest(f, 'sha256').hexdigest()}"):
-                    return
-        found, sha, parsed = parse_mail_file(path, ctx, MAX_MESSAGE, unwrap_emlx)
-        yield from found
-        if parsed:
-            yield Checkpoint(f"file:{sha}", "done")
+        yield from parse_mail_file(path, ctx, sha, MAX_MESSAGE, unwrap_emlx)

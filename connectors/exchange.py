@@ -102,7 +102,7 @@ from exchangelib.services.sync_folder_hierarchy import SyncFolder
 from connectors.base import Checkpoint, Connector, SourceSpec, Yield
 from connectors.retry import retry
 from woo_collector.errors import ConnectorError, SourceUnavailable
-from woo_collector.mail import MailContext, parse_mail
+from connectors.support.mime import MailContext, parse_mail
 from woo_collector.models import Deletion, Failure
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ How a Woo handler gets one: ask the civil servant for the folder (or the share l
 and import it with ``woo import PATH --type files --custodian NAME``.
 
 What comes out: one ``file`` item per document, its text extracted (docx, xlsx, pptx, pdf,
-odt/ods/odp, rtf, txt, csv, html; see ``woo_collector.extract``), ``sent`` the document's own
+odt/ods/odp, rtf, txt, csv, html; see ``connectors.support.documents``), ``sent`` the document's own
 modified time (from its metadata, else the file's), author and dates in ``meta``, ``locator`` the
 path relative to the folder (``<zip>!/<path in the zip>`` inside a zip). Mail found inside goes to
 the mail parser (.eml, .emlx) or to the msg/mbox/pst connectors where those are installed.
@@ -43,17 +43,10 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from connectors.base import Checkpoint, Connector, SourceSpec, Yield, walk_files
+from connectors.base import Checkpoint, FileConnector, SourceSpec, Yield
+from connectors.support.documents import MAX_DOCUMENT, extract_text, ocr_available, ocr_text, package_kind
+from connectors.support.mime import MailContext, looks_like_mail, parse_mail
 from woo_collector.errors import ConfigError, ConnectorError
-from woo_collector.extract import (
-    MAX_DOCUMENT,
-    extract_text,
-    filetype_of,
-    ocr_available,
-    ocr_text,
-    package_kind,
-)
-from woo_collector.mail import MailContext, looks_like_mail, parse_mail
 from woo_collector.models import Failure, Item
 from woo_collector.safezip import (
     MAX_DEPTH,
@@ -64,6 +57,7 @@ from woo_collector.safezip import (
     open_zip,
     read_member,
 )
+from woo_collector.text import filetype_of
 
 SPOOL = 64 * 1024**2  # zip members larger than this go to a temporary file, not to memory
 LOCAL = ZoneInfo("Europe/Amsterdam")  # zip times without a zone are the zipping machine's clock
@@ -102,10 +96,11 @@ class _Entry:
         return self.data if self.data is not None else self.path
 
 
-class FilesConnector(Connector):
+class FilesConnector(FileConnector):
     name = "files"
     description = "a folder or zip of documents (docx, xlsx, pptx, pdf, odt, rtf, txt, html) and the mail inside it"
     extensions = (".zip",) + tuple(sorted(DOCUMENT_SUFFIXES)) + (".txt", ".csv", ".html", ".htm")
+    suffixes = ()  # every file of a folder: images and unknown binaries are kept and listed too
 
     @classmethod
     def score(cls, path: Path, head: bytes) -> float:
@@ -132,37 +127,32 @@ class FilesConnector(Connector):
         return 0.1 if filetype_of(path.name) != "other" else 0.0
 
     def collect(self) -> Iterator[Yield]:
+        """Each file of the folder, and each member of a zip (zips in zips too), is a unit of the
+        base's rule, checkpointed under its own sha; a zip is done when all its members are."""
         root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
+        single = root.is_file()
         self._seen: set[str] = set()
-        if root.is_file():
+        for path in self.input_files():
             try:
-                entry = _disk_entry(root, root.name)
-                yield from self._entry(entry, depth=0, single=True)
+                entry = _disk_entry(path, path.name if single else path.relative_to(root).as_posix())
             except OSError as e:
-                raise ConnectorError(f"cannot read the file: {e.strerror or e}", root) from e
-            return
-        for path in walk_files(root):
-            try:
-                entry = _disk_entry(path, path.relative_to(root).as_posix())
-            except OSError as e:
-                yield Failure(str(path), f"cannot read the file: {e.strerror or e}")
+                yield self.failed_whole(ConnectorError(f"cannot read the file: {e.strerror or e}", path), str(path), single)
                 continue
-            yield from self._entry(entry, depth=0, single=False)
+            yield from self._entry(entry, depth=0, single=single)
+
+    def known(self, key: str) -> bool:
+        """Done by an earlier run, or met before in this one (the same document twice)."""
+        if key in self._seen:
+            return True
+        self._seen.add(key)
+        return super().known(key)
 
     # one file, wherever it comes from ---------------------------------------------------------
     def _entry(self, e: _Entry, depth: int, single: bool) -> Iterator[Yield]:
-        try:
-            sha = self.sink.keep(e.source(), e.name)
-        except OSError as err:  # unreadable on disk (permissions, gone since the walk)
-            if single:
-                raise
-            yield Failure(e.origin, f"cannot read the file: {err.strerror or err}", e.inner)
-            return
-        if sha in self._seen or self.sink.state(f"file:{sha}"):
-            return
-        self._seen.add(sha)
+        yield from self.read_unit(e.source(), e.name, lambda sha: self._read(e, sha, depth, single),
+                                  where=e.origin, single=single, inner=e.inner)
+
+    def _read(self, e: _Entry, sha: str, depth: int, single: bool) -> Iterator[Yield]:
         suffix = PurePosixPath(e.name).suffix.lower()
         head = e.head()
         if suffix not in DOCUMENT_SUFFIXES and is_zip(head) and not self._is_package(e):
@@ -230,8 +220,6 @@ class FilesConnector(Connector):
             yield Failure(e.origin, f"text longer than {len(body)} characters; only the beginning is indexed", e.inner, sha)
         elif meta.get("problems"):  # parts that could not be read (PDF pages): reported, tried again next run
             yield Failure(e.origin, "; ".join(meta["problems"])[:1000], e.inner, sha)
-        else:
-            yield Checkpoint(f"file:{sha}", "done")
 
     def _ocr(self, scan: bool, image: bool) -> bool:
         """Setting ``ocr``: "auto" (default) reads scanned PDFs, "all" photos too, "no" nothing."""
@@ -257,7 +245,6 @@ class FilesConnector(Connector):
             yield from self._unreadable(e, sha, err.reason, "email")
             return
         yield from found
-        yield Checkpoint(f"file:{sha}", "done")
 
     def _delegate(self, e: _Entry, sha: str, type_: str) -> Iterator[Yield]:
         """An Outlook .msg, an mbox or a PST: read by its own connector where that is installed."""
@@ -275,7 +262,6 @@ class FilesConnector(Connector):
                 path.write_bytes(e.data)
             temporary = str(path) if e.path is None or e.inner else ""
             spec = SourceSpec(self.spec.name, type_, str(path), self.spec.custodian, self.spec.settings)
-            failed = False
             try:
                 for y in cls(spec, self.sink).collect():
                     if isinstance(y, Checkpoint):
@@ -283,7 +269,6 @@ class FilesConnector(Connector):
                             yield y
                         continue
                     if isinstance(y, Failure):
-                        failed = True
                         if temporary and y.path == temporary:
                             y = Failure(e.origin, y.reason, " ".join(p for p in (e.inner, y.locator) if p), y.sha256)
                     elif isinstance(y, Item):
@@ -294,15 +279,11 @@ class FilesConnector(Connector):
                 return
             except ImportError:  # the connector is there, a library it needs (pypff for PST) is not
                 yield from self._not_installed(e, sha, type_)
-                return
-        if not failed:
-            yield Checkpoint(f"file:{sha}", "done")
 
     def _not_installed(self, e: _Entry, sha: str, type_: str) -> Iterator[Yield]:
         meta = self._meta(e)
         meta["note"] = f"the {type_} connector (or a library it needs) is not installed; kept, not parsed"
         yield self._item(e, sha, "", meta)
-        yield Checkpoint(f"file:{sha}", "done")
 
     # zips -------------------------------------------------------------------------------------
     def _zip(self, e: _Entry, sha: str, depth: int, single: bool) -> Iterator[Yield]:
@@ -314,7 +295,6 @@ class FilesConnector(Connector):
                 raise ConnectorError(err.reason, e.origin) from err
             yield from self._unreadable(e, sha, err.reason, "archive")
             return
-        failed = False
         with zf, tempfile.TemporaryDirectory(prefix="woo-files-") as tmp:
             for n, m in enumerate(members):
                 if any(part in JUNK or part.startswith("._") for part in m.name.split("/")):
@@ -324,16 +304,11 @@ class FilesConnector(Connector):
                 try:
                     child = self._member(zf, m, locator, e.origin, inner, Path(tmp) / str(n))
                 except ConnectorError as err:
-                    failed = True
                     yield Failure(e.origin, err.reason, inner, sha)
                     continue
-                for y in self._entry(child, depth, single=False):
-                    failed = failed or isinstance(y, Failure)
-                    yield y
+                yield from self._entry(child, depth, single=False)
                 if child.path is not None:
                     child.path.unlink(missing_ok=True)
-        if not failed:
-            yield Checkpoint(f"file:{sha}", "done")
 
     def _member(self, zf: zipfile.ZipFile, m: Member, locator: str, origin: str, inner: str, spool: Path) -> _Entry:
         name = PurePosixPath(m.name).name

@@ -58,7 +58,7 @@ import requests
 from connectors.base import Checkpoint, Connector, Yield
 from connectors.retry import retry, retry_after_seconds
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable
-from woo_collector.mail import MailContext, parse_mail
+from connectors.support.mime import MailContext, parse_mail
 from woo_collector.models import Deletion, Failure
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0"

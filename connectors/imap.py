@@ -40,7 +40,7 @@ from typing import Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable
-from woo_collector.mail import MailContext, parse_mail
+from connectors.support.mime import MailContext, parse_mail
 from woo_collector.models import Failure
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")

@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from connectors.base import Checkpoint, Connector, Yield
+from connectors.base import FileConnector, Yield
+from connectors.support.mime import MailContext, parse_mail_file
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, parse_mail_file
 
 MAX_MESSAGE = 512 * 1024 * 1024
 
@@ -36,12 +36,16 @@ def maildir_folders(root: Path) -> Iterator[tuple[str, Path]]:
                 continue
             p = Path(dirpath) / d
             if (p / "cur").is_dir() or (p / "new").is_dir():
-                rel = p.relative_to(root)
-                name = "/".join(part.lstrip(".").replace(".", "/") for part in rel.parts)
-                yield name, p
+                yield folder_name(root, p), p
 
 
-class MaildirConnector(Connector):
+def folder_name(root: Path, maildir: Path) -> str:
+    """'INBOX' for the root maildir, 'Projecten/Windpark' for ``root/.Projecten.Windpark``."""
+    rel = maildir.relative_to(root)
+    return "/".join(part.lstrip(".").replace(".", "/") for part in rel.parts) if rel.parts else "INBOX"
+
+
+class MaildirConnector(FileConnector):
     name = "maildir"
     description = "Maildir / Maildir++ folders (Dovecot, Postfix, mbsync)"
 
@@ -71,12 +75,16 @@ class MaildirConnector(Connector):
             raise ConnectorError("no maildir found: expected cur/ and new/ folders", root)
 
     def _message(self, folder: str, path: Path) -> Iterator[Yield]:
-        unique = path.name.split(":2,")[0].split("!2,")[0]
-        key = f"md:{folder}/{unique}"
-        if self.sink.state(key):
-            return
-        ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), f"{folder}/{unique}", folder)
-        found, sha, parsed = parse_mail_file(path, ctx, MAX_MESSAGE)
-        yield from found
-        if parsed:
-            yield Checkpoint(key, sha)
+        """One message file, checkpointed by the unique part of its name (flags after ':2,' change)."""
+        key = f"md:{folder}/{_unique(path)}"
+        yield from self.read_unit(path, path.name, lambda sha: self.read_file(path, sha), where=str(path), single=False, key=key)
+
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
+        """One message file of ``<maildir>/cur`` or ``<maildir>/new``."""
+        folder = folder_name(Path(self.spec.path), path.parent.parent)
+        ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), f"{folder}/{_unique(path)}", folder)
+        return parse_mail_file(path, ctx, sha, MAX_MESSAGE)
+
+
+def _unique(path: Path) -> str:
+    return path.name.split(":2,")[0].split("!2,")[0]

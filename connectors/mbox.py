@@ -14,7 +14,8 @@ Thunderbird's ImportExportTools "export folder".
 The file is read as a stream, message by message. Each message's bytes (between its ``From ``
 line and the next) are kept as its own original. A checkpoint records how far the file has been
 taken in, with a fingerprint of its beginning, so a killed import resumes where it stopped and a
-mailbox that has grown at the end is read from where the last run stopped.
+mailbox that has grown at the end is read from where the last run stopped. It never passes a message
+that could not be read: the next run reads from there again, until the file reads whole.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from email.policy import compat32
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from connectors.base import Checkpoint, Connector, Yield
+from connectors.base import Checkpoint, FileConnector, Yield
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, looks_like_mail, parse_mail
+from connectors.support.mime import MailContext, looks_like_mail, parse_mail
 from woo_collector.models import Failure
 
 MAX_MESSAGE = 256 * 1024 * 1024
@@ -100,10 +101,12 @@ def truncated_reason(raw: bytes) -> str:
     return ""
 
 
-class MboxConnector(Connector):
+class MboxConnector(FileConnector):
     name = "mbox"
     description = "Unix mbox files (Thunderbird, Google Takeout), a file or a folder of them"
     extensions = (".mbox", ".mbx")
+    suffixes = ()  # in a folder every file is sniffed: Thunderbird's mailboxes have no extension
+    keep_whole = False  # each message is kept as its own original
 
     @classmethod
     def score(cls, path: Path, head: bytes) -> float:
@@ -114,14 +117,14 @@ class MboxConnector(Connector):
             return 0.95
         return 0.3 if path.suffix.lower() in cls.extensions else 0.0
 
-    def collect(self) -> Iterator[Yield]:
-        yield from self.per_file(self._mbox, accept=self._sniff)
-
-    def _sniff(self, path: Path) -> bool:
+    def accept(self, path: Path) -> bool:
         with open(path, "rb") as f:
             return self.score(path, f.read(65536)) >= 0.9
 
-    def _mbox(self, path: Path) -> Iterator[Yield]:
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
+        """Resume where the checkpoint says; it never moves past a message that failed, so the next
+        run reads that message again (the mbox form of the rule that a file is retried until it
+        reads whole)."""
         st = path.stat()
         if st.st_size == 0:
             raise ConnectorError("the file is empty: no messages to take in", path)
@@ -138,6 +141,7 @@ class MboxConnector(Connector):
         folder = path.stem
         since_checkpoint = 0
         reason = ""
+        failed = False
         with open(path, "rb") as f:
             try:
                 for msg_start, msg_end, raw, complete in split_mbox(f, start):
@@ -145,6 +149,7 @@ class MboxConnector(Connector):
                     locator = f"bericht {number} (byte {msg_start})"
                     sha = self.sink.keep(raw, f"{path.name}#{number}")
                     if len(raw) >= MAX_MESSAGE:
+                        failed = True
                         yield Failure(str(path), f"message larger than {MAX_MESSAGE} bytes; its beginning is kept, not parsed", locator, sha)
                         continue
                     reason = "" if complete and msg_end < st.st_size else truncated_reason(raw) if msg_end >= st.st_size else ""
@@ -152,14 +157,17 @@ class MboxConnector(Connector):
                         yield Failure(str(path), f"{reason}: message {number} is kept but may be incomplete", locator, sha)
                     ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), locator, folder)
                     try:
-                        yield from parse_mail(unescape(raw), ctx, sha)
+                        found = parse_mail(unescape(raw), ctx, sha)
                     except ConnectorError as e:
-                        yield Failure(str(path), e.reason, locator, sha)
+                        found = [Failure(str(path), e.reason, locator, sha)]
+                    for y in found:
+                        failed = failed or isinstance(y, Failure)
+                        yield y
                     since_checkpoint += 1
-                    if since_checkpoint >= CHECKPOINT_EVERY and not reason:
+                    if since_checkpoint >= CHECKPOINT_EVERY and not (reason or failed):
                         since_checkpoint = 0
                         yield Checkpoint(key, json.dumps({"head": head, "offset": msg_end, "number": number}))
             except ConnectorError as e:
                 raise ConnectorError(e.reason, path) from None
-        if not reason:
+        if not (reason or failed):
             yield Checkpoint(key, json.dumps({"head": head, "offset": os.path.getsize(path), "number": number}))

@@ -30,21 +30,21 @@ attachment is opened or run (real mail contains malware).
 
 from __future__ import annotations
 
-import base64
 import logging
-import re
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+import struct
+from functools import cache
 from email.message import Message
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
-from connectors.base import Checkpoint, Connector, Yield
+from connectors.base import FileConnector, Yield
+from connectors.support.mapi import (
+    SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED, Attachment, Parsed, address, build_items, choose_body, conversation_key, utc,
+)
+from connectors.support.mime import MailContext, decode_header, looks_like_mail, parse_addresses, parse_date, parse_mail
 from woo_collector.errors import ConnectorError
-from woo_collector.extract import extract_text, filetype_of
-from woo_collector.mail import MailContext, decode_header, looks_like_mail, parse_addresses, parse_date, parse_mail
-from woo_collector.models import Failure, Item
-from woo_collector.text import decode_bytes, html_to_text, tidy
+from woo_collector.models import Failure
+from woo_collector.text import decode_bytes, tidy
 
 log = logging.getLogger("woo.connectors.msg")
 
@@ -54,125 +54,15 @@ MAX_DEPTH = 8  # attached messages inside attached messages
 _SUBSTG = "__substg1.0_".encode("utf-16-le")
 _RECIP_TYPES = {1: "to", 2: "cc", 3: "bcc"}
 
-SMIME_NOTE_SIGNED = "[Ondertekend bericht (S/MIME): de handtekening is niet gecontroleerd; het origineel is ongewijzigd bewaard.]"
-SMIME_NOTE_ENCRYPTED = (
-    "[Versleuteld of ondoorzichtig ondertekend bericht (S/MIME): de inhoud is niet leesbaar zonder de sleutel van de ontvanger. "
-    + "Het origineel is ongewijzigd bewaard; vraag de ontvanger om een onversleutelde kopie.]"
-)
 
+@cache
+def msg_errors() -> tuple[type[BaseException], ...]:
+    """What extract-msg and olefile raise on a damaged file (OSError covers olefile's OleFileError,
+    ValueError UnicodeDecodeError); anything else is our own bug and stays loud. A function, so
+    extract-msg is imported only when a .msg is read."""
+    from extract_msg.exceptions import ExMsgBaseException
 
-# ---------------------------------------------------------------------------------------------
-# What a message holds, read once from whatever parser opened it (extract-msg here, pypff in pst)
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class Attachment:
-    name: str
-    content_type: str = ""
-    data: bytes = b""
-    inline: bool = False
-    embedded: "Parsed | None" = None  # an attached Outlook item, already parsed
-    problem: str = ""  # why its content could not be read
-    sha256: str = ""  # set when the bytes were already kept (streamed), ``data`` then stays empty
-    size: int = 0
-
-
-@dataclass
-class Parsed:
-    """One Outlook message in plain values."""
-
-    message_class: str = ""
-    subject: str = ""
-    sender: str = ""
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()
-    sent: datetime | None = None
-    received: datetime | None = None
-    message_id: str = ""
-    in_reply_to: str = ""
-    conversation: str = ""
-    body: str = ""
-    body_format: str = ""  # plain, html, rtf-html, rtf-text, rtf
-    attachments: list[Attachment] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
-
-
-def conversation_key(index: bytes | None, headers: Message | None, message_id: str) -> str:
-    """Thread key as woo_collector.mail makes it: 'ti:' + the first 22 bytes of the conversation index."""
-    if index and len(index) >= 22:
-        return "ti:" + base64.b64encode(index[:22]).decode()
-    if headers is not None:
-        for name in ("Thread-Index",):
-            ti = headers.get(name)
-            if ti:
-                try:
-                    return "ti:" + base64.b64encode(base64.b64decode(str(ti).strip() + "==")[:22]).decode()
-                except ValueError:
-                    pass
-        for name in ("References", "In-Reply-To"):
-            refs = re.findall(r"<[^>]+>", str(headers.get(name, "") or ""))
-            if refs:
-                return refs[0]
-    return message_id
-
-
-def address(name: str | None, email_addr: str | None) -> str:
-    """'Name <addr>', the bare address, or the bare name."""
-    name, email_addr = (name or "").strip(), (email_addr or "").strip()
-    if email_addr and "@" not in email_addr and email_addr.upper().startswith("/O="):
-        email_addr = ""  # an Exchange X.500 address says nothing to a reader
-    if name and email_addr and name.lower() != email_addr.lower():
-        return f"{name} <{email_addr}>"
-    return email_addr or name
-
-
-def utc(dt: datetime | None) -> datetime | None:
-    """A datetime from a parser as aware UTC; naive values are UTC (MAPI times are UTC)."""
-    if dt is None or not isinstance(dt, datetime):
-        return None
-    if dt.year < 1971 or dt.year > 2200:  # FILETIME zero or garbage
-        return None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
-
-
-def rtf_body_text(rtf: bytes) -> tuple[str, str]:
-    """Text of an RTF body: the HTML or text Outlook encapsulated in it, else the RTF stripped."""
-    if not rtf:
-        return "", ""
-    end = rtf.rfind(b"}")
-    rtf = rtf[: end + 1] if end >= 0 else rtf
-    try:
-        import RTFDE
-
-        de = RTFDE.DeEncapsulator(rtf)
-        de.deencapsulate()
-        if de.content_type == "html" and de.html:
-            html = de.html if isinstance(de.html, str) else decode_bytes(de.html)[0]
-            return html_to_text(html), "rtf-html"
-        if de.content_type == "text" and de.text:
-            return tidy(de.text if isinstance(de.text, str) else decode_bytes(de.text)[0]), "rtf-text"
-    except Exception as e:  # RTFDE raises many kinds on odd RTF; striprtf below reads what it can
-        log.debug("RTF de-encapsulation failed: %s", e)
-    from striprtf.striprtf import rtf_to_text
-
-    return tidy(rtf_to_text(decode_bytes(rtf, "cp1252")[0], errors="ignore")), "rtf"
-
-
-def choose_body(plain: str | None, html: bytes | str | None, rtf: bytes | None) -> tuple[str, str]:
-    """The best readable body: plain text, else HTML as text, else what the RTF body holds."""
-    if plain and plain.strip():
-        return tidy(plain), "plain"
-    if html:
-        text = html if isinstance(html, str) else decode_bytes(html)[0]
-        if text.strip():
-            return html_to_text(text), "html"
-    if rtf:
-        return rtf_body_text(rtf)
-    return "", ""
-
+    return (ExMsgBaseException, OSError, EOFError, ValueError, IndexError, struct.error)
 
 # ---------------------------------------------------------------------------------------------
 # Reading a .msg with extract-msg
@@ -267,7 +157,7 @@ def _rtf(msg) -> bytes | None:
         import compressed_rtf
 
         return compressed_rtf.decompress(compressed)
-    except Exception as e:  # a broken compressed stream: the other bodies still count
+    except Exception as e:  # compressed_rtf raises bare Exception on a broken stream: the other bodies still count
         log.debug("compressed RTF unreadable: %s", e)
         return None
 
@@ -275,7 +165,7 @@ def _rtf(msg) -> bytes | None:
 def _attachments(msg, p: Parsed) -> list:
     try:
         return list(msg.attachments)
-    except Exception as e:  # one broken attachment table must not lose the message
+    except msg_errors() as e:  # one broken attachment table must not lose the message
         p.notes.append(f"attachments unreadable: {e.__class__.__name__}: {e}")
         return []
 
@@ -291,7 +181,7 @@ def _attachment(att, depth: int) -> Attachment:
         return Attachment(name or "bijlage", ctype, b"", inline, problem=f"attachment cannot be read ({att.__class__.__name__})")
     try:
         data = att.data
-    except Exception as e:  # a broken attachment is reported, the message goes on
+    except msg_errors() as e:  # a broken attachment is reported, the message goes on
         return Attachment(name or "bijlage", ctype, b"", inline, problem=f"attachment cannot be read: {e.__class__.__name__}: {e}")
     if isinstance(data, (bytes, bytearray)):
         return Attachment(name or "bijlage", ctype, bytes(data), inline)
@@ -302,13 +192,13 @@ def _attachment(att, depth: int) -> Attachment:
         raw = b""
         try:
             raw = data.exportBytes(allowBadEmbed=True)
-        except Exception as e:  # the parent .msg is the original; this copy is a convenience
+        except msg_errors() as e:  # the parent .msg is the original; this copy is a convenience
             log.debug("embedded message could not be exported: %s", e)
         if depth >= MAX_DEPTH:
             return Attachment(inner_name, "application/vnd.ms-outlook", raw, inline, problem="attached messages nested too deep")
         try:
             inner = read_msg(data, depth + 1)
-        except Exception as e:  # an unreadable attached message is reported, the parent goes on
+        except msg_errors() as e:  # an unreadable attached message is reported, the parent goes on
             return Attachment(inner_name, "application/vnd.ms-outlook", raw, inline, problem=f"attached message cannot be read: {e.__class__.__name__}: {e}")
         return Attachment(inner_name, "application/vnd.ms-outlook", raw, inline, embedded=inner)
     return Attachment(name or "bijlage", ctype, b"", inline, problem="attachment has no data (a link or an OLE object)")
@@ -334,7 +224,7 @@ def _read_smime(msg, p: Parsed, depth: int) -> None:
     opaque-signed (a DER .p7m) and cannot be read without the recipient's key."""
     try:
         raw = list(msg.rawAttachments) if hasattr(msg, "rawAttachments") else list(msg.attachments)
-    except Exception as e:  # the envelope's attachment table is damaged: keep what the envelope says
+    except msg_errors() as e:  # the envelope's attachment table is damaged: keep what the envelope says
         p.notes.append(f"attachments unreadable: {e.__class__.__name__}: {e}")
         raw = []
     if not any(_is_pkcs7(a) for a in raw):
@@ -345,7 +235,7 @@ def _read_smime(msg, p: Parsed, depth: int) -> None:
         try:
             signed_atts = list(msg.attachments)
             signed_body, signed_html = msg.signedBody, msg.signedHtmlBody
-        except Exception as e:  # a damaged signed part: fall through to the note below
+        except msg_errors() as e:  # a damaged signed part: fall through to the note below
             log.debug("signed content not unwrapped: %s", e)
         else:
             plain = msg.getStringStream("__substg1.0_1000") or signed_body
@@ -361,112 +251,6 @@ def _read_smime(msg, p: Parsed, depth: int) -> None:
     p.attachments = [_attachment(a, depth) for a in raw]  # the .p7m itself, kept as it is
 
 
-def render(p: Parsed) -> str:
-    """An attached message as readable text for its attachment item."""
-    head = [f"Van: {p.sender}", f"Aan: {', '.join(p.to)}"]
-    if p.cc:
-        head.append(f"CC: {', '.join(p.cc)}")
-    if p.sent:
-        head.append(f"Datum: {p.sent.isoformat()}")
-    head.append(f"Onderwerp: {p.subject}")
-    parts = ["\n".join(head), p.body]
-    for a in p.attachments:
-        parts.append(f"[bijlage: {a.name}]")
-        if a.embedded is not None:
-            parts.append(render(a.embedded))
-        elif a.data and not a.problem:
-            try:
-                parts.append(extract_text(a.name, a.data, a.content_type).text)
-            except ConnectorError:
-                pass
-    return tidy("\n\n".join(x for x in parts if x))
-
-
-# ---------------------------------------------------------------------------------------------
-# From Parsed to items (shared with the pst connector)
-# ---------------------------------------------------------------------------------------------
-def build_items(conn: Connector, p: Parsed, sha: str, path: str, locator: str, mail_key: tuple, *, kind: str = "email",
-                folder: str = "", extra: dict | None = None) -> Iterator[Item | Failure]:
-    """The mail item of ``p``, then one attachment item per attachment (their bytes kept), then failures."""
-    message_id = p.message_id
-    derived = not message_id
-    if derived:
-        message_id = f"<{stable_key(sha, locator)}@woo-collector.derived>"
-    meta: dict[str, Any] = {
-        "message_id": message_id,
-        "message_id_derived": derived,
-        "message_class": p.message_class,
-        "in_reply_to": p.in_reply_to,
-        "folder": folder,
-        "path": path,
-        "body_format": p.body_format,
-        "html": p.body_format in ("html", "rtf-html"),
-        "attachments": [a.name for a in p.attachments],
-        **p.meta,
-        **(extra or {}),
-    }
-    if p.received:
-        meta["received"] = p.received.isoformat()
-    if p.sent is None:
-        meta["date_unknown"] = True
-    if p.notes:
-        meta["problems"] = list(p.notes)
-    mail_id = conn.item_id(*mail_key)
-    body = p.body
-    mail = Item(
-        id=mail_id, kind=kind, source=conn.spec.name, custodian=conn.spec.custodian, sha256=sha,
-        sent=p.sent, sender=p.sender, recipients=p.to, cc=p.cc, bcc=p.bcc, subject=p.subject,
-        body=body, locator=locator, conversation=p.conversation or message_id, message_id=message_id, meta=meta,
-    )
-    yield mail
-    failures: list[Failure] = []
-    for n, a in enumerate(p.attachments, 1):
-        yield attachment_item(conn, mail, n, a, path, failures)
-    yield from failures
-    for note in p.notes:
-        if not note.startswith("S/MIME"):
-            yield Failure(path, note, locator, sha)
-
-
-def stable_key(sha: str, locator: str) -> str:
-    from woo_collector.models import stable_id
-
-    return stable_id(sha, locator)[:32]
-
-
-def attachment_item(conn: Connector, mail: Item, n: int, a: Attachment, path: str, failures: list[Failure]) -> Item:
-    """One attachment as an item; its bytes are kept (an attached message falls back to the mail's original)."""
-    sha = a.sha256 or (conn.sink.keep(a.data, a.name) if a.data else mail.sha256)
-    meta: dict[str, Any] = {"filename": a.name, "content_type": a.content_type, "size": a.size or len(a.data),
-                            "filetype": filetype_of(a.name), "inline": a.inline}
-    locator = f"{mail.locator}#bijlage {n}".lstrip("#")
-    text = ""
-    if not a.data and not a.sha256 and a.embedded is None:
-        meta["original"] = "the mail's original (the attachment has no bytes of its own)"
-    if a.problem:
-        meta["problems"] = [a.problem]
-        failures.append(Failure(path, f"attachment {a.name}: {a.problem}", locator, sha))
-    elif a.embedded is not None:
-        meta["filetype"] = "email"
-        meta["embedded_message_class"] = a.embedded.message_class
-        if not a.data:
-            meta["original"] = "inside the mail's original"
-        text = render(a.embedded)
-    elif a.data:
-        try:
-            ex = extract_text(a.name, a.data, a.content_type)
-            text, meta["filetype"] = ex.text, ex.filetype
-            meta.update({f"doc_{k}": v for k, v in ex.meta.items()})
-        except ConnectorError as e:
-            meta["problems"] = [e.reason]
-            failures.append(Failure(path, f"attachment {a.name}: {e.reason}", locator, sha))
-    return Item(
-        id=conn.item_id("att", mail.id, n, sha), kind="attachment", source=mail.source, custodian=mail.custodian,
-        sha256=sha, sent=mail.sent, sender=mail.sender, recipients=mail.recipients, cc=mail.cc, subject=a.name,
-        body=text, locator=locator, conversation=mail.conversation, parent=mail.id, meta=meta,
-    )
-
-
 def is_ole_msg(path: Path, head: bytes) -> bool:
     """OLE2 file whose directory holds MAPI property streams (``__substg1.0_``)."""
     if not head.startswith(OLE_MAGIC):
@@ -478,11 +262,11 @@ def is_ole_msg(path: Path, head: bytes) -> bool:
 
         with olefile.OleFileIO(str(path)) as ole:
             return any(e[0].startswith("__substg1.0_") or e[0] == "__properties_version1.0" for e in ole.listdir())
-    except Exception:  # not a readable OLE file: then it is not a .msg we can claim
+    except (OSError, EOFError, ValueError, IndexError, struct.error):  # not a readable OLE file: not a .msg we can claim
         return False
 
 
-class MsgConnector(Connector):
+class MsgConnector(FileConnector):
     name = "msg"
     description = "Outlook .msg files, a file or a folder tree"
     extensions = (".msg",)
@@ -500,16 +284,8 @@ class MsgConnector(Connector):
             return 0.7 if looks_like_mail(head) else 0.2
         return 0.0
 
-    def collect(self) -> Iterator[Yield]:
-        for path in self.input_files(self.extensions):
-            yield from self._one(path)
-
-    def _one(self, path: Path) -> Iterator[Yield]:
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         size = path.stat().st_size
-        sha = self.sink.keep(path, path.name)
-        done_key = f"file:{sha}"
-        if self.sink.state(done_key):
-            return
         if size > MAX_MESSAGE:
             yield Failure(str(path), f"message of {size} bytes is larger than {MAX_MESSAGE}; kept, not parsed", "", sha)
             return
@@ -522,23 +298,20 @@ class MsgConnector(Connector):
                     yield from parse_mail(path.read_bytes(), ctx, sha)
                 except ConnectorError as e:
                     yield Failure(str(path), e.reason, "", sha)
-                    return
-                yield Checkpoint(done_key, "done")
                 return
             yield Failure(str(path), "not an Outlook .msg: the file is neither an OLE2 compound file nor MIME mail text; kept, not parsed", "", sha)
             return
         try:
             msg = open_msg(path)
-        except Exception as e:  # extract-msg/olefile raise many kinds on a damaged file
+        except msg_errors() as e:
             yield Failure(str(path), f"damaged Outlook .msg (truncated or corrupt OLE2 file: {e.__class__.__name__}: {e}); "
                           + "the file is kept as it is; ask the sender for a fresh copy", "", sha)
             return
         try:
             parsed = read_msg(msg)
-        except Exception as e:  # a damaged property stream: kept and reported, the run goes on
+        except msg_errors() as e:
             yield Failure(str(path), f"damaged Outlook .msg (cannot read its properties: {e.__class__.__name__}: {e}); kept as it is", "", sha)
             return
         finally:
             msg.close()
         yield from build_items(self, parsed, sha, str(path), "", ("mail", sha), extra={"msg_is_mime": False})
-        yield Checkpoint(done_key, "done")

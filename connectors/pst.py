@@ -48,10 +48,10 @@ from email.policy import compat32
 from pathlib import Path
 from typing import Any, Iterator
 
-from connectors.base import Checkpoint, Connector, Yield
-from connectors.msg import Attachment, Parsed, address, build_items, choose_body, conversation_key, utc
+from connectors.base import Checkpoint, FileConnector, Yield
+from connectors.support.mapi import Attachment, Parsed, address, build_items, choose_body, conversation_key, utc
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import decode_header, parse_addresses, parse_date
+from connectors.support.mime import decode_header, parse_addresses, parse_date
 from woo_collector.models import Failure
 from woo_collector.text import tidy
 
@@ -178,7 +178,7 @@ def _decode_body(data: Any) -> str:
     return decode_bytes(bytes(data), "utf-8")[0]
 
 
-class PstConnector(Connector):
+class PstConnector(FileConnector):
     name = "pst"
     description = "Outlook .pst/.ost data files (e.g. eDiscovery exports), folder by folder"
     extensions = (".pst", ".ost")
@@ -191,17 +191,10 @@ class PstConnector(Connector):
             return 0.95
         return 0.3 if path.suffix.lower() in cls.extensions else 0.0
 
-    def collect(self) -> Iterator[Yield]:
-        yield from self.per_file(self._one, self.extensions)
-
     # one PST ----------------------------------------------------------------------------------
-    def _one(self, path: Path) -> Iterator[Yield]:
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         import pypff
 
-        sha = self.sink.keep(path, path.name)
-        done_key = f"file:{sha}"
-        if self.sink.state(done_key):
-            return
         with open(path, "rb") as f:
             head = f.read(16)
         if head[:4] != PST_MAGIC:
@@ -232,8 +225,6 @@ class PstConnector(Connector):
             log.warning("%s: items not indexed (kept in the PST): %s",
                         path, ", ".join(f"{n} x {c}" for c, n in sorted(skipped.items())))
         yield Checkpoint(f"pst-skipped:{sha}", json.dumps(skipped, sort_keys=True))
-        if not counts.failed:  # a PST with unreadable parts is tried again by the next run
-            yield Checkpoint(done_key, "done")
 
     def read_tree(self, root: Any, subtree: int | None, path: Path, sha: str, counts: "Counts") -> Iterator[Yield]:
         """Every folder below ``root`` (a libpff folder, or anything shaped like one), depth first."""
@@ -368,7 +359,7 @@ class PstConnector(Connector):
         rtf = _safe(lambda: m.rtf_body)
         p.body, p.body_format = choose_body(plain, html, rtf)
         if p.message_class.lower().startswith("ipm.note.smime"):
-            from connectors.msg import SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED
+            from connectors.support.mapi import SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED
 
             signed = p.message_class.lower().endswith("multipartsigned")
             p.meta["smime"] = "signed" if signed else "encrypted-or-opaque"

@@ -38,8 +38,8 @@ import hashlib
 from pathlib import Path
 from typing import Any, Iterator
 
-from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, run_files, zone
+from connectors.base import FileConnector, Yield, walk_files
+from connectors.support.chat import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, zone
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -65,7 +65,7 @@ def _unquote(quote: str) -> str:
     return "\n".join(lines).strip()
 
 
-class SignalConnector(Connector):
+class SignalConnector(FileConnector):
     name = "signal"
     description = "Signal chats exported with signal-export (a folder of chat folders with data.json)"
     extensions = (".json",)
@@ -84,21 +84,19 @@ class SignalConnector(Connector):
         return 0.0
 
     def collect(self) -> Iterator[Yield]:
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        self.tz = zone(self.spec.setting("timezone"))
-        if root.is_file():
-            files = [root]
-        else:
-            files = [p for p in walk_files(root) if p.name == DATA]
-            if not files:
-                hint = " (the chats were exported with --no-json: run sigexport again without it)" if any(
-                    p.name == "chat.md" for p in walk_files(root)) else ""
-                raise ConnectorError(f"no {DATA} found: not a signal-export folder{hint}", root)
-        yield from run_files(self, root, files, self._file)
+        if Path(self.spec.path).exists():
+            self.tz = zone(self.spec.setting("timezone"))
+        yield from super().collect()
 
-    def _file(self, path: Path, sha: str) -> Iterator[Yield]:
+    def accept(self, path: Path) -> bool:
+        return path.name == DATA
+
+    def none_found(self, root: Path) -> str:
+        hint = " (the chats were exported with --no-json: run sigexport again without it)" if any(
+            p.name == "chat.md" for p in walk_files(root)) else ""
+        return f"no {DATA} found: not a signal-export folder{hint}"
+
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         chat_dir = path.parent
         chat = chat_dir.name
         conversation = f"signal:{chat}"

@@ -47,8 +47,8 @@ from typing import BinaryIO, Iterator
 
 from lxml import etree
 
-from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import from_epoch_ms, phone_key, run_files
+from connectors.base import FileConnector, Yield, walk_files
+from connectors.support.chat import from_epoch_ms, phone_key
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -134,7 +134,7 @@ def _join_surrogates(m: re.Match) -> bytes:
     return m.group(0)
 
 
-class SmsConnector(Connector):
+class SmsConnector(FileConnector):
     name = "sms"
     description = "SMS Backup & Restore XML (Android SMS and MMS), a file or a folder of backups"
     extensions = (".xml",)
@@ -153,15 +153,8 @@ class SmsConnector(Connector):
             return 0.8
         return 0.05 if path.suffix.lower() == ".xml" else 0.0
 
-    def collect(self) -> Iterator[Yield]:
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        files = walk_files(root, self.extensions)
-        yield from run_files(self, root, files, self._file)
-
     # one backup file ---------------------------------------------------------------------------
-    def _file(self, path: Path, sha: str) -> Iterator[Yield]:
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         counts = {"sms": 0, "mms": 0}
         seen: dict[str, int] = {}  # natural keys at the current millisecond, for exact twins
         last_date = [""]

@@ -38,9 +38,9 @@ from typing import Any, Iterator
 import lxml.html
 from lxml import etree
 
-from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import (
-    MAX_JSON, as_dict, as_list, as_str, iter_lines, line_of, load_json, load_json_line, parse_iso, run_files,
+from connectors.base import FileConnector, Yield, walk_files
+from connectors.support.chat import (
+    MAX_JSON, as_dict, as_list, as_str, iter_lines, line_of, load_json, load_json_line, parse_iso,
     salvage_array,
 )
 from woo_collector.errors import ConnectorError
@@ -154,7 +154,7 @@ def _event_text(event: str, detail: dict) -> str:
     return "; ".join(parts)
 
 
-class TeamsConnector(Connector):
+class TeamsConnector(FileConnector):
     name = "teams"
     description = "Microsoft Teams messages as Graph chatMessage JSON: pages, a folder of pages, or JSON Lines"
     extensions = _SUFFIXES
@@ -173,13 +173,7 @@ class TeamsConnector(Connector):
             return 0.9
         return 0.1 if path.suffix.lower() in _SUFFIXES and hits else 0.0
 
-    def collect(self) -> Iterator[Yield]:
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        yield from run_files(self, root, walk_files(root, _SUFFIXES), self._file)
-
-    def _file(self, path: Path, sha: str) -> Iterator[Yield]:
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         if path.suffix.lower() in (".jsonl", ".ndjson"):
             yield from self._lines(path, sha)
             return

@@ -35,9 +35,9 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from connectors.base import Connector, Yield, walk_files
-from connectors.chatutil import (
-    JsonStreamError, as_dict, as_list, as_str, from_epoch_s, load_json_line, parse_iso, run_files, stream_arrays, zone,
+from connectors.base import FileConnector, Yield
+from connectors.support.chat import (
+    JsonStreamError, as_dict, as_list, as_str, from_epoch_s, load_json_line, parse_iso, stream_arrays, zone,
 )
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
@@ -66,7 +66,7 @@ def entity_text(text: Any) -> str:
     return "".join(out)
 
 
-class TelegramConnector(Connector):
+class TelegramConnector(FileConnector):
     name = "telegram"
     description = "Telegram Desktop JSON export (result.json): one chat or the full export"
     extensions = (".json",)
@@ -84,19 +84,17 @@ class TelegramConnector(Connector):
         return 0.1 if path.name == "result.json" else 0.0
 
     def collect(self) -> Iterator[Yield]:
-        root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", root)
-        self.tz = zone(self.spec.setting("timezone"))
-        if root.is_file():
-            files = [root]
-        else:
-            files = [p for p in walk_files(root, (".json",)) if p.name == "result.json"]
-            if not files:
-                raise ConnectorError("no result.json found: export with Telegram Desktop, format JSON", root)
-        yield from run_files(self, root, files, self._file)
+        if Path(self.spec.path).exists():
+            self.tz = zone(self.spec.setting("timezone"))
+        yield from super().collect()
 
-    def _file(self, path: Path, sha: str) -> Iterator[Yield]:
+    def accept(self, path: Path) -> bool:
+        return path.name == "result.json"
+
+    def none_found(self, root: Path) -> str:
+        return "no result.json found: export with Telegram Desktop, format JSON"
+
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         """Stream the file: one message in memory at a time, however large the export."""
         chats = read = k = 0
         chat: dict = {}

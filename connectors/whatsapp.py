@@ -80,7 +80,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
 from zoneinfo import ZoneInfo
 
-from connectors.base import Checkpoint, Connector, Yield, walk_files
+from connectors.base import FileConnector, Yield, walk_files
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
 from woo_collector.safezip import Member, open_zip, read_member
@@ -112,7 +112,7 @@ def _header_regex(layout: str, time_first: bool, ds: str = "[./-]", ts: str = "[
         d1, d3 = r"\d{1,2}", rf"\d{{{year}}}"
     ds = ds if ds.startswith("[") else re.escape(ds)
     ts = ts if ts.startswith("[") else re.escape(ts)
-    sec = {None: rf"(?:(?P=ts)(?P<s>\d{{2}}))?", True: rf"(?P=ts)(?P<s>\d{{2}})", False: "(?P<s>)"}[seconds]
+    sec = {None: r"(?:(?P=ts)(?P<s>\d{2}))?", True: r"(?P=ts)(?P<s>\d{2})", False: "(?P<s>)"}[seconds]
     ap = {None: rf"(?:{_SP}?{_M}(?P<ap>{_AMPM}))?", True: rf"{_SP}?{_M}(?P<ap>{_AMPM})", False: "(?P<ap>)"}[ampm]
     date = rf"(?P<d1>{d1}){_M}(?P<ds>{ds}) ?{_M}(?P<d2>\d{{1,2}}){_M}(?P=ds) ?{_M}(?P<d3>{d3})\.?"
     time = rf"(?P<h>\d{{1,2}})(?P<ts>{ts})(?P<mi>\d{{2}}){sec}{ap}"
@@ -431,7 +431,7 @@ def _event_kind(text: str) -> str:
     return "system"
 
 
-class WhatsAppConnector(Connector):
+class WhatsAppConnector(FileConnector):
     name = "whatsapp"
     description = "WhatsApp 'Export chat' (.txt, .zip with media, or a folder of exports), Android and iOS"
     extensions = (".txt", ".zip")
@@ -464,38 +464,37 @@ class WhatsAppConnector(Connector):
 
     # -- collecting --------------------------------------------------------------------------
     def collect(self) -> Iterator[Yield]:
+        """Every export is scanned first (exports of one chat from several phones merge into one
+        conversation), then each is read as a unit of the base's rule: a .txt or a zip of one chat
+        is ``file:<sha>``, each chat of a zip holding several is ``file:<sha>:<member>``."""
         root = Path(self.spec.path)
-        if not root.exists():
-            raise ConnectorError("no such file or folder", str(root))
-        if root.is_dir():
-            yield from self._folder(root)
-            return
-        exports = self._exports_of(root, root.parent)
-        if not exports:
-            raise ConnectorError("the zip holds no WhatsApp chat text (_chat.txt or WhatsApp*.txt)", str(root))
-        scans = [self._scan(e) for e in exports]
-        yield from self._emit(list(zip(exports, scans)))
-
-    def _folder(self, root: Path) -> Iterator[Yield]:
+        single = root.is_file()
         found: list[tuple[Export, Scan]] = []
         failed = 0
-        for path in walk_files(root, self.extensions):
+        for path in self.input_files():
             try:
-                if path.suffix.lower() == ".txt" and not _looks_like_export(path):
-                    continue  # a document sent in the chat, not an export
-                for export in self._exports_of(path, root):
+                exports = self._exports_of(path)
+                if single and not exports:
+                    raise ConnectorError("the zip holds no WhatsApp chat text (_chat.txt or WhatsApp*.txt)", str(path))
+                for export in exports:
                     found.append((export, self._scan(export)))
             except ConnectorError as e:
                 failed += 1
-                sha = self.sink.keep(path, path.name)
-                yield Failure(str(path), e.reason, e.locator, sha)
+                yield self.failed_whole(e, str(path), single, self.sink.keep(path, path.name) if not single else "")
         if not found:
             if not failed:
                 raise ConnectorError("no WhatsApp chat export (.txt or .zip) in this folder", str(root))
             return
-        yield from self._emit(found)
+        groups = self._conversations(found)
+        for (export, scan), conv_name in zip(found, groups):
+            yield from self.read_unit(export.kept, export.kept.name,
+                                      lambda sha, export=export, scan=scan, conv_name=conv_name: self._items(export, scan, conv_name, sha),
+                                      where=export.label, single=len(found) == 1, member=export.member if export.shared else "")
 
-    def _exports_of(self, path: Path, root: Path) -> list[Export]:
+    def accept(self, path: Path) -> bool:
+        return path.suffix.lower() != ".txt" or _looks_like_export(path)  # other .txt: documents sent in the chat
+
+    def _exports_of(self, path: Path) -> list[Export]:
         label = str(path)
         if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
             if not zipfile.is_zipfile(path):
@@ -656,25 +655,6 @@ class WhatsAppConnector(Connector):
         return _identify(msg)
 
     # -- yielding ----------------------------------------------------------------------------
-    def _emit(self, found: list[tuple[Export, Scan]]) -> Iterator[Yield]:
-        groups = self._conversations(found)
-        for (export, scan), conv_name in zip(found, groups):
-            try:
-                sha = self.sink.keep(export.kept, export.kept.name)
-            except OSError as e:
-                raise ConnectorError(f"cannot be read: {e}", export.label) from e
-            done_key = f"file:{sha}:{export.member}" if export.shared else f"file:{sha}"
-            if self.sink.state(done_key):
-                continue
-            try:
-                yield from self._items(export, scan, conv_name, sha)
-            except ConnectorError as e:
-                if len(found) == 1:
-                    raise
-                yield Failure(export.label, e.reason, e.locator, sha)
-                continue
-            yield Checkpoint(done_key, "done")
-
     def _items(self, export: Export, scan: Scan, conv_name: str, sha: str) -> Iterator[Yield]:
         key = conversation_key(conv_name)
         participants = scan.authors

@@ -9,6 +9,7 @@ import codecs
 import html as htmllib
 import re
 import unicodedata
+from pathlib import PurePath
 
 # Characters phones and mail clients put around names and numbers; they must not change identity.
 INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u200b"), None)
@@ -152,3 +153,24 @@ def normalise_for_hash(text: str) -> str:
     """Text reduced for content hashing (deduplication): case, spacing and quoting folded."""
     text = identity(text).casefold()
     return re.sub(r"[\W_]+", " ", text).strip()
+
+
+# what kind of file a name says -----------------------------------------------------------------
+FILETYPES = {
+    ".txt": "document", ".csv": "spreadsheet", ".tsv": "spreadsheet", ".html": "document", ".htm": "document",
+    ".md": "document", ".log": "document",
+    ".docx": "doc", ".docm": "doc", ".doc": "doc", ".odt": "doc", ".rtf": "doc",
+    ".xlsx": "spreadsheet", ".xlsm": "spreadsheet", ".xls": "spreadsheet", ".ods": "spreadsheet",
+    ".pptx": "presentation", ".ppsx": "presentation", ".ppt": "presentation", ".odp": "presentation",
+    ".pdf": "pdf", ".jpg": "image", ".jpeg": "image", ".png": "image", ".gif": "image",
+    ".tif": "image", ".tiff": "image", ".heic": "image", ".webp": "image", ".bmp": "image",
+    ".mp3": "audio", ".m4a": "audio", ".ogg": "audio", ".opus": "audio", ".wav": "audio",
+    ".mp4": "video", ".mov": "video", ".3gp": "video",
+    ".eml": "email", ".emlx": "email", ".msg": "email", ".mbox": "email", ".pst": "email", ".ost": "email",
+    ".vcf": "contact", ".zip": "archive",
+}
+
+
+def filetype_of(name: str) -> str:
+    """The inventory's word for a file from its name alone ('doc', 'pdf', 'image', ..., 'other')."""
+    return FILETYPES.get(PurePath(name).suffix.lower(), "other")

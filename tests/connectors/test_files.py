@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import test_extract as docs
+import test_documents as docs
 from conftest import MemorySink, drain, run_connector, sample
 
 from connectors.base import SourceSpec

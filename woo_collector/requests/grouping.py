@@ -18,7 +18,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from woo_collector.catalog.sqlite import content_hash
-from woo_collector.extract import filetype_of
+from woo_collector.text import filetype_of
 from woo_collector.models import Item
 
 LOCAL = ZoneInfo("Europe/Amsterdam")

@@ -14,16 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from woo_collector.errors import ConnectorError
-from woo_collector.extract import (
+from connectors.support.documents import (
     MAX_TEXT,
     PROTECTED,
     Extracted,
     clean,
     document_kind,
     extract_text,
-    filetype_of,
     iso_time,
 )
+from woo_collector.text import filetype_of
 
 # --- builders ---------------------------------------------------------------------------------
 

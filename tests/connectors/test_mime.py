@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import MemorySink, sample
 from woo_collector.errors import ConnectorError
-from woo_collector.mail import MailContext, decode_header, parse_date, parse_mail
+from connectors.support.mime import MailContext, decode_header, parse_date, parse_mail
 from woo_collector.models import Failure, Item
 
 
@@ -103,6 +103,16 @@ def test_undecodable_body_is_reported_and_headers_kept():
     items, _ = parse(raw)
     mail = items[0]
     assert mail.subject == "Kapot"
+    failures = [i for i in items if isinstance(i, Failure)]
+    assert failures and "not base64" in failures[0].reason
+
+
+@pytest.mark.parametrize("charset", ["; charset=utf-8", ""])
+def test_eight_bit_bytes_in_a_base64_body_are_reported_not_a_crash(charset):
+    raw = (b"From: a@example.org\r\nSubject: Kapot\r\nContent-Type: text/plain" + charset.encode() + b"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\nSGFsbG8g\xff\xfed2VyZWxk\r\n")
+    items, _ = parse(raw)
+    assert items[0].subject == "Kapot"
     failures = [i for i in items if isinstance(i, Failure)]
     assert failures and "not base64" in failures[0].reason
 

@@ -1,4 +1,4 @@
-"""Text from documents: attachments and shared files.
+"""Text from documents: attachments and shared files (shared by the mail, chat and files connectors).
 
 ``extract_text(name, data)`` returns the readable text of a document and what it knows of it
 (author, last modified by, created, modified, title, pages, a ``filetype`` in the inventory's
@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import Member, is_zip, open_member, open_zip
-from woo_collector.text import decode_bytes, known_charset
+from woo_collector.text import decode_bytes, filetype_of, known_charset
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -55,19 +55,6 @@ MAX_HELD = 500_000  # elements of one ODF paragraph held in memory until its end
 PROTECTED = "document is protected with a password"
 LOCAL = ZoneInfo("Europe/Amsterdam")  # office software writes some times without a zone
 
-_FILETYPES = {
-    ".txt": "document", ".csv": "spreadsheet", ".tsv": "spreadsheet", ".html": "document", ".htm": "document",
-    ".md": "document", ".log": "document",
-    ".docx": "doc", ".docm": "doc", ".doc": "doc", ".odt": "doc", ".rtf": "doc",
-    ".xlsx": "spreadsheet", ".xlsm": "spreadsheet", ".xls": "spreadsheet", ".ods": "spreadsheet",
-    ".pptx": "presentation", ".ppsx": "presentation", ".ppt": "presentation", ".odp": "presentation",
-    ".pdf": "pdf", ".jpg": "image", ".jpeg": "image", ".png": "image", ".gif": "image",
-    ".tif": "image", ".tiff": "image", ".heic": "image", ".webp": "image", ".bmp": "image",
-    ".mp3": "audio", ".m4a": "audio", ".ogg": "audio", ".opus": "audio", ".wav": "audio",
-    ".mp4": "video", ".mov": "video", ".3gp": "video",
-    ".eml": "email", ".emlx": "email", ".msg": "email", ".mbox": "email", ".pst": "email", ".ost": "email",
-    ".vcf": "contact", ".zip": "archive",
-}
 _SUFFIX_KIND = {
     ".txt": "text", ".csv": "text", ".tsv": "text", ".log": "text", ".md": "text", ".ics": "text", ".vcf": "text",
     ".html": "html", ".htm": "html", ".xhtml": "html",
@@ -81,15 +68,17 @@ _KIND_FILETYPE = {"docx": "doc", "xlsx": "spreadsheet", "pptx": "presentation", 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+# What zipfile, zlib and the XML parsers raise on a damaged document while it is read (a truncated
+# deflate stream, a bad CRC, a malformed part); ValueError also from parsing numbers and dates in the
+# document. Anything else (a KeyError or TypeError of our own) is a bug and stays loud.
+_LIBRARY_ERRORS = (zipfile.BadZipFile, zlib_error, OSError, EOFError, ValueError, SyntaxError, NotImplementedError)
+
+
 @dataclass
 class Extracted:
     text: str = ""
     filetype: str = "other"
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def filetype_of(name: str) -> str:
-    return _FILETYPES.get(PurePath(name).suffix.lower(), "other")
 
 
 def extract_text(name: str, data: bytes, content_type: str = "") -> Extracted:
@@ -112,7 +101,7 @@ def extract_text(name: str, data: bytes, content_type: str = "") -> Extracted:
         raise ConnectorError(e.reason, e.path or name, e.locator) from e
     except RecursionError as e:
         raise ConnectorError(f"cannot read this {kind} document: it is nested too deeply", name) from e
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, IndexError, TypeError, SyntaxError, LookupError, zlib_error) as e:
+    except _LIBRARY_ERRORS as e:
         raise ConnectorError(f"cannot read this {kind} document: {e.__class__.__name__}: {e}", name) from e
     if ex.filetype == "other":
         ex.filetype = ft if ft != "other" else _KIND_FILETYPE.get(kind, "document")
@@ -336,6 +325,8 @@ class _Package:
         from defusedxml import DefusedXmlException
         from defusedxml.ElementTree import iterparse
 
+        if part not in self.members:
+            raise ConnectorError(f"part {part} is missing: not a whole document", self.name)
         with open_member(self.zf, self.members[part], self.name, MAX_PART) as f:
             stack: list[Any] = []
             hold = held = 0
@@ -858,10 +849,10 @@ def _pdf_info(reader: Any) -> dict[str, Any]:
             out[field_] = value
     for attr, field_ in (("creation_date", "created"), ("modification_date", "modified")):
         try:
-            value = iso_time(getattr(info, attr))
+            when = getattr(info, attr)
         except Exception:  # pypdf raises on malformed PDF date strings
-            value = None
-        if value:
+            continue
+        if value := iso_time(when):
             out[field_] = value
     return out
 

@@ -21,10 +21,10 @@ from email.message import Message
 from email.policy import compat32
 from typing import Iterator
 
+from connectors.support.documents import extract_text
 from woo_collector.errors import ConnectorError
-from woo_collector.extract import extract_text, filetype_of
 from woo_collector.models import Failure, Item, stable_id
-from woo_collector.text import decode_bytes, html_to_text, tidy
+from woo_collector.text import decode_bytes, filetype_of, html_to_text, tidy
 
 MAIL_HEADERS = frozenset((
     "from", "to", "subject", "date", "message-id", "received", "cc", "bcc", "mime-version",
@@ -160,7 +160,8 @@ def _payload(part: Message, problems: list[str]) -> bytes:
     if isinstance(raw, list):
         return b""
     if cte == "base64":
-        data = raw.encode("ascii", "surrogateescape") if isinstance(raw, str) else raw
+        # 8-bit bytes in the part come back as U+FFFD (get_payload decodes them with the part's charset)
+        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else raw
         compact = re.sub(rb"\s+", b"", data)
         if compact and not re.fullmatch(rb"[A-Za-z0-9+/=_-]*", compact):
             problems.append(f"body part {part.get_content_type()} is declared base64 but is not base64")
@@ -251,19 +252,17 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
     return out
 
 
-def parse_mail_file(path, ctx: MailContext, max_size: int, unwrap=None) -> tuple[list[Item | Failure], str, bool]:
-    """One message file: kept bit for bit, then parsed. Returns (what it yields, its sha256, parsed).
-    A file over ``max_size`` or that is not mail is kept and reported as a Failure, not parsed."""
+def parse_mail_file(path, ctx: MailContext, sha: str, max_size: int, unwrap=None) -> list[Item | Failure]:
+    """One message file, already kept under ``sha``: its items, or a Failure when it is over
+    ``max_size`` (not read) or is not mail."""
     size = path.stat().st_size
     if size > max_size:
-        sha = ctx.keep.keep(path, path.name)
-        return [Failure(str(path), f"message of {size} bytes is larger than {max_size}; kept, not parsed", "", sha)], sha, False
+        return [Failure(str(path), f"message of {size} bytes is larger than {max_size}; kept, not parsed", "", sha)]
     data = path.read_bytes()
-    sha = ctx.keep.keep(data, path.name)
     try:
-        return parse_mail(unwrap(data) if unwrap else data, ctx, sha), sha, True
+        return parse_mail(unwrap(data) if unwrap else data, ctx, sha)
     except ConnectorError as e:
-        return [Failure(str(path), e.reason, "", sha)], sha, False
+        return [Failure(str(path), e.reason, "", sha)]
 
 
 def _walk(part: Message, plain: list[str], html: list[str], atts: list, problems: list[str]) -> None:

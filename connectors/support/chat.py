@@ -1,8 +1,8 @@
 """Helpers shared by the chat connectors (sms, teams, signal, telegram).
 
-Plain functions: reading untrusted JSON without crashing, times from epochs and local clocks, phone
-numbers as comparable keys, and the per-file loop every file-based chat connector runs (keep the
-original, skip a file finished by an earlier run, checkpoint it when done).
+Plain functions: reading untrusted JSON without crashing (whole, salvaged, streamed array by array,
+or line by line), times from epochs and local clocks, phone numbers as comparable keys. The loop
+over files (keep, skip, checkpoint, retry) is ``connectors.base.FileConnector``'s.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from connectors.base import Checkpoint, Connector, Yield
 from woo_collector.errors import ConnectorError
-from woo_collector.models import Failure
 
 DEFAULT_TZ = "Europe/Amsterdam"
 MAX_JSON = 512 * 1024 * 1024  # a JSON document larger than this is kept, not parsed
@@ -193,42 +191,6 @@ def phone_key(number: str, region: str = "NL") -> str:
     except Exception:  # phonenumbers raises its own NumberParseException and more on odd input
         pass
     return digits
-
-
-# the per-file loop --------------------------------------------------------------------------------
-def run_files(
-    connector: Connector,
-    root: Path,
-    files: Iterable[Path],
-    parse: Callable[[Path, str], Iterator[Yield]],
-) -> Iterator[Yield]:
-    """Keep each file, skip files an earlier run finished, parse the rest, checkpoint clean ones.
-
-    A file that fails as a whole raises ConnectorError when it was the only input, and becomes a
-    Failure (its original kept) when it is one file of a folder, so the other files still come in.
-    A file with Failures is not checkpointed: the next run tries it again (ids are stable, so
-    nothing is doubled).
-    """
-    for path in files:
-        sha = connector.sink.keep(path, path.name)
-        done = f"file:{sha}"
-        if connector.sink.state(done):
-            continue
-        failed = False
-        try:
-            for y in parse(path, sha):
-                if isinstance(y, Failure):
-                    failed = True
-                yield y
-        except ConnectorError as e:
-            if root.is_file():
-                if not e.path:
-                    e.path = str(path)
-                raise
-            yield Failure(str(path), e.reason, e.locator, sha)
-            continue
-        if not failed:
-            yield Checkpoint(done, "done")
 
 
 # streaming JSON arrays ------------------------------------------------------------------------------
