@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import connectors
+from woo_collector import registry
 from woo_collector.models import Checkpoint, SourceSpec
 from woo_collector.catalog import RunReport
 from woo_collector.errors import ConnectorError, SourceUnavailable, storage_error
@@ -106,7 +106,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
 
     with Progress(f"{spec.name}", quiet=quiet) as progress:
         try:
-            connector = connectors.get(spec.type)(spec, sink)
+            connector = registry.get(spec.type)(spec, sink)
             for y in connector.collect():
                 if isinstance(y, Item):
                     batch.items.append(y)
@@ -152,7 +152,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
         # connector moves on past a message it could not read, so only its source-level failures (a lost
         # connection, a mailbox out of reach: no locator) are mended by a run; the rest stay listed until
         # a handler dismisses them ('woo failures --dismiss').
-        catalog.resolve_failures(spec.name, report.id, source_level_only=connectors.get(spec.type).network)
+        catalog.resolve_failures(spec.name, report.id, source_level_only=registry.get(spec.type).network)
     catalog.finish_run(report)
     write_run_log(ws, report)
     return report

@@ -21,7 +21,7 @@ def demo(app: AppContext, directory: Path | None) -> None:
 
     Example: woo demo /tmp/woo-demo
     """
-    import connectors
+    from woo_collector import registry
     from woo_collector.models import SourceSpec
     from woo_collector import demo as demodata
     from woo_collector.ingest import run_source
@@ -38,7 +38,7 @@ def demo(app: AppContext, directory: Path | None) -> None:
         pol["org_domains"] = [demodata.DOMAIN]
         ws.save_config()
     known = ws.sources()
-    available = connectors.available()
+    available = registry.available()
     for name, type_, path, custodian in sources:
         if type_ not in available:
             click.echo(f"  (skipping {name}: the {type_} connector is not installed)")

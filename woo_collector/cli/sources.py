@@ -10,6 +10,7 @@ import click
 from woo_collector.cli import EXIT_FAIL, EXIT_PARTIAL, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
 from woo_collector.errors import ConfigError, LockHeld
+from woo_collector.registry import types_help
 
 
 @cli.group()
@@ -19,7 +20,7 @@ def source() -> None:
 
 @source.command("add")
 @click.argument("name")
-@click.option("--type", "type_", required=True, help="Connector: exchange, graph, imap, eml, mbox, maildir, msg, pst, teams, whatsapp, sms, signal, telegram, files.")
+@click.option("--type", "type_", required=True, help=f"Connector: {types_help()}.")
 @click.option("--path", type=click.Path(path_type=Path), help="File or folder to read (file connectors).")
 @click.option("--custodian", default="", help="Whose data this is (the official or the shared mailbox).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="A connector setting; secrets only as KEY_env=VARIABLE.")
@@ -30,11 +31,11 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
 
     Example: woo source add mailbox-sanne --type maildir --path /srv/mail/sanne --custodian "Sanne de Vries"
     """
-    import connectors
+    from woo_collector import registry
     from woo_collector.models import SourceSpec
 
     ws = app.ws
-    cls = connectors.get(type_)
+    cls = registry.get(type_)
     if name in ws.sources():
         raise ConfigError(f"a source named {name!r} exists already; choose another name or edit woo.toml")
     kv = {}
@@ -156,7 +157,7 @@ def _exit_code(reports) -> int:
 
 @cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--type", "type_", help="Connector; left out, the format is recognised from the content.")
+@click.option("--type", "type_", help=f"Connector ({types_help()}); left out, the format is recognised from the content.")
 @click.option("--custodian", required=True, help="Whose data this is, e.g. the official who handed in the export.")
 @click.option("--source", "source_name", help="Source name to file it under (default: import:<file name>).")
 @pass_app
@@ -166,7 +167,7 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
 
     Example: woo import "WhatsApp-chat met Team Wind.zip" --custodian "Pieter Jansen"
     """
-    import connectors
+    from woo_collector import registry
     from woo_collector.models import SourceSpec
     from woo_collector.ingest import mend_index, run_source
 
@@ -174,9 +175,9 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
         raise ConfigError(f"{path} does not exist")
     ws = app.ws
     if type_:
-        connectors.get(type_)
+        registry.get(type_)
     else:
-        type_, _score = connectors.detect(path)
+        type_, _score = registry.detect(path)
         click.echo(f"recognised {path.name} as {type_}", err=True)
     spec = SourceSpec(name=source_name or f"import:{path.resolve().name}", type=type_, path=str(path.resolve()), custodian=custodian)
     try:
