@@ -111,12 +111,10 @@ def request_list(app: AppContext, fmt: str) -> None:
 
     Example: woo request list
     """
-    from woo_collector.requests.repo import RequestRepo
-
     today = date.today()
     rows = [{"id": r.id, "subject": r.subject, "received": r.received.isoformat(), "deadline": r.deadline.isoformat(),
              "days_left": r.days_left(today), "status": r.status, "extended": bool(r.extension_reason)}
-            for r in RequestRepo(app.ws.catalog.db).all()]
+            for r in app.ws.catalog.requests.all()]
     if fmt != "table":
         emit(rows, ["id", "subject", "received", "deadline", "days_left", "status", "extended"], fmt)
         return
@@ -138,10 +136,9 @@ def request_extend(app: AppContext, req_id: str, reason: str) -> None:
     Example: woo request extend WOO-2025-014 --reason "omvang en complexiteit"
     """
     from woo_collector.errors import ConfigError
-    from woo_collector.requests.repo import RequestRepo
 
     ws = app.ws
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     if req.extension_reason:
         raise ConfigError(f"request {req_id} was already extended ({req.extension_reason}); the Woo allows it once")
@@ -165,10 +162,9 @@ def request_suspend(app: AppContext, req_id: str, date_from: str, date_to: str |
     Example: woo request suspend WOO-2025-014 --from 2025-07-10 --to 2025-07-24
     """
     from woo_collector.errors import ConfigError
-    from woo_collector.requests.repo import RequestRepo
 
     ws = app.ws
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     if end and end < start:

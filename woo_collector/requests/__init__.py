@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 from woo_collector.documents import Document, Redaction, RequestInfo, TermHits
 from woo_collector.errors import ConfigError
 from woo_collector.requests.model import Request, query_from, subject_terms
-from woo_collector.requests.repo import RequestRepo
 from woo_collector.workspace import Workspace
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
 
-__all__ = ["Request", "RequestRepo", "create", "load_documents", "request_info", "show_doc", "subject_terms"]
+__all__ = ["Request", "create", "load_documents", "request_info", "show_doc", "subject_terms"]
 
 
 def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_to: date, *, query: str | None = None,
@@ -34,13 +33,13 @@ def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_t
     req = Request(id=req_id, subject=subject, query=q, period_from=period_from, period_to=period_to,
                   received=received or date.today(), terms=list(terms), custodians=list(custodians),
                   sources=list(sources), requester=requester)
-    RequestRepo(ws.catalog.db).create(req, ws.user)
+    ws.catalog.requests.create(req, ws.user)
     return req
 
 
 def load_documents(ws: Workspace, req_id: str) -> list[Document]:
     """The request's current documents with their items and redaction decisions."""
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     rows = repo.documents(req_id)
     reds: dict[str, list[Redaction]] = {}
     for r in repo.redactions(req_id):
@@ -61,7 +60,7 @@ def load_documents(ws: Workspace, req_id: str) -> list[Document]:
 
 def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
     """The JSON of `woo request show` (stable: byte-equal on an unchanged index)."""
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     docs = load_documents(ws, req_id)
     sel = repo.last_selection(req_id)
@@ -77,15 +76,13 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
 
 
 def request_info(ws: Workspace, req_id: str) -> RequestInfo:
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     sel = repo.last_selection(req_id)
     if sel is None:
         raise ConfigError(f"request {req_id} has not been collected yet: run 'woo request collect {req_id}'")
-    sources = req.sources or sorted({s for (s,) in ws.catalog.db.execute(
-        "SELECT DISTINCT i.source FROM selection_items si JOIN items i ON i.id = si.item_id WHERE si.selection=?", (sel["id"],))})
-    custodians = req.custodians or sorted({c for (c,) in ws.catalog.db.execute(
-        "SELECT DISTINCT i.custodian FROM selection_items si JOIN items i ON i.id = si.item_id WHERE si.selection=?", (sel["id"],))})
+    sources = req.sources or repo.selection_sources(sel["id"])
+    custodians = req.custodians or repo.selection_custodians(sel["id"])
     return RequestInfo(
         id=req.id, subject=req.subject, query=req.query, period_from=req.period_from, period_to=req.period_to,
         received=req.received, deadline=req.deadline, extended=bool(req.extension_reason), organisation=ws.settings.organisation,
@@ -100,7 +97,7 @@ def demo_request(ws: Workspace, root: Path, echo: Callable[[str], None]) -> None
     from woo_collector.requests.collect import collect
 
     req_id = "WOO-2025-001"
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     if repo.get(req_id, missing_ok=True) is None:
         create(ws, req_id, "alle documenten over de windturbines bij het Kraaiennest", date(2025, 3, 1), date(2025, 6, 30),
                terms=["windturbines", "windpark", "Kraaiennest", "geluidsonderzoek"], received=date.today(),

@@ -12,7 +12,6 @@ from woo_collector.documents import Document, Redaction
 from woo_collector.models import Item
 from woo_collector.requests import grouping, neardup, redact
 from woo_collector.requests.model import Request, subject_terms
-from woo_collector.requests.repo import RequestRepo
 from woo_collector.workspace import Workspace
 
 @dataclass
@@ -58,13 +57,11 @@ def complete_families(ws: Workspace, hits: list[Item]) -> list[Item]:
 
 
 def index_state(ws: Workspace) -> str:
-    db = ws.catalog.db
-    n, last = db.execute("SELECT count(*), max(updated) FROM items").fetchone()
-    return f"items={n};last_update={last};indexed={ws.index.doc_count()}"
+    return f"{ws.catalog.items_state()};indexed={ws.index.doc_count()}"
 
 
 def collect(ws: Workspace, req_id: str, user: str) -> CollectResult:
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     flt = period_filters(req)
     hit_ids = ws.index.select_ids(req.query, **flt)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from woo_collector.catalog.sqlite import content_hash
+from woo_collector.catalog.base import content_hash
 from woo_collector.extract import filetype_of
 from woo_collector.models import Item
 
