@@ -41,7 +41,7 @@ class Workspace:
     # creation -----------------------------------------------------------------------------------
     @classmethod
     def init(cls, root: Path, organisation: str | None = None) -> tuple["Workspace", bool]:
-        """Create a workspace; on an existing one change nothing. Returns (workspace, created)."""
+        """Create a workspace (audited); on an existing one change nothing. Returns (workspace, created)."""
         root = Path(root)
         if (root / CONFIG).exists():
             return cls(root), False
@@ -61,6 +61,7 @@ class Workspace:
         ws = cls(root)
         ws.catalog  # creates the schema
         ws.index
+        ws.audit("init", {"workspace": str(root.resolve()), "organisation": ws.settings.organisation}, "ok")
         return ws, True
 
     @classmethod

@@ -60,7 +60,9 @@ def index_state(ws: Workspace) -> str:
     return f"{ws.catalog.items_state()};indexed={ws.index.doc_count()}"
 
 
-def collect(ws: Workspace, req_id: str, user: str) -> CollectResult:
+def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResult:
+    """Select, freeze, deduplicate, group, number and propose redactions; audited. Same index, same result."""
+    user = user or ws.user
     repo = ws.catalog.requests
     req = repo.get(req_id)
     flt = period_filters(req)
@@ -122,6 +124,8 @@ def collect(ws: Workspace, req_id: str, user: str) -> CollectResult:
     if req.status == "ontvangen":
         req.status = "verzameld"
         repo.save(req)
+    ws.audit("request collect", {"id": req_id, "selection": sel},
+             f"{len(documents)} documents, {len(proposals)} redactions proposed", request=req_id)
     return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
                          duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
                          dropped=dropped, term_hits=term_hits)

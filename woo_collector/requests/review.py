@@ -61,7 +61,7 @@ def _red_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
 
 
 def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
-    """Write the review workbook; returns (documents, redactions)."""
+    """Write the review workbook (audited); returns (documents, redactions)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -142,6 +142,7 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
         os.replace(tmp, path)
     finally:
         os.umask(old)
+    ws.audit("request review export", {"id": req_id, "file": str(path)}, f"{len(docs)} documents, {len(reds)} redactions", request=req_id)
     return len(docs), len(reds)
 
 
@@ -245,6 +246,7 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
                     changes.append(Change("Lakken", f"{cur['Nr']}:{key}", col, o, n))
     new_reds = _addition_redactions(ws, req_id, additions, problems) if additions else []
     if problems:
+        ws.audit("request review import", {"id": req_id, "file": str(path)}, f"rejected: {len(problems)} problems", request=req_id)
         raise ReviewError(problems)
     added_docs: dict[str, tuple[str, list[str], str]] = {}
     for nr, red in new_reds:  # an applied new redaction makes an open document 'deels openbaar' under its ground
