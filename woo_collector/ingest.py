@@ -253,7 +253,8 @@ def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, so
         registry.get(type_)
     else:
         type_, _score = registry.detect(path)
-    spec = SourceSpec(name=source_name or f"import:{path.resolve().name}", type=type_, path=str(path.resolve()), custodian=custodian)
+    spec = SourceSpec(name=source_name or f"import:{path.resolve().name}", type=type_, path=str(path.resolve()), custodian=custodian,
+                      timezone=ws.settings.timezone)
     result = IngestResult()
     with _locked(ws, f"woo import {path.name}", result):
         if on_start:

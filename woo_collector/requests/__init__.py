@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from woo_collector.dates import local
 from woo_collector.documents import Document, Redaction, RequestInfo, TermHits
 from woo_collector.errors import ConfigError
 from woo_collector.requests.model import Request, query_from, subject_terms
 from woo_collector.workspace import Workspace
-
-LOCAL = ZoneInfo("Europe/Amsterdam")
 
 __all__ = ["Request", "create", "extend", "suspend", "load_documents", "request_info", "show_doc", "subject_terms"]
 
@@ -107,7 +105,7 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
         "id": req.id, "subject": req.subject, "period": {"from": req.period_from.isoformat(), "to": req.period_to.isoformat()},
         "query": req.query, "status": req.status, "received": req.received.isoformat(), "deadline": req.deadline.isoformat(),
         "selection": {"items": sel["items"], "items_hash": sel["items_hash"], "counts": sel["counts"], "terms": sel["term_hits"]} if sel else None,
-        "documents": [{"nr": d.nr, "date": d.date.astimezone(LOCAL).isoformat() if d.date else None, "kind": d.kind,
+        "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
                        "filetype": d.filetype, "title": d.title, "items": [i.id for i in d.items], "places": list(d.places),
                        "thread": d.thread, "decision": d.decision, "grounds": list(d.grounds), "note": d.note,
                        "redactions": sum(1 for r in d.redactions if r.apply)} for d in docs],

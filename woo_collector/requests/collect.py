@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from woo_collector.dates import LOCAL, day_bounds
+from woo_collector.dates import day_bounds, local
 from woo_collector.documents import Document, Redaction
 from woo_collector.models import Item
 from woo_collector.requests import grouping, neardup, redact
@@ -48,10 +48,10 @@ def complete_families(ws: Workspace, hits: list[Item]) -> list[Item]:
     days: dict[str, set[str]] = defaultdict(set)
     for it in hits:
         if it.kind == "chat" and it.conversation and it.sent:
-            days[it.conversation].add(it.sent.astimezone(LOCAL).date().isoformat())
+            days[it.conversation].add(local(it.sent).date().isoformat())
     for conv, wanted in days.items():
         for m in cat.conversation(conv):
-            if m.sent and m.sent.astimezone(LOCAL).date().isoformat() in wanted:
+            if m.sent and local(m.sent).date().isoformat() in wanted:
                 by_id.setdefault(m.id, m)
     return sorted(by_id.values(), key=lambda i: i.id)
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from woo_collector.dates import local
 from woo_collector.documents import DECISIONS, GROUNDS, normalise_ground
 from woo_collector.errors import WooError
 from woo_collector.workspace import Workspace
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 DOC_COLUMNS = ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
                "Beoordeling", "Beoordelingsgrond", "Toelichting"]
 DOC_EDITABLE = {"Beoordeling", "Beoordelingsgrond", "Toelichting"}
@@ -47,7 +46,7 @@ def _doc_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
         else:
             van = first.sender if first else ""
             aan = ", ".join(first.recipients) if first else ""
-        rows.append({"Nr": d.nr, "Datum": d.date.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if d.date else "",
+        rows.append({"Nr": d.nr, "Datum": local(d.date).strftime("%Y-%m-%d %H:%M") if d.date else "",
                      "Type": d.filetype, "Omschrijving": d.title, "Van": van, "Aan": aan, "Bron": "; ".join(d.places),
                      "Familie": d.family, "Thread ID": d.thread, "Beoordeling": d.decision,
                      "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note})
