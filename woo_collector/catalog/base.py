@@ -133,6 +133,10 @@ class RequestStore(ABC):
 class Catalog(ABC):
     """Everything woo-collector records, behind one interface."""
 
+    @property
+    @abstractmethod
+    def schema_version(self) -> int: ...
+
     # runs ---------------------------------------------------------------------------------------
     @abstractmethod
     def start_run(self, source: str, kind: str, user: str, pid: int) -> RunReport: ...
@@ -159,6 +163,13 @@ class Catalog(ABC):
     def mark_indexed(self, ids: Iterable[str]) -> None: ...
 
     @abstractmethod
+    def mark_all_unindexed(self) -> None:
+        """Every item needs indexing again (``woo reindex``)."""
+
+    @abstractmethod
+    def count_unindexed(self) -> int: ...
+
+    @abstractmethod
     def unindexed(self, limit: int = 1000) -> list[Item]: ...
 
     @abstractmethod
@@ -166,6 +177,10 @@ class Catalog(ABC):
 
     @abstractmethod
     def get_items(self, ids: Sequence[str]) -> list[Item]: ...
+
+    @abstractmethod
+    def get_bodies(self, ids: Sequence[str]) -> dict[str, str]:
+        """Item id -> body text, for search snippets."""
 
     @abstractmethod
     def children(self, item_id: str) -> list[Item]: ...
@@ -189,12 +204,20 @@ class Catalog(ABC):
     @abstractmethod
     def originals(self) -> Iterator[tuple[str, int]]: ...
 
+    @abstractmethod
+    def referenced_shas(self) -> set[str]:
+        """The SHA-256 of every original an item or a failure points to."""
+
     # sync state and failures --------------------------------------------------------------------
     @abstractmethod
     def get_state(self, source: str, key: str) -> str | None: ...
 
     @abstractmethod
     def open_failures(self, source: str | None = None) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def dismiss_failure(self, failure_id: int, note: str) -> bool:
+        """A handler marks an open failure as handled; False when there is no such open failure."""
 
     @abstractmethod
     def resolve_failures(self, source: str, run_id: int, source_level_only: bool = False) -> int:

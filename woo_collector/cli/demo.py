@@ -1,8 +1,8 @@
 """woo demo: a fictional municipality, end to end, with no server and no network.
 
-It runs the same library functions as the commands it stands for (``ingest_sources``, request
-``create``/``collect``, ``exports.package.export``), so the demo takes the lock and writes the
-same audit rows as ``woo ingest`` and ``woo request ...`` would.
+It runs the same library functions as the commands it stands for (``add_source``,
+``ingest_sources``, request ``create``/``collect``, ``exports.package.export``), so the demo takes
+the lock and writes the same audit rows as ``woo source add``, ``woo ingest`` and ``woo request ...``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def demo(app: AppContext, directory: Path | None) -> None:
     """
     from woo_collector import demo as demodata
     from woo_collector import registry
-    from woo_collector.ingest import ingest_sources
+    from woo_collector.ingest import add_source, ingest_sources
     from woo_collector.models import SourceSpec
     from woo_collector.workspace import Workspace
 
@@ -52,7 +52,7 @@ def demo(app: AppContext, directory: Path | None) -> None:
             click.echo(f"  (skipping {name}: the {type_} connector is not installed)")
             continue
         if name not in known:
-            ws.add_source(SourceSpec(name=name, type=type_, path=str(path), custodian=custodian))
+            add_source(ws, SourceSpec(name=name, type=type_, path=str(path), custodian=custodian))
     specs = ws.sources()
 
     def line(r) -> None:
