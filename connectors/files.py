@@ -41,11 +41,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Iterator
-from zoneinfo import ZoneInfo
 
 from connectors.base import Checkpoint, FileConnector, SourceSpec, Yield
 from connectors.support.documents import MAX_DOCUMENT, extract_text, ocr_available, ocr_text, package_kind
 from connectors.support.mime import MailContext, looks_like_mail, parse_mail
+from woo_collector import dates
 from woo_collector.errors import ConfigError, ConnectorError
 from woo_collector.models import Failure, Item
 from woo_collector.safezip import (
@@ -60,7 +60,6 @@ from woo_collector.safezip import (
 from woo_collector.text import filetype_of
 
 SPOOL = 64 * 1024**2  # zip members larger than this go to a temporary file, not to memory
-LOCAL = ZoneInfo("Europe/Amsterdam")  # zip times without a zone are the zipping machine's clock
 DOCUMENT_SUFFIXES = frozenset((
     ".docx", ".docm", ".xlsx", ".xlsm", ".pptx", ".pptm", ".ppsx", ".odt", ".ods", ".odp",
     ".pdf", ".rtf", ".doc", ".xls", ".ppt",
@@ -341,12 +340,12 @@ def _parse_time(value: object) -> datetime | None:
         dt = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=LOCAL)
+    return dt if dt.tzinfo else dt.replace(tzinfo=dates.zone())
 
 
 def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
     """A member's modified time: the UTC "extended timestamp" where the zip has one, else its
-    DOS time (the zipping machine's clock, taken as Dutch local time)."""
+    DOS time (the zipping machine's clock, taken as local time: the workspace's time zone)."""
     extra = info.extra
     i = 0
     while i + 4 <= len(extra):
@@ -359,7 +358,7 @@ def _zip_time(info: zipfile.ZipInfo) -> datetime | None:
                 break
         i += 4 + size
     try:
-        return datetime(*info.date_time, tzinfo=LOCAL).astimezone(timezone.utc)
+        return datetime(*info.date_time, tzinfo=dates.zone()).astimezone(timezone.utc)  # the zipping machine's clock
     except ValueError:
         return None
 

@@ -23,8 +23,8 @@ A line of ``data.json`` is ``json.dumps(dataclasses.asdict(Message))`` of the to
      "deleted": false, "call": false, "missed": false}
 
 How it is read: ``date`` is the exporting computer's local time without offset
-(``datetime.fromtimestamp``); it is read in the source's ``timezone`` setting (Europe/Amsterdam by
-default). ``sender`` is ``Me`` for the phone's owner (recorded as the custodian) and ``No-Sender``
+(``datetime.fromtimestamp``); it is read in the source's ``timezone`` setting (by default the
+workspace's). ``sender`` is ``Me`` for the phone's owner (recorded as the custodian) and ``No-Sender``
 when the tool did not know. The tool appends two spaces to every body (for Markdown) and writes a
 reply's quoted text as ``\\n\\n> text\\n\\n``; both are undone. Attachments found in the chat folder
 are kept in the store and listed in ``meta["media"]``; calls, deletions, stickers, reactions and
@@ -85,7 +85,7 @@ class SignalConnector(FileConnector):
 
     def collect(self) -> Iterator[Yield]:
         if Path(self.spec.path).exists():
-            self.tz = zone(self.spec.setting("timezone"))
+            self.tz = zone(self.spec.setting("timezone", self.spec.timezone))
         yield from super().collect()
 
     def accept(self, path: Path) -> bool:

@@ -23,7 +23,7 @@ A full export wraps the chats: ``{"about": ..., "chats": {"about": ..., "list": 
 How it is read: ``text`` is a string or a list of strings and entity objects
 (``{"type": "bold", "text": ...}``); their texts are joined. ``date_unixtime`` (UTC) is used when
 present; otherwise ``date``, the exporting computer's local clock, is read in the source's
-``timezone`` setting (Europe/Amsterdam by default). Service messages (``type: "service"``: joins,
+``timezone`` setting (by default the workspace's). Service messages (``type: "service"``: joins,
 calls, pins, title changes) are kept as events (``meta["event"]`` is the ``action``, no sender).
 Photos, files, stickers, voice and video messages are listed in ``meta["media"]``; those present
 in the export folder are kept in the store. The conversation is the chat's ``id``.
@@ -85,7 +85,7 @@ class TelegramConnector(FileConnector):
 
     def collect(self) -> Iterator[Yield]:
         if Path(self.spec.path).exists():
-            self.tz = zone(self.spec.setting("timezone"))
+            self.tz = zone(self.spec.setting("timezone", self.spec.timezone))
         yield from super().collect()
 
     def accept(self, path: Path) -> bool:

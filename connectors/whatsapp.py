@@ -31,7 +31,7 @@ How it is read:
   it was pasted in. Day-first or month-first is decided from the whole file (a field above 12; if
   none, the reading in which dates go backwards least; if still tied, ``M/D/YY`` for slashes with
   a two-digit year, day-first otherwise).
-- Times are local Europe/Amsterdam wall-clock times as written (daylight saving time handled,
+- Times are local wall-clock times as written, read in the workspace's time zone (setting ``timezone``) (daylight saving time handled,
   converted to UTC in ``Item.sent``); file order is kept in ``meta["seq"]`` even where iOS times
   go backwards after airplane mode.
 - Each message is an ``Item`` of kind ``chat``; system lines (encryption notice, group created,
@@ -78,15 +78,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from connectors.base import FileConnector, Yield, walk_files
+from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
 from woo_collector.safezip import Member, open_zip, read_member
 from woo_collector.text import INVISIBLE, identity
 
-TZ = ZoneInfo("Europe/Amsterdam")
 MAX_LINE = 256 * 1024  # characters; WhatsApp caps one message at 65,536
 MAX_BODY = 1024 * 1024  # characters kept of one message (a pasted block included)
 SNIFF_LINES = 20  # non-empty lines in which the first header must appear
@@ -276,7 +275,7 @@ def _local_time(m: re.Match[str], order: str) -> datetime | None:
 
 
 def _to_utc(local: datetime) -> datetime:
-    return local.replace(tzinfo=TZ).astimezone(timezone.utc)
+    return local.replace(tzinfo=dates.zone()).astimezone(timezone.utc)  # the workspace's timezone setting
 
 
 # ---------------------------------------------------------------------------------------------

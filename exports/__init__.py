@@ -12,6 +12,10 @@ then checks every Office file for leftovers (clean.py) and every file for every 
 (leakguard.py). Only a complete and clean package is renamed to ``out``; a package that would
 leak is deleted and ``LeakError`` names the file and the place. An existing non-empty ``out`` is
 replaced only when it holds an earlier package of the same request.
+
+``write_package`` knows nothing of workspaces; ``exports.package.export(ws, req_id, out)`` is the
+library function that reads a request from the workspace, calls it and writes the audit row.
+Exports import the core (documents, errors, requests), never ``connectors``.
 """
 
 from __future__ import annotations

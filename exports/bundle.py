@@ -8,7 +8,7 @@ Each released document starts on a new page under a Heading 1 with its number ("
 - chat (one conversation on one day): Gesprek, Deelnemers, Dag; then a transcript, one paragraph
   per message: time, author (bold), message.
 
-Times are shown in Europe/Amsterdam in Dutch ("12 maart 2025 14:05"). Every shown field goes
+Times are shown in local time (the workspace's ``timezone``), in Dutch ("12 maart 2025 14:05"). Every shown field goes
 through the ``Redactor``; a redacted span is replaced by a box with its ground code. ``niet
 openbaar`` documents are not in a bundle (only in the inventory); ``reeds openbaar`` ones get a
 line saying so. Documents are split into parts at family boundaries (an e-mail and its

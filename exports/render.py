@@ -26,14 +26,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Iterator, Sequence
-from zoneinfo import ZoneInfo
 from xml.sax.saxutils import escape
 
 import ahocorasick
 
+from woo_collector import dates
 from woo_collector.documents import Document, Redaction
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -45,12 +44,12 @@ _DIGIT = re.compile(r"\d")
 
 
 def local(dt: datetime | None) -> datetime | None:
-    """A UTC (or any aware) time in Europe/Amsterdam."""
-    return dt.astimezone(AMSTERDAM) if dt is not None else None
+    """A UTC (or any aware) time in the local zone (the workspace's timezone setting)."""
+    return dates.local(dt) if dt is not None else None
 
 
 def nl_date(dt, time: bool = True, weekday: bool = False) -> str:
-    """'12 maart 2025 14:05' (Europe/Amsterdam); a plain date gives '12 maart 2025'."""
+    """'12 maart 2025 14:05' (local time); a plain date gives '12 maart 2025'."""
     if dt is None:
         return ""
     if isinstance(dt, datetime):

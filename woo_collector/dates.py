@@ -1,11 +1,39 @@
-"""Dates as handlers mean them: whole calendar days in Europe/Amsterdam, both ends inclusive."""
+"""Dates as handlers mean them: whole calendar days in the local time zone, both ends inclusive.
+
+The one place that knows the local zone. It is the workspace's ``timezone`` setting (default
+Europe/Amsterdam), set by ``configure`` when a workspace opens; modules ask ``zone()`` or
+``local(dt)`` when they need it rather than keeping their own copy. Timestamps are stored in UTC.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
+DEFAULT_TIMEZONE = "Europe/Amsterdam"
+LOCAL = ZoneInfo(DEFAULT_TIMEZONE)  # the configured zone; read it through zone(), it changes with configure()
+
+
+def configure(name: str) -> ZoneInfo:
+    """Make ``name`` (an IANA zone such as Europe/Amsterdam) the local zone; ConfigError when unknown."""
+    global LOCAL
+    try:
+        LOCAL = ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        from woo_collector.errors import ConfigError
+
+        raise ConfigError(f"unknown time zone {name!r} in setting 'timezone'; use an IANA name such as {DEFAULT_TIMEZONE}") from None
+    return LOCAL
+
+
+def zone() -> ZoneInfo:
+    """The local time zone (the workspace's ``timezone`` setting)."""
+    return LOCAL
+
+
+def local(dt: datetime) -> datetime:
+    """An aware time in the local zone."""
+    return dt.astimezone(LOCAL)
 
 
 def day_bounds(d_from: date | None, d_to: date | None) -> tuple[datetime | None, datetime | None]:

@@ -25,7 +25,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-TZ = ZoneInfo("Europe/Amsterdam")
+from woo_collector.dates import DEFAULT_TIMEZONE
+
+TZ = ZoneInfo(DEFAULT_TIMEZONE)  # the fictional municipality is Dutch, whatever the workspace says
 DOMAIN = "voorbeeld.nl"
 ORGANISATION = "Gemeente Voorbeeld"
 

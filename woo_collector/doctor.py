@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import connectors
+from woo_collector import registry
 from woo_collector.workspace import Workspace
 
 
@@ -58,7 +58,7 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
     facts["open failures"] = len(fails)
     for name, spec in ws.sources().items():
         try:
-            cls = connectors.get(spec.type)
+            cls = registry.get(spec.type)
         except Exception as e:  # an unknown type is a configuration problem to report, not to crash on
             problems.append(f"source {name}: {e}")
             continue

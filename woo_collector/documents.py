@@ -1,7 +1,7 @@
 """Documents of a Woo request: what the request code produces and the export writers consume.
 
 A ``Document`` is the unit of the inventory and of the decision: an e-mail, one of its attachments
-(same family: nr 12, 12.1, 12.2), a chat conversation on one calendar day (Europe/Amsterdam), or a
+(same family: nr 12, 12.1, 12.2), a chat conversation on one local calendar day, or a
 file. ``Redaction`` marks a span of one item's field to be replaced by a box carrying its ground.
 """
 

@@ -9,6 +9,12 @@ Order of writes, so that a run killed at any moment leaves nothing the next run 
 
 Every run starts by indexing whatever the catalog still marks unindexed (a crash between 2 and 3),
 and re-running is idempotent: items are keyed by stable ids and compared by fingerprint.
+
+The workflow a caller uses is ``ingest_sources(ws, names)`` and ``import_path(ws, path, ...)``: each
+takes the workspace lock (``LockHeld`` when another run holds it), marks runs a dead process left
+"running" as interrupted, mends the index, runs the source(s) with ``run_source`` and writes the
+audit row; it returns an ``IngestResult``. The CLI only prints it. Connector classes come from
+``woo_collector.registry``; the core never imports the ``connectors`` package.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable, Iterator, Sequence
 
-import connectors
+from woo_collector import registry
 from woo_collector.models import Checkpoint, SourceSpec
 from woo_collector.catalog import RunReport
 from woo_collector.errors import ConnectorError, SourceUnavailable, storage_error
@@ -106,7 +113,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
 
     with Progress(f"{spec.name}", quiet=quiet) as progress:
         try:
-            connector = connectors.get(spec.type)(spec, sink)
+            connector = registry.get(spec.type)(spec, sink)
             for y in connector.collect():
                 if isinstance(y, Item):
                     batch.items.append(y)
@@ -152,10 +159,138 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
         # connector moves on past a message it could not read, so only its source-level failures (a lost
         # connection, a mailbox out of reach: no locator) are mended by a run; the rest stay listed until
         # a handler dismisses them ('woo failures --dismiss').
-        catalog.resolve_failures(spec.name, report.id, source_level_only=connectors.get(spec.type).network)
+        catalog.resolve_failures(spec.name, report.id, source_level_only=registry.get(spec.type).network)
     catalog.finish_run(report)
     write_run_log(ws, report)
     return report
+
+
+@dataclass
+class IngestResult:
+    """What ``ingest_sources`` or ``import_path`` did: one report per source run."""
+
+    reports: list[RunReport] = field(default_factory=list)
+    mended: int = 0  # items indexed that an interrupted run had left unindexed
+    took_over: dict | None = None  # lock info of a dead run whose lock was taken over
+
+    @property
+    def exit_code(self) -> int:
+        """0 all taken in; 3 some items could not be read (or a source could not run); 1 nothing could run."""
+        if self.reports and all(r.status == "error" for r in self.reports):
+            return 1
+        if any(r.status in ("partial", "error") for r in self.reports):
+            return 3
+        return 0
+
+
+@contextmanager
+def _locked(ws: Workspace, what: str, result: IngestResult) -> Iterator[None]:
+    """Lock, then mend what an interrupted run left behind; LockHeld when another run holds the lock."""
+    lock = ws.lock(what).acquire()
+    try:
+        result.took_over = lock.previous
+        ws.catalog.mark_interrupted_runs()
+        result.mended = mend_index(ws)
+        yield
+    finally:
+        lock.release()
+
+
+def _sources(ws: Workspace, names: Sequence[str]) -> list[SourceSpec]:
+    from woo_collector.errors import ConfigError
+
+    sources = ws.sources()
+    if names:
+        unknown = [n for n in names if n not in sources]
+        if unknown:
+            raise ConfigError(f"unknown source(s): {', '.join(unknown)}; see 'woo source list'")
+        selected = [sources[n] for n in names]
+    else:
+        selected = list(sources.values())
+    if not selected:
+        raise ConfigError("no sources registered; add one with 'woo source add' or use 'woo import'")
+    return selected
+
+
+def ingest_sources(ws: Workspace, names: Sequence[str] = (), *, what: str = "woo ingest", quiet: bool = False,
+                   on_start: Callable[[IngestResult], None] | None = None,
+                   on_report: Callable[[RunReport], None] | None = None) -> IngestResult:
+    """Pull the named registered sources (all when ``names`` is empty) under the workspace lock.
+
+    ``what`` names the run in the lock and, when it is not ``woo ingest``, in the audit row.
+    ``on_start`` is called once the lock is held and the index mended, ``on_report`` after each source.
+    """
+    selected = _sources(ws, names)
+    result = IngestResult()
+    with _locked(ws, what, result):
+        if on_start:
+            on_start(result)
+        for spec in selected:
+            report = run_source(ws, spec, "ingest", quiet=quiet)
+            result.reports.append(report)
+            if on_report:
+                on_report(report)
+        args: dict = {"sources": [s.name for s in selected]}
+        if what != "woo ingest":
+            args["by"] = what
+        ws.audit("ingest", args, "; ".join(f"{r.source}: {r.status} (+{r.new}, {r.failed} failed)" for r in result.reports))
+    return result
+
+
+def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, source_name: str | None = None, *,
+                quiet: bool = False, on_start: Callable[[IngestResult], None] | None = None) -> IngestResult:
+    """A one-off upload under the workspace lock; ``type_`` None recognises the format from the content.
+
+    The items are filed under ``source_name`` (default ``import:<file name>``); importing the same
+    file twice adds nothing.
+    """
+    from woo_collector.errors import ConfigError
+
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist")
+    if type_:
+        registry.get(type_)
+    else:
+        type_, _score = registry.detect(path)
+    spec = SourceSpec(name=source_name or f"import:{path.resolve().name}", type=type_, path=str(path.resolve()), custodian=custodian,
+                      timezone=ws.settings.timezone)
+    result = IngestResult()
+    with _locked(ws, f"woo import {path.name}", result):
+        if on_start:
+            on_start(result)
+        report = run_source(ws, spec, "import", quiet=quiet)
+        result.reports.append(report)
+        ws.audit("import", {"path": str(path.resolve()), "type": type_, "custodian": custodian, "source": spec.name},
+                 f"{report.status}: {report.new} new, {report.failed} failed")
+    return result
+
+
+def add_source(ws: Workspace, spec: SourceSpec) -> None:
+    """Register a source in woo.toml (audited); ``woo ingest`` pulls it from then on."""
+    ws.add_source(spec)
+    ws.audit("source add", {"name": spec.name, "type": spec.type, "path": spec.path, "custodian": spec.custodian,
+                            "settings": dict(spec.settings)}, "ok")
+
+
+def reindex(ws: Workspace, quiet: bool = False) -> int:
+    """Rebuild the index from the catalog under the workspace lock (audited); returns how many items."""
+    with ws.lock("woo reindex"):
+        ws.index.clear()
+        ws.catalog.mark_all_unindexed()
+        with Progress("reindex", total=ws.catalog.count_items(), quiet=quiet) as progress:
+            n = mend_index(ws, progress)
+        ws.index.optimize()
+        ws.audit("reindex", {}, f"{n} items indexed")
+    return n
+
+
+def dismiss_failure(ws: Workspace, failure_id: int, note: str) -> bool:
+    """Mark an open failure as handled (audited); False when there is no such open failure."""
+    if not ws.catalog.dismiss_failure(failure_id, note):
+        return False
+    ws.audit("failure dismissed", {"id": failure_id, "note": note}, "ok")
+    return True
 
 
 def write_run_log(ws: Workspace, report: RunReport) -> Path:

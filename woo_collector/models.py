@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Mapping, Protocol, Union
 
+from woo_collector.dates import DEFAULT_TIMEZONE
+
 KINDS = ("email", "attachment", "chat", "file")
 
 
@@ -101,6 +103,7 @@ class SourceSpec:
     path: str = ""
     custodian: str = ""
     settings: Mapping[str, str] = field(default_factory=dict)
+    timezone: str = DEFAULT_TIMEZONE  # the workspace's timezone setting: the default of a connector's own 'timezone'
 
     def setting(self, key: str, default: str = "") -> str:
         return str(self.settings.get(key, default))

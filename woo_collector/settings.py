@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from woo_collector.dates import DEFAULT_TIMEZONE
 from woo_collector.errors import ConfigError
 
 SECRET_WORDS = ("password", "secret", "token", "passwd", "apikey", "api_key")
@@ -24,7 +25,7 @@ def _s(default: Any, help: str):
 @dataclass
 class Settings:
     organisation: str = _s("Gemeente Voorbeeld", "name of the public body; used in packages and document properties")
-    timezone: str = _s("Europe/Amsterdam", "local time zone for command-line dates and chat exports")
+    timezone: str = _s(DEFAULT_TIMEZONE, "local time zone for command-line dates and chat exports")
     batch_size: int = _s(2000, "items per catalog/index commit during ingestion")
     index_procs: int = _s(1, "processes Whoosh may use to index (2 on a 2-core server speeds up large imports)")
     index_limitmb: int = _s(256, "memory (MB) per Whoosh indexing process")

@@ -14,6 +14,7 @@ from typing import Any
 
 import tomli_w
 
+from woo_collector import dates
 from woo_collector.models import SourceSpec
 from woo_collector.errors import ConfigError
 from woo_collector.settings import Settings, check_no_secrets, read_toml
@@ -41,10 +42,10 @@ class Workspace:
     # creation -----------------------------------------------------------------------------------
     @classmethod
     def init(cls, root: Path, organisation: str | None = None) -> tuple["Workspace", bool]:
-        """Create a workspace; on an existing one change nothing. Returns (workspace, created)."""
+        """Create a workspace (audited); on an existing one change nothing. Returns (workspace, created)."""
         root = Path(root)
         if (root / CONFIG).exists():
-            return cls(root), False
+            return cls.open(root), False
         old_umask = os.umask(0o077)
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -59,8 +60,10 @@ class Workspace:
         finally:
             os.umask(old_umask)
         ws = cls(root)
+        dates.configure(ws.settings.timezone)
         ws.catalog  # creates the schema
         ws.index
+        ws.audit("init", {"workspace": str(root.resolve()), "organisation": ws.settings.organisation}, "ok")
         return ws, True
 
     @classmethod
@@ -69,6 +72,7 @@ class Workspace:
         if not ws.config_path.exists():
             raise ConfigError(f"no workspace at {Path(root).resolve()}: run 'woo init {root}' first, "
                               "or point --workspace / WOO_HOME at an existing one")
+        dates.configure(ws.settings.timezone)  # times are shown, and chat exports read, in the workspace's zone
         return ws
 
     # configuration ------------------------------------------------------------------------------
@@ -93,7 +97,8 @@ class Workspace:
         out = {}
         for name, s in (self.config.get("sources") or {}).items():
             out[name] = SourceSpec(name=name, type=s.get("type", ""), path=s.get("path", ""),
-                                   custodian=s.get("custodian", ""), settings=dict(s.get("settings", {})))
+                                   custodian=s.get("custodian", ""), settings=dict(s.get("settings", {})),
+                                   timezone=self.settings.timezone)
         return out
 
     def add_source(self, spec: SourceSpec) -> None:

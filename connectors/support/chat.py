@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from woo_collector.dates import DEFAULT_TIMEZONE
 from woo_collector.errors import ConnectorError
 
-DEFAULT_TZ = "Europe/Amsterdam"
+DEFAULT_TZ = DEFAULT_TIMEZONE
 MAX_JSON = 512 * 1024 * 1024  # a JSON document larger than this is kept, not parsed
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -102,11 +103,12 @@ def load_json_line(line: bytes | str) -> tuple[Any, str]:
 
 # times --------------------------------------------------------------------------------------------
 def zone(name: str) -> ZoneInfo:
-    """The time zone a device clock was set to (a ``timezone`` setting), Europe/Amsterdam by default."""
+    """The time zone a device clock was set to: the source's ``timezone`` setting, by default the
+    workspace's (``SourceSpec.timezone``)."""
     try:
         return ZoneInfo(name or DEFAULT_TZ)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConnectorError(f"unknown time zone {name!r} in setting 'timezone' (use e.g. Europe/Amsterdam)") from None
+        raise ConnectorError(f"unknown time zone {name!r} in setting 'timezone' (use e.g. {DEFAULT_TZ})") from None
 
 
 def from_epoch_ms(value: Any) -> datetime | None:

@@ -39,8 +39,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePath
 from typing import Any, Iterator
 from zlib import error as zlib_error
-from zoneinfo import ZoneInfo
 
+from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import Member, is_zip, open_member, open_zip
 from woo_collector.text import decode_bytes, filetype_of, known_charset
@@ -53,7 +53,6 @@ MAX_PART = 256 * 1024**2  # expanded bytes of one XML part of a docx/xlsx/pptx/o
 MAX_SMALL_PART = 16 * 1024**2  # parts read whole: metadata, relationships, styles, workbook
 MAX_HELD = 500_000  # elements of one ODF paragraph held in memory until its end
 PROTECTED = "document is protected with a password"
-LOCAL = ZoneInfo("Europe/Amsterdam")  # office software writes some times without a zone
 
 _SUFFIX_KIND = {
     ".txt": "text", ".csv": "text", ".tsv": "text", ".log": "text", ".md": "text", ".ics": "text", ".vcf": "text",
@@ -293,7 +292,7 @@ def iso_time(value: object) -> str | None:
         except ValueError:
             return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=LOCAL)
+        dt = dt.replace(tzinfo=dates.zone())  # office software writes some times without a zone
     try:
         return dt.astimezone(timezone.utc).isoformat()
     except (OverflowError, ValueError):

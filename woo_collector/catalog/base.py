@@ -1,14 +1,27 @@
-"""The catalog interface and the records it returns."""
+"""The catalog interface and the records it returns.
+
+``Catalog`` is everything woo-collector records about items, runs, failures and the audit log;
+``Catalog.requests`` (a ``RequestStore``) is where Woo requests, their frozen selections, their
+documents and redaction decisions are kept. These two abstract classes are the only way the rest
+of woo-collector reaches stored data: SQL lives in their implementations (``catalog/sqlite.py``,
+``catalog/sqlite_requests.py``), so a PostgreSQL catalog can implement the same methods.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from woo_collector.models import Deletion, Failure, Item
+from woo_collector.text import normalise_for_hash
+
+if TYPE_CHECKING:
+    from woo_collector.documents import Document, Redaction
+    from woo_collector.requests.model import Request
 
 
 @dataclass
@@ -46,8 +59,6 @@ ItemRow = Item
 
 def item_fingerprint(item: Item) -> str:
     """A hash of everything an item says: a re-run that yields the same fingerprint changes nothing."""
-    import hashlib
-
     payload = json.dumps(
         [item.kind, item.sha256, item.sent.isoformat() if item.sent else None, item.sender,
          list(item.recipients), list(item.cc), list(item.bcc), item.subject, item.body, item.locator,
@@ -57,8 +68,74 @@ def item_fingerprint(item: Item) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def content_hash(item: Item) -> str:
+    """Exact-duplicate key: the original's hash for files and attachments, normalised text for the rest."""
+    if item.kind in ("attachment", "file"):
+        return item.sha256
+    text = normalise_for_hash(f"{item.subject}\n{item.body}")
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class RequestStore(ABC):
+    """Woo requests, their selections, documents and redactions (``Catalog.requests``)."""
+
+    # requests -----------------------------------------------------------------------------------
+    @abstractmethod
+    def create(self, req: Request, user: str) -> None:
+        """Record a new request; ConfigError when the id exists."""
+
+    @abstractmethod
+    def save(self, req: Request) -> None: ...
+
+    @abstractmethod
+    def get(self, req_id: str, missing_ok: bool = False) -> Request | None:
+        """The request; ConfigError (or None with ``missing_ok``) when there is none."""
+
+    @abstractmethod
+    def all(self) -> list[Request]: ...
+
+    # selections ---------------------------------------------------------------------------------
+    @abstractmethod
+    def add_selection(self, req_id: str, user: str, query: str, filters: dict, index_state: str,
+                      items: list[tuple[str, str]], items_hash: str, term_hits: list, counts: dict, changes: dict) -> int:
+        """Freeze a selection (query, filters, index state, item ids with their SHA-256); returns its id."""
+
+    @abstractmethod
+    def last_selection(self, req_id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def selection_sources(self, selection: int) -> list[str]:
+        """The sources of the selected items, sorted."""
+
+    @abstractmethod
+    def selection_custodians(self, selection: int) -> list[str]:
+        """The custodians of the selected items, sorted."""
+
+    # documents and redactions -------------------------------------------------------------------
+    @abstractmethod
+    def documents(self, req_id: str, include_dropped: bool = False) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def replace_documents(self, req_id: str, docs: list[Document], keys: dict[str, str], sort_keys: dict[str, str],
+                          dropped: Iterable[str], redactions: list[tuple[str, Redaction]]) -> None:
+        """Write the collected documents in one transaction; keep handler decisions of documents already reviewed."""
+
+    @abstractmethod
+    def redactions(self, req_id: str) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def apply_review(self, req_id: str, user: str, documents: dict[str, tuple[str, list[str], str]],
+                     redactions: dict[str, tuple[bool, str]], added: list[tuple[str, Redaction]]) -> None:
+        """A handler's review in one transaction: document decisions (nr -> decision, grounds, note),
+        redaction decisions (key -> apply, ground) and redactions the handler added (nr, redaction)."""
+
+
 class Catalog(ABC):
     """Everything woo-collector records, behind one interface."""
+
+    @property
+    @abstractmethod
+    def schema_version(self) -> int: ...
 
     # runs ---------------------------------------------------------------------------------------
     @abstractmethod
@@ -86,6 +163,13 @@ class Catalog(ABC):
     def mark_indexed(self, ids: Iterable[str]) -> None: ...
 
     @abstractmethod
+    def mark_all_unindexed(self) -> None:
+        """Every item needs indexing again (``woo reindex``)."""
+
+    @abstractmethod
+    def count_unindexed(self) -> int: ...
+
+    @abstractmethod
     def unindexed(self, limit: int = 1000) -> list[Item]: ...
 
     @abstractmethod
@@ -93,6 +177,10 @@ class Catalog(ABC):
 
     @abstractmethod
     def get_items(self, ids: Sequence[str]) -> list[Item]: ...
+
+    @abstractmethod
+    def get_bodies(self, ids: Sequence[str]) -> dict[str, str]:
+        """Item id -> body text, for search snippets."""
 
     @abstractmethod
     def children(self, item_id: str) -> list[Item]: ...
@@ -110,7 +198,15 @@ class Catalog(ABC):
     def count_items(self, source: str | None = None) -> int: ...
 
     @abstractmethod
+    def items_state(self) -> str:
+        """How many items there are and when the last changed: part of a selection's recorded index state."""
+
+    @abstractmethod
     def originals(self) -> Iterator[tuple[str, int]]: ...
+
+    @abstractmethod
+    def referenced_shas(self) -> set[str]:
+        """The SHA-256 of every original an item or a failure points to."""
 
     # sync state and failures --------------------------------------------------------------------
     @abstractmethod
@@ -120,12 +216,21 @@ class Catalog(ABC):
     def open_failures(self, source: str | None = None) -> list[dict[str, Any]]: ...
 
     @abstractmethod
+    def dismiss_failure(self, failure_id: int, note: str) -> bool:
+        """A handler marks an open failure as handled; False when there is no such open failure."""
+
+    @abstractmethod
     def resolve_failures(self, source: str, run_id: int, source_level_only: bool = False) -> int:
         """Failures of ``source`` not seen again in run ``run_id`` are resolved (only those without a
         locator when ``source_level_only``); returns how many."""
 
     @abstractmethod
     def source_stats(self) -> dict[str, dict[str, Any]]: ...
+
+    # requests ---------------------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def requests(self) -> RequestStore: ...
 
     # audit --------------------------------------------------------------------------------------
     @abstractmethod

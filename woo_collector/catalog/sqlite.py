@@ -7,13 +7,13 @@ import json
 import os
 import sqlite3
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from woo_collector import faults
-from woo_collector.catalog.base import Catalog, RunReport, UpsertResult, item_fingerprint
+from woo_collector.catalog.base import Catalog, RunReport, UpsertResult, content_hash, item_fingerprint
 from woo_collector.models import Deletion, Failure, Item
-from woo_collector.text import normalise_for_hash
 
 MIGRATIONS: list[str] = [
     # 1: the foundation
@@ -56,14 +56,6 @@ ITEM_COLUMNS = ("id", "kind", "source", "custodian", "sent", "sender", "recipien
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def content_hash(item: Item) -> str:
-    """Exact-duplicate key: the original's hash for files and attachments, normalised text for the rest."""
-    if item.kind in ("attachment", "file"):
-        return item.sha256
-    text = normalise_for_hash(f"{item.subject}\n{item.body}")
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _row_to_item(row: sqlite3.Row) -> Item:
@@ -127,6 +119,13 @@ class SQLiteCatalog(Catalog):
 
     def close(self) -> None:
         self.db.close()
+
+    @cached_property
+    def requests(self):
+        """Woo requests, selections, documents and redactions, in the same database."""
+        from woo_collector.catalog.sqlite_requests import SQLiteRequestStore
+
+        return SQLiteRequestStore(self.db)
 
     # runs ---------------------------------------------------------------------------------------
     def start_run(self, source: str, kind: str, user: str, pid: int) -> RunReport:
@@ -284,6 +283,10 @@ class SQLiteCatalog(Catalog):
         if source:
             return self.db.execute("SELECT count(*) FROM items WHERE source=?", (source,)).fetchone()[0]
         return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
+
+    def items_state(self) -> str:
+        n, last = self.db.execute("SELECT count(*), max(updated) FROM items").fetchone()
+        return f"items={n};last_update={last}"
 
     def originals(self) -> Iterator[tuple[str, int]]:
         for r in self.db.execute("SELECT sha256, size FROM originals ORDER BY sha256"):

@@ -16,7 +16,7 @@ import click
 
 from woo_collector.errors import ConfigError, WooError, storage_error
 
-from woo_collector.dates import LOCAL
+from woo_collector.dates import local
 
 
 @dataclass
@@ -76,11 +76,11 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 
 def local_iso(dt: datetime | None) -> str | None:
-    return dt.astimezone(LOCAL).isoformat() if dt else None
+    return local(dt).isoformat() if dt else None
 
 
 def local_short(dt: datetime | None) -> str:
-    return dt.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if dt else "onbekend"
+    return local(dt).strftime("%Y-%m-%d %H:%M") if dt else "onbekend"
 
 
 def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, *, json_doc: Any = None) -> None:

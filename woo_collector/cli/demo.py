@@ -1,13 +1,21 @@
-"""woo demo: a fictional municipality, end to end, with no server and no network."""
+"""woo demo: a fictional municipality, end to end, with no server and no network.
+
+It runs the same library functions as the commands it stands for (``add_source``,
+``ingest_sources``, request ``create``/``collect``, ``exports.package.export``), so the demo takes
+the lock and writes the same audit rows as ``woo source add``, ``woo ingest`` and ``woo request ...``.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import click
 
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, handle_errors, local_short, pass_app
+from woo_collector.dates import local
 
 
 @cli.command()
@@ -21,10 +29,10 @@ def demo(app: AppContext, directory: Path | None) -> None:
 
     Example: woo demo /tmp/woo-demo
     """
-    import connectors
-    from woo_collector.models import SourceSpec
     from woo_collector import demo as demodata
-    from woo_collector.ingest import run_source
+    from woo_collector import registry
+    from woo_collector.ingest import add_source, ingest_sources
+    from woo_collector.models import SourceSpec
     from woo_collector.workspace import Workspace
 
     root = (directory or Path("woo-demo")).resolve()
@@ -38,27 +46,56 @@ def demo(app: AppContext, directory: Path | None) -> None:
         pol["org_domains"] = [demodata.DOMAIN]
         ws.save_config()
     known = ws.sources()
-    available = connectors.available()
+    available = registry.available()
     for name, type_, path, custodian in sources:
         if type_ not in available:
             click.echo(f"  (skipping {name}: the {type_} connector is not installed)")
             continue
         if name not in known:
-            ws.add_source(SourceSpec(name=name, type=type_, path=str(path), custodian=custodian))
-    with ws.lock("woo demo"):
-        for spec in ws.sources().values():
-            r = run_source(ws, spec, "ingest", quiet=app.quiet)
-            click.echo(f"  {spec.name:<18} {spec.type:<9} {r.status:<8} {r.new} new, {r.unchanged} unchanged, {r.failed} failed")
-            ws.audit("ingest", {"sources": [spec.name], "by": "woo demo"}, f"{r.status} (+{r.new}, {r.failed} failed)")
+            add_source(ws, SourceSpec(name=name, type=type_, path=str(path), custodian=custodian))
+    specs = ws.sources()
+
+    def line(r) -> None:
+        click.echo(f"  {r.source:<18} {specs[r.source].type:<9} {r.status:<8} {r.new} new, {r.unchanged} unchanged, {r.failed} failed")
+
+    ingest_sources(ws, (), what="woo demo", quiet=app.quiet, on_report=line)
     total, hits = ws.index.search("windturbine", limit=10, texts=ws.catalog.get_bodies)
     click.echo(f"\nwoo search windturbine: {total} hits")
     for h in hits:
         click.echo(f"  {local_short(h.date)}  {h.kind:<10} {h.custodian[:22]:<22} {h.title[:60]}")
-    try:
-        from woo_collector.requests import demo_request
-    except ImportError:
-        click.echo("\nWoo requests and disclosure packages are not part of this version yet; the demo stops after search.")
-    else:
-        demo_request(ws, root, echo=click.echo)
+    demo_request(ws, root, echo=click.echo)
     click.echo(f"\nWorkspace: {ws.root}\nTry: woo --workspace {ws.root} search \"windturbines AND geluid\"")
     ws.close()
+
+
+def demo_request(ws, root: Path, echo: Callable[[str], None]) -> None:
+    """The demo's sample request: created once, collected, and exported to root/pakket."""
+    from exports.package import export
+    from woo_collector.requests import create, load_documents
+    from woo_collector.requests.collect import collect
+
+    req_id = "WOO-2025-001"
+    if ws.catalog.requests.get(req_id, missing_ok=True) is None:
+        create(ws, req_id, "alle documenten over de windturbines bij het Kraaiennest", date(2025, 3, 1), date(2025, 6, 30),
+               terms=["windturbines", "windpark", "Kraaiennest", "geluidsonderzoek"], received=date.today(),
+               requester="Stichting Windalarm")
+    res = collect(ws, req_id)
+    echo(f"\nwoo request collect {req_id}: {res.items_hit} hits, {res.items_selected} items with their families, "
+         f"{res.duplicates} duplicates removed, {res.documents} documents, {res.near_duplicates} possible near-duplicates, "
+         f"{res.redactions} redactions proposed")
+    docs = load_documents(ws, req_id)
+    cats: dict[str, int] = {}
+    for d in docs:
+        for r in d.redactions:
+            cats[r.category] = cats.get(r.category, 0) + 1
+    echo("  proposed redactions by category: " + ", ".join(f"{k} {v}" for k, v in sorted(cats.items())))
+    for d in docs[:8]:
+        echo(f"  {d.nr:>5}  {local(d.date):%Y-%m-%d} {d.kind:<10} {d.decision:<15} {';'.join(d.grounds):<14} {d.title[:50]}"
+             if d.date else f"  {d.nr:>5}  {d.kind:<10} {d.title[:50]}")
+    if len(docs) > 8:
+        echo(f"  ... {len(docs) - 8} more: woo --workspace {ws.root} request show {req_id}")
+    out = root / "pakket"
+    result = export(ws, req_id, out)
+    echo(f"\nDisclosure package written to {out}:")
+    for f in sorted(result.files):
+        echo(f"  {f}")

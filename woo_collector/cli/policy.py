@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from woo_collector import policy as policy_lib
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
 
@@ -22,14 +23,8 @@ def policy_keep(app: AppContext, names: tuple[str, ...]) -> None:
 
     Example: woo policy keep "Jan de Burgemeester" "Fatima el Amrani"
     """
-    ws = app.ws
-    pol = ws.config.setdefault("policy", {})
-    keep = pol.setdefault("keep", [])
-    added = [n for n in names if n not in keep]
-    keep.extend(added)
-    ws.save_config()
-    ws.audit("policy keep", {"names": list(names)}, f"{len(added)} added")
-    click.echo(f"{len(added)} name(s) added to the keep list ({len(keep)} in all).")
+    added, total = policy_lib.keep(app.ws, list(names))
+    click.echo(f"{len(added)} name(s) added to the keep list ({total} in all).")
 
 
 @policy.command("redact")
@@ -48,12 +43,7 @@ def policy_redact(app: AppContext, terms: tuple[str, ...], ground: str) -> None:
         code = normalise_ground(ground)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--ground") from None
-    ws = app.ws
-    redact = ws.config.setdefault("policy", {}).setdefault("redact", {})
-    for t in terms:
-        redact[t] = code
-    ws.save_config()
-    ws.audit("policy redact", {"terms": len(terms), "ground": code}, "ok")
+    policy_lib.redact(app.ws, list(terms), code)
     click.echo(f"{len(terms)} term(s) will always be redacted under {code}.")
 
 
@@ -66,12 +56,7 @@ def policy_domain(app: AppContext, domains: tuple[str, ...]) -> None:
 
     Example: woo policy domain voorbeeld.nl
     """
-    ws = app.ws
-    have = ws.config.setdefault("policy", {}).setdefault("org_domains", [])
-    added = [d.lower().lstrip("@") for d in domains if d.lower().lstrip("@") not in have]
-    have.extend(added)
-    ws.save_config()
-    ws.audit("policy domain", {"domains": list(domains)}, f"{len(added)} added")
+    added, have = policy_lib.add_domains(app.ws, list(domains))
     click.echo(f"{len(added)} domain(s) added ({', '.join(have)}).")
 
 

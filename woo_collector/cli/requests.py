@@ -1,4 +1,9 @@
-"""woo request create / collect / show / list / review / export."""
+"""woo request create / collect / show / list / extend / suspend / review / export.
+
+Each command parses its options, calls the library function that does the work and writes the
+audit row (``woo_collector.requests``, ``requests.collect``, ``requests.review``,
+``exports.package``), and prints what it returns.
+"""
 
 from __future__ import annotations
 
@@ -47,8 +52,6 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
     ws = app.ws
     req = create(ws, req_id, subject, parse_day(date_from, "--from"), parse_day(date_to, "--to"), query=query, terms=terms,
                  custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester)
-    ws.audit("request create", {"id": req_id, "subject": subject, "from": date_from, "to": date_to, "query": req.query,
-                                "terms": terms, "custodians": list(custodians), "sources": list(sources)}, "ok", request=req_id)
     click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {req.deadline:%d-%m-%Y}.")
     click.echo(f"Next: woo request collect {req_id}")
 
@@ -64,10 +67,7 @@ def request_collect(app: AppContext, req_id: str) -> None:
     """
     from woo_collector.requests.collect import collect
 
-    ws = app.ws
-    res = collect(ws, req_id, ws.user)
-    ws.audit("request collect", {"id": req_id, "selection": res.selection},
-             f"{res.documents} documents, {res.redactions} redactions proposed", request=req_id)
+    res = collect(app.ws, req_id)
     click.echo(f"{res.items_hit} items hit, {res.items_selected} with their families; {res.duplicates} duplicates removed; "
                f"{res.documents} documents; {res.near_duplicates} possible near-duplicates; {res.redactions} redactions proposed.")
     for t in res.term_hits:
@@ -111,12 +111,10 @@ def request_list(app: AppContext, fmt: str) -> None:
 
     Example: woo request list
     """
-    from woo_collector.requests.repo import RequestRepo
-
     today = date.today()
     rows = [{"id": r.id, "subject": r.subject, "received": r.received.isoformat(), "deadline": r.deadline.isoformat(),
              "days_left": r.days_left(today), "status": r.status, "extended": bool(r.extension_reason)}
-            for r in RequestRepo(app.ws.catalog.db).all()]
+            for r in app.ws.catalog.requests.all()]
     if fmt != "table":
         emit(rows, ["id", "subject", "received", "deadline", "days_left", "status", "extended"], fmt)
         return
@@ -137,18 +135,9 @@ def request_extend(app: AppContext, req_id: str, reason: str) -> None:
 
     Example: woo request extend WOO-2025-014 --reason "omvang en complexiteit"
     """
-    from woo_collector.errors import ConfigError
-    from woo_collector.requests.repo import RequestRepo
+    from woo_collector.requests import extend
 
-    ws = app.ws
-    repo = RequestRepo(ws.catalog.db)
-    req = repo.get(req_id)
-    if req.extension_reason:
-        raise ConfigError(f"request {req_id} was already extended ({req.extension_reason}); the Woo allows it once")
-    old = req.deadline
-    req.extension_reason = reason
-    repo.save(req)
-    ws.audit("request extend", {"id": req_id, "reason": reason, "old": old.isoformat(), "new": req.deadline.isoformat()}, "ok", request=req_id)
+    old, req = extend(app.ws, req_id, reason)
     click.echo(f"Decision now due {req.deadline:%d-%m-%Y} (was {old:%d-%m-%Y}).")
 
 
@@ -164,24 +153,10 @@ def request_suspend(app: AppContext, req_id: str, date_from: str, date_to: str |
 
     Example: woo request suspend WOO-2025-014 --from 2025-07-10 --to 2025-07-24
     """
-    from woo_collector.errors import ConfigError
-    from woo_collector.requests.repo import RequestRepo
+    from woo_collector.requests import suspend
 
-    ws = app.ws
-    repo = RequestRepo(ws.catalog.db)
-    req = repo.get(req_id)
-    start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
-    if end and end < start:
-        raise ConfigError(f"the suspension ends ({end}) before it starts ({start})")
-    old = req.deadline
-    open_ = [s for s in req.suspensions if not s.get("to") and s["from"] == start.isoformat()]
-    if open_:
-        open_[0]["to"] = end.isoformat() if end else ""
-    else:
-        req.suspensions.append({"from": start.isoformat(), "to": end.isoformat() if end else "", "reason": reason})
-    repo.save(req)
-    ws.audit("request suspend", {"id": req_id, "from": date_from, "to": date_to, "reason": reason},
-             f"deadline {old.isoformat()} -> {req.deadline.isoformat()}", request=req_id)
+    end = parse_day(date_to, "--to")
+    old, req = suspend(app.ws, req_id, parse_day(date_from, "--from"), end, reason)
     click.echo(f"Decision now due {req.deadline:%d-%m-%Y} (was {old:%d-%m-%Y})" + ("" if end else "; the clock stays stopped until you give --to") + ".")
 
 
@@ -203,13 +178,11 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
     ws = app.ws
     if export_path:
         n_docs, n_reds = export_workbook(ws, req_id, export_path)
-        ws.audit("request review export", {"id": req_id, "file": str(export_path)}, f"{n_docs} documents, {n_reds} redactions", request=req_id)
         click.echo(f"Wrote {export_path}: {n_docs} documents, {n_reds} proposed redactions (internal file: it lists the texts to redact).")
         return
     try:
         changes = import_workbook(ws, req_id, import_path)
     except ReviewError as e:
-        ws.audit("request review import", {"id": req_id, "file": str(import_path)}, f"rejected: {len(e.problems)} problems", request=req_id)
         click.echo(str(e), err=True)
         sys.exit(1)
     click.echo(f"Imported {import_path}: {len(changes)} change(s), each recorded in the audit log.")
@@ -230,16 +203,13 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
 
     Example: woo request export WOO-2025-014 --out pakket/
     """
-    from woo_collector.requests.export import export
+    from exports.package import export
 
-    ws = app.ws
     try:
-        result = export(ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_)
+        result = export(app.ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_)
     except LeakError as e:
-        ws.audit("request export", {"id": req_id, "out": str(out)}, "refused: leak found, package removed", request=req_id)
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LEAK)
-    ws.audit("request export", {"id": req_id, "out": str(out)}, f"{len(result.files)} files", request=req_id)
     click.echo(f"Package written to {out}:")
     for f in sorted(result.files):
         click.echo(f"  {f}")

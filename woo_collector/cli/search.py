@@ -14,7 +14,7 @@ from woo_collector.dates import day_bounds
 
 @cli.command()
 @click.argument("query", nargs=-1)
-@click.option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD, Europe/Amsterdam, inclusive).")
+@click.option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD, local time, inclusive).")
 @click.option("--to", "date_to", metavar="DATE", help="Last day (inclusive).")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--custodian", "custodians", multiple=True, help="Only this custodian (repeatable).")

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from woo_collector.cli import EXIT_FAIL, EXIT_PARTIAL, cli
+from woo_collector.cli import EXIT_FAIL, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
 from woo_collector.errors import ConfigError, LockHeld
+from woo_collector.registry import types_help
 
 
 @cli.group()
@@ -19,7 +20,7 @@ def source() -> None:
 
 @source.command("add")
 @click.argument("name")
-@click.option("--type", "type_", required=True, help="Connector: exchange, graph, imap, eml, mbox, maildir, msg, pst, teams, whatsapp, sms, signal, telegram, files.")
+@click.option("--type", "type_", required=True, help=f"Connector: {types_help()}.")
 @click.option("--path", type=click.Path(path_type=Path), help="File or folder to read (file connectors).")
 @click.option("--custodian", default="", help="Whose data this is (the official or the shared mailbox).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="A connector setting; secrets only as KEY_env=VARIABLE.")
@@ -30,11 +31,12 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
 
     Example: woo source add mailbox-sanne --type maildir --path /srv/mail/sanne --custodian "Sanne de Vries"
     """
-    import connectors
+    from woo_collector import registry
+    from woo_collector.ingest import add_source
     from woo_collector.models import SourceSpec
 
     ws = app.ws
-    cls = connectors.get(type_)
+    cls = registry.get(type_)
     if name in ws.sources():
         raise ConfigError(f"a source named {name!r} exists already; choose another name or edit woo.toml")
     kv = {}
@@ -46,8 +48,7 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
     if not cls.network and not path:
         raise ConfigError(f"a {type_} source reads files: give --path")
     spec = SourceSpec(name=name, type=type_, path=str(path.resolve()) if path else "", custodian=custodian, settings=kv)
-    ws.add_source(spec)
-    ws.audit("source add", {"name": name, "type": type_, "path": spec.path, "custodian": custodian, "settings": kv}, "ok")
+    add_source(ws, spec)
     click.echo(f"Source {name} ({type_}) added. Run: woo ingest {name}")
 
 
@@ -95,40 +96,19 @@ def ingest(app: AppContext, names: tuple[str, ...]) -> None:
 
     Example: woo ingest            (in cron: 15 2 * * * woo -w /srv/woo ingest)
     """
-    from woo_collector.ingest import mend_index, run_source
+    from woo_collector.ingest import ingest_sources
 
-    ws = app.ws
-    sources = ws.sources()
-    if names:
-        unknown = [n for n in names if n not in sources]
-        if unknown:
-            raise ConfigError(f"unknown source(s): {', '.join(unknown)}; see 'woo source list'")
-        selected = [sources[n] for n in names]
-    else:
-        selected = list(sources.values())
-    if not selected:
-        raise ConfigError("no sources registered; add one with 'woo source add' or use 'woo import'")
+    def started(result) -> None:
+        _took_over(result)
+        if result.mended:
+            click.echo(f"mended the index: {result.mended} items from an interrupted run", err=True)
+
     try:
-        lock = ws.lock("woo ingest").acquire()
+        result = ingest_sources(app.ws, names, quiet=app.quiet, on_start=started, on_report=_report)
     except LockHeld as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_FAIL)
-    try:
-        _took_over(lock)
-        ws.catalog.mark_interrupted_runs()
-        mended = mend_index(ws)
-        if mended:
-            click.echo(f"mended the index: {mended} items from an interrupted run", err=True)
-        reports = []
-        for spec in selected:
-            report = run_source(ws, spec, "ingest", quiet=app.quiet)
-            reports.append(report)
-            _report(report)
-        ws.audit("ingest", {"sources": [s.name for s in selected]},
-                 "; ".join(f"{r.source}: {r.status} (+{r.new}, {r.failed} failed)" for r in reports))
-    finally:
-        lock.release()
-    sys.exit(_exit_code(reports))
+    sys.exit(result.exit_code)
 
 
 def _report(report) -> None:
@@ -140,23 +120,15 @@ def _report(report) -> None:
         click.echo(f"  ... and {len(report.failures) - 20} more: see 'woo failures'", err=True)
 
 
-def _took_over(lock) -> None:
-    if lock.previous:
+def _took_over(result) -> None:
+    if result.took_over:
         click.echo(f"note: took over the lock of an earlier run that is no longer running "
-                   f"(pid {lock.previous.get('pid')}, started {lock.previous.get('started')})", err=True)
-
-
-def _exit_code(reports) -> int:
-    if reports and all(r.status == "error" for r in reports):
-        return EXIT_FAIL
-    if any(r.status in ("partial", "error") for r in reports):
-        return EXIT_PARTIAL
-    return 0
+                   f"(pid {result.took_over.get('pid')}, started {result.took_over.get('started')})", err=True)
 
 
 @cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--type", "type_", help="Connector; left out, the format is recognised from the content.")
+@click.option("--type", "type_", help=f"Connector ({types_help()}); left out, the format is recognised from the content.")
 @click.option("--custodian", required=True, help="Whose data this is, e.g. the official who handed in the export.")
 @click.option("--source", "source_name", help="Source name to file it under (default: import:<file name>).")
 @pass_app
@@ -166,32 +138,19 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
 
     Example: woo import "WhatsApp-chat met Team Wind.zip" --custodian "Pieter Jansen"
     """
-    import connectors
-    from woo_collector.models import SourceSpec
-    from woo_collector.ingest import mend_index, run_source
+    from woo_collector import registry
+    from woo_collector.ingest import import_path
 
     if not path.exists():
         raise ConfigError(f"{path} does not exist")
     ws = app.ws
-    if type_:
-        connectors.get(type_)
-    else:
-        type_, _score = connectors.detect(path)
+    if not type_:
+        type_, _score = registry.detect(path)
         click.echo(f"recognised {path.name} as {type_}", err=True)
-    spec = SourceSpec(name=source_name or f"import:{path.resolve().name}", type=type_, path=str(path.resolve()), custodian=custodian)
     try:
-        lock = ws.lock(f"woo import {path.name}").acquire()
+        result = import_path(ws, path, type_, custodian, source_name, quiet=app.quiet, on_start=_took_over)
     except LockHeld as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_FAIL)
-    try:
-        _took_over(lock)
-        ws.catalog.mark_interrupted_runs()
-        mend_index(ws)
-        report = run_source(ws, spec, "import", quiet=app.quiet)
-        ws.audit("import", {"path": str(path.resolve()), "type": type_, "custodian": custodian, "source": spec.name},
-                 f"{report.status}: {report.new} new, {report.failed} failed")
-    finally:
-        lock.release()
-    _report(report)
-    sys.exit(_exit_code([report]))
+    _report(result.reports[0])
+    sys.exit(result.exit_code)

@@ -27,7 +27,6 @@ def init(app: AppContext, directory: Path | None, organisation: str | None) -> N
     root = directory or app.root
     ws, created = Workspace.init(root, organisation)
     if created:
-        ws.audit("init", {"workspace": str(root.resolve()), "organisation": ws.settings.organisation}, "ok")
         click.echo(f"Workspace created at {root.resolve()}")
         click.echo("Next: woo source add NAME --type TYPE --path PATH --custodian NAME, or woo import PATH --custodian NAME")
     else:
@@ -71,19 +70,9 @@ def reindex(app: AppContext) -> None:
 
     Example: woo reindex
     """
-    from woo_collector.progress import Progress
+    from woo_collector.ingest import reindex as rebuild
 
-    ws = app.ws
-    with ws.lock("woo reindex"):
-        ws.index.clear()
-        ws.catalog.mark_all_unindexed()
-        total = ws.catalog.count_items()
-        from woo_collector.ingest import mend_index
-
-        with Progress("reindex", total=total, quiet=app.quiet) as progress:
-            n = mend_index(ws, progress)
-        ws.index.optimize()
-        ws.audit("reindex", {}, f"{n} items indexed")
+    n = rebuild(app.ws, quiet=app.quiet)
     click.echo(f"Index rebuilt: {n} items.")
 
 
@@ -117,11 +106,12 @@ def failures(app: AppContext, source: str | None, dismiss: int | None, note: str
 
     Example: woo failures --dismiss 12 --note "leeg bestand, door IT bevestigd"
     """
+    from woo_collector.ingest import dismiss_failure
+
     ws = app.ws
     if dismiss is not None:
-        if not ws.catalog.dismiss_failure(dismiss, note):
+        if not dismiss_failure(ws, dismiss, note):
             raise click.ClickException(f"no open failure with id {dismiss}; see 'woo failures'")
-        ws.audit("failure dismissed", {"id": dismiss, "note": note}, "ok")
         click.echo(f"Failure {dismiss} dismissed.")
         return
     rows = ws.catalog.open_failures(source)

@@ -1,22 +1,24 @@
-"""Woo requests: record, collect (select, deduplicate, group, number, propose redactions), show,
-review in Excel, and export the disclosure package."""
+"""Woo requests: record, extend, suspend, collect (select, deduplicate, group, number, propose
+redactions), show and review in Excel.
+
+These are the library functions behind ``woo request ...``: each writes its own audit row and
+keeps its data through ``ws.catalog.requests`` (no SQL here). The disclosure package is written
+by ``exports.package.export``, which reads the request through ``request_info`` and
+``load_documents``.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Callable
-from zoneinfo import ZoneInfo
+from typing import Any
 
+from woo_collector.dates import local
 from woo_collector.documents import Document, Redaction, RequestInfo, TermHits
 from woo_collector.errors import ConfigError
 from woo_collector.requests.model import Request, query_from, subject_terms
-from woo_collector.requests.repo import RequestRepo
 from woo_collector.workspace import Workspace
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
-
-__all__ = ["Request", "RequestRepo", "create", "load_documents", "request_info", "show_doc", "subject_terms"]
+__all__ = ["Request", "create", "extend", "suspend", "load_documents", "request_info", "show_doc", "subject_terms"]
 
 
 def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_to: date, *, query: str | None = None,
@@ -34,13 +36,47 @@ def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_t
     req = Request(id=req_id, subject=subject, query=q, period_from=period_from, period_to=period_to,
                   received=received or date.today(), terms=list(terms), custodians=list(custodians),
                   sources=list(sources), requester=requester)
-    RequestRepo(ws.catalog.db).create(req, ws.user)
+    ws.catalog.requests.create(req, ws.user)
+    ws.audit("request create", {"id": req_id, "subject": subject, "from": period_from.isoformat(), "to": period_to.isoformat(),
+                                "query": req.query, "terms": list(terms), "custodians": list(custodians), "sources": list(sources)},
+             "ok", request=req_id)
     return req
+
+
+def extend(ws: Workspace, req_id: str, reason: str) -> tuple[date, Request]:
+    """Extend the deadline once by two weeks; returns (the old deadline, the request)."""
+    repo = ws.catalog.requests
+    req = repo.get(req_id)
+    if req.extension_reason:
+        raise ConfigError(f"request {req_id} was already extended ({req.extension_reason}); the Woo allows it once")
+    old = req.deadline
+    req.extension_reason = reason
+    repo.save(req)
+    ws.audit("request extend", {"id": req_id, "reason": reason, "old": old.isoformat(), "new": req.deadline.isoformat()}, "ok", request=req_id)
+    return old, req
+
+
+def suspend(ws: Workspace, req_id: str, start: date, end: date | None, reason: str) -> tuple[date, Request]:
+    """Stop the clock from ``start`` (to ``end``, or open until a later call gives it); returns (old deadline, request)."""
+    repo = ws.catalog.requests
+    req = repo.get(req_id)
+    if end and end < start:
+        raise ConfigError(f"the suspension ends ({end}) before it starts ({start})")
+    old = req.deadline
+    open_ = [s for s in req.suspensions if not s.get("to") and s["from"] == start.isoformat()]
+    if open_:
+        open_[0]["to"] = end.isoformat() if end else ""
+    else:
+        req.suspensions.append({"from": start.isoformat(), "to": end.isoformat() if end else "", "reason": reason})
+    repo.save(req)
+    ws.audit("request suspend", {"id": req_id, "from": start.isoformat(), "to": end.isoformat() if end else None, "reason": reason},
+             f"deadline {old.isoformat()} -> {req.deadline.isoformat()}", request=req_id)
+    return old, req
 
 
 def load_documents(ws: Workspace, req_id: str) -> list[Document]:
     """The request's current documents with their items and redaction decisions."""
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     rows = repo.documents(req_id)
     reds: dict[str, list[Redaction]] = {}
     for r in repo.redactions(req_id):
@@ -61,7 +97,7 @@ def load_documents(ws: Workspace, req_id: str) -> list[Document]:
 
 def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
     """The JSON of `woo request show` (stable: byte-equal on an unchanged index)."""
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     docs = load_documents(ws, req_id)
     sel = repo.last_selection(req_id)
@@ -69,7 +105,7 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
         "id": req.id, "subject": req.subject, "period": {"from": req.period_from.isoformat(), "to": req.period_to.isoformat()},
         "query": req.query, "status": req.status, "received": req.received.isoformat(), "deadline": req.deadline.isoformat(),
         "selection": {"items": sel["items"], "items_hash": sel["items_hash"], "counts": sel["counts"], "terms": sel["term_hits"]} if sel else None,
-        "documents": [{"nr": d.nr, "date": d.date.astimezone(LOCAL).isoformat() if d.date else None, "kind": d.kind,
+        "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
                        "filetype": d.filetype, "title": d.title, "items": [i.id for i in d.items], "places": list(d.places),
                        "thread": d.thread, "decision": d.decision, "grounds": list(d.grounds), "note": d.note,
                        "redactions": sum(1 for r in d.redactions if r.apply)} for d in docs],
@@ -77,15 +113,13 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
 
 
 def request_info(ws: Workspace, req_id: str) -> RequestInfo:
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     sel = repo.last_selection(req_id)
     if sel is None:
         raise ConfigError(f"request {req_id} has not been collected yet: run 'woo request collect {req_id}'")
-    sources = req.sources or sorted({s for (s,) in ws.catalog.db.execute(
-        "SELECT DISTINCT i.source FROM selection_items si JOIN items i ON i.id = si.item_id WHERE si.selection=?", (sel["id"],))})
-    custodians = req.custodians or sorted({c for (c,) in ws.catalog.db.execute(
-        "SELECT DISTINCT i.custodian FROM selection_items si JOIN items i ON i.id = si.item_id WHERE si.selection=?", (sel["id"],))})
+    sources = req.sources or repo.selection_sources(sel["id"])
+    custodians = req.custodians or repo.selection_custodians(sel["id"])
     return RequestInfo(
         id=req.id, subject=req.subject, query=req.query, period_from=req.period_from, period_to=req.period_to,
         received=req.received, deadline=req.deadline, extended=bool(req.extension_reason), organisation=ws.settings.organisation,
@@ -93,43 +127,3 @@ def request_info(ws: Workspace, req_id: str) -> RequestInfo:
         terms=tuple(TermHits(t["term"], t["before"], t["after"]) for t in sel["term_hits"]),
         counts=dict(sel["counts"]), selection_id=f"{sel['id']}:{sel['items_hash'][:16]}",
         collected_at=datetime.fromisoformat(sel["created"]))
-
-
-def demo_request(ws: Workspace, root: Path, echo: Callable[[str], None]) -> None:
-    """The demo's sample request: created once, collected, and exported to root/pakket."""
-    from woo_collector.requests.collect import collect
-
-    req_id = "WOO-2025-001"
-    repo = RequestRepo(ws.catalog.db)
-    if repo.get(req_id, missing_ok=True) is None:
-        create(ws, req_id, "alle documenten over de windturbines bij het Kraaiennest", date(2025, 3, 1), date(2025, 6, 30),
-               terms=["windturbines", "windpark", "Kraaiennest", "geluidsonderzoek"], received=date.today(),
-               requester="Stichting Windalarm")
-        ws.audit("request create", {"id": req_id}, "ok", request=req_id)
-    res = collect(ws, req_id, ws.user)
-    ws.audit("request collect", {"id": req_id}, f"{res.documents} documents", request=req_id)
-    echo(f"\nwoo request collect {req_id}: {res.items_hit} hits, {res.items_selected} items with their families, "
-         f"{res.duplicates} duplicates removed, {res.documents} documents, {res.near_duplicates} possible near-duplicates, "
-         f"{res.redactions} redactions proposed")
-    docs = load_documents(ws, req_id)
-    cats: dict[str, int] = {}
-    for d in docs:
-        for r in d.redactions:
-            cats[r.category] = cats.get(r.category, 0) + 1
-    echo("  proposed redactions by category: " + ", ".join(f"{k} {v}" for k, v in sorted(cats.items())))
-    for d in docs[:8]:
-        echo(f"  {d.nr:>5}  {d.date.astimezone(LOCAL):%Y-%m-%d} {d.kind:<10} {d.decision:<15} {';'.join(d.grounds):<14} {d.title[:50]}"
-             if d.date else f"  {d.nr:>5}  {d.kind:<10} {d.title[:50]}")
-    if len(docs) > 8:
-        echo(f"  ... {len(docs) - 8} more: woo --workspace {ws.root} request show {req_id}")
-    try:
-        from woo_collector.requests.export import export
-    except ImportError:
-        echo("\nThe disclosure package writer is not part of this version yet.")
-        return
-    out = root / "pakket"
-    result = export(ws, req_id, out)
-    ws.audit("request export", {"id": req_id, "out": str(out)}, f"{len(result.files)} files", request=req_id)
-    echo(f"\nDisclosure package written to {out}:")
-    for f in sorted(result.files):
-        echo(f"  {f}")

@@ -7,12 +7,11 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from woo_collector.dates import LOCAL, day_bounds
+from woo_collector.dates import day_bounds, local
 from woo_collector.documents import Document, Redaction
 from woo_collector.models import Item
 from woo_collector.requests import grouping, neardup, redact
 from woo_collector.requests.model import Request, subject_terms
-from woo_collector.requests.repo import RequestRepo
 from woo_collector.workspace import Workspace
 
 @dataclass
@@ -49,22 +48,22 @@ def complete_families(ws: Workspace, hits: list[Item]) -> list[Item]:
     days: dict[str, set[str]] = defaultdict(set)
     for it in hits:
         if it.kind == "chat" and it.conversation and it.sent:
-            days[it.conversation].add(it.sent.astimezone(LOCAL).date().isoformat())
+            days[it.conversation].add(local(it.sent).date().isoformat())
     for conv, wanted in days.items():
         for m in cat.conversation(conv):
-            if m.sent and m.sent.astimezone(LOCAL).date().isoformat() in wanted:
+            if m.sent and local(m.sent).date().isoformat() in wanted:
                 by_id.setdefault(m.id, m)
     return sorted(by_id.values(), key=lambda i: i.id)
 
 
 def index_state(ws: Workspace) -> str:
-    db = ws.catalog.db
-    n, last = db.execute("SELECT count(*), max(updated) FROM items").fetchone()
-    return f"items={n};last_update={last};indexed={ws.index.doc_count()}"
+    return f"{ws.catalog.items_state()};indexed={ws.index.doc_count()}"
 
 
-def collect(ws: Workspace, req_id: str, user: str) -> CollectResult:
-    repo = RequestRepo(ws.catalog.db)
+def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResult:
+    """Select, freeze, deduplicate, group, number and propose redactions; audited. Same index, same result."""
+    user = user or ws.user
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     flt = period_filters(req)
     hit_ids = ws.index.select_ids(req.query, **flt)
@@ -125,6 +124,8 @@ def collect(ws: Workspace, req_id: str, user: str) -> CollectResult:
     if req.status == "ontvangen":
         req.status = "verzameld"
         repo.save(req)
+    ws.audit("request collect", {"id": req_id, "selection": sel},
+             f"{len(documents)} documents, {len(proposals)} redactions proposed", request=req_id)
     return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
                          duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
                          dropped=dropped, term_hits=term_hits)

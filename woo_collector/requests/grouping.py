@@ -4,7 +4,7 @@
   The same mail in several mailboxes (same Message-ID, or the same normalised text) is one
   document that records every place it was found; two different mails carrying the same
   attachment each keep it as their own family member.
-- Chat messages are grouped per conversation per calendar day (Europe/Amsterdam); the same message
+- Chat messages are grouped per conversation per local calendar day; the same message
   exported from two phones counts once.
 - Files are documents; the same bytes in two folders are one document with two places.
 """
@@ -15,19 +15,18 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from woo_collector.catalog.sqlite import content_hash
+from woo_collector.catalog.base import content_hash
+from woo_collector.dates import local, zone
 from woo_collector.text import filetype_of
 from woo_collector.models import Item
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
 PLATFORMS = {"whatsapp": "WhatsApp", "sms": "Sms", "mms": "Sms", "teams": "Teams", "signal": "Signal", "telegram": "Telegram"}
 
 
 def dutch_day(dt: datetime) -> str:
-    d = dt.astimezone(LOCAL)
+    d = local(dt)
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
@@ -88,7 +87,7 @@ def group(items: list[Item], children_of) -> list[Draft]:
         elif it.kind == "file":
             files["file:" + it.sha256].append(it)
         elif it.kind == "chat":
-            day = it.sent.astimezone(LOCAL).date().isoformat() if it.sent else "onbekend"
+            day = local(it.sent).date().isoformat() if it.sent else "onbekend"
             chats[(it.conversation or it.source, day)][chat_identity(it)].append(it)
         elif it.kind == "attachment" and it.parent not in ids:
             orphans.append(it)  # its mail is not in the catalog: the attachment stands alone
@@ -108,7 +107,7 @@ def group(items: list[Item], children_of) -> list[Draft]:
                             filetype=head.meta.get("filetype") or filetype_of(head.subject), places=sorted({place_of(i) for i in group_items})))
     for (conv, day), by_identity in chats.items():
         msgs = [canonical(v) for v in by_identity.values()]
-        msgs.sort(key=lambda m: (m.sent or datetime.max.replace(tzinfo=LOCAL), m.meta.get("seq", 0), m.id))
+        msgs.sort(key=lambda m: (m.sent or datetime.max.replace(tzinfo=zone()), m.meta.get("seq", 0), m.id))
         first = msgs[0]
         platform = PLATFORMS.get(str(first.meta.get("platform", "")).lower(), "Chat")
         name = first.meta.get("conversation_name") or first.subject or conv

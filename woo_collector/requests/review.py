@@ -14,14 +14,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from woo_collector.dates import local
 from woo_collector.documents import DECISIONS, GROUNDS, normalise_ground
 from woo_collector.errors import WooError
-from woo_collector.requests.repo import RequestRepo
 from woo_collector.workspace import Workspace
 
-LOCAL = ZoneInfo("Europe/Amsterdam")
 DOC_COLUMNS = ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
                "Beoordeling", "Beoordelingsgrond", "Toelichting"]
 DOC_EDITABLE = {"Beoordeling", "Beoordelingsgrond", "Toelichting"}
@@ -48,7 +46,7 @@ def _doc_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
         else:
             van = first.sender if first else ""
             aan = ", ".join(first.recipients) if first else ""
-        rows.append({"Nr": d.nr, "Datum": d.date.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if d.date else "",
+        rows.append({"Nr": d.nr, "Datum": local(d.date).strftime("%Y-%m-%d %H:%M") if d.date else "",
                      "Type": d.filetype, "Omschrijving": d.title, "Van": van, "Aan": aan, "Bron": "; ".join(d.places),
                      "Familie": d.family, "Thread ID": d.thread, "Beoordeling": d.decision,
                      "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note})
@@ -58,16 +56,16 @@ def _doc_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
 def _red_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
     return [{"Nr": r["nr"], "Tekst": r["text"], "Categorie": r["category"], "Grond": r["ground"],
              "Toepassen": "ja" if r["apply"] else "nee", "Sleutel": r["key"]}
-            for r in RequestRepo(ws.catalog.db).redactions(req_id)]
+            for r in ws.catalog.requests.redactions(req_id)]
 
 
 def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
-    """Write the review workbook; returns (documents, redactions)."""
+    """Write the review workbook (audited); returns (documents, redactions)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     req = repo.get(req_id)
     docs, reds = _doc_rows(ws, req_id), _red_rows(ws, req_id)
     wb = Workbook()
@@ -143,6 +141,7 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
         os.replace(tmp, path)
     finally:
         os.umask(old)
+    ws.audit("request review export", {"id": req_id, "file": str(path)}, f"{len(docs)} documents, {len(reds)} redactions", request=req_id)
     return len(docs), len(reds)
 
 
@@ -172,7 +171,7 @@ def _read(path: Path, sheet: str, columns: list[str], problems: list[str]) -> li
 
 def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
     """Check everything, then apply the handler's changes; every change is audited. ReviewError lists all problems."""
-    repo = RequestRepo(ws.catalog.db)
+    repo = ws.catalog.requests
     repo.get(req_id)
     problems: list[str] = []
     current_docs = {r["Nr"]: r for r in _doc_rows(ws, req_id)}
@@ -246,25 +245,16 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
                     changes.append(Change("Lakken", f"{cur['Nr']}:{key}", col, o, n))
     new_reds = _addition_redactions(ws, req_id, additions, problems) if additions else []
     if problems:
+        ws.audit("request review import", {"id": req_id, "file": str(path)}, f"rejected: {len(problems)} problems", request=req_id)
         raise ReviewError(problems)
-    db = ws.catalog.db
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for nr, (decision, grounds, note) in doc_updates.items():
-            repo.update_document(req_id, nr, decision, grounds, note)
-        for key, (apply, ground) in red_updates.items():
-            repo.update_redaction(req_id, key, apply, ground, ws.user)
-        for nr, red in new_reds:
-            repo.add_redaction(req_id, nr, red, ws.user)
-            cur = current_docs[nr]
-            if red.apply and nr not in doc_updates and cur["Beoordeling"] in ("openbaar", "deels openbaar"):
-                grounds = sorted({g.strip() for g in cur["Beoordelingsgrond"].split(";") if g.strip()} | {red.ground})
-                repo.update_document(req_id, nr, "deels openbaar", grounds, cur["Toelichting"])
-                cur["Beoordeling"], cur["Beoordelingsgrond"] = "deels openbaar", "; ".join(grounds)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    added_docs: dict[str, tuple[str, list[str], str]] = {}
+    for nr, red in new_reds:  # an applied new redaction makes an open document 'deels openbaar' under its ground
+        cur = current_docs[nr]
+        if red.apply and nr not in doc_updates and cur["Beoordeling"] in ("openbaar", "deels openbaar"):
+            grounds = sorted({g.strip() for g in cur["Beoordelingsgrond"].split(";") if g.strip()} | {red.ground})
+            added_docs[nr] = ("deels openbaar", grounds, cur["Toelichting"])
+            cur["Beoordeling"], cur["Beoordelingsgrond"] = "deels openbaar", "; ".join(grounds)
+    repo.apply_review(req_id, ws.user, {**doc_updates, **added_docs}, red_updates, new_reds)
     for c in changes:
         ws.audit("request review", {"sheet": c.sheet, "row": c.key, "column": c.column, "old": c.old, "new": c.new}, "changed", request=req_id)
     return changes
