@@ -44,6 +44,7 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from connectors.base import Checkpoint, Connector, SourceSpec, Yield, walk_files
+from woo_collector.connector_settings import ConnectorSettings, setting
 from woo_collector.errors import ConfigError, ConnectorError
 from woo_collector.extract import (
     MAX_DOCUMENT,
@@ -102,8 +103,15 @@ class _Entry:
         return self.data if self.data is not None else self.path
 
 
+@dataclass(frozen=True)
+class FilesSettings(ConnectorSettings):
+    ocr: str = setting("auto", "auto: read scanned PDFs with Tesseract, all: photos too, no: none",
+                       choices=("auto", "all", "yes", "no"))
+
+
 class FilesConnector(Connector):
     name = "files"
+    settings_class = FilesSettings
     description = "a folder or zip of documents (docx, xlsx, pptx, pdf, odt, rtf, txt, html) and the mail inside it"
     extensions = (".zip",) + tuple(sorted(DOCUMENT_SUFFIXES)) + (".txt", ".csv", ".html", ".htm")
 

@@ -40,6 +40,7 @@ from typing import Any, Iterator
 
 from connectors.base import Connector, Yield, walk_files
 from connectors.chatutil import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, run_files, zone
+from woo_collector.connector_settings import DeviceClockSettings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -67,6 +68,7 @@ def _unquote(quote: str) -> str:
 
 class SignalConnector(Connector):
     name = "signal"
+    settings_class = DeviceClockSettings
     description = "Signal chats exported with signal-export (a folder of chat folders with data.json)"
     extensions = (".json",)
 

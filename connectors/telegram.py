@@ -39,6 +39,7 @@ from connectors.base import Connector, Yield, walk_files
 from connectors.chatutil import (
     JsonStreamError, as_dict, as_list, as_str, from_epoch_s, load_json_line, parse_iso, run_files, stream_arrays, zone,
 )
+from woo_collector.connector_settings import DeviceClockSettings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -68,6 +69,7 @@ def entity_text(text: Any) -> str:
 
 class TelegramConnector(Connector):
     name = "telegram"
+    settings_class = DeviceClockSettings
     description = "Telegram Desktop JSON export (result.json): one chat or the full export"
     extensions = (".json",)
 

@@ -17,7 +17,7 @@ from connectors.base import Checkpoint, SourceSpec
 from connectors.exchange import ExchangeConnector
 from conftest import MemorySink, drain
 from servers.ews_server import EwsServer
-from woo_collector.errors import SourceUnavailable
+from woo_collector.errors import ConfigError, SourceUnavailable
 from woo_collector.models import Deletion, Item
 
 ANNE = "anne.jansen@gemeente.example"
@@ -373,7 +373,7 @@ def test_bad_settings_say_what_to_set(monkeypatch, settings, message):
     base = dict(service_endpoint="http://127.0.0.1:9/EWS/Exchange.asmx", mailboxes=ANNE, auth="basic",
                 username="svc-woo", password_env="WOO_TEST_EWS_PASSWORD")
     base.update(settings)
-    with pytest.raises(SourceUnavailable, match=message):
+    with pytest.raises(ConfigError, match=message):  # a bad setting is a ConfigError, as in graph and imap
         drain(ExchangeConnector(SourceSpec(name="x", type="exchange", settings=base), MemorySink()))
 
 

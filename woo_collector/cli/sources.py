@@ -46,6 +46,7 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
     if not cls.network and not path:
         raise ConfigError(f"a {type_} source reads files: give --path")
     spec = SourceSpec(name=name, type=type_, path=str(path.resolve()) if path else "", custodian=custodian, settings=kv)
+    cls.check_settings(spec)  # refuses (ConfigError) what can never run; nothing is written then
     ws.add_source(spec)
     ws.audit("source add", {"name": name, "type": type_, "path": spec.path, "custodian": custodian, "settings": kv}, "ok")
     click.echo(f"Source {name} ({type_}) added. Run: woo ingest {name}")
