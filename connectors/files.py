@@ -201,7 +201,8 @@ class FilesConnector(Connector):
         sent = _parse_time(meta.get("modified")) or e.mtime
         return Item(
             id=self.item_id("file", sha), kind="file", source=self.spec.name, custodian=self.spec.custodian,
-            sha256=sha, sent=sent, subject=e.name, body=body, locator=e.locator, meta=meta,
+            sha256=sha, sent=sent, subject=e.name, body=body, locator=e.locator, filetype=meta["filetype"],
+            meta={k: v for k, v in meta.items() if k != "filetype"},
         )
 
     def _unreadable(self, e: _Entry, sha: str, reason: str, filetype: str = "") -> Iterator[Yield]:

@@ -134,7 +134,7 @@ class SignalConnector(Connector):
         body = as_str(m.get("body"))
         if body.endswith("  "):
             body = body[:-2]
-        meta: dict[str, Any] = {"platform": "signal", "chat": chat, "direction": "sent" if mine else "received"}
+        meta: dict[str, Any] = {"chat": chat, "direction": "sent" if mine else "received"}
         if mine:
             meta["sender_as_exported"] = raw_sender
         quote = _unquote(as_str(m.get("quote")))
@@ -168,7 +168,7 @@ class SignalConnector(Connector):
         yield Item(
             id=self.item_id("signal", conversation, key), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender, subject=chat, body=body,
-            locator=locator, conversation=conversation, message_id=key, meta=meta,
+            locator=locator, conversation=conversation, message_id=key, platform="signal", meta=meta,
         )
         if sent is None:
             yield Failure(str(path), f"unreadable date {raw_date!r}; the message was kept without a time", locator, sha)

@@ -136,7 +136,7 @@ class TelegramConnector(Connector):
             yield Failure(str(path), "a message without an id", locator, sha)
             return
         sent = from_epoch_s(m.get("date_unixtime"))
-        meta: dict[str, Any] = {"platform": "telegram", "chat_name": as_str(chat.get("name")),
+        meta: dict[str, Any] = {"chat_name": as_str(chat.get("name")),
                                 "chat_type": as_str(chat.get("type"))}
         if sent is None and m.get("date") is not None:
             sent, _ = parse_iso(m.get("date"), self.tz)
@@ -177,7 +177,7 @@ class TelegramConnector(Connector):
             id=self.item_id("telegram", conversation, mid), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender,
             subject=as_str(chat.get("name")), body=body, locator=locator, conversation=conversation,
-            message_id=mid, meta=meta,
+            message_id=mid, platform="telegram", meta=meta,
         )
         if sent is None:
             yield Failure(str(path), f"no readable date ({as_str(m.get('date')) or 'missing'}); "
