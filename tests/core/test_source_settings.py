@@ -102,6 +102,7 @@ def test_ingest_records_bad_settings_and_runs_the_next_source(ws, tmp_path, bad,
 
     r = woo(ws, "ingest", "mail-bad")
     assert r.exit_code == 1, r.output  # nothing could run
+    assert f"source mail-bad: {says}" in woo(ws, "doctor").output.replace("\n", " ")
 
 
 def test_parse_settings_coerces_and_lists_every_problem():
