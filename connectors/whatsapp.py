@@ -112,7 +112,7 @@ def _header_regex(layout: str, time_first: bool, ds: str = "[./-]", ts: str = "[
         d1, d3 = r"\d{1,2}", rf"\d{{{year}}}"
     ds = ds if ds.startswith("[") else re.escape(ds)
     ts = ts if ts.startswith("[") else re.escape(ts)
-    sec = {None: rf"(?:(?P=ts)(?P<s>\d{{2}}))?", True: rf"(?P=ts)(?P<s>\d{{2}})", False: "(?P<s>)"}[seconds]
+    sec = {None: r"(?:(?P=ts)(?P<s>\d{2}))?", True: r"(?P=ts)(?P<s>\d{2})", False: "(?P<s>)"}[seconds]
     ap = {None: rf"(?:{_SP}?{_M}(?P<ap>{_AMPM}))?", True: rf"{_SP}?{_M}(?P<ap>{_AMPM})", False: "(?P<ap>)"}[ampm]
     date = rf"(?P<d1>{d1}){_M}(?P<ds>{ds}) ?{_M}(?P<d2>\d{{1,2}}){_M}(?P=ds) ?{_M}(?P<d3>{d3})\.?"
     time = rf"(?P<h>\d{{1,2}})(?P<ts>{ts})(?P<mi>\d{{2}}){sec}{ap}"

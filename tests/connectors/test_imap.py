@@ -10,8 +10,14 @@ import pytest
 from conftest import MemorySink, drain
 from connectors.base import SourceSpec
 from connectors.imap import ImapConnector, decode_mutf7
-from servers.dovecot import CuttingProxy, dovecot  # noqa: F401 (dovecot: the session fixture)
+from servers.dovecot import CuttingProxy, dovecot_server
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable
+
+
+@pytest.fixture(scope="module")
+def dovecot():
+    """One Dovecot for the tests of this module."""
+    yield from dovecot_server()
 
 
 @pytest.fixture
