@@ -121,6 +121,8 @@ MAIL_CLASSES = ("IPF.Note", "IPF.Imap")
 
 @dataclass(frozen=True)
 class Settings:
+    """What a run uses: the declared settings (``ExchangeSettings``) resolved, with the secrets read."""
+
     mailboxes: tuple[str, ...]
     endpoint: str
     server: str
