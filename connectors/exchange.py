@@ -181,7 +181,7 @@ class ExchangeSettings(ConnectorSettings):
     client_secret_env: str = setting("", "name of the environment variable that holds the client secret (auth=oauth)")
     folders: tuple[str, ...] = setting((), "folder paths to include, comma-separated, each with its subfolders (default: all)")
     include_deleted: bool = setting(False, "yes: read Deleted Items too")
-    page_size: int = setting(DEFAULT_PAGE, "changes per SyncFolderItems call (at most 512)")
+    page_size: int = setting(DEFAULT_PAGE, "changes per SyncFolderItems call, at most 512")
     max_wait: float = setting(600.0, "seconds of throttling back-off in a row before a mailbox is given up")
     retries: int = setting(4, "attempts after a dropped connection")
     retry_wait: float = setting(10.0, "first pause in seconds after a dropped connection")

@@ -59,7 +59,7 @@ class ConnectorSettings:
 
 def _usage(f: dataclasses.Field) -> str:
     help_text = f.metadata.get("help", "")
-    return f"--set {f.name}=...{f' ({help_text})' if help_text else ''}"
+    return f"(--set {f.name}=...{f': {help_text}' if help_text else ''})"
 
 
 def _coerce(kind: Any, f: dataclasses.Field, raw: str) -> tuple[Any, str]:
@@ -101,7 +101,7 @@ def parse_settings(cls: type[T], values: Mapping[str, str], source: str, type_: 
     problems: list[str] = []
     unknown = sorted(k for k in values if k not in declared)
     if unknown:
-        what = f"a {type_} source" if type_ else "this source"
+        what = f"type {type_}" if type_ else "this source"
         known = ", ".join(declared) or "none"
         problems.append(f"unknown setting{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for {what} (known: {known})")
     given: dict[str, Any] = {}
@@ -109,18 +109,17 @@ def parse_settings(cls: type[T], values: Mapping[str, str], source: str, type_: 
         raw = str(values.get(name, "") or "")
         if not raw.strip():
             if f.metadata.get("required"):
-                problems.append(f"no {name} set; {_usage(f)}")
+                problems.append(f"no {name} set {_usage(f)}")
             continue
         value, problem = _coerce(hints[name], f, raw)
         if problem:
-            problems.append(f"{problem}; {_usage(f)}")
+            problems.append(f"{problem} {_usage(f)}")
         else:
             given[name] = value
+    parsed = cls(**given)  # what is wrong above keeps its default, so the rules below still speak
+    problems += parsed.problems()
     if not problems:
-        parsed = cls(**given)
-        problems = parsed.problems()
-        if not problems:
-            return parsed
+        return parsed
     raise ConfigError(f"{where}: " + "; ".join(problems))
 
 

@@ -51,7 +51,7 @@ def test_every_connector_declares_its_settings():
     ("exchange", ["server=mail.gemeente.nl", "mailboxes=a@gemeente.nl", "auth=kerberos"], ["choose oauth, ntlm or basic"]),
     ("imap", ["host=imap.gemeente.nl", "user=griffie"], ["no password_env set", "environment variable"]),
     ("imap", ["host=imap.gemeente.nl", "user=griffie", "password_env=PW", "port=imaps"], ["port='imaps' must be a whole number"]),
-    ("signal", ["tz=UTC"], ["unknown setting tz for a signal source", "known: timezone"]),
+    ("signal", ["tz=UTC"], ["unknown setting tz for type signal", "known: timezone"]),
 ])
 def test_source_add_refuses_settings_that_can_never_run(ws, tmp_path, type_, settings, says):
     before = (ws / "woo.toml").read_text()
@@ -113,7 +113,8 @@ def test_parse_settings_coerces_and_lists_every_problem():
     with pytest.raises(ConfigError) as e:
         parse_settings(GraphSettings, {"attempts": "drie", "colour": "blue"}, "exo", "graph")
     text = str(e.value)
-    assert text.startswith("source exo: ") and "unknown setting colour for a graph source" in text
+    assert text.startswith("source exo: ") and "unknown setting colour for type graph" in text
     assert "no mailboxes set" in text and "attempts='drie' must be a whole number" in text
+    assert "client_id" in text and "client_secret_env" in text  # the rules across keys speak as well
     with pytest.raises(ConfigError, match="looks like a secret"):
         parse_settings(GraphSettings, {"mailboxes": "a@x.nl", "client_secret": "geheim"}, "exo")

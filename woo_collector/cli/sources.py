@@ -28,6 +28,9 @@ def source() -> None:
 def source_add(app: AppContext, name: str, type_: str, path: Path | None, custodian: str, settings: tuple[str, ...]) -> None:
     """Register a source that `woo ingest` pulls every night.
 
+    The settings are checked against what the connector declares (its module docstring lists them):
+    unknown keys, missing required ones and bad values are refused, and nothing is written.
+
     Example: woo source add mailbox-sanne --type maildir --path /srv/mail/sanne --custodian "Sanne de Vries"
     """
     import connectors
