@@ -10,8 +10,11 @@ yields what it found:
 - ``Checkpoint``: a sync state to save *after* everything yielded before it is committed, so an
   interrupted run resumes where it stopped and a finished unit is skipped next time.
 
-Raise ``ConnectorError`` when a whole input cannot be read (not a PST, wrong password); raise
-``SourceUnavailable`` when a server cannot be reached at all.
+A connector declares the ``--set KEY=VALUE`` settings it takes in ``settings_class`` (a dataclass
+of ``woo_collector.connector_settings``); ``self.settings`` is that dataclass, parsed on first use.
+Raise ``ConfigError`` when the settings are wrong, ``ConnectorError`` when an input cannot be read
+(not a PST, a damaged file), ``SourceUnavailable`` when a server cannot be reached or refuses the
+credentials (see ``woo_collector.errors``).
 
 A file connector subclasses ``FileConnector`` and implements only ``read_file(path, sha)``: read
 one file it has been handed (already kept under ``sha``). The base finds the inputs (the file
@@ -34,9 +37,11 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO, Callable, ClassVar, Iterator
 
+from woo_collector.connector_settings import ConnectorSettings, parse_settings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, stable_id
 
@@ -50,10 +55,21 @@ class Connector(ABC):
     description: ClassVar[str] = ""
     extensions: ClassVar[tuple[str, ...]] = ()
     network: ClassVar[bool] = False  # pulls from a server rather than reading a path
+    settings_class: ClassVar[type[ConnectorSettings]] = ConnectorSettings  # the settings it takes (none)
 
     def __init__(self, spec: SourceSpec, sink: Sink):
         self.spec = spec
         self.sink = sink
+
+    @classmethod
+    def check_settings(cls, spec: SourceSpec) -> ConnectorSettings:
+        """The settings of ``spec`` parsed by this connector's declaration; ConfigError saying what to fix."""
+        return parse_settings(cls.settings_class, spec.settings, spec.name, cls.name)
+
+    @cached_property
+    def settings(self) -> ConnectorSettings:
+        """This source's settings, parsed (ConfigError when they are wrong)."""
+        return self.check_settings(self.spec)
 
     @classmethod
     def score(cls, path: Path, head: bytes) -> float:

@@ -12,7 +12,8 @@ An administrator registers a source once; cron runs ``woo ingest`` every night::
         --set server=mail.gemeente.nl --set mailboxes=griffie@gemeente.nl,raad@gemeente.nl \\
         --set auth=ntlm --set 'username=GEMEENTE\\svc-woo' --set password_env=WOO_EWS_PASSWORD
 
-Settings (``woo source add NAME --type exchange --set KEY=VALUE ...``):
+Settings (declared by ``ExchangeSettings``, checked by ``woo source add NAME --type exchange --set
+KEY=VALUE ...`` and at the start of every run; a wrong one is a ``ConfigError``):
 
 - ``server`` (host name; ``outlook.office365.com`` by default with ``auth=oauth``), or
   ``service_endpoint`` (the full EWS URL), or ``autodiscover=true`` (the endpoint is looked up
@@ -101,7 +102,8 @@ from exchangelib.services.sync_folder_hierarchy import SyncFolder
 
 from connectors.base import Checkpoint, Connector, SourceSpec, Yield
 from connectors.retry import retry
-from woo_collector.errors import ConnectorError, SourceUnavailable
+from woo_collector.connector_settings import ConnectorSettings, parse_settings, setting
+from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable
 from connectors.support.mime import MailContext, parse_mail
 from woo_collector.models import Deletion, Failure
 
@@ -119,6 +121,8 @@ MAIL_CLASSES = ("IPF.Note", "IPF.Imap")
 
 @dataclass(frozen=True)
 class Settings:
+    """What a run uses: the declared settings (``ExchangeSettings``) resolved, with the secrets read."""
+
     mailboxes: tuple[str, ...]
     endpoint: str
     server: str
@@ -139,60 +143,67 @@ class Settings:
 
     @classmethod
     def from_spec(cls, spec: SourceSpec) -> "Settings":
-        def flag(key: str, default: bool) -> bool:
-            v = spec.setting(key, "").strip().lower()
-            return default if not v else v in ("1", "true", "yes", "ja", "on")
-
-        def number(key: str, default: float, kind=float):
-            v = spec.setting(key, "").strip()
-            try:
-                return kind(v) if v else default
-            except ValueError:
-                raise SourceUnavailable(f"source {spec.name}: setting {key}={v!r} is not a number") from None
-
-        mailboxes = tuple(m.strip() for m in spec.setting("mailboxes").replace(";", ",").split(",") if m.strip())
-        if not mailboxes:
-            raise SourceUnavailable(f"source {spec.name}: no mailboxes; set mailboxes=a@gemeente.nl,b@gemeente.nl")
-        bad = [m for m in mailboxes if "@" not in m]
-        if bad:
-            raise SourceUnavailable(f"source {spec.name}: {', '.join(bad)} is not an SMTP address (mailboxes=...)")
-        auth = spec.setting("auth", "ntlm").strip().lower()
-        if auth not in ("oauth", "ntlm", "basic"):
-            raise SourceUnavailable(f"source {spec.name}: auth={auth!r}; choose oauth, ntlm or basic")
-        endpoint = spec.setting("service_endpoint").strip()
-        server = spec.setting("server").strip()
-        autodiscover = flag("autodiscover", False)
-        if auth == "oauth" and not (endpoint or server or autodiscover):
+        """The settings of a source, checked (ConfigError) and with its secrets read from the environment."""
+        d = parse_settings(ExchangeSettings, spec.settings, spec.name, "exchange")
+        server = d.server
+        if d.auth == "oauth" and not (d.service_endpoint or server or d.autodiscover):
             server = "outlook.office365.com"
-        if not (endpoint or server or autodiscover):
-            raise SourceUnavailable(f"source {spec.name}: set server=mail.gemeente.nl, service_endpoint=https://.../EWS/Exchange.asmx or autodiscover=true")
-        access = spec.setting("access", "impersonation").strip().lower()
-        if access not in ("impersonation", "delegate"):
-            raise SourceUnavailable(f"source {spec.name}: access={access!r}; choose impersonation or delegate")
         s = cls(
-            mailboxes=mailboxes, endpoint=endpoint, server=server, autodiscover=autodiscover, auth=auth,
-            access=access, username=spec.setting("username").strip(), password=spec.secret("password"),
-            tenant_id=spec.setting("tenant_id").strip(), client_id=spec.setting("client_id").strip(),
-            client_secret=spec.secret("client_secret"),
-            folders=tuple(f.strip().strip("/") for f in spec.setting("folders").split(",") if f.strip().strip("/")),
-            include_deleted=flag("include_deleted", False),
-            page_size=min(512, max(1, number("page_size", DEFAULT_PAGE, int))), max_wait=number("max_wait", 600.0),
-            retries=max(1, number("retries", 4, int)), retry_wait=number("retry_wait", 10.0),
+            mailboxes=d.mailboxes, endpoint=d.service_endpoint, server=server, autodiscover=d.autodiscover, auth=d.auth,
+            access=d.access, username=d.username, password=d.secret("password"),
+            tenant_id=d.tenant_id, client_id=d.client_id, client_secret=d.secret("client_secret"),
+            folders=tuple(f.strip("/") for f in d.folders if f.strip("/")), include_deleted=d.include_deleted,
+            page_size=min(512, max(1, d.page_size)), max_wait=d.max_wait, retries=max(1, d.retries), retry_wait=d.retry_wait,
         )
-        if auth == "oauth":
-            missing = [k for k, v in (("tenant_id", s.tenant_id), ("client_id", s.client_id)) if not v]
-            if not s.client_secret:
-                missing.append("client_secret_env (an environment variable holding the client secret, set in this environment)")
-            if missing:
-                raise SourceUnavailable(f"source {spec.name}: OAuth needs {', '.join(missing)}")
-        elif not s.username or not s.password:
-            raise SourceUnavailable(
-                f"source {spec.name}: {auth} login needs username=... and password_env=VAR with the password in "
-                f"environment variable VAR ({spec.settings.get('password_env') or 'password_env not set'})"
-            )
-        if endpoint and urlparse(endpoint).scheme != "https" and not _is_loopback(endpoint):
-            raise SourceUnavailable(f"source {spec.name}: service_endpoint must be https:// (plain http only on loopback)")
+        if d.auth == "oauth" and not s.client_secret:
+            raise ConfigError(f"source {spec.name}: OAuth needs the client secret in the environment variable "
+                              f"{d.client_secret_env}, which is empty or not set")
+        if d.auth != "oauth" and not s.password:
+            raise ConfigError(f"source {spec.name}: {d.auth} login needs the password in the environment variable "
+                              f"{d.password_env} (password_env), which is empty or not set")
         return s
+
+
+@dataclass(frozen=True)
+class ExchangeSettings(ConnectorSettings):
+    """What ``woo source add NAME --type exchange --set KEY=VALUE`` takes (see the module docstring)."""
+
+    mailboxes: tuple[str, ...] = setting((), "SMTP addresses, comma-separated: a@gemeente.nl,b@gemeente.nl", required=True, split=",;")
+    server: str = setting("", "host name of the Exchange server, e.g. mail.gemeente.nl (outlook.office365.com with auth=oauth)")
+    service_endpoint: str = setting("", "the full EWS URL, https://.../EWS/Exchange.asmx (instead of server)")
+    autodiscover: bool = setting(False, "yes: look the endpoint up from each mailbox address (instead of server)")
+    auth: str = setting("ntlm", "oauth, ntlm or basic", choices=("oauth", "ntlm", "basic"))
+    access: str = setting("impersonation", "impersonation or delegate", choices=("impersonation", "delegate"))
+    username: str = setting("", "the service account (DOMAIN\\svc-woo or a UPN) for ntlm and basic")
+    password_env: str = setting("", "name of the environment variable that holds the service account's password")
+    tenant_id: str = setting("", "the Entra ID tenant (auth=oauth)")
+    client_id: str = setting("", "the app registration's client id (auth=oauth)")
+    client_secret_env: str = setting("", "name of the environment variable that holds the client secret (auth=oauth)")
+    folders: tuple[str, ...] = setting((), "folder paths to include, comma-separated, each with its subfolders (default: all)")
+    include_deleted: bool = setting(False, "yes: read Deleted Items too")
+    page_size: int = setting(DEFAULT_PAGE, "changes per SyncFolderItems call, at most 512")
+    max_wait: float = setting(600.0, "seconds of throttling back-off in a row before a mailbox is given up")
+    retries: int = setting(4, "attempts after a dropped connection")
+    retry_wait: float = setting(10.0, "first pause in seconds after a dropped connection")
+
+    def problems(self) -> list[str]:
+        out = []
+        bad = [m for m in self.mailboxes if "@" not in m]
+        if bad:
+            out.append(f"{', '.join(bad)} is not an SMTP address (mailboxes=...)")
+        if self.auth != "oauth" and not (self.service_endpoint or self.server or self.autodiscover):
+            out.append("set server=mail.gemeente.nl, service_endpoint=https://.../EWS/Exchange.asmx or autodiscover=true")
+        if self.auth == "oauth":
+            missing = [k for k in ("tenant_id", "client_id") if not getattr(self, k)]
+            if not self.client_secret_env:
+                missing.append("client_secret_env (an environment variable holding the client secret)")
+            if missing:
+                out.append(f"OAuth needs {', '.join(missing)}")
+        elif not self.username or not self.password_env:
+            out.append(f"{self.auth} login needs username=... and password_env=VAR with the password in environment variable VAR")
+        if self.service_endpoint and urlparse(self.service_endpoint).scheme != "https" and not _is_loopback(self.service_endpoint):
+            out.append("service_endpoint must be https:// (plain http only on loopback)")
+        return out
 
 
 def _is_loopback(url: str) -> bool:
@@ -215,6 +226,7 @@ class ExchangeConnector(Connector):
     name = "exchange"
     description = "Exchange mailboxes over EWS (Exchange Server on premises; Exchange Online where EWS is allowed)"
     network = True
+    settings_class = ExchangeSettings
 
     def collect(self) -> Iterator[Yield]:
         settings = Settings.from_spec(self.spec)

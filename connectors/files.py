@@ -46,6 +46,7 @@ from connectors.base import Checkpoint, FileConnector, SourceSpec, Yield
 from connectors.support.documents import MAX_DOCUMENT, extract_text, ocr_available, ocr_text, package_kind
 from connectors.support.mime import MailContext, looks_like_mail, parse_mail
 from woo_collector import dates
+from woo_collector.connector_settings import ConnectorSettings, setting
 from woo_collector.errors import ConfigError, ConnectorError
 from woo_collector.models import Failure, Item
 from woo_collector.safezip import (
@@ -95,8 +96,15 @@ class _Entry:
         return self.data if self.data is not None else self.path
 
 
+@dataclass(frozen=True)
+class FilesSettings(ConnectorSettings):
+    ocr: str = setting("auto", "auto: read scanned PDFs with Tesseract, all: photos too, no: none",
+                       choices=("auto", "all", "yes", "no"))
+
+
 class FilesConnector(FileConnector):
     name = "files"
+    settings_class = FilesSettings
     description = "a folder or zip of documents (docx, xlsx, pptx, pdf, odt, rtf, txt, html) and the mail inside it"
     extensions = (".zip",) + tuple(sorted(DOCUMENT_SUFFIXES)) + (".txt", ".csv", ".html", ".htm")
     suffixes = ()  # every file of a folder: images and unknown binaries are kept and listed too
@@ -182,7 +190,8 @@ class FilesConnector(FileConnector):
         sent = _parse_time(meta.get("modified")) or e.mtime
         return Item(
             id=self.item_id("file", sha), kind="file", source=self.spec.name, custodian=self.spec.custodian,
-            sha256=sha, sent=sent, subject=e.name, body=body, locator=e.locator, meta=meta,
+            sha256=sha, sent=sent, subject=e.name, body=body, locator=e.locator, filetype=meta["filetype"],
+            meta={k: v for k, v in meta.items() if k != "filetype"},
         )
 
     def _unreadable(self, e: _Entry, sha: str, reason: str, filetype: str = "") -> Iterator[Yield]:

@@ -22,7 +22,9 @@ Graph refuses (4xx) is reported and skipped; when Graph stays unreachable or thr
 every retry, the rest of that mailbox is left for the next run (its checkpoints keep what was
 done). Only when not one mailbox could even list its folders does the run fail as a whole.
 
-Settings (``woo source add NAME --type graph --set KEY=VALUE``):
+Settings (declared by ``GraphSettings``, checked by ``woo source add NAME --type graph --set KEY=VALUE``
+and at the start of every run; ``mailboxes`` and either ``token_env`` or the app registration's
+``tenant_id``, ``client_id`` and ``client_secret_env`` are required):
 
     tenant_id          the Entra ID (Azure AD) tenant, a GUID or contoso.onmicrosoft.com
     client_id          the application (client) id of the app registration
@@ -50,6 +52,7 @@ mailboxes; without one, each mailbox's address is its custodian.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import quote, urlsplit
 
@@ -57,6 +60,7 @@ import requests
 
 from connectors.base import Checkpoint, Connector, Yield
 from connectors.retry import retry, retry_after_seconds
+from woo_collector.connector_settings import ConnectorSettings, setting
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable
 from connectors.support.mime import MailContext, parse_mail
 from woo_collector.models import Deletion, Failure
@@ -217,57 +221,68 @@ class MsalToken:
         return self._token
 
 
+@dataclass(frozen=True)
+class GraphSettings(ConnectorSettings):
+    mailboxes: tuple[str, ...] = setting((), "comma-separated user principal names: a.jansen@gemeente.nl,griffie@gemeente.nl", required=True)
+    tenant_id: str = setting("", "the Entra ID (Azure AD) tenant, a GUID or contoso.onmicrosoft.com")
+    client_id: str = setting("", "the application (client) id of the app registration")
+    client_secret_env: str = setting("", "name of the environment variable that holds the client secret")
+    folders: tuple[str, ...] = setting((), "comma-separated folder paths to read (default: all), e.g. Inbox,Inbox/Projecten")
+    authority: str = setting("", "token authority (default https://login.microsoftonline.com/<tenant_id>)")
+    graph_url: str = setting("", f"Graph base URL (default {GRAPH_URL})")
+    token_env: str = setting("", "name of an environment variable with a ready bearer token (instead of msal)")
+    ca_file: str = setting("", "a PEM CA bundle for TLS to Graph and the authority (proxies with own PKI)")
+    attempts: int = setting(6, "tries per request before giving up")
+    retry_base_delay: float = setting(2.0, "first back-off pause in seconds for 5xx and network faults")
+    page_size: int = setting(50, "messages per delta page asked for (Prefer: odata.maxpagesize)")
+    timeout: float = setting(120.0, "seconds per request")
+
+    def problems(self) -> list[str]:
+        if self.token_env:
+            return []
+        out = []
+        if not self.client_id or not (self.tenant_id or self.authority):
+            out.append("set --set tenant_id=... and --set client_id=... (the app registration in Entra ID), or --set token_env=VAR")
+        if not self.client_secret_env:
+            out.append("no client secret; name its environment variable with --set client_secret_env=VAR")
+        return out
+
+
 class GraphConnector(Connector):
     name = "graph"
     description = "Exchange Online mailboxes through Microsoft Graph (delta queries)"
     network = True
+    settings_class = GraphSettings
+    settings: GraphSettings
 
     def __init__(self, spec, sink):
         super().__init__(spec, sink)
         self.client: GraphClient | None = None
 
-    # settings and authentication --------------------------------------------------------------
-    def _number(self, key: str, default: str) -> float:
-        try:
-            return float(self.spec.setting(key, default) or default)
-        except ValueError:
-            raise ConfigError(f"source {self.spec.name}: {key} must be a number") from None
-
+    # authentication ---------------------------------------------------------------------------
     def _client(self) -> GraphClient:
-        s = self.spec
-        base = (s.setting("graph_url") or GRAPH_URL).rstrip("/")
-        ca_file = s.setting("ca_file").strip()
-        verify = ca_file or True
-        timeout = self._number("timeout", "120")
-        token_env = s.setting("token_env").strip()
-        if token_env:
-            token = os.environ.get(token_env, "")
+        s = self.settings
+        base = (s.graph_url or GRAPH_URL).rstrip("/")
+        verify = s.ca_file or True
+        if s.token_env:
+            token = os.environ.get(s.token_env, "")
             if not token:
-                raise ConfigError(f"source {s.name}: the environment variable {token_env} (token_env) is empty or not set")
+                raise ConfigError(f"source {self.spec.name}: the environment variable {s.token_env} (token_env) is empty or not set")
             source = lambda: token  # noqa: E731
         else:
-            tenant, client_id = s.setting("tenant_id").strip(), s.setting("client_id").strip()
             secret = s.secret("client_secret")
-            if not client_id or not (tenant or s.setting("authority")):
-                raise ConfigError(f"source {s.name}: set --set tenant_id=... and --set client_id=... (the app registration in Entra ID)")
             if not secret:
-                var = s.setting("client_secret_env")
-                raise ConfigError(f"source {s.name}: no client secret; " + (
-                    f"the environment variable {var} is empty or not set" if var else "name its environment variable with --set client_secret_env=VAR"))
-            own_authority = s.setting("authority").strip()
-            authority = own_authority or f"{LOGIN_URL}/{tenant}"
+                raise ConfigError(f"source {self.spec.name}: no client secret; the environment variable {s.client_secret_env} is empty or not set")
+            authority = s.authority or f"{LOGIN_URL}/{s.tenant_id}"
             root = "{0.scheme}://{0.netloc}".format(urlsplit(base))
             scope = "https://graph.microsoft.com/.default" if root == "https://graph.microsoft.com" else f"{root}/.default"
-            source = MsalToken(client_id, secret, authority, scope, verify, timeout, discovery=not own_authority)
+            source = MsalToken(s.client_id, secret, authority, scope, verify, s.timeout, discovery=not s.authority)
             source()  # fail early, before any mailbox
-        return GraphClient(base, source, attempts=int(self._number("attempts", "6")), base_delay=self._number("retry_base_delay", "2"),
-                           timeout=timeout, verify=verify)
+        return GraphClient(base, source, attempts=s.attempts, base_delay=s.retry_base_delay, timeout=s.timeout, verify=verify)
 
     # the sync ---------------------------------------------------------------------------------
     def collect(self) -> Iterator[Yield]:
-        mailboxes = [m.strip() for m in self.spec.setting("mailboxes").split(",") if m.strip()]
-        if not mailboxes:
-            raise ConfigError(f"source {self.spec.name}: name the mailboxes with --set mailboxes=a@gemeente.nl,b@gemeente.nl")
+        mailboxes = self.settings.mailboxes
         self.client = client = self._client()
         unread: list[str] = []  # mailboxes of which not even the folder list could be read
         try:
@@ -291,7 +306,7 @@ class GraphConnector(Connector):
     def _folders(self, client: GraphClient, mailbox: str) -> list[tuple[str, str]]:
         """(folder id, folder path) of every mail folder, parents before children."""
         user = f"/users/{quote(mailbox, safe='@')}"
-        wanted = [f.strip().strip("/") for f in self.spec.setting("folders").split(",") if f.strip()]
+        wanted = [f.strip("/") for f in self.settings.folders]
         out: list[tuple[str, str]] = []
         stack = [(f"{user}/mailFolders?$top=100", "")]
         while stack:
@@ -322,7 +337,7 @@ class GraphConnector(Connector):
         key = f"graph:{mailbox}:{fid}"
         start = f"/users/{quote(mailbox, safe='@')}/mailFolders/{quote(fid, safe='')}/messages/delta?$select={DELTA_SELECT}"
         link = self.sink.state(key) or start
-        prefer = {"Prefer": f"odata.maxpagesize={int(self._number('page_size', '50'))}, {IMMUTABLE_IDS}"}
+        prefer = {"Prefer": f"odata.maxpagesize={self.settings.page_size}, {IMMUTABLE_IDS}"}
         where = f"graph://{mailbox}/{path}"
         restarted = False
         while True:

@@ -10,7 +10,8 @@ saved after every batch. The next run asks only for UIDs above it. When the serv
 folder a new UIDVALIDITY (a rebuilt mailbox), the folder is read again from the start; item ids
 depend on the message content, not on its UID, so that adds no duplicates.
 
-Settings (``woo source add NAME --type imap --custodian "..." --set KEY=VALUE``):
+Settings (declared by ``ImapSettings``, checked by ``woo source add NAME --type imap --custodian "..."
+--set KEY=VALUE`` and at the start of every run):
 
     host          the server, e.g. imap.gemeente.example (required)
     port          993 for tls=ssl, 143 otherwise
@@ -36,9 +37,11 @@ import base64
 import imaplib
 import re
 import ssl
+from dataclasses import dataclass
 from typing import Iterator
 
 from connectors.base import Checkpoint, Connector, Yield
+from woo_collector.connector_settings import ConnectorSettings, setting
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable
 from connectors.support.mime import MailContext, parse_mail
 from woo_collector.models import Failure
@@ -51,10 +54,31 @@ _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)", re.I)
 _DROPPED = (imaplib.IMAP4.abort, OSError, EOFError)  # socket.timeout and ssl.SSLError are OSErrors
 
 
+@dataclass(frozen=True)
+class ImapSettings(ConnectorSettings):
+    host: str = setting("", "the server, e.g. imap.gemeente.example", required=True)
+    port: int = setting(0, "993 for tls=ssl, 143 otherwise")
+    tls: str = setting("ssl", "ssl (IMAPS), starttls, or none (only for 127.0.0.1/localhost)", choices=("ssl", "starttls", "none"))
+    user: str = setting("", "the login name", required=True)
+    password_env: str = setting("", "name of the environment variable that holds the password", required=True)
+    folders: tuple[str, ...] = setting((), "comma-separated folder names (default: every selectable folder)")
+    ca_file: str = setting("", "a PEM file with the CA that signed the server's certificate (own PKI)")
+    verify: bool = setting(True, "no: do not check the server certificate at all (test servers only)")
+    batch: int = setting(100, "messages per FETCH and per checkpoint")
+    timeout: float = setting(60.0, "seconds to wait for the server")
+
+    def problems(self) -> list[str]:
+        if self.tls == "none" and self.host not in LOOPBACK:
+            return ["tls=none sends the password in clear text and is only allowed for 127.0.0.1; use tls=ssl or tls=starttls"]
+        return []
+
+
 class ImapConnector(Connector):
     name = "imap"
     description = "a mailbox on an IMAP server (UIDVALIDITY + UID incremental sync)"
     network = True
+    settings_class = ImapSettings
+    settings: ImapSettings
 
     def __init__(self, spec, sink):
         super().__init__(spec, sink)
@@ -65,41 +89,20 @@ class ImapConnector(Connector):
 
     # settings ---------------------------------------------------------------------------------
     def _settings(self) -> dict:
-        s = self.spec
-        host = s.setting("host").strip()
-        user = s.setting("user").strip()
-        tls = (s.setting("tls", "ssl").strip().lower() or "ssl")
-        if not host:
-            raise ConfigError(f"source {s.name}: set the IMAP server with --set host=NAME")
-        if not user:
-            raise ConfigError(f"source {s.name}: set the login with --set user=NAME")
-        if tls not in ("ssl", "starttls", "none"):
-            raise ConfigError(f"source {s.name}: tls must be ssl, starttls or none, not {tls!r}")
-        if tls == "none" and host not in LOOPBACK:
-            raise ConfigError(f"source {s.name}: tls=none sends the password in clear text and is only allowed for 127.0.0.1; use tls=ssl or tls=starttls")
+        s = self.settings
         password = s.secret("password")
         if not password:
-            var = s.setting("password_env")
-            raise ConfigError(
-                f"source {s.name}: no IMAP password; " + (f"the environment variable {var} is empty or not set" if var else "name its environment variable with --set password_env=VAR")
-            )
-        try:
-            port = int(s.setting("port") or (993 if tls == "ssl" else 143))
-            batch = max(1, int(s.setting("batch", "100") or 100))
-            timeout = float(s.setting("timeout", "60") or 60)
-        except ValueError as e:
-            raise ConfigError(f"source {s.name}: port, batch and timeout must be numbers ({e})") from None
-        folders = [f.strip() for f in s.setting("folders").split(",") if f.strip()]
-        return {"host": host, "port": port, "tls": tls, "user": user, "password": password,
-                "folders": folders, "batch": batch, "timeout": timeout}
+            raise ConfigError(f"source {self.spec.name}: no IMAP password; the environment variable {s.password_env} is empty or not set")
+        return {"host": s.host, "port": s.port or (993 if s.tls == "ssl" else 143), "tls": s.tls, "user": s.user,
+                "password": password, "folders": list(s.folders), "batch": max(1, s.batch), "timeout": s.timeout}
 
     def _ssl_context(self) -> ssl.SSLContext:
-        ca_file = self.spec.setting("ca_file").strip()
+        ca_file = self.settings.ca_file
         try:
             ctx = ssl.create_default_context(cafile=ca_file or None)
         except (OSError, ssl.SSLError) as e:
             raise ConfigError(f"source {self.spec.name}: cannot read ca_file {ca_file}: {e}") from None
-        if self.spec.setting("verify", "yes").strip().lower() in ("no", "false", "0", "off"):
+        if not self.settings.verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
         return ctx
@@ -129,7 +132,7 @@ class ImapConnector(Connector):
             _close(conn)
             raise SourceUnavailable(
                 f"IMAP server {where} refused the login of {cfg['user']} ({_text(e)}); "
-                f"check the user and the password in ${self.spec.setting('password_env')}"
+                f"check the user and the password in ${self.settings.password_env}"
                 + (", and whether the server only accepts logins over TLS" if cfg["tls"] == "none" else "")
             ) from None
         except _DROPPED as e:

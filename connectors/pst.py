@@ -13,9 +13,9 @@ Outlook-gegevensbestand (.pst)". A tiny sample, as ``readpst`` or ``pffexport`` 
     TeamsMessagesData/    IPM.SkypeTeams.Message (Teams chats written by eDiscovery)
 
 What comes out: an ``email`` item per mail (``IPM.Note*``, meeting mail ``IPM.Schedule.Meeting*``,
-reports, posts), a ``chat`` item per Teams message (``IPM.SkypeTeams.Message``, meta platform
+reports, posts), a ``chat`` item per Teams message (``IPM.SkypeTeams.Message``, platform
 "teams"), and an ``attachment`` item per attachment with its bytes kept. The folder path below the
-top of the mailbox (e.g. "Inbox/Projecten") is in meta ``folder``.
+top of the mailbox (e.g. "Inbox/Projecten") is in ``Item.folder``.
 
 The original: a PST holds no bit-for-bit MIME of a message, only its transport headers, bodies
 (plain, HTML, RTF) and properties. So the PST file itself is the original: it is kept whole
@@ -308,7 +308,6 @@ class PstConnector(FileConnector):
             kind = "email"
             if is_teams:
                 kind = "chat"
-                extra["platform"] = "teams"
                 conv_id = pval(entries, P_CONVERSATION_ID)
                 topic = pstr(entries, P_CONVERSATION_TOPIC)
                 if isinstance(conv_id, bytes) and conv_id:
@@ -318,7 +317,7 @@ class PstConnector(FileConnector):
                 if not parsed.subject and topic:
                     parsed.subject = topic
             yield from build_items(self, parsed, sha, str(path), locator, ("pst", sha, ident), kind=kind,
-                                   folder=folder_path, extra=extra)
+                                   folder=folder_path, platform="teams" if is_teams else "", extra=extra)
 
     # one message ------------------------------------------------------------------------------
     def _parse(self, m: Any, entries: dict[int, Any], path: Path, depth: int) -> Parsed:

@@ -40,6 +40,7 @@ from typing import Any, Iterator
 
 from connectors.base import FileConnector, Yield, walk_files
 from connectors.support.chat import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, zone
+from woo_collector.connector_settings import DeviceClockSettings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -67,6 +68,7 @@ def _unquote(quote: str) -> str:
 
 class SignalConnector(FileConnector):
     name = "signal"
+    settings_class = DeviceClockSettings
     description = "Signal chats exported with signal-export (a folder of chat folders with data.json)"
     extensions = (".json",)
 
@@ -130,7 +132,7 @@ class SignalConnector(FileConnector):
         body = as_str(m.get("body"))
         if body.endswith("  "):
             body = body[:-2]
-        meta: dict[str, Any] = {"platform": "signal", "chat": chat, "direction": "sent" if mine else "received"}
+        meta: dict[str, Any] = {"chat": chat, "direction": "sent" if mine else "received"}
         if mine:
             meta["sender_as_exported"] = raw_sender
         quote = _unquote(as_str(m.get("quote")))
@@ -164,7 +166,7 @@ class SignalConnector(FileConnector):
         yield Item(
             id=self.item_id("signal", conversation, key), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender, subject=chat, body=body,
-            locator=locator, conversation=conversation, message_id=key, meta=meta,
+            locator=locator, conversation=conversation, message_id=key, platform="signal", meta=meta,
         )
         if sent is None:
             yield Failure(str(path), f"unreadable date {raw_date!r}; the message was kept without a time", locator, sha)

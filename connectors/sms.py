@@ -230,7 +230,7 @@ class SmsConnector(FileConnector):
         party = _party(contact, address)
         me = self.spec.custodian
         meta = {
-            "platform": "sms", "direction": direction, "type": a.get("type", ""), "contact_name": contact,
+            "direction": direction, "type": a.get("type", ""), "contact_name": contact,
             "number": address, "read": a.get("read", ""),
         }
         if _null(a.get("subject")):
@@ -248,7 +248,7 @@ class SmsConnector(FileConnector):
             sender=party if direction == "received" else (me if direction != "unknown" else ""),
             recipients=tuple(x for x in ((me,) if direction == "received" else (party,)) if x),
             subject=contact or address, body=body, locator=locator, conversation=conversation,
-            message_id=key, meta=meta,
+            message_id=key, platform="sms", meta=meta,
         )
         if sent is None:
             yield Failure(str(path), f"unreadable date {a.get('date')!r}; the message was kept without a time",
@@ -313,7 +313,7 @@ class SmsConnector(FileConnector):
             to = addrs.get(MMS_TO, []) + addrs.get(MMS_CC, []) or [p for p in address.split("~") if p]
             recipients = tuple(dict.fromkeys(_party(contact, x) if len(to) == 1 else x for x in to))
         meta = {
-            "platform": "mms", "direction": direction, "msg_box": box, "contact_name": contact, "number": address,
+            "direction": direction, "msg_box": box, "contact_name": contact, "number": address,
             "read": a.get("read", ""), "media": media,
         }
         if _null(a.get("sub")):
@@ -329,7 +329,7 @@ class SmsConnector(FileConnector):
             id=self.item_id("mms", conversation, key), kind="chat", source=self.spec.name,
             custodian=me, sha256=sha, sent=sent, sender=sender, recipients=recipients,
             subject=contact or address, body=body, locator=locator, conversation=conversation,
-            message_id=key, meta=meta,
+            message_id=key, platform="mms", meta=meta,
         )
         yield from problems
         if sent is None:

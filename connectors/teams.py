@@ -269,7 +269,7 @@ class TeamsConnector(FileConnector):
         detail = as_dict(msg.get("eventDetail"))
         is_event = message_type in EVENT_TYPES or bool(detail) or bool(_SYSTEM_BODY.match(content))
         sender, sender_id, sender_kind = _identity_name(msg.get("from"))
-        meta: dict[str, Any] = {"platform": "teams", "message_type": message_type}
+        meta: dict[str, Any] = {"message_type": message_type}
         if chat_id:
             meta["chat_id"] = chat_id
         if channel_id:
@@ -321,6 +321,6 @@ class TeamsConnector(FileConnector):
             id=self.item_id("teams", conversation, mid), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender,
             subject=as_str(msg.get("subject")), body=text, locator=locator, conversation=conversation,
-            message_id=mid, meta=meta,
+            message_id=mid, platform="teams", meta=meta,
         )
         yield from problems

@@ -39,6 +39,7 @@ from connectors.base import FileConnector, Yield
 from connectors.support.chat import (
     JsonStreamError, as_dict, as_list, as_str, from_epoch_s, load_json_line, parse_iso, stream_arrays, zone,
 )
+from woo_collector.connector_settings import DeviceClockSettings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -68,6 +69,7 @@ def entity_text(text: Any) -> str:
 
 class TelegramConnector(FileConnector):
     name = "telegram"
+    settings_class = DeviceClockSettings
     description = "Telegram Desktop JSON export (result.json): one chat or the full export"
     extensions = (".json",)
 
@@ -132,7 +134,7 @@ class TelegramConnector(FileConnector):
             yield Failure(str(path), "a message without an id", locator, sha)
             return
         sent = from_epoch_s(m.get("date_unixtime"))
-        meta: dict[str, Any] = {"platform": "telegram", "chat_name": as_str(chat.get("name")),
+        meta: dict[str, Any] = {"chat_name": as_str(chat.get("name")),
                                 "chat_type": as_str(chat.get("type"))}
         if sent is None and m.get("date") is not None:
             sent, _ = parse_iso(m.get("date"), self.tz)
@@ -173,7 +175,7 @@ class TelegramConnector(FileConnector):
             id=self.item_id("telegram", conversation, mid), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender,
             subject=as_str(chat.get("name")), body=body, locator=locator, conversation=conversation,
-            message_id=mid, meta=meta,
+            message_id=mid, platform="telegram", meta=meta,
         )
         if sent is None:
             yield Failure(str(path), f"no readable date ({as_str(m.get('date')) or 'missing'}); "

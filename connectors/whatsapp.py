@@ -32,7 +32,7 @@ How it is read:
   none, the reading in which dates go backwards least; if still tied, ``M/D/YY`` for slashes with
   a two-digit year, day-first otherwise).
 - Times are local wall-clock times as written, read in the workspace's time zone (setting ``timezone``) (daylight saving time handled,
-  converted to UTC in ``Item.sent``); file order is kept in ``meta["seq"]`` even where iOS times
+  converted to UTC in ``Item.sent``); file order is kept in ``Item.seq`` even where iOS times
   go backwards after airplane mode.
 - Each message is an ``Item`` of kind ``chat``; system lines (encryption notice, group created,
   joins, leaves, adds, subject/icon changes, missed calls, ...) are ``chat`` items with
@@ -55,7 +55,7 @@ read "This message was deleted"; media names differ per phone; Android has no se
 message's identity is: the conversation key, the local minute as written, the text normalised
 (``woo_collector.text.identity``; every deletion is ``<deleted>`` and every media message ``<media>``
 in any locale; events their kind or their text), and its occurrence number among identical
-(minute, text) in its export. The author is deliberately not part of it. ``meta["identity"]`` is
+(minute, text) in its export. The author is deliberately not part of it. ``Item.identity`` is
 ``stable_id`` of those keys (no source, no custodian: it collapses copies handed in by several
 custodians at request level) and ``Item.id`` is ``item_id("whatsapp", identity)``, so within one
 source the copies from several phones are the same item.
@@ -695,15 +695,12 @@ class WhatsAppConnector(FileConnector):
                 if info is not None:
                     media_meta.append(info)
             meta: dict = {
-                "platform": "whatsapp",
                 "conversation": conv_name,
                 "participants": participants,
-                "seq": msg.seq,
                 "raw": msg.raw,
                 "time_as_written": msg.written,
                 "layout": scan.shape.layout,
                 "export": export.file_name,
-                "identity": ident,
             }
             if msg.event:
                 meta["event"] = msg.event
@@ -725,14 +722,15 @@ class WhatsAppConnector(FileConnector):
             yield Item(
                 id=item_id, kind="chat", source=self.spec.name, custodian=self.spec.custodian, sha256=sha,
                 sent=sent, sender=msg.author, recipients=recipients, subject=conv_name, body=msg.body,
-                locator=export.where(msg.line_no), conversation=key, meta=meta,
+                locator=export.where(msg.line_no), conversation=key, platform="whatsapp", seq=msg.seq, identity=ident,
+                meta=meta,
             )
             for info in media_meta:
                 yield Item(
                     id=self.item_id("whatsapp-media", item_id, info["sha256"]), kind="attachment",
                     source=self.spec.name, custodian=self.spec.custodian, sha256=info["sha256"], sent=sent,
                     sender=msg.author, subject=info["name"], locator=info["name"], conversation=key,
-                    parent=item_id, meta={"platform": "whatsapp", "size": info["size"], "conversation": conv_name},
+                    parent=item_id, platform="whatsapp", meta={"size": info["size"], "conversation": conv_name},
                 )
         for f in problems:
             yield Failure(f.path, f.reason, f.locator, sha)

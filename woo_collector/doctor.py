@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from woo_collector import registry
+from woo_collector.errors import ConfigError
 from woo_collector.workspace import Workspace
 
 
@@ -59,8 +60,9 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
     for name, spec in ws.sources().items():
         try:
             cls = registry.get(spec.type)
-        except Exception as e:  # an unknown type is a configuration problem to report, not to crash on
-            problems.append(f"source {name}: {e}")
+            cls.check_settings(spec)
+        except ConfigError as e:  # an unknown type or bad settings: a configuration problem to report, not to crash on
+            problems.append(str(e) if str(e).startswith(f"source {name}:") else f"source {name}: {e}")
             continue
         if not cls.network and spec.path and not Path(spec.path).exists():
             problems.append(f"source {name}: path {spec.path} does not exist; fix it in woo.toml or re-add the source")

@@ -1,7 +1,25 @@
-"""The few named exceptions of woo-collector.
+"""The few named exceptions of woo-collector, and what each one means.
 
-A ``ConnectorError`` means: this input is bad; say why, keep the original, go on.
-Any other exception escaping a connector is a bug in woo-collector and should be loud.
+What a connector raises, and what happens then:
+
+- ``ConfigError``: the settings are wrong (an unknown or missing key, a value of the wrong type,
+  a secret's environment variable not set). The source cannot run until someone fixes them. Raised
+  by ``woo_collector.connector_settings.parse_settings`` from the connector's declaration, which
+  ``woo source add`` calls (it refuses the source and writes nothing) and ``run_source`` calls
+  before a run, and by a connector for what only shows at run time (an empty password variable, a
+  folder the server does not have).
+- ``SourceUnavailable``: the server cannot be reached or refuses the credentials; nothing of the
+  source could be read. Raised by network connectors (exchange, graph, imap).
+- ``ConnectorError``: an input is bad (a damaged file, a message the server cannot give); say why,
+  keep the original, go on. Raised by connectors and format readers. Inside a run a connector
+  turns the error of one file or message into a ``Failure`` and goes on with the next.
+
+``run_source`` (``woo_collector.ingest``) catches these three from a connector and records them
+against that source: the run's status is ``error`` (ConfigError, SourceUnavailable: with the
+message) or ``partial`` (ConnectorError: the failure is listed), and ``woo ingest`` goes on with
+the next source; its exit code is 3 when some source failed and 1 when none could run. The CLI
+turns every other ``WooError`` into a message and exit 1 (``cli.common.handle_errors``). Any other
+exception escaping a connector is a bug in woo-collector and stays loud: it propagates.
 """
 
 import errno

@@ -30,7 +30,7 @@ from typing import BinaryIO, Callable, Iterator, Sequence
 from woo_collector import registry
 from woo_collector.models import Checkpoint, SourceSpec
 from woo_collector.catalog import RunReport
-from woo_collector.errors import ConnectorError, SourceUnavailable, storage_error
+from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable, storage_error
 from woo_collector.models import Deletion, Failure, Item
 from woo_collector.progress import Progress
 from woo_collector.workspace import Workspace
@@ -83,7 +83,8 @@ def mend_index(ws: Workspace, progress: Progress | None = None) -> int:
 
 
 def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: bool = False) -> RunReport:
-    """Run one source to the end. Data errors are recorded in the report; bugs propagate."""
+    """Run one source to the end. Bad settings, an unreachable server and bad input are recorded in the
+    report (see ``woo_collector.errors``); bugs propagate."""
     catalog = ws.catalog
     report = catalog.start_run(spec.name, kind, ws.user, os.getpid())
     sink = WorkspaceSink(ws, spec.name)
@@ -113,7 +114,9 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
 
     with Progress(f"{spec.name}", quiet=quiet) as progress:
         try:
-            connector = registry.get(spec.type)(spec, sink)
+            cls = registry.get(spec.type)
+            cls.check_settings(spec)  # woo.toml may have been edited by hand since 'woo source add'
+            connector = cls(spec, sink)
             for y in connector.collect():
                 if isinstance(y, Item):
                     batch.items.append(y)
@@ -138,7 +141,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
             batch.failures.append(Failure(str(where), e.reason, e.locator, sha))
             flush()
             report.status = "partial"
-        except SourceUnavailable as e:
+        except (ConfigError, SourceUnavailable) as e:  # this source cannot run: recorded, the next one runs
             flush()
             report.status = "error"
             report.message = str(e)

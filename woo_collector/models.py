@@ -3,7 +3,9 @@
 Everything a connector collects (an e-mail, an attachment, a chat message, a Teams message, a
 file) is one ``Item``. Its original bytes live in the evidence store under ``sha256``; ``locator``
 says where inside that original the item sits when one original holds many items (a line of a
-WhatsApp export, a message in a PST folder).
+WhatsApp export, a message in a PST folder). What the core reads (grouping into documents, the
+inventory) is a field of ``Item``: ``folder``, ``filetype``, ``platform``, ``seq``, ``identity``,
+``message_id_derived``. ``meta`` holds display-only extras (``woo show``), which no core code reads.
 """
 
 from __future__ import annotations
@@ -49,7 +51,13 @@ class Item:
     conversation: str = ""  # chat conversation / e-mail thread key
     parent: str = ""  # id of the parent item (attachments)
     message_id: str = ""  # RFC 5322 Message-ID, or the platform's message id
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    message_id_derived: bool = False  # message_id was made from the content (the mail had none)
+    folder: str = ""  # mail folder path inside the mailbox ("Inbox/Projecten"), "" when none
+    filetype: str = ""  # of a file or attachment: pdf, doc, sheet, image, email, ... ("" when not known)
+    platform: str = ""  # of a chat message: whatsapp, sms, mms, teams, signal, telegram
+    seq: int = 0  # order of a chat message in its export, where times alone do not order them
+    identity: str = ""  # the same chat message exported from two phones has the same identity
+    meta: Mapping[str, Any] = field(default_factory=dict)  # display-only extras
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -167,7 +167,7 @@ def render(p: Parsed) -> str:
 
 # From Parsed to items -----------------------------------------------------------------------
 def build_items(conn: Connector, p: Parsed, sha: str, path: str, locator: str, mail_key: tuple, *, kind: str = "email",
-                folder: str = "", extra: dict | None = None) -> Iterator[Item | Failure]:
+                folder: str = "", platform: str = "", extra: dict | None = None) -> Iterator[Item | Failure]:
     """The mail item of ``p``, then one attachment item per attachment (their bytes kept), then failures."""
     message_id = p.message_id
     derived = not message_id
@@ -175,10 +175,8 @@ def build_items(conn: Connector, p: Parsed, sha: str, path: str, locator: str, m
         message_id = f"<{stable_key(sha, locator)}@woo-collector.derived>"
     meta: dict[str, Any] = {
         "message_id": message_id,
-        "message_id_derived": derived,
         "message_class": p.message_class,
         "in_reply_to": p.in_reply_to,
-        "folder": folder,
         "path": path,
         "body_format": p.body_format,
         "html": p.body_format in ("html", "rtf-html"),
@@ -197,7 +195,8 @@ def build_items(conn: Connector, p: Parsed, sha: str, path: str, locator: str, m
     mail = Item(
         id=mail_id, kind=kind, source=conn.spec.name, custodian=conn.spec.custodian, sha256=sha,
         sent=p.sent, sender=p.sender, recipients=p.to, cc=p.cc, bcc=p.bcc, subject=p.subject,
-        body=body, locator=locator, conversation=p.conversation or message_id, message_id=message_id, meta=meta,
+        body=body, locator=locator, conversation=p.conversation or message_id, message_id=message_id,
+        message_id_derived=derived, folder=folder, platform=platform, meta=meta,
     )
     yield mail
     failures: list[Failure] = []
@@ -217,7 +216,8 @@ def attachment_item(conn: Connector, mail: Item, n: int, a: Attachment, path: st
     """One attachment as an item; its bytes are kept (an attached message falls back to the mail's original)."""
     sha = a.sha256 or (conn.sink.keep(a.data, a.name) if a.data else mail.sha256)
     meta: dict[str, Any] = {"filename": a.name, "content_type": a.content_type, "size": a.size or len(a.data),
-                            "filetype": filetype_of(a.name), "inline": a.inline}
+                            "inline": a.inline}
+    filetype = filetype_of(a.name)
     locator = f"{mail.locator}#bijlage {n}".lstrip("#")
     text = ""
     if not a.data and not a.sha256 and a.embedded is None:
@@ -226,7 +226,7 @@ def attachment_item(conn: Connector, mail: Item, n: int, a: Attachment, path: st
         meta["problems"] = [a.problem]
         failures.append(Failure(path, f"attachment {a.name}: {a.problem}", locator, sha))
     elif a.embedded is not None:
-        meta["filetype"] = "email"
+        filetype = "email"
         meta["embedded_message_class"] = a.embedded.message_class
         if not a.data:
             meta["original"] = "inside the mail's original"
@@ -234,7 +234,7 @@ def attachment_item(conn: Connector, mail: Item, n: int, a: Attachment, path: st
     elif a.data:
         try:
             ex = extract_text(a.name, a.data, a.content_type)
-            text, meta["filetype"] = ex.text, ex.filetype
+            text, filetype = ex.text, ex.filetype
             meta.update({f"doc_{k}": v for k, v in ex.meta.items()})
         except ConnectorError as e:
             meta["problems"] = [e.reason]
@@ -242,5 +242,5 @@ def attachment_item(conn: Connector, mail: Item, n: int, a: Attachment, path: st
     return Item(
         id=conn.item_id("att", mail.id, n, sha), kind="attachment", source=mail.source, custodian=mail.custodian,
         sha256=sha, sent=mail.sent, sender=mail.sender, recipients=mail.recipients, cc=mail.cc, subject=a.name,
-        body=text, locator=locator, conversation=mail.conversation, parent=mail.id, meta=meta,
+        body=text, locator=locator, conversation=mail.conversation, parent=mail.id, filetype=filetype, meta=meta,
     )

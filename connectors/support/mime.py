@@ -222,10 +222,8 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
         body = ""
     meta = {
         "message_id": message_id,
-        "message_id_derived": derived,
         "date_header": date_raw,
         "in_reply_to": _unfold(str(msg.get("In-Reply-To", "") or "")),
-        "folder": ctx.folder,
         "path": ctx.path,
         "html": bool(bodies_html),
         "attachments": [a[0] for a in attachments],
@@ -242,7 +240,7 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
         cc=parse_addresses(msg.get_all("Cc", []) or []),
         bcc=parse_addresses(msg.get_all("Bcc", []) or []),
         subject=subject, body=tidy(body), locator=ctx.locator, conversation=thread,
-        message_id=message_id, meta=meta,
+        message_id=message_id, message_id_derived=derived, folder=ctx.folder, meta=meta,
     )
     out: list[Item | Failure] = [mail]
     for n, (name, ctype, data, part) in enumerate(attachments, 1):
@@ -308,11 +306,12 @@ def _walk(part: Message, plain: list[str], html: list[str], atts: list, problems
 def _attachment(mail: Item, n: int, name: str, ctype: str, data: bytes, ctx: MailContext, depth: int) -> Iterator[Item | Failure]:
     sha = ctx.keep.keep(data, name)
     att_id = stable_id(mail.id, "att", n, sha)
-    meta: dict = {"filename": name, "content_type": ctype, "size": len(data), "filetype": filetype_of(name)}
+    meta: dict = {"filename": name, "content_type": ctype, "size": len(data)}
+    filetype = filetype_of(name)
     text = ""
     failure = None
     if ctype == "message/rfc822" or name.lower().endswith(".eml"):
-        meta["filetype"] = "email"
+        filetype = "email"
         if depth < MAX_DEPTH and looks_like_mail(data):
             inner_ctx = MailContext(ctx.source, ctx.custodian, ctx.keep, ctx.path, f"{ctx.locator}/bijlage {n}".lstrip("/"), ctx.folder)
             try:
@@ -325,7 +324,7 @@ def _attachment(mail: Item, n: int, name: str, ctype: str, data: bytes, ctx: Mai
     else:
         try:
             ex = extract_text(name, data, ctype)
-            text, meta["filetype"] = ex.text, ex.filetype
+            text, filetype = ex.text, ex.filetype
             meta.update({f"doc_{k}": v for k, v in ex.meta.items()})
         except ConnectorError as e:
             failure = Failure(ctx.path, f"attachment {name}: {e.reason}", ctx.locator, sha)
@@ -334,7 +333,7 @@ def _attachment(mail: Item, n: int, name: str, ctype: str, data: bytes, ctx: Mai
         id=att_id, kind="attachment", source=ctx.source, custodian=ctx.custodian, sha256=sha,
         sent=mail.sent, sender=mail.sender, recipients=mail.recipients, cc=mail.cc,
         subject=name, body=text, locator=f"{mail.locator}#bijlage {n}".lstrip("#"),
-        conversation=mail.conversation, parent=mail.id, meta=meta,
+        conversation=mail.conversation, parent=mail.id, filetype=filetype, meta=meta,
     )
     if failure:
         yield failure

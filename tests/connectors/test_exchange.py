@@ -17,7 +17,7 @@ from connectors.base import Checkpoint, SourceSpec
 from connectors.exchange import ExchangeConnector
 from conftest import MemorySink, drain
 from servers.ews_server import EwsServer
-from woo_collector.errors import SourceUnavailable
+from woo_collector.errors import ConfigError, SourceUnavailable
 from woo_collector.models import Deletion, Item
 
 ANNE = "anne.jansen@gemeente.example"
@@ -80,11 +80,11 @@ def test_first_sync_takes_every_mail_folder_and_keeps_the_mime_bit_for_bit(serve
     assert sink.blobs[first.sha256] == mime(1, attachment=True)
     assert first.custodian == ANNE and first.source == "mail-gemeente"
     assert first.sent is not None and first.sent.utcoffset().total_seconds() == 0 and first.sent.hour == 8
-    assert first.meta["ews_id"] == ids[0] and first.meta["mailbox"] == ANNE and first.meta["folder"] == "Inbox"
+    assert first.meta["ews_id"] == ids[0] and first.meta["mailbox"] == ANNE and first.folder == "Inbox"
     assert first.meta["path"] == f"ews://{ANNE}/Inbox"
     att = next(i for i in out["items"] if i.kind == "attachment")
     assert att.parent == first.id and att.subject == "notitie.txt" and "vergunning" in att.body
-    assert next(i for i in out["items"] if i.subject == "Projectoverleg").meta["folder"] == "Inbox/Projecten"
+    assert next(i for i in out["items"] if i.subject == "Projectoverleg").folder == "Inbox/Projecten"
     # neither Deleted Items nor the calendar was synced
     synced = [r.body for r in server.requests if r.operation == "SyncFolderItems"]
     for name in ("Deleted Items", "Calendar"):
@@ -264,7 +264,7 @@ def test_new_and_renamed_folders_are_picked_up(server):
 
     out = drain(connector(server, sink))
 
-    folders = {i.subject: i.meta["folder"] for i in out["items"]}
+    folders = {i.subject: i.folder for i in out["items"]}
     assert folders == {"Raadsvoorstel": "Raad", "Planning": "Inbox/Projecten 2026"}
     tree = json.loads(sink.states[f"ews:{ANNE}:hierarchy"])
     assert tree["folders"][projects][0] == "Projecten 2026"
@@ -311,7 +311,7 @@ def test_the_online_archive_is_included_where_present(server):
 
     out = drain(connector(server, MemorySink(), mailboxes=f"{ANNE},{BERT}"))
 
-    assert {i.subject: i.meta["folder"] for i in out["items"]} == {"Uit 2019": "Archive/Inbox", "Van Bert": "Inbox"}
+    assert {i.subject: i.folder for i in out["items"]} == {"Uit 2019": "Archive/Inbox", "Van Bert": "Inbox"}
     assert out["failures"] == []
 
 
@@ -373,7 +373,7 @@ def test_bad_settings_say_what_to_set(monkeypatch, settings, message):
     base = dict(service_endpoint="http://127.0.0.1:9/EWS/Exchange.asmx", mailboxes=ANNE, auth="basic",
                 username="svc-woo", password_env="WOO_TEST_EWS_PASSWORD")
     base.update(settings)
-    with pytest.raises(SourceUnavailable, match=message):
+    with pytest.raises(ConfigError, match=message):  # a bad setting is a ConfigError, as in graph and imap
         drain(ExchangeConnector(SourceSpec(name="x", type="exchange", settings=base), MemorySink()))
 
 

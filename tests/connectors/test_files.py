@@ -123,7 +123,7 @@ def test_folder_of_documents(project):
     assert "Pieter van der Meulen\twethouder\t06-12345678" in doc.body
     assert doc.sent == datetime(2025, 3, 11, 9, 14, 30, tzinfo=timezone.utc)
     assert doc.sender == ""
-    assert doc.meta["author"] == "Sanne de Vries" and doc.meta["filetype"] == "doc"
+    assert doc.meta["author"] == "Sanne de Vries" and doc.filetype == "doc"
     assert doc.meta["path"] == "Raad/Raadsvoorstel.docx" and doc.meta["size"] == len(docs.build_docx())
     assert sink.blobs[doc.sha256] == (project / "Raad" / "Raadsvoorstel.docx").read_bytes()
     assert "Spreker: noem de klachten" in items["Bewonersavond.pptx"].body
@@ -131,7 +131,7 @@ def test_folder_of_documents(project):
     assert items["Voorstel.odt"].meta["lastModifiedBy"] == "Els de Wit"
     assert items["lijst.csv"].sent == datetime(2025, 3, 11, 9, 14, tzinfo=timezone.utc)  # no metadata: the file's mtime
     photo = items["foto.jpg"]
-    assert photo.body == "" and photo.meta["filetype"] == "image" and photo.sha256 in sink.blobs
+    assert photo.body == "" and photo.filetype == "image" and photo.sha256 in sink.blobs
     mail = items["Windturbines Kraaiennest"]
     assert mail.kind == "email" and mail.sender == "Sanne de Vries <s.devries@gemeente.example>"
     assert mail.locator == "Mail van Sanne.eml" and "notitie volgt" in mail.body
@@ -233,7 +233,7 @@ def test_zip_bomb_inside_a_folder_is_a_failure_and_the_run_goes_on(tmp_path):
     assert failure.path.endswith("bom.zip") and "zip bomb" in failure.reason
     assert failure.sha256 == sha((tmp_path / "bom.zip").read_bytes())
     refused = by_subject(out["items"])["bom.zip"]
-    assert refused.meta["filetype"] == "archive" and "zip bomb" in refused.meta["problems"][0]
+    assert refused.filetype == "archive" and "zip bomb" in refused.meta["problems"][0]
     assert f"file:{failure.sha256}" not in {c.key for c in out["checkpoints"]}  # tried again next run
 
 
@@ -350,7 +350,7 @@ def test_real_pdfs_in_place():
         "DOC-20220502-WA0006", "IMG-20220502-WA0001.jpg", "IMG-20220502-WA0005.jpg", "IMG-20220502-WA0007.jpg",
         "WhatsApp-chat met Test export.txt"]
     pdf = out["items"][0]
-    assert pdf.meta["filetype"] == "pdf" and pdf.meta["pages"] == 6 and pdf.meta["author"] == "Publications Office"
+    assert pdf.filetype == "pdf" and pdf.meta["pages"] == 6 and pdf.meta["author"] == "Publications Office"
     assert pdf.sent == datetime(2017, 5, 18, 16, 44, 37, tzinfo=timezone.utc)
     assert "UITVOERINGSBESLUIT" in pdf.body
 

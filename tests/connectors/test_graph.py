@@ -65,8 +65,8 @@ def test_first_sync_follows_pages_to_the_delta_link(server):
     assert out["failures"] == []
     got = {i.subject: i for i in emails(out)}
     assert sorted(got) == [f"Bericht {n}" for n in range(1, 8)]
-    assert got["Bericht 6"].meta["folder"] == "Inbox/Projecten"
-    assert got["Bericht 7"].meta["folder"] == "Sent Items"
+    assert got["Bericht 6"].folder == "Inbox/Projecten"
+    assert got["Bericht 7"].folder == "Sent Items"
     assert got["Bericht 1"].custodian == A and got["Bericht 1"].locator == ""
     assert got["Bericht 1"].meta["mailbox"] == A and got["Bericht 1"].meta["graph_id"].startswith("AAMkAGI2")
     assert got["Bericht 1"].sent.isoformat() == "2025-03-11T09:01:00+00:00"

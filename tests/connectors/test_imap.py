@@ -78,9 +78,9 @@ def test_first_sync_reads_every_folder_bit_for_bit_without_setting_seen(dovecot,
     assert out["failures"] == []
     got = {i.subject: i for i in emails(out)}
     assert sorted(got) == [f"Bericht {n}" for n in range(1, 8)]
-    assert got["Bericht 4"].meta["folder"] == "Archief"
-    assert got["Bericht 6"].meta["folder"] == "Archief.2024"
-    assert got["Bericht 7"].meta["folder"] == "Bijlagen é"
+    assert got["Bericht 4"].folder == "Archief"
+    assert got["Bericht 6"].folder == "Archief.2024"
+    assert got["Bericht 7"].folder == "Bijlagen é"
     assert got["Bericht 1"].meta["uid"] == 1 and got["Bericht 1"].meta["uidvalidity"] > 0
     assert got["Bericht 1"].locator == ""
     assert got["Bericht 1"].sent.isoformat() == "2025-03-11T08:01:00+00:00"

@@ -91,7 +91,7 @@ def test_attachments_become_children_with_text_and_nested_mail():
     mail, *atts = items
     assert [a.subject for a in atts] == ["notitie.txt", "foto.png", "doorgestuurd-bericht.eml"]
     assert atts[0].body == "platte tekst bijlage"
-    assert atts[1].body == "" and atts[1].meta["filetype"] == "image"
+    assert atts[1].body == "" and atts[1].filetype == "image"
     assert "windturbines" in atts[2].body and "Oorspronkelijk bericht" in atts[2].body
     assert all(a.parent == mail.id and a.kind == "attachment" for a in atts)
     assert sink.blobs[atts[1].sha256] == b"\x89PNG\r\n\x1a\n\x00\x00"

@@ -124,7 +124,7 @@ def test_unicode_cc_and_tiff_attachments():
     assert mail.sent == datetime(2013, 11, 18, 8, 26, 24, tzinfo=timezone.utc)
     assert mail.message_id == "<CADtJ4eNjQSkGcBtVteCiTF+YFG89+AcHxK3QZ=-Mt48xygkvdQ@mail.gmail.com>"
     assert mail.body.startswith("This is a test email to experiment with the MS Outlook MSG Extractor")
-    assert [(a.subject, a.meta["size"], a.meta["filetype"]) for a in atts] == [
+    assert [(a.subject, a.meta["size"], a.filetype) for a in atts] == [
         ("import OleFileIO.tif", 969674, "image"),
         ("raised value error.tif", 1033142, "image"),
     ]
@@ -157,7 +157,7 @@ def test_strange_date_is_kept_with_date_unknown():
     assert mail.meta["date_unknown"] is True
     assert mail.subject == "MSG Test File"
     assert mail.recipients == ("time2talk@online-convert.com",)
-    assert mail.meta["message_id_derived"] is True
+    assert mail.message_id_derived is True
     assert mail.message_id.endswith("@woo-collector.derived>")
     assert '"John Doe" for males' in mail.body
 
@@ -238,7 +238,7 @@ def test_embedded_msg_becomes_readable_attachment(tmp_path):
     assert mail.subject == "MSG Test File"
     assert att.kind == "attachment" and att.parent == mail.id
     assert att.subject == "Ab auf die Piste!.msg"
-    assert att.meta["filetype"] == "email" and att.meta["embedded_message_class"] == "IPM.Note"
+    assert att.filetype == "email" and att.meta["embedded_message_class"] == "IPM.Note"
     assert "Van: GMX Magazin <mailings@gmxnet.de>" in att.body
     assert "Onderwerp: Ab auf die Piste!" in att.body
     assert "Ausgabe: 47/2010" in att.body

@@ -52,7 +52,7 @@ def test_unicode_pst_mail():
     ]
     assert {i.kind for i in items} == {"email"}
     assert {i.sha256 for i in items} == {digest}  # the PST is the original of every message
-    assert {i.meta["folder"] for i in items} == {TOP}
+    assert {i.folder for i in items} == {TOP}
 
     first = items[0]
     assert first.sender == "Jörn Kottmann <kottmann@gmail.com>"
@@ -268,19 +268,19 @@ def test_teams_chat_and_mail_attachments_from_a_libpff_shaped_tree():
     assert counts.skipped == {"IPM.Contact": 1}
 
     m, txt, fwd, c = items
-    assert (m.kind, m.meta["folder"], m.locator) == ("email", "Inbox/Projecten", "Inbox/Projecten/2001")
+    assert (m.kind, m.folder, m.locator) == ("email", "Inbox/Projecten", "Inbox/Projecten/2001")
     assert m.sender == "Sanne de Vries <s.devries@gemeente.example>"
     assert m.recipients == ("Pieter Jansen <p.jansen@gemeente.example>",) and m.cc == ("Griffie <griffie@gemeente.example>",)
     assert m.sent == datetime(2025, 3, 11, 8, 14, tzinfo=timezone.utc)
     assert m.message_id == "<abc@gemeente.example>" and m.sha256 == "f" * 64
     assert (txt.subject, txt.body, txt.parent) == ("notitie.txt", "Geluidsnormen voor windturbines.", m.id)
     assert sink.blobs[txt.sha256] == b"Geluidsnormen voor windturbines."
-    assert fwd.subject == "Planning.msg" and fwd.meta["filetype"] == "email"
+    assert fwd.subject == "Planning.msg" and fwd.filetype == "email"
     assert "Van: Kees Bakker <k.bakker@gemeente.example>" in fwd.body and "De planning staat vast." in fwd.body
     assert fwd.sha256 == m.sha256  # no bytes of its own: the PST is its original
 
-    assert c.kind == "chat" and c.meta["platform"] == "teams"
-    assert c.meta["folder"] == "TeamsMessagesData"
+    assert c.kind == "chat" and c.platform == "teams"
+    assert c.folder == "TeamsMessagesData"
     assert c.conversation == "teams:" + conv.hex()
     assert c.subject == "Windturbines Kraaiennest"
     assert c.body == "Zullen we de windturbines morgen bespreken?"

@@ -176,7 +176,7 @@ def test_export_folder(export):
     assert group[2].sender == "" and group[2].meta["media"][0]["missing"] == "not in the export folder"
     assert [i.locator for i in group] == ["Wethouders/data.json line 1", "Wethouders/data.json line 2",
                                           "Wethouders/data.json line 3"]
-    assert all(i.kind == "chat" and i.meta["platform"] == "signal" for i in items)
+    assert all(i.kind == "chat" and i.platform == "signal" for i in items)
     assert {i.subject for i in items} == {"SannedeVries", "Wethouders"}
     assert len(out["checkpoints"]) == 2
     assert chat[0].sha256 != group[0].sha256  # each data.json kept as its own original

@@ -49,7 +49,7 @@ def test_sms_small_every_message():
     tenth = items[9]  # &#10; newlines, a sent message
     assert tenth.body == "Body text 10\nBody text 11\nBody text 12"
     assert tenth.sender == "Piet" and tenth.recipients == ("Contact C <+15550000004>",)
-    assert tenth.locator == "sms 10" and tenth.meta["platform"] == "sms"
+    assert tenth.locator == "sms 10" and tenth.platform == "sms"
     assert {i.conversation for i in items} == {"sms:+15550000001", "sms:+15550000003", "sms:+15550000004"}
     assert all(i.kind == "chat" and i.sha256 == items[0].sha256 for i in items)
     assert items[0].sha256 == hashlib.sha256(sample(SMALL).read_bytes()).hexdigest()
@@ -68,7 +68,7 @@ def test_sample_small_sms_and_mms_share_conversations():
         "sms:+15550000001": ["SMS 1 in Thread 1", "SMS 2 in Thread 1", "SMS 3 in Thread 1", "MMS 1 text in Thread 1"],
         "sms:+15550000002": ["SMS 4 in Thread 2", "SMS 5 in Thread 2", "MMS 2 text in Thread 2"],
     }
-    assert items[3].meta["platform"] == "mms" and items[3].sender == "Contact A <+15550000001>"
+    assert items[3].platform == "mms" and items[3].sender == "Contact A <+15550000001>"
     assert items[0].sent == utc(2017, 12, 2, 14, 49, 27, 463000)
     assert items[-1].sent == utc(2024, 7, 14, 23, 4, 3) and items[-1].meta["direction"] == "sent"
 
@@ -113,7 +113,7 @@ def test_truncated_real_backup_keeps_everything_before_the_break():
     out = run_connector("sms", sample(MIXED))
     items = out["items"]
     assert len(items) == 49
-    assert sum(i.meta["platform"] == "sms" for i in items) == 41
+    assert sum(i.platform == "sms" for i in items) == 41
     assert len(out["failures"]) == 1 and "breaks off" in out["failures"][0].reason
     assert out["failures"][0].locator == "after sms 41, mms 8"
     assert out["checkpoints"] == []

@@ -48,7 +48,7 @@ def test_chat_list_messages_examples(rel, message_type):
     assert event.meta["time_repaired"] == "2021-03-1706:47:05.123Z"
     assert event.meta["message_type"] == message_type and event.meta["event"] == "chatRenamed"
     assert "Graph Members" in event.body
-    assert all(i.kind == "chat" and i.meta["platform"] == "teams" for i in items)
+    assert all(i.kind == "chat" and i.platform == "teams" for i in items)
     assert [i.locator for i in items] == ["message 1", "message 2", "message 3"]
     assert out["checkpoints"][0].key == f"file:{items[0].sha256}"
 

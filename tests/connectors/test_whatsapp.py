@@ -161,12 +161,12 @@ def test_real_export(rel, n, n_msgs, authors, first, last, conv, texts):
     assert items[0].sent == utc(first) and items[0].sent.tzinfo == timezone.utc
     assert items[-1].sent == utc(last)
     assert {i.subject for i in items} == {conv}
-    assert [i.meta["seq"] for i in items] == list(range(1, n + 1))
-    by_seq = {i.meta["seq"]: i for i in items}
+    assert [i.seq for i in items] == list(range(1, n + 1))
+    by_seq = {i.seq: i for i in items}
     for seq, text in texts.items():
         assert by_seq[seq].body.startswith(text), (seq, by_seq[seq].body)
     assert len({i.id for i in items}) == n
-    assert all(i.meta["platform"] == "whatsapp" and i.locator.endswith(f"regel {i.locator.split()[-1]}") for i in items)
+    assert all(i.platform == "whatsapp" and i.locator.endswith(f"regel {i.locator.split()[-1]}") for i in items)
     assert out["checkpoints"] and out["checkpoints"][-1].key.startswith("file:")
 
 
@@ -239,7 +239,7 @@ def test_dave_ios_dutch():
     # invisible marks and no-break spaces do not make two people of one number
     assert {i.sender for i in items if "event" not in i.meta} == {"Dave", "+31 6 11111111", "+31 6 12345678", "+31 6 22222222"}
     # airplane mode: file order kept, times as written
-    seq = {i.meta["seq"]: i for i in items}
+    seq = {i.seq: i for i in items}
     assert [seq[n].meta["time_as_written"] for n in (17, 18, 19)] == [
         "02-05-2022 16:20:02", "02-05-2022 16:24:29", "02-05-2022 16:20:12"]
     assert seq[18].sent == utc("2022-05-02T16:24:29+02:00") and seq[19].sent == utc("2022-05-02T16:20:12+02:00")
@@ -275,7 +275,7 @@ def test_four_exports_merge_into_one_conversation():
     # the same message from four phones: one id, whatever name each phone gives its author
     same = one("Komt een vis bij de dokter")
     assert sorted(i.sender for i in same) == ["+31 6 12345678", "Alice", "Alice", "Alice"]
-    assert len({i.meta["identity"] for i in same}) == 1
+    assert len({i.identity for i in same}) == 1
     assert {i.sender for i in one("Bericht 2\nMet\nEnters")} == {"Carol Christmas Work", "+31 6 22222222", "Carol"}
     # deletions and media match across locales and file names
     deleted_1613 = [v for v in by_id.values() if v[0].sent == utc("2022-05-02T16:13+02:00")]
@@ -304,8 +304,8 @@ def test_identity_collapses_across_custodians():
     b = chats(run(sample(BOB), custodian="Bob Bobsen"))
     ha = next(i for i in a if i.body == "Hoi, ik heb de chat gemaakt")
     hb = next(i for i in b if i.body == "Hoi, ik heb de chat gemaakt")
-    assert ha.id != hb.id and ha.meta["identity"] == hb.meta["identity"]
-    assert len({i.meta["identity"] for i in a} & {i.meta["identity"] for i in b}) == 62
+    assert ha.id != hb.id and ha.identity == hb.identity
+    assert len({i.identity for i in a} & {i.identity for i in b}) == 62
 
 
 def test_checkpoint_skips_a_done_export(sink):
@@ -542,7 +542,7 @@ def test_arbitrary_chat_like_lines(lines):
     except ConnectorError:
         return
     items = chats(out)
-    assert [i.meta["seq"] for i in items] == list(range(1, len(items) + 1))
+    assert [i.seq for i in items] == list(range(1, len(items) + 1))
 
 
 def _header_lines(lines: list[str]) -> list[int]:
@@ -589,6 +589,6 @@ def test_mutated_real_export_never_loses_an_earlier_message(data):
     before = bob_items()
     complete = [i for i in before if int(i.locator.split()[-1]) <= cut]  # ended before line cut + 1
     after = chats(parse_text(mutated))
-    got = {(i.meta["seq"], i.sender, i.body) for i in after}
+    got = {(i.seq, i.sender, i.body) for i in after}
     for i in complete:
-        assert (i.meta["seq"], i.sender, i.body) in got
+        assert (i.seq, i.sender, i.body) in got

@@ -321,5 +321,6 @@ def dovecot_server():
 
 @pytest.fixture(scope="session")
 def dovecot():
-    """One Dovecot for the whole test session (import this name into a test module to use it)."""
+    """One Dovecot for the whole test session (import this name into a test module to use it; or define
+    a fixture of your own that yields from ``dovecot_server()``, which linters do not flag)."""
     yield from dovecot_server()

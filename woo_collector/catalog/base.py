@@ -62,7 +62,8 @@ def item_fingerprint(item: Item) -> str:
     payload = json.dumps(
         [item.kind, item.sha256, item.sent.isoformat() if item.sent else None, item.sender,
          list(item.recipients), list(item.cc), list(item.bcc), item.subject, item.body, item.locator,
-         item.conversation, item.parent, item.message_id, item.meta],
+         item.conversation, item.parent, item.message_id, item.meta,
+         [item.message_id_derived, item.folder, item.filetype, item.platform, item.seq, item.identity]],
         sort_keys=True, default=str, ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()

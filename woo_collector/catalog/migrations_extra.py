@@ -1,4 +1,8 @@
-"""Schema steps after the foundation, in order; appended, never edited once released."""
+"""Schema steps after the foundation, in order; appended, never edited once released.
+
+A step is a SQL script, or a function of the connection (run in the same transaction) where SQL alone
+cannot do it.
+"""
 
 MIGRATIONS: list[str] = [
     # 2: Woo requests, frozen selections, documents and redaction proposals
@@ -28,3 +32,30 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY(request, key))
     """,
 ]
+
+
+def _item_fields(db) -> None:
+    """3: the Item fields the core reads (folder, filetype, platform, seq, identity, message_id_derived)
+    get columns of their own, moved out of the meta JSON; fingerprints are recomputed over the new
+    shape, so that re-running an unchanged import after the upgrade reports nothing changed."""
+    from woo_collector.catalog.base import item_fingerprint
+    from woo_collector.catalog.sqlite import FIELD_COLUMNS, ITEM_COLUMNS, _item_values, _row_to_item
+
+    for column, decl in (("message_id_derived", "INTEGER NOT NULL DEFAULT 0"), ("folder", "TEXT NOT NULL DEFAULT ''"),
+                         ("filetype", "TEXT NOT NULL DEFAULT ''"), ("platform", "TEXT NOT NULL DEFAULT ''"),
+                         ("seq", "INTEGER NOT NULL DEFAULT 0"), ("identity", "TEXT NOT NULL DEFAULT ''")):
+        db.execute(f"ALTER TABLE items ADD COLUMN {column} {decl}")
+    old_columns = ", ".join(c for c in ITEM_COLUMNS if c not in FIELD_COLUMNS)
+    sets = ", ".join(f"{c}=?" for c in ITEM_COLUMNS[1:])
+    last = ""
+    while True:
+        # without the new columns, _row_to_item takes the fields out of meta
+        rows = db.execute(f"SELECT {old_columns} FROM items WHERE id > ? ORDER BY id LIMIT 1000", (last,)).fetchall()
+        if not rows:
+            return
+        last = rows[-1]["id"]
+        for item in map(_row_to_item, rows):
+            db.execute(f"UPDATE items SET {sets}, fingerprint=? WHERE id=?", _item_values(item)[1:] + (item_fingerprint(item), item.id))
+
+
+MIGRATIONS.append(_item_fields)

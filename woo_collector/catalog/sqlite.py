@@ -1,4 +1,9 @@
-"""The embedded catalog: SQLite in WAL mode, with versioned migrations (``PRAGMA user_version``)."""
+"""The embedded catalog: SQLite in WAL mode, with versioned migrations (``PRAGMA user_version``).
+
+A migration step is a SQL script, or a function of the connection where SQL alone cannot do it
+(step 3 moves the ``Item`` fields the core reads out of the ``meta`` JSON into their own columns and
+recomputes the fingerprints, so an unchanged re-run after the upgrade still changes nothing).
+"""
 
 from __future__ import annotations
 
@@ -50,15 +55,30 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+# Item fields with a column of their own since schema 3 (before: keys of the meta JSON)
+FIELD_COLUMNS = ("message_id_derived", "folder", "filetype", "platform", "seq", "identity")
 ITEM_COLUMNS = ("id", "kind", "source", "custodian", "sent", "sender", "recipients", "cc", "bcc",
-                "subject", "body", "sha256", "locator", "conversation", "parent", "message_id", "meta")
+                "subject", "body", "sha256", "locator", "conversation", "parent", "message_id", "meta") + FIELD_COLUMNS
 
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def field_values(row: sqlite3.Row, meta: dict) -> dict[str, Any]:
+    """The FIELD_COLUMNS of a row; from its meta (taking them out) when the catalog predates them
+    (a read-only catalog of an older version, which is never migrated, or migration step 3 itself)."""
+    if "identity" in row.keys():
+        values = {k: row[k] for k in FIELD_COLUMNS}
+    else:
+        values = {k: meta.pop(k) for k in FIELD_COLUMNS if k in meta}
+    return {"message_id_derived": bool(values.get("message_id_derived")), "folder": str(values.get("folder") or ""),
+            "filetype": str(values.get("filetype") or ""), "platform": str(values.get("platform") or ""),
+            "seq": int(values.get("seq") or 0), "identity": str(values.get("identity") or "")}
+
+
 def _row_to_item(row: sqlite3.Row) -> Item:
+    meta = json.loads(row["meta"] or "{}")
     return Item(
         id=row["id"], kind=row["kind"], source=row["source"], custodian=row["custodian"],
         sha256=row["sha256"], sent=datetime.fromisoformat(row["sent"]) if row["sent"] else None,
@@ -66,7 +86,7 @@ def _row_to_item(row: sqlite3.Row) -> Item:
         cc=tuple(json.loads(row["cc"] or "[]")), bcc=tuple(json.loads(row["bcc"] or "[]")),
         subject=row["subject"] or "", body=row["body"] or "", locator=row["locator"] or "",
         conversation=row["conversation"] or "", parent=row["parent"] or "",
-        message_id=row["message_id"] or "", meta=json.loads(row["meta"] or "{}"),
+        message_id=row["message_id"] or "", **field_values(row, meta), meta=meta,
     )
 
 
@@ -74,7 +94,8 @@ def _item_values(item: Item) -> tuple:
     return (item.id, item.kind, item.source, item.custodian, item.sent.isoformat() if item.sent else None,
             item.sender, json.dumps(list(item.recipients), ensure_ascii=False), json.dumps(list(item.cc), ensure_ascii=False),
             json.dumps(list(item.bcc), ensure_ascii=False), item.subject, item.body, item.sha256, item.locator,
-            item.conversation, item.parent, item.message_id, json.dumps(dict(item.meta), ensure_ascii=False, default=str))
+            item.conversation, item.parent, item.message_id, json.dumps(dict(item.meta), ensure_ascii=False, default=str),
+            int(item.message_id_derived), item.folder, item.filetype, item.platform, item.seq, item.identity)
 
 
 class SQLiteCatalog(Catalog):
@@ -105,8 +126,11 @@ class SQLiteCatalog(Catalog):
         for n, script in enumerate(steps[version:], start=version + 1):
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for stmt in filter(str.strip, script.split(";")):
-                    self.db.execute(stmt)
+                if callable(script):
+                    script(self.db)
+                else:
+                    for stmt in filter(str.strip, script.split(";")):
+                        self.db.execute(stmt)
                 self.db.execute(f"PRAGMA user_version = {n}")
                 self.db.execute("COMMIT")
             except BaseException:

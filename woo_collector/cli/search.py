@@ -74,7 +74,8 @@ def show(app: AppContext, item_id: str, fmt: str) -> None:
         doc = {"id": item.id, "kind": item.kind, "source": item.source, "custodian": item.custodian, "date": local_iso(item.sent),
                "sender": item.sender, "to": list(item.recipients), "cc": list(item.cc), "bcc": list(item.bcc),
                "title": item.subject, "body": item.body, "conversation": item.conversation, "message_id": item.message_id,
-               "meta": dict(item.meta), "original": {"sha256": item.sha256, "path": str(original), "locator": item.locator,
+               "message_id_derived": item.message_id_derived, "folder": item.folder, "filetype": item.filetype,
+               "platform": item.platform, "seq": item.seq, "identity": item.identity, "meta": dict(item.meta), "original": {"sha256": item.sha256, "path": str(original), "locator": item.locator,
                                                      "present": original.exists()},
                "family": {"parent": parent.id if parent else None, "children": [{"id": c.id, "title": c.subject} for c in children],
                           "conversation_items": len(conversation)}}

@@ -29,6 +29,9 @@ def source() -> None:
 def source_add(app: AppContext, name: str, type_: str, path: Path | None, custodian: str, settings: tuple[str, ...]) -> None:
     """Register a source that `woo ingest` pulls every night.
 
+    The settings are checked against what the connector declares (its module docstring lists them):
+    unknown keys, missing required ones and bad values are refused, and nothing is written.
+
     Example: woo source add mailbox-sanne --type maildir --path /srv/mail/sanne --custodian "Sanne de Vries"
     """
     from woo_collector import registry
@@ -48,6 +51,7 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
     if not cls.network and not path:
         raise ConfigError(f"a {type_} source reads files: give --path")
     spec = SourceSpec(name=name, type=type_, path=str(path.resolve()) if path else "", custodian=custodian, settings=kv)
+    cls.check_settings(spec)  # refuses (ConfigError) what can never run; nothing is written then
     add_source(ws, spec)
     click.echo(f"Source {name} ({type_}) added. Run: woo ingest {name}")
 

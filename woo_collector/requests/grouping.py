@@ -7,6 +7,9 @@
 - Chat messages are grouped per conversation per local calendar day; the same message
   exported from two phones counts once.
 - Files are documents; the same bytes in two folders are one document with two places.
+
+It reads only ``Item`` fields (``folder``, ``filetype``, ``platform``, ``seq``, ``identity``,
+``message_id_derived``), never ``Item.meta``.
 """
 
 from __future__ import annotations
@@ -31,8 +34,7 @@ def dutch_day(dt: datetime) -> str:
 
 
 def place_of(item: Item) -> str:
-    folder = item.meta.get("folder") or ""
-    return " / ".join(p for p in (item.custodian, item.source, folder) if p)
+    return " / ".join(p for p in (item.custodian, item.source, item.folder) if p)
 
 
 @dataclass
@@ -57,15 +59,14 @@ class Draft:
 
 def mail_key(item: Item) -> str:
     mid = item.message_id
-    if mid and not item.meta.get("message_id_derived"):
+    if mid and not item.message_id_derived:
         return "mail:" + mid.strip().lower()
     return "mail:c:" + content_hash(item)
 
 
 def chat_identity(item: Item) -> str:
-    ident = item.meta.get("identity")
-    if ident:
-        return str(ident)
+    if item.identity:
+        return item.identity
     payload = f"{item.conversation}|{item.sender}|{item.sent.isoformat() if item.sent else ''}|{item.body}"
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -98,19 +99,19 @@ def group(items: list[Item], children_of) -> list[Draft]:
                   thread=head.conversation, filetype="email", places=sorted({place_of(i) for i in group_items}))
         for n, att in enumerate(children_of(head.id), 1):
             d.children.append(Draft(key=f"att:{key}:{n}", kind="attachment", items=[att], title=att.subject, date=head.sent,
-                                    thread=head.conversation, filetype=att.meta.get("filetype") or filetype_of(att.subject),
+                                    thread=head.conversation, filetype=att.filetype or filetype_of(att.subject),
                                     places=d.places))
         drafts.append(d)
     for key, group_items in files.items():
         head = canonical(group_items)
         drafts.append(Draft(key=key, kind="file", items=[head], title=head.subject, date=head.sent,
-                            filetype=head.meta.get("filetype") or filetype_of(head.subject), places=sorted({place_of(i) for i in group_items})))
+                            filetype=head.filetype or filetype_of(head.subject), places=sorted({place_of(i) for i in group_items})))
     for (conv, day), by_identity in chats.items():
         msgs = [canonical(v) for v in by_identity.values()]
-        msgs.sort(key=lambda m: (m.sent or datetime.max.replace(tzinfo=zone()), m.meta.get("seq", 0), m.id))
+        msgs.sort(key=lambda m: (m.sent or datetime.max.replace(tzinfo=zone()), m.seq, m.id))
         first = msgs[0]
-        platform = PLATFORMS.get(str(first.meta.get("platform", "")).lower(), "Chat")
-        name = first.meta.get("conversation_name") or first.subject or conv
+        platform = PLATFORMS.get(first.platform.lower(), "Chat")
+        name = first.subject or conv
         if name == conv and ("@thread" in conv or conv.startswith("19:")):  # a Teams chat id says nothing to a reader
             people = sorted({m.sender for m in msgs if m.sender})
             name = "met " + ", ".join(people[:4]) + (" e.a." if len(people) > 4 else "")
@@ -120,7 +121,7 @@ def group(items: list[Item], children_of) -> list[Draft]:
                             thread=conv, filetype="chat", places=places))
     for att in orphans:
         drafts.append(Draft(key=f"att:orphan:{att.id}", kind="attachment", items=[att], title=att.subject, date=att.sent,
-                            filetype=att.meta.get("filetype") or filetype_of(att.subject), places=[place_of(att)]))
+                            filetype=att.filetype or filetype_of(att.subject), places=[place_of(att)]))
     drafts.sort(key=lambda d: d.sort_key)
     return drafts
 
