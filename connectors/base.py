@@ -43,7 +43,7 @@ from typing import BinaryIO, Callable, ClassVar, Iterator
 
 from woo_collector.connector_settings import ConnectorSettings, parse_settings
 from woo_collector.errors import ConnectorError
-from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, stable_id
+from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, file_key, stable_id
 
 __all__ = ["Checkpoint", "Connector", "FileConnector", "Sink", "SourceSpec", "Yield", "walk_files"]
 
@@ -179,11 +179,6 @@ class FileConnector(Connector):
                 e.path = where
             raise e
         return Failure(where, e.reason, " ".join(p for p in (inner, e.locator) if p), e.sha256 or sha)
-
-
-def file_key(sha: str, member: str = "") -> str:
-    """The checkpoint of a file read whole (or of one ``member`` of it)."""
-    return f"file:{sha}:{member}" if member else f"file:{sha}"
 
 
 def walk_files(root: Path, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:

@@ -31,9 +31,9 @@ How it is read:
   it was pasted in. Day-first or month-first is decided from the whole file (a field above 12; if
   none, the reading in which dates go backwards least; if still tied, ``M/D/YY`` for slashes with
   a two-digit year, day-first otherwise).
-- Times are local wall-clock times as written, read in the workspace's time zone (setting ``timezone``) (daylight saving time handled,
-  converted to UTC in ``Item.sent``); file order is kept in ``Item.seq`` even where iOS times
-  go backwards after airplane mode.
+- Times are local wall-clock times as written, read in the workspace's time zone (the
+  ``timezone`` setting; daylight saving time handled) and converted to UTC in ``Item.sent``; file
+  order is kept in ``Item.seq`` even where iOS times go backwards after airplane mode.
 - Each message is an ``Item`` of kind ``chat``; system lines (encryption notice, group created,
   joins, leaves, adds, subject/icon changes, missed calls, ...) are ``chat`` items with
   ``meta["event"]`` and the actor (or "") as sender, never someone's words. Deleted messages carry

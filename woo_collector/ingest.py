@@ -289,8 +289,18 @@ def reindex(ws: Workspace, quiet: bool = False) -> int:
 
 
 def dismiss_failure(ws: Workspace, failure_id: int, note: str) -> bool:
-    """Mark an open failure as handled (audited); False when there is no such open failure."""
-    if not ws.catalog.dismiss_failure(failure_id, note):
+    """Mark an open failure as handled (audited); False when there is no such open failure.
+
+    A file connector reads a file with failures again every run until it reads whole; once a handler
+    dismisses a failure of that file, the file counts as done and is not read (nor listed) again. A
+    server source moves past a bad message anyway: there only the listing stops.
+    """
+    failure = ws.catalog.open_failure(failure_id)
+    if failure is None:
+        return False
+    spec = ws.sources().get(failure["source"])
+    from_files = spec is None or not registry.get(spec.type).network  # one-off imports read files
+    if ws.catalog.dismiss_failure(failure_id, note, skip_file=from_files) is None:
         return False
     ws.audit("failure dismissed", {"id": failure_id, "note": note}, "ok")
     return True

@@ -102,6 +102,12 @@ class Checkpoint:
     value: str
 
 
+def file_key(sha: str, member: str = "") -> str:
+    """The sync-state key of a file read whole (or of one ``member`` of it): a file connector skips
+    a file whose key has a value ("done", or "dismissed" by a handler)."""
+    return f"file:{sha}:{member}" if member else f"file:{sha}"
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     """What a connector is asked to read: a registered source or a one-off import."""

@@ -190,3 +190,26 @@ def test_sms_failure_stays_open_until_a_run_reads_the_file_whole(tmp_path):
         assert (last.new, last.changed, last.unchanged, last.failed) == (0, 0, 0, 0)  # skipped whole
     finally:
         ws.close()
+
+
+def test_a_dismissed_failure_stops_the_retries_of_its_file(tmp_path):
+    from woo_collector.ingest import dismiss_failure, run_source
+    from woo_collector.models import SourceSpec
+    from woo_collector.workspace import Workspace
+
+    ws, _ = Workspace.init(tmp_path / "ws")
+    p = tmp_path / "sms-20250311.xml"
+    p.write_bytes(sms_backup("not-valid-base64!!"))
+    spec = SourceSpec("telefoon-piet", "sms", str(p), "Piet")
+    try:
+        assert run_source(ws, spec, quiet=True).failed == 1
+        (failure,) = ws.catalog.open_failures("telefoon-piet")
+        assert dismiss_failure(ws, failure["id"], "foto onleesbaar, door IT bevestigd")
+        assert not dismiss_failure(ws, failure["id"], "twice")  # no longer open
+        assert ws.catalog.get_state("telefoon-piet", f"file:{sha(p)}") == "dismissed"
+        again = run_source(ws, spec, quiet=True)
+        assert (again.status, again.new, again.unchanged, again.failed) == ("ok", 0, 0, 0)  # not read again
+        assert ws.catalog.open_failures("telefoon-piet") == []  # and not listed again
+        assert [r["action"] for r in ws.catalog.audit_rows()][-1] == "failure dismissed"
+    finally:
+        ws.close()

@@ -19,11 +19,10 @@ def test_demo_ingests_searches_collects_redacts_and_writes_the_package(tmp_path)
     manifest = json.loads((pkg / "manifest.json").read_text())
     assert manifest["documents"] and all(d["items"] for d in manifest["documents"])
 
-    from woo_collector.requests.repo import RequestRepo
     from woo_collector.workspace import Workspace
 
     ws = Workspace.open(tmp_path / "demo" / "workspace")
-    cats = {r["category"] for r in RequestRepo(ws.catalog.db).redactions("WOO-2025-001")}
+    cats = {r["category"] for r in ws.catalog.requests.redactions("WOO-2025-001")}
     assert cats == set(CATEGORIES)  # the demo shows redaction at work in every category
     kinds = {k for (k,) in ws.catalog.db.execute("SELECT DISTINCT kind FROM items")}
     assert kinds == {"email", "attachment", "chat", "file"}

@@ -192,10 +192,9 @@ def test_a_name_redacted_once_is_redacted_in_every_form_across_the_request(ws, t
     assert woo(ws, "import", str(chat), "--custodian", "fatima").exit_code == 0
     woo(ws, "request", "create", "R6", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
     woo(ws, "request", "collect", "R6")
-    from woo_collector.requests.repo import RequestRepo
     from woo_collector.workspace import Workspace
 
-    reds = RequestRepo(Workspace.open(ws).catalog.db).redactions("R6")
+    reds = Workspace.open(ws).catalog.requests.redactions("R6")
     applied = {(r["nr"], r["field"], r["text"]) for r in reds if r["apply"]}
     assert ("1", "body", "Pieter van der Meulen") in applied
     assert ("3", "body", "P. van der Meulen") in applied  # the chat, two documents later, in its initials form

@@ -217,8 +217,14 @@ class Catalog(ABC):
     def open_failures(self, source: str | None = None) -> list[dict[str, Any]]: ...
 
     @abstractmethod
-    def dismiss_failure(self, failure_id: int, note: str) -> bool:
-        """A handler marks an open failure as handled; False when there is no such open failure."""
+    def open_failure(self, failure_id: int) -> dict[str, Any] | None:
+        """One open failure by id, or None."""
+
+    @abstractmethod
+    def dismiss_failure(self, failure_id: int, note: str, skip_file: bool = False) -> dict[str, Any] | None:
+        """A handler marks an open failure as handled: the failure's row, or None when there is no such
+        open failure. ``skip_file`` also sets the checkpoint of the file it came from (``file_key`` of
+        its sha256, value "dismissed"), so a file connector stops reading that file again."""
 
     @abstractmethod
     def resolve_failures(self, source: str, run_id: int, source_level_only: bool = False) -> int:

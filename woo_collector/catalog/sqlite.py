@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from woo_collector import faults
 from woo_collector.catalog.base import Catalog, RunReport, UpsertResult, content_hash, item_fingerprint
-from woo_collector.models import Deletion, Failure, Item
+from woo_collector.models import Deletion, Failure, Item, file_key
 
 MIGRATIONS: list[str] = [
     # 1: the foundation
@@ -335,9 +335,26 @@ class SQLiteCatalog(Catalog):
                               + (" AND locator = ''" if source_level_only else ""), (now_iso(), source, run_id))
         return cur.rowcount
 
-    def dismiss_failure(self, failure_id: int, note: str) -> bool:
-        cur = self.db.execute("UPDATE failures SET resolved=? WHERE id=? AND resolved IS NULL", (f"{now_iso()} {note}", failure_id))
-        return cur.rowcount == 1
+    def open_failure(self, failure_id: int) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM failures WHERE id=? AND resolved IS NULL", (failure_id,)).fetchone()
+        return dict(row) if row is not None else None
+
+    def dismiss_failure(self, failure_id: int, note: str, skip_file: bool = False) -> dict[str, Any] | None:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute("SELECT * FROM failures WHERE id=? AND resolved IS NULL", (failure_id,)).fetchone()
+            if row is not None:
+                ts = now_iso()
+                self.db.execute("UPDATE failures SET resolved=? WHERE id=?", (f"{ts} {note}", failure_id))
+                if skip_file and row["sha256"]:
+                    self.db.execute("INSERT INTO sync_state(source, key, value, updated) VALUES(?,?,?,?) "
+                                    "ON CONFLICT(source, key) DO UPDATE SET value=excluded.value, updated=excluded.updated",
+                                    (row["source"], file_key(row["sha256"]), "dismissed", ts))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return dict(row) if row is not None else None
 
     def source_stats(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
