@@ -14,6 +14,7 @@ Periods are applied as a *filter* and a Woo selection collects with ``limit=None
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -110,15 +111,31 @@ class SearchError(ValueError):
     """The query cannot be parsed."""
 
 
+def _racing_a_commit(open_, attempts: int = 20):
+    """``open_()`` (an index or a searcher on its newest commit), again when it raced a writer's commit.
+
+    A reader that read the name of the newest generation can find it already replaced: Whoosh deletes
+    the old TOC and segment files right after a commit. Reading the newest generation again is right;
+    failing a search because an ingest committed at that moment is not.
+    """
+    for attempt in range(attempts):
+        try:
+            return open_()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 class WhooshIndex:
     def __init__(self, path: Path):
         from whoosh import index as windex
 
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        if windex.exists_in(str(self.path)):
-            self.ix = windex.open_dir(str(self.path))
-        else:
+        where = str(self.path)
+        self.ix = _racing_a_commit(lambda: windex.open_dir(where) if windex.exists_in(where) else None)
+        if self.ix is None:
             self.ix = windex.create_in(str(self.path), _schema())
             (self.path / "SCHEMA").write_text(SCHEMA_VERSION)
 
@@ -176,12 +193,15 @@ class WhooshIndex:
         self.ix.optimize()
 
     # reading ------------------------------------------------------------------------------------
+    def _searcher(self):
+        return _racing_a_commit(self.ix.searcher)
+
     def ids(self) -> set[str]:
-        with self.ix.searcher() as s:
+        with self._searcher() as s:
             return {fields["id"] for fields in s.all_stored_fields()}
 
     def doc_count(self) -> int:
-        with self.ix.searcher() as s:
+        with self._searcher() as s:
             return s.doc_count()
 
     def size_bytes(self) -> int:
@@ -191,7 +211,7 @@ class WhooshIndex:
         from whoosh.qparser import FieldsPlugin, QueryParser, WildcardPlugin
         from whoosh.qparser.dateparse import DateParserPlugin
 
-        qp = QueryParser("body", self.ix.schema)
+        qp = QueryParser("body", _racing_a_commit(lambda: self.ix.schema))
         qp.add_plugin(DateParserPlugin(free=False))
         for plugin in (FieldsPlugin, WildcardPlugin):
             if not any(isinstance(p, plugin) for p in qp.plugins):
@@ -228,7 +248,7 @@ class WhooshIndex:
         """
         q = self.parse(query)
         flt = self.filter_for(**filters)
-        with self.ix.searcher() as s:
+        with self._searcher() as s:
             results = s.search(q, filter=flt, limit=limit)  # never terms=True: it breaks the filtered count
             total = len(results) if flt is None or limit is None else _count(s, q, flt)
             shown = [results[i] for i in range(results.scored_length())]  # list(results) would ask len(): Whoosh's slow count
@@ -254,7 +274,7 @@ class WhooshIndex:
         """Every matching id (a Woo selection): period as a filter, no limit."""
         q = self.parse(query)
         flt = self.filter_for(**filters)
-        with self.ix.searcher() as s:
+        with self._searcher() as s:
             results = s.search(q, filter=flt, limit=None)
             return [h["id"] for h in results]
 
