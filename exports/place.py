@@ -63,8 +63,10 @@ def exclusive(out: Path):
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
+        except BlockingIOError as e:
             raise ExportError(f"another export is writing into {out.parent}; wait for it to finish") from e
+        except OSError:  # a file system without locks (some network mounts): go on without
+            pass
         yield
     finally:
         os.close(fd)

@@ -8,11 +8,13 @@ step (exports/place.py). The SIGKILL loop over these steps is tests/core/test_cr
 from __future__ import annotations
 
 import json
+import os
 import sys
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -22,6 +24,7 @@ from exports import write_package  # noqa: E402
 from woo_collector import outputs  # noqa: E402
 from woo_collector.cli import cli  # noqa: E402
 from woo_collector.doctor import check  # noqa: E402
+from woo_collector.errors import ExportError  # noqa: E402
 from woo_collector.workspace import Workspace  # noqa: E402
 
 NOW = datetime(2025, 4, 20, 9, 0, tzinfo=timezone.utc)
@@ -101,6 +104,20 @@ def test_an_export_killed_between_the_two_renames_is_finished_by_the_next_one(tm
     with zipfile.ZipFile(tmp_path / "pkg.zip") as z:
         assert z.read("pkg/manifest.json") == (out / "manifest.json").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pkg.zip", "staging"]
+
+
+def test_a_second_export_into_the_same_folder_stops_at_once(tmp_path):
+    """It would otherwise take the first one's work folder for a leftover and delete it."""
+    import fcntl
+
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running export holds it
+        with pytest.raises(ExportError, match="another export is writing into"):
+            export(tmp_path / "pkg")
+    finally:
+        os.close(fd)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_doctor_reports_leftovers_and_a_stale_zip_and_how_to_mend_them(tmp_path):
