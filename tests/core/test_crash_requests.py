@@ -101,7 +101,7 @@ def test_collect_killed_at_points_and_at_random_then_a_rerun_completes(ws):
     truth = show(ws)
     assert truth["documents"], "the corpus must give the request some documents"
     rnd = random.Random(16)
-    rounds = [(p, None) for p in COLLECT_POINTS] + [(None, rnd.uniform(0.8, 2.5)) for _ in range(3)]
+    rounds = [(p, None) for p in COLLECT_POINTS] + [(None, rnd.uniform(0.8, 2.2)) for _ in range(3)]
     killed = 0
     for kill_at, after in rounds:
         killed += killed_run(ws, ["request", "collect", REQ], kill_at, after)
@@ -158,7 +158,7 @@ def test_export_killed_at_points_and_at_random_never_leaves_a_mix_and_a_rerun_co
     args = ["request", "export", REQ, "--out", str(out), "--zip"]
     assert woo(ws, *args).exit_code == 0
     rnd = random.Random(1616)
-    rounds = [(p, None) for p in EXPORT_POINTS] + [(None, rnd.uniform(1.0, 3.0)) for _ in range(3)]
+    rounds = [(p, None) for p in EXPORT_POINTS] + [(None, rnd.uniform(0.6, 1.6)) for _ in range(3)]
     killed = 0
     for kill_at, after in rounds:
         time.sleep(0.01)  # every export's manifest carries its own time, so old and new packages differ
