@@ -12,8 +12,9 @@ then checks every Office file for leftovers (clean.py) and every file for every 
 (leakguard.py). Only a complete and clean package (and its zip, written beside it under a temporary
 name) is put in place as ``out`` (and ``out.zip``), by one journalled step that an export killed
 halfway finishes the next time (place.py); what an interrupted export left beside ``out`` is removed
-by the next one. A package that would leak is deleted and ``LeakError`` names the file and the place. An existing non-empty ``out`` is
-replaced only when it holds an earlier package of the same request.
+by the next one. A package that would leak is deleted and ``LeakError`` names the file and the
+place. An existing non-empty ``out`` is replaced only when it holds an earlier package of the same
+request.
 
 ``write_package`` knows nothing of workspaces; ``exports.package.export(ws, req_id, out)`` is the
 library function that reads a request from the workspace, calls it and writes the audit row.
@@ -35,8 +36,8 @@ from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf 
 from exports.decision import write_letter
 from exports.leakguard import scan_package
 from exports.render import Redactor
-from woo_collector.documents import DECISIONS, Document, RequestInfo
 from woo_collector import faults
+from woo_collector.documents import DECISIONS, Document, RequestInfo
 from woo_collector.errors import ExportError, LeakError
 
 __all__ = ["PackageResult", "write_package", "guard"]

@@ -2,8 +2,8 @@
 
 The library function behind ``woo request export``: it reads the request's recorded selection and
 current documents and decisions from the workspace, records ``out`` in the workspace's
-``exports.json`` (so ``woo doctor`` checks that folder for leftovers of interrupted exports), hands them to ``write_package`` (this
-package's writers and leak guard) and writes the audit row, also when the package is refused
+``exports.json`` (so ``woo doctor`` checks that folder for leftovers of interrupted exports), hands
+them to ``write_package`` (this package's writers and leak guard) and writes the audit row, also when the package is refused
 because it would leak. It lives here, not in the core, because the core never imports ``exports``.
 """
 

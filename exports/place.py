@@ -17,7 +17,8 @@ zip, then the new package with its zip; never a new package with an old zip, nev
 Each step can be repeated, and ``out``'s manifest tells whether step 2 happened, so an export killed
 anywhere in between is finished by the next export (``prepare`` runs ``roll_forward`` on a journal
 it finds) and reported by ``woo doctor`` until then. Leftovers without journal never passed
-the commit: the next export deletes them.
+the commit: the next export deletes them (a previous package moved aside with no package in
+its place, as versions without journal left it, is first moved back).
 """
 
 from __future__ import annotations
@@ -96,6 +97,12 @@ def prepare(out: Path) -> None:
             roll_forward(out, Path(data["tmp"]), Path(data["zip"]) if data.get("zip") else None, data["manifest"])
         except (OSError, ValueError, KeyError, TypeError):
             j.unlink(missing_ok=True)  # a torn journal is written before any change: nothing to finish
+    if not out.exists() and not j.exists():
+        # killed between the two renames by a version without journal: the previous package, moved
+        # aside, passed the leak guard when it was exported; it goes back until the new one is there
+        olds = [p for p in leftovers(out) if ".old-" in p.name and (p / "manifest.json").is_file()]
+        if olds:
+            max(olds, key=lambda p: p.stat().st_mtime).rename(out)
     cleanup(out)
 
 

@@ -120,6 +120,21 @@ def test_a_second_export_into_the_same_folder_stops_at_once(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_previous_package_moved_aside_without_journal_is_put_back_before_the_next_export(tmp_path):
+    """What a kill between the two renames left before there was a journal: no package, only
+    `.pkg.old-*` (the previous package) and `.pkg.tmp-*`. The previous package goes back first."""
+    from exports import place
+
+    out = tmp_path / "pkg"
+    export(out)
+    before = (out / "manifest.json").read_bytes()
+    out.rename(tmp_path / ".pkg.old-0ddba11a")
+    (tmp_path / ".pkg.tmp-0badf00d").mkdir()
+    place.prepare(out)  # what every export does first, before it writes anything
+    assert (out / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg"]
+
+
 def test_doctor_reports_leftovers_and_a_stale_zip_and_how_to_mend_them(tmp_path):
     ws = new_workspace(tmp_path / "ws")
     out = tmp_path / "pkg"
