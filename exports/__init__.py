@@ -9,9 +9,12 @@
     [*.pdf]  [diwoo-metadata.xml]             with pdf=True / diwoo=True
 
 then checks every Office file for leftovers (clean.py) and every file for every redacted text
-(leakguard.py). Only a complete and clean package is renamed to ``out``; a package that would
-leak is deleted and ``LeakError`` names the file and the place. An existing non-empty ``out`` is
-replaced only when it holds an earlier package of the same request.
+(leakguard.py). Only a complete and clean package (and its zip, written beside it under a temporary
+name) is put in place as ``out`` (and ``out.zip``), by one journalled step that an export killed
+halfway finishes the next time (place.py); what an interrupted export left beside ``out`` is removed
+by the next one. A package that would leak is deleted and ``LeakError`` names the file and the
+place. An existing non-empty ``out`` is replaced only when it holds an earlier package of the same
+request.
 
 ``write_package`` knows nothing of workspaces; ``exports.package.export(ws, req_id, out)`` is the
 library function that reads a request from the workspace, calls it and writes the audit row.
@@ -24,16 +27,16 @@ import json
 import shutil
 import time
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod
+from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place
 from exports.decision import write_letter
 from exports.leakguard import scan_package
 from exports.render import Redactor
+from woo_collector import faults
 from woo_collector.documents import DECISIONS, Document, RequestInfo
 from woo_collector.errors import ExportError, LeakError
 
@@ -104,11 +107,22 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
     now = (now or datetime.now(timezone.utc))
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     _check_documents(documents)
-    replace = _check_out(out, info.id)
     out.parent.mkdir(parents=True, exist_ok=True)
+    with place.exclusive(out):
+        place.prepare(out)
+        _check_out(out, info.id)
+        return _write(info, documents, out, organisation=organisation, original_path=original_path,
+                      tool_version=tool_version, now=now, part_max_docs=part_max_docs,
+                      part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started)
+
+
+def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organisation: str,
+           original_path: Callable[[str], Path] | None, tool_version: str, now: datetime, part_max_docs: int,
+           part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float) -> PackageResult:
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     warnings: list[str] = []
+    zip_tmp: Path | None = None
     try:
         redactor = Redactor(documents)
         parts = bundle.split_parts(documents, part_max_docs, part_max_bytes)
@@ -137,16 +151,18 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
         files = manifest.package_files(tmp)
         manifest.write(tmp, manifest.build(info, documents, redactor, organisation, tool_version, now, files, writer.extra))
         guard(tmp, documents)
+        faults.point("export-guarded")
         files = manifest.package_files(tmp)
         files[manifest.NAME] = manifest.sha256_file(tmp / manifest.NAME)
-        _move_into_place(tmp, out, replace)
+        zip_tmp = place.zip_temp(tmp, out.name) if zip_ else None
+        place.commit(tmp, out, zip_tmp)
     except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard(out, tmp, zip_tmp)
         raise ExportError(f"kon het pakket niet schrijven in {out.parent}: {e}") from e
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard(out, tmp, zip_tmp)
         raise
-    zip_path = _zip(out) if zip_ else None
+    zip_path = place.zip_target(out) if zip_ else None
     counts = {d: sum(1 for doc in documents if doc.decision == d) for d in DECISIONS}
     return PackageResult(out, files, len(parts), counts, zip_path, warnings, time.monotonic() - started)
 
@@ -164,27 +180,11 @@ def _check_originals(documents: Sequence[Document], original_path: Callable[[str
     return missing
 
 
-def _move_into_place(tmp: Path, out: Path, replace: bool) -> None:
-    if replace and out.exists():
-        old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
-
-
-def _zip(out: Path) -> Path:
-    """``<out>.zip`` beside the package, written to a temporary name first."""
-    target = out.parent / f"{out.name}.zip"
-    tmp = out.parent / f".{out.name}.zip.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-            for p in sorted(out.rglob("*")):
-                if p.is_file():
-                    z.write(p, f"{out.name}/{p.relative_to(out).as_posix()}")
-        tmp.replace(target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"kon {target} niet schrijven: {e}") from e
-    return target
+def _discard(out: Path, tmp: Path, zip_tmp: Path | None) -> None:
+    """An export that failed before its commit leaves nothing; one that failed during it is finished
+    by the next export (its journal stays)."""
+    if place.journal(out).exists():
+        return
+    shutil.rmtree(tmp, ignore_errors=True)
+    if zip_tmp is not None:
+        zip_tmp.unlink(missing_ok=True)

@@ -1,8 +1,9 @@
 """``export(ws, req_id, out)``: a request's disclosure package, from the workspace, audited.
 
 The library function behind ``woo request export``: it reads the request's recorded selection and
-current documents and decisions from the workspace, hands them to ``write_package`` (this
-package's writers and leak guard) and writes the audit row, also when the package is refused
+current documents and decisions from the workspace, records ``out`` in the workspace's
+``exports.json`` (so ``woo doctor`` checks that folder for leftovers of interrupted exports), hands
+them to ``write_package`` (this package's writers and leak guard) and writes the audit row, also when the package is refused
 because it would leak. It lives here, not in the core, because the core never imports ``exports``.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from exports import PackageResult, write_package
-from woo_collector import __version__
+from woo_collector import __version__, outputs
 from woo_collector.errors import LeakError
 from woo_collector.requests import load_documents, request_info
 from woo_collector.workspace import Workspace
@@ -21,6 +22,7 @@ def export(ws: Workspace, req_id: str, out: Path, *, pdf: bool = False, diwoo: b
     """Write the disclosure package; raises LeakError (package removed) or ExportError."""
     info = request_info(ws, req_id)
     docs = load_documents(ws, req_id)
+    outputs.record(ws.root, Path(out), req_id)  # before anything is written: doctor checks this folder from now on
     try:
         result = write_package(info, docs, Path(out), organisation=ws.settings.organisation, original_path=ws.store.path,
                                tool_version=__version__, part_max_docs=ws.settings.part_max_docs, pdf=pdf, diwoo=diwoo, zip_=zip_)

@@ -66,4 +66,19 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
             continue
         if not cls.network and spec.path and not Path(spec.path).exists():
             problems.append(f"source {name}: path {spec.path} does not exist; fix it in woo.toml or re-add the source")
+    problems += export_problems(ws, facts, quick)
     return problems, facts
+
+
+def export_problems(ws: Workspace, facts: dict[str, Any], quick: bool = False) -> list[str]:
+    """The output folders of earlier exports: leftovers of interrupted exports (never through the
+    leak guard), an unfinished swap, a package that does not match its manifest (with ``quick``: files
+    missing or unlisted, without re-hashing them), a stale zip."""
+    from woo_collector import outputs
+
+    problems: list[str] = []
+    folders = outputs.recorded(ws.root)
+    facts["export folders"] = len(folders)
+    for out, rec in sorted(folders.items()):
+        problems += outputs.package_problems(Path(out), str(rec.get("request", "REQ")), rehash=not quick)
+    return problems

@@ -1,5 +1,9 @@
 """Fault injection for the crash tests: ``WOO_KILL_AT=name:n`` kills the process at the n-th
-time it passes the named point (store-write, catalog-commit, index-commit, mark-indexed).
+time it passes the named point: ingest (store-write, catalog-commit, index-commit, index-committed,
+mark-indexed), collect (collect-documents: documents written, selection not yet; collect-selection:
+selection written, audit row not yet) and export (export-guarded: package through the leak guard;
+export-commit: package and zip complete, journal not yet written; export-rename: before each step of
+putting them in place, see exports/place.py).
 
 Unset (always, outside the tests) it costs one dictionary lookup.
 """

@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from woo_collector import faults
 from woo_collector.dates import day_bounds, local
 from woo_collector.documents import Document, Redaction
 from woo_collector.models import Item
@@ -105,6 +106,7 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
         keys[nr], sort_keys[nr] = d.key, d.sort_key
         red_rows += [(nr, r) for r in reds]
     repo.replace_documents(req_id, documents, keys, sort_keys, dropped, red_rows)
+    faults.point("collect-documents")
 
     doc_of_item = {i.id: nr for nr, d in numbered for i in d.items}
     term_hits = []
@@ -121,6 +123,7 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
     changes = {"added": added, "dropped": dropped} if previous else {}
     sel = repo.add_selection(req_id, user, req.query, {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()},
                              index_state(ws), selected, items_hash, term_hits, counts, changes)
+    faults.point("collect-selection")
     if req.status == "ontvangen":
         req.status = "verzameld"
         repo.save(req)
