@@ -59,3 +59,8 @@ def _item_fields(db) -> None:
 
 
 MIGRATIONS.append(_item_fields)
+
+
+# 4: each audit row's HMAC under the workspace's audit key (catalog/audit.py); filled in when the
+# catalog is first opened by this version (the key lives beside the catalog, not in it)
+MIGRATIONS.append("ALTER TABLE audit ADD COLUMN mac TEXT")
