@@ -89,6 +89,21 @@ def test_deleting_the_anchor_or_the_key_is_detected(ws):
     assert_broken(ws, "audit.anchor is missing")
 
 
+def test_drop_table_audit_refuses_changes_with_a_message(ws):
+    sql(ws, "DROP TABLE audit")
+    toml = (ws / "woo.toml").read_text()
+    r = woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-01-01", "--to", "2025-12-31")
+    assert r.exit_code == 1
+    assert "audit log cannot be written" in r.output and "nothing was changed" in r.output
+    assert "Traceback" not in r.output
+    r = woo(ws, "request", "list", "--format", "json")
+    assert json.loads(r.stdout) == []
+    r = woo(ws, "policy", "keep", "Nieuwe Naam")
+    assert r.exit_code == 1 and "audit log cannot be written" in r.output
+    assert (ws / "woo.toml").read_text() == toml
+    assert woo(ws, "doctor").exit_code == 1
+
+
 def test_an_older_workspace_is_sealed_on_first_open(ws):
     (ws / "audit.key").unlink()
     (ws / "audit.anchor").unlink()
