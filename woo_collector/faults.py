@@ -1,5 +1,7 @@
 """Fault injection for the crash tests: ``WOO_KILL_AT=name:n`` kills the process at the n-th
-time it passes the named point (store-write, catalog-commit, index-commit, mark-indexed).
+time it passes the named point (store-write, catalog-commit, index-commit, mark-indexed,
+audit-commit: before a change and its audit row commit, collect-documents-written: inside collect's
+transaction, between the documents and the selection).
 
 Unset (always, outside the tests) it costs one dictionary lookup.
 """
