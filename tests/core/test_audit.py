@@ -86,7 +86,17 @@ def test_editing_and_recomputing_the_chain_is_detected(ws):
 
 def test_deleting_the_anchor_or_the_key_is_detected(ws):
     (ws / "audit.anchor").unlink()
+    assert woo(ws, "policy", "keep", "Nog Iemand").exit_code == 0  # the next row does not re-create the anchor
+    assert not (ws / "audit.anchor").exists()
     assert_broken(ws, "audit.anchor is missing")
+
+
+def test_without_the_key_nothing_changes(ws):
+    (ws / "audit.key").unlink()
+    r = woo(ws, "policy", "keep", "Nog Iemand")
+    assert r.exit_code == 1 and "audit.key is missing" in r.output and "nothing was changed" in r.output
+    assert "Nog Iemand" not in (ws / "woo.toml").read_text()
+    assert_broken(ws, "audit.key is missing")
 
 
 def test_drop_table_audit_refuses_changes_with_a_message(ws):

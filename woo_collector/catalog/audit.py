@@ -101,11 +101,11 @@ class Seal:
         return hmac.new(self.key or b"", f"anchor|{row_id}|{chain}".encode(), hashlib.sha256).hexdigest()
 
     def append(self, rows: list[tuple[int, str]]) -> None:
-        """Anchor committed rows (id, chain hash): appended and fsynced."""
+        """Anchor committed rows (id, chain hash): appended and fsynced. FileNotFoundError without an anchor."""
         if not rows:
             return
         text = "".join(f"{i}\t{h}\t{self._line_mac(i, h)}\n" for i, h in rows)
-        fd = os.open(self.anchor_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = os.open(self.anchor_path, os.O_WRONLY | os.O_APPEND)  # never re-created here: a missing anchor is reported
         try:
             os.write(fd, text.encode())
             os.fsync(fd)

@@ -397,6 +397,9 @@ class SQLiteCatalog(Catalog):
         db = self.db
         if db.in_transaction:
             raise RuntimeError("catalog.change() cannot be nested in another transaction")
+        if self.seal.key is None:
+            raise AuditError(f"{self.seal.key_path} is missing, so no audit row can be signed; nothing was changed. "
+                             "Restore audit.key from backup (run 'woo doctor' to check the audit log)")
         db.execute("BEGIN IMMEDIATE")
         try:
             prev = self._audit_sql("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -435,7 +438,7 @@ class SQLiteCatalog(Catalog):
         if seal.key is None:
             return
         try:
-            with open(seal.anchor_path, "a") as lockf:
+            with open(seal.anchor_path, "r") as lockf:  # not "a": a deleted anchor is not re-created, doctor reports it
                 fcntl.flock(lockf, fcntl.LOCK_EX)
                 last = seal.last_anchored()
                 rows = []
