@@ -17,6 +17,7 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
     facts: dict[str, Any] = {"workspace": str(ws.root.resolve())}
     problems += ws.permission_problems()
     cat = ws.catalog
+    problems += audit_problems(ws, facts)
     facts["catalog schema"] = cat.schema_version
     facts["items"] = cat.count_items()
 
@@ -82,3 +83,17 @@ def export_problems(ws: Workspace, facts: dict[str, Any], quick: bool = False) -
     for out, rec in sorted(folders.items()):
         problems += outputs.package_problems(Path(out), str(rec.get("request", "REQ")), rehash=not quick)
     return problems
+
+
+def audit_problems(ws: Workspace, facts: dict[str, Any]) -> list[str]:
+    """The audit log: chain, HMAC under audit.key, and the count and head recorded in audit.anchor."""
+    verdict = ws.catalog.audit_check()
+    facts["audit rows"] = len(verdict.rows)
+    if verdict.unanchored:
+        facts["audit rows not yet anchored"] = verdict.unanchored  # a crash after a commit; the next audit row anchors them
+    if verdict.ok:
+        return []
+    where = f"at row {verdict.first_broken}" if verdict.first_broken else "(its key or anchor)"
+    return [f"the audit log was altered {where}: {'; '.join(verdict.problems)}. Keep this workspace as evidence (copy it "
+            f"whole, {ws.root.resolve()}, before anything else runs), report it, and restore catalog.sqlite, audit.key and "
+            "audit.anchor from the last backup that 'woo doctor' finds clean (compare audit.anchor with its off-host copy)"]

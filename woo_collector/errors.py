@@ -62,6 +62,10 @@ class StorageError(WooError):
     """The workspace cannot be written: a full or read-only disk. Nothing was lost; run again."""
 
 
+class AuditError(WooError):
+    """The audit log cannot be written; the change it would record was not made."""
+
+
 class LockHeld(WooError):
     """Another woo process holds the workspace lock."""
 

@@ -1,9 +1,10 @@
 """Fault injection for the crash tests: ``WOO_KILL_AT=name:n`` kills the process at the n-th
 time it passes the named point: ingest (store-write, catalog-commit, index-commit, index-committed,
-mark-indexed), collect (collect-documents: documents written, selection not yet; collect-selection:
-selection written, audit row not yet) and export (export-guarded: package through the leak guard;
-export-commit: package and zip complete, journal not yet written; export-rename: before each step of
-putting them in place, see exports/place.py).
+mark-indexed), changes with their audit row (audit-commit: before a change and its audit row
+commit), collect (collect-documents: inside collect's transaction, documents written, selection not
+yet; collect-selection: selection written, not yet committed) and export (export-guarded: package
+through the leak guard; export-commit: package and zip complete, journal not yet written;
+export-rename: before each step of putting them in place, see exports/place.py).
 
 Unset (always, outside the tests) it costs one dictionary lookup.
 """

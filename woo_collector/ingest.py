@@ -191,6 +191,7 @@ def _locked(ws: Workspace, what: str, result: IngestResult) -> Iterator[None]:
     """Lock, then mend what an interrupted run left behind; LockHeld when another run holds the lock."""
     lock = ws.lock(what).acquire()
     try:
+        ws.catalog.check_audit()  # a run whose audit row cannot be written does not start
         result.took_over = lock.previous
         ws.catalog.mark_interrupted_runs()
         result.mended = mend_index(ws)
@@ -271,14 +272,15 @@ def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, so
 
 def add_source(ws: Workspace, spec: SourceSpec) -> None:
     """Register a source in woo.toml (audited); ``woo ingest`` pulls it from then on."""
-    ws.add_source(spec)
-    ws.audit("source add", {"name": spec.name, "type": spec.type, "path": spec.path, "custodian": spec.custodian,
-                            "settings": dict(spec.settings)}, "ok")
+    with ws.config_change("source add", {"name": spec.name, "type": spec.type, "path": spec.path, "custodian": spec.custodian,
+                                         "settings": dict(spec.settings)}):
+        ws.add_source(spec)
 
 
 def reindex(ws: Workspace, quiet: bool = False) -> int:
     """Rebuild the index from the catalog under the workspace lock (audited); returns how many items."""
     with ws.lock("woo reindex"):
+        ws.catalog.check_audit()
         ws.index.clear()
         ws.catalog.mark_all_unindexed()
         with Progress("reindex", total=ws.catalog.count_items(), quiet=quiet) as progress:
@@ -295,14 +297,16 @@ def dismiss_failure(ws: Workspace, failure_id: int, note: str) -> bool:
     dismisses a failure of that file, the file counts as done and is not read (nor listed) again. A
     server source moves past a bad message anyway: there only the listing stops.
     """
+    from woo_collector.errors import ConfigError
+
     failure = ws.catalog.open_failure(failure_id)
     if failure is None:
         return False
     spec = ws.sources().get(failure["source"])
     from_files = spec is None or not registry.get(spec.type).network  # one-off imports read files
-    if ws.catalog.dismiss_failure(failure_id, note, skip_file=from_files) is None:
-        return False
-    ws.audit("failure dismissed", {"id": failure_id, "note": note}, "ok")
+    with ws.change("failure dismissed", {"id": failure_id, "note": note}):
+        if ws.catalog.dismiss_failure(failure_id, note, skip_file=from_files) is None:
+            raise ConfigError(f"failure {failure_id} was dismissed by someone else just now; see 'woo failures'")
     return True
 
 

@@ -1,4 +1,5 @@
-"""The workspace's redaction policy in ``woo.toml`` (section ``[policy]``), changed and audited here.
+"""The workspace's redaction policy in ``woo.toml`` (section ``[policy]``), changed and audited here
+(each change and its audit row together: ``Workspace.config_change``).
 
 ``keep``: names never redacted (public office holders); ``redact``: terms always redacted, each
 with its Woo ground; ``org_domains``: the organisation's own mail domains (functional mailboxes
@@ -16,28 +17,27 @@ def _policy(ws: Workspace) -> dict:
 
 def keep(ws: Workspace, names: list[str]) -> tuple[list[str], int]:
     """Add names to the keep list; returns (the names added, how many there are in all)."""
-    have = _policy(ws).setdefault("keep", [])
-    added = [n for n in names if n not in have]
-    have.extend(added)
-    ws.save_config()
-    ws.audit("policy keep", {"names": list(names)}, f"{len(added)} added")
+    with ws.config_change("policy keep", {"names": list(names)}) as entry:
+        have = _policy(ws).setdefault("keep", [])
+        added = [n for n in names if n not in have]
+        have.extend(added)
+        entry.outcome = f"{len(added)} added"
     return added, len(have)
 
 
 def redact(ws: Workspace, terms: list[str], ground: str) -> None:
     """Terms always redacted under ``ground`` (an already normalised ground code)."""
-    rules = _policy(ws).setdefault("redact", {})
-    for t in terms:
-        rules[t] = ground
-    ws.save_config()
-    ws.audit("policy redact", {"terms": len(terms), "ground": ground}, "ok")
+    with ws.config_change("policy redact", {"terms": len(terms), "ground": ground}):
+        rules = _policy(ws).setdefault("redact", {})
+        for t in terms:
+            rules[t] = ground
 
 
 def add_domains(ws: Workspace, domains: list[str]) -> tuple[list[str], list[str]]:
     """Add the organisation's own mail domains; returns (the domains added, all of them)."""
-    have = _policy(ws).setdefault("org_domains", [])
-    added = [d.lower().lstrip("@") for d in domains if d.lower().lstrip("@") not in have]
-    have.extend(added)
-    ws.save_config()
-    ws.audit("policy domain", {"domains": list(domains)}, f"{len(added)} added")
+    with ws.config_change("policy domain", {"domains": list(domains)}) as entry:
+        have = _policy(ws).setdefault("org_domains", [])
+        added = [d.lower().lstrip("@") for d in domains if d.lower().lstrip("@") not in have]
+        have.extend(added)
+        entry.outcome = f"{len(added)} added"
     return added, have

@@ -8,9 +8,10 @@ from __future__ import annotations
 import getpass
 import os
 import stat
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import tomli_w
 
@@ -140,12 +141,42 @@ class Workspace:
         return os_user()
 
     def audit(self, action: str, args: dict[str, Any], outcome: str, request: str = "") -> None:
+        """An audit row on its own (for what changes nothing in the catalog: an export, a run's summary)."""
         self.catalog.append_audit(self.user, action, args, outcome, request)
+
+    def change(self, action: str, args: dict[str, Any], request: str = ""):
+        """``with ws.change("request extend", args, request=id) as entry:`` the catalog writes of the
+        body and their audit row commit together, or neither; ``AuditError`` first when the audit
+        log cannot be written. The body sets ``entry.outcome``."""
+        return self.catalog.change(self.user, action, args, request)
+
+    @contextmanager
+    def config_change(self, action: str, args: dict[str, Any]) -> Iterator[Any]:
+        """A change of ``woo.toml`` with its audit row: the body edits ``ws.config``; the row is inserted
+        in an open catalog transaction, then woo.toml is replaced, then the row committed. When the
+        audit log cannot be written nothing is saved; when the commit fails woo.toml is put back. (Only a
+        crash between the replace and the commit leaves a woo.toml change without its row.)"""
+        old = self.config_path.read_bytes()
+        saved = False
+        try:
+            with self.change(action, args) as entry:
+                yield entry
+                self.save_config()
+                saved = True
+        except BaseException:
+            self.__dict__.pop("config", None)
+            self.__dict__.pop("settings", None)
+            if saved:
+                tmp = self.config_path.with_suffix(".restore")
+                tmp.write_bytes(old)
+                os.replace(tmp, self.config_path)
+            raise
 
     def permission_problems(self) -> list[str]:
         """Paths readable or writable by others than the owner."""
         problems = []
-        for p in [self.root, self.config_path, self.root / CATALOG, self.root / "store", self.root / "index"]:
+        for p in [self.root, self.config_path, self.root / CATALOG, self.root / "store", self.root / "index",
+                  self.root / "audit.key", self.root / "audit.anchor"]:
             if p.exists() and stat.S_IMODE(p.stat().st_mode) & 0o077:
                 problems.append(f"{p} is accessible to other users (mode {oct(stat.S_IMODE(p.stat().st_mode))}); run: chmod -R go-rwx {self.root}")
         return problems

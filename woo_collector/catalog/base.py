@@ -14,7 +14,7 @@ import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ContextManager, Iterable, Iterator, Sequence
 
 from woo_collector.models import Deletion, Failure, Item
 from woo_collector.text import normalise_for_hash
@@ -55,6 +55,22 @@ class UpsertResult:
 
 
 ItemRow = Item
+
+
+@dataclass
+class AuditEntry:
+    """The audit row of a change being made (``Catalog.change``): the body sets ``outcome``, may add
+    to ``args`` and may record further rows of the same change with ``also``."""
+
+    action: str
+    args: dict[str, Any]
+    request: str = ""
+    outcome: str = "ok"
+    more: list["AuditEntry"] = field(default_factory=list)
+
+    def also(self, action: str, args: dict[str, Any], outcome: str, request: str | None = None) -> None:
+        self.more.append(AuditEntry(action=action, args=dict(args), request=self.request if request is None else request,
+                                    outcome=outcome))
 
 
 def item_fingerprint(item: Item) -> str:
@@ -224,7 +240,8 @@ class Catalog(ABC):
     def dismiss_failure(self, failure_id: int, note: str, skip_file: bool = False) -> dict[str, Any] | None:
         """A handler marks an open failure as handled: the failure's row, or None when there is no such
         open failure. ``skip_file`` also sets the checkpoint of the file it came from (``file_key`` of
-        its sha256, value "dismissed"), so a file connector stops reading that file again."""
+        its sha256, value "dismissed"), so a file connector stops reading that file again. Runs in the
+        caller's transaction (``change``), with its audit row."""
 
     @abstractmethod
     def resolve_failures(self, source: str, run_id: int, source_level_only: bool = False) -> int:
@@ -241,7 +258,21 @@ class Catalog(ABC):
 
     # audit --------------------------------------------------------------------------------------
     @abstractmethod
+    def change(self, user: str, action: str, args: dict[str, Any], request: str = "") -> ContextManager[AuditEntry]:
+        """A context manager: the catalog writes made in its body (``requests`` included) and their
+        audit row(s) commit together, or not at all; ``AuditError`` before anything changes when the
+        audit log cannot be written."""
+
+    @abstractmethod
+    def check_audit(self) -> None:
+        """``AuditError`` when an audit row cannot be written now (so a long run does not start)."""
+
+    @abstractmethod
     def append_audit(self, user: str, action: str, args: dict[str, Any], outcome: str, request: str = "") -> None: ...
+
+    @abstractmethod
+    def audit_check(self) -> Any:
+        """The verdict on the whole audit log (chain, key, anchor): ``catalog.audit.AuditCheck``."""
 
     @abstractmethod
     def audit_rows(self, request: str | None = None) -> list[dict[str, Any]]: ...

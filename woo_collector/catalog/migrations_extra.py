@@ -59,3 +59,13 @@ def _item_fields(db) -> None:
 
 
 MIGRATIONS.append(_item_fields)
+
+
+# 4: each audit row's HMAC under the workspace's audit key (catalog/audit.py); filled in when the
+# catalog is first opened by this version (the key lives beside the catalog, not in it)
+def _audit_mac(db) -> None:
+    if "mac" not in {r[1] for r in db.execute("PRAGMA table_info(audit)")}:
+        db.execute("ALTER TABLE audit ADD COLUMN mac TEXT")
+
+
+MIGRATIONS.append(_audit_mac)

@@ -7,17 +7,19 @@ recomputes the fingerprints, so an unchanged re-run after the upgrade still chan
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
 from datetime import datetime, timezone
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from woo_collector import faults
-from woo_collector.catalog.base import Catalog, RunReport, UpsertResult, content_hash, item_fingerprint
+from woo_collector.catalog.audit import ANCHOR_FILE, KEY_FILE, AuditCheck, Seal, chain_hash
+from woo_collector.catalog.base import AuditEntry, Catalog, RunReport, UpsertResult, content_hash, item_fingerprint
+from woo_collector.errors import AuditError, storage_error
 from woo_collector.models import Deletion, Failure, Item, file_key
 
 MIGRATIONS: list[str] = [
@@ -116,6 +118,7 @@ class SQLiteCatalog(Catalog):
         self.db.execute("PRAGMA foreign_keys=ON")
         if not self.readonly:
             self.migrate()
+            self._seal_if_new()
 
     # schema -------------------------------------------------------------------------------------
     def migrate(self) -> None:
@@ -340,21 +343,17 @@ class SQLiteCatalog(Catalog):
         return dict(row) if row is not None else None
 
     def dismiss_failure(self, failure_id: int, note: str, skip_file: bool = False) -> dict[str, Any] | None:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            row = self.db.execute("SELECT * FROM failures WHERE id=? AND resolved IS NULL", (failure_id,)).fetchone()
-            if row is not None:
-                ts = now_iso()
-                self.db.execute("UPDATE failures SET resolved=? WHERE id=?", (f"{ts} {note}", failure_id))
-                if skip_file and row["sha256"]:
-                    self.db.execute("INSERT INTO sync_state(source, key, value, updated) VALUES(?,?,?,?) "
-                                    "ON CONFLICT(source, key) DO UPDATE SET value=excluded.value, updated=excluded.updated",
-                                    (row["source"], file_key(row["sha256"]), "dismissed", ts))
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        return dict(row) if row is not None else None
+        # in the caller's transaction (Catalog.change), with its audit row
+        row = self.db.execute("SELECT * FROM failures WHERE id=? AND resolved IS NULL", (failure_id,)).fetchone()
+        if row is None:
+            return None
+        ts = now_iso()
+        self.db.execute("UPDATE failures SET resolved=? WHERE id=?", (f"{ts} {note}", failure_id))
+        if skip_file and row["sha256"]:
+            self.db.execute("INSERT INTO sync_state(source, key, value, updated) VALUES(?,?,?,?) "
+                            "ON CONFLICT(source, key) DO UPDATE SET value=excluded.value, updated=excluded.updated",
+                            (row["source"], file_key(row["sha256"]), "dismissed", ts))
+        return dict(row)
 
     def source_stats(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
@@ -370,34 +369,127 @@ class SQLiteCatalog(Catalog):
             out.setdefault(r[0], {})["sync_keys"] = r[1]
         return out
 
-    # audit (append-only, hash-chained) --------------------------------------------------------------
-    def append_audit(self, user: str, action: str, args: dict[str, Any], outcome: str, request: str = "") -> None:
+    # audit (append-only, hash-chained, sealed by a key and an anchor outside the catalog) ----------
+    @cached_property
+    def seal(self) -> Seal:
+        return Seal(self.path.parent)
+
+    def _seal_if_new(self) -> None:
+        """An older workspace (no key, no anchor): create the key, sign and anchor the rows as they stand."""
+        seal = self.seal
+        if seal.exists():
+            return
+        try:
+            seal.create_key()
+        except FileExistsError:  # another process sealed it just now
+            return
+        try:
+            rows = [(r[0], r[1]) for r in self.db.execute("SELECT id, hash FROM audit ORDER BY id")]
+        except sqlite3.OperationalError:  # no audit table: doctor says so
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            row = self.db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-            prev = row[0] if row else ""
-            ts = datetime.now(timezone.utc).isoformat(timespec="microseconds")
-            args_json = json.dumps(args, sort_keys=True, ensure_ascii=False, default=str)
-            h = audit_hash(prev, ts, user, action, request, args_json, outcome)
-            self.db.execute("INSERT INTO audit(ts, user, action, request, args, outcome, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?)",
-                            (ts, user, action, request, args_json, outcome, prev, h))
+            self.db.executemany("UPDATE audit SET mac=? WHERE id=?", [(seal.mac(h), i) for i, h in rows])
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        seal.append(rows)
+        if rows:
+            self.append_audit(_os_user(), "audit sealed", {"rows": len(rows), "head": rows[-1][1], "key": KEY_FILE, "anchor": ANCHOR_FILE},
+                              "the existing rows were signed and anchored as they stood")
+
+    @contextmanager
+    def change(self, user: str, action: str, args: dict[str, Any], request: str = "") -> Iterator[AuditEntry]:
+        """One transaction for a change and its audit row(s): both are committed, or neither.
+
+        The audit log is read first: when it cannot be written, ``AuditError`` is raised before
+        anything changes. The body sets ``entry.outcome`` (and may add rows with ``entry.also``).
+        """
+        entry = AuditEntry(action=action, args=dict(args), request=request)
+        db = self.db
+        if db.in_transaction:
+            raise RuntimeError("catalog.change() cannot be nested in another transaction")
+        if self.seal.key is None:
+            raise AuditError(f"{self.seal.key_path} is missing, so no audit row can be signed; nothing was changed. "
+                             "Restore audit.key from backup (run 'woo doctor' to check the audit log)")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            prev = self._audit_sql("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+            prev = prev[0] if prev else ""
+            yield entry
+            for e in [entry, *entry.more]:
+                ts = datetime.now(timezone.utc).isoformat(timespec="microseconds")
+                args_json = json.dumps(e.args, sort_keys=True, ensure_ascii=False, default=str)
+                h = chain_hash(prev, ts, user, e.action, e.request, args_json, e.outcome)
+                self._audit_sql("INSERT INTO audit(ts, user, action, request, args, outcome, prev_hash, hash, mac) VALUES(?,?,?,?,?,?,?,?,?)",
+                                (ts, user, e.action, e.request, args_json, e.outcome, prev, h, self.seal.mac(h)))
+                prev = h
+            faults.point("audit-commit")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        self._anchor_new()
+
+    def _audit_sql(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.Error as e:
+            if storage_error(e, self.path.parent) is not None:
+                raise
+            raise AuditError(f"the audit log cannot be written ({e}); nothing was changed. Every change needs its audit "
+                             f"row: run 'woo doctor', keep this workspace ({self.path.parent.resolve()}) as it is and restore "
+                             "catalog.sqlite from backup") from e
+
+    def _anchor_new(self) -> None:
+        """Append the committed rows the anchor does not have yet (under a file lock; fsynced)."""
+        import fcntl
+
+        seal = self.seal
+        if seal.key is None:
+            return
+        try:
+            with open(seal.anchor_path, "r") as lockf:  # not "a": a deleted anchor is not re-created, doctor reports it
+                fcntl.flock(lockf, fcntl.LOCK_EX)
+                last = seal.last_anchored()
+                rows = []
+                for i, h, mac in self.db.execute("SELECT id, hash, mac FROM audit WHERE id > ? ORDER BY id", (last,)):
+                    if mac != seal.mac(h):
+                        break  # not ours: doctor reports it, the anchor does not vouch for it
+                    rows.append((i, h))
+                seal.append(rows)
+        except (OSError, sqlite3.Error):
+            pass  # the change and its row are committed; the next audit row anchors them, doctor counts them meanwhile
+
+    def check_audit(self) -> None:
+        self._audit_sql("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+
+    def append_audit(self, user: str, action: str, args: dict[str, Any], outcome: str, request: str = "") -> None:
+        with self.change(user, action, args, request) as entry:
+            entry.outcome = outcome
+
+    def audit_check(self) -> AuditCheck:
+        try:
+            rows = [dict(r) for r in self.db.execute("SELECT * FROM audit ORDER BY id")]
+        except sqlite3.OperationalError as e:
+            out = self.seal.check([])
+            out.problems.insert(0, f"the audit table cannot be read ({e})")
+            return out
+        return self.seal.check(rows)
 
     def audit_rows(self, request: str | None = None) -> list[dict[str, Any]]:
-        rows = [dict(r) for r in self.db.execute("SELECT * FROM audit ORDER BY id")]
-        prev = ""
-        for r in rows:
-            expect = audit_hash(prev, r["ts"], r["user"], r["action"], r["request"] or "", r["args"], r["outcome"])
-            r["intact"] = r["prev_hash"] == prev and r["hash"] == expect
-            prev = r["hash"]
+        rows = self.audit_check().rows
         if request:
             rows = [r for r in rows if r["request"] == request]
         return rows
 
 
-def audit_hash(prev: str, ts: str, user: str, action: str, request: str, args_json: str, outcome: str) -> str:
-    payload = json.dumps([prev, ts, user, action, request or "", args_json, outcome], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())

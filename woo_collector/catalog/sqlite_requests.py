@@ -25,14 +25,18 @@ class SQLiteRequestStore(RequestStore):
         self.db = db
 
     def _tx(self):
+        """A transaction of its own, or, inside ``Catalog.change``, a part of that one (committed with its audit row)."""
         repo = self
 
         class Tx:
             def __enter__(self):
-                repo.db.execute("BEGIN IMMEDIATE")
+                self.outer = repo.db.in_transaction
+                if not self.outer:
+                    repo.db.execute("BEGIN IMMEDIATE")
 
             def __exit__(self, exc_type, *rest):
-                repo.db.execute("ROLLBACK" if exc_type else "COMMIT")
+                if not self.outer:
+                    repo.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
         return Tx()
 

@@ -124,14 +124,17 @@ def failures(app: AppContext, source: str | None, dismiss: int | None, note: str
 @pass_app
 @handle_errors
 def audit(app: AppContext, request: str | None, fmt: str) -> None:
-    """The audit log (append-only, hash-chained): who did what, when; broken links are shown.
+    """The audit log (append-only, hash-chained, sealed outside the catalog): who did what, when; breaks are shown.
 
     Example: woo audit WOO-2025-014
     """
-    rows = app.ws.catalog.audit_rows(request)
+    verdict = app.ws.catalog.audit_check()
+    rows = [r for r in verdict.rows if not request or r["request"] == request]
     for r in rows:
         r["check"] = "ok" if r["intact"] else "BROKEN"
-    emit(rows, ["id", "ts", "user", "action", "request", "args", "outcome", "check"], fmt)
-    if any(not r["intact"] for r in rows):
-        click.echo("The audit log has been altered: the lines marked BROKEN do not match the hash chain.", err=True)
+    emit(rows, ["id", "ts", "user", "action", "request", "args", "outcome", "check", "why"], fmt)
+    if not verdict.ok:
+        click.echo("The audit log has been altered (BROKEN); run 'woo doctor' for what to do:", err=True)
+        for p in verdict.problems:
+            click.echo(f"BROKEN: {p}", err=True)
         sys.exit(1)

@@ -1,8 +1,9 @@
 """Woo requests: record, extend, suspend, collect (select, deduplicate, group, number, propose
 redactions), show and review in Excel.
 
-These are the library functions behind ``woo request ...``: each writes its own audit row and
-keeps its data through ``ws.catalog.requests`` (no SQL here). The disclosure package is written
+These are the library functions behind ``woo request ...``: each writes its change and its audit
+row in one catalog transaction (``ws.change``) and keeps its data through ``ws.catalog.requests``
+(no SQL here). The disclosure package is written
 by ``exports.package.export``, which reads the request through ``request_info`` and
 ``load_documents``.
 """
@@ -36,10 +37,10 @@ def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_t
     req = Request(id=req_id, subject=subject, query=q, period_from=period_from, period_to=period_to,
                   received=received or date.today(), terms=list(terms), custodians=list(custodians),
                   sources=list(sources), requester=requester)
-    ws.catalog.requests.create(req, ws.user)
-    ws.audit("request create", {"id": req_id, "subject": subject, "from": period_from.isoformat(), "to": period_to.isoformat(),
-                                "query": req.query, "terms": list(terms), "custodians": list(custodians), "sources": list(sources)},
-             "ok", request=req_id)
+    with ws.change("request create", {"id": req_id, "subject": subject, "from": period_from.isoformat(), "to": period_to.isoformat(),
+                                      "query": req.query, "terms": list(terms), "custodians": list(custodians), "sources": list(sources)},
+                   request=req_id):
+        ws.catalog.requests.create(req, ws.user)
     return req
 
 
@@ -51,8 +52,8 @@ def extend(ws: Workspace, req_id: str, reason: str) -> tuple[date, Request]:
         raise ConfigError(f"request {req_id} was already extended ({req.extension_reason}); the Woo allows it once")
     old = req.deadline
     req.extension_reason = reason
-    repo.save(req)
-    ws.audit("request extend", {"id": req_id, "reason": reason, "old": old.isoformat(), "new": req.deadline.isoformat()}, "ok", request=req_id)
+    with ws.change("request extend", {"id": req_id, "reason": reason, "old": old.isoformat(), "new": req.deadline.isoformat()}, request=req_id):
+        repo.save(req)
     return old, req
 
 
@@ -68,9 +69,10 @@ def suspend(ws: Workspace, req_id: str, start: date, end: date | None, reason: s
         open_[0]["to"] = end.isoformat() if end else ""
     else:
         req.suspensions.append({"from": start.isoformat(), "to": end.isoformat() if end else "", "reason": reason})
-    repo.save(req)
-    ws.audit("request suspend", {"id": req_id, "from": start.isoformat(), "to": end.isoformat() if end else None, "reason": reason},
-             f"deadline {old.isoformat()} -> {req.deadline.isoformat()}", request=req_id)
+    with ws.change("request suspend", {"id": req_id, "from": start.isoformat(), "to": end.isoformat() if end else None,
+                                       "reason": reason}, request=req_id) as entry:
+        repo.save(req)
+        entry.outcome = f"deadline {old.isoformat()} -> {req.deadline.isoformat()}"
     return old, req
 
 

@@ -105,8 +105,6 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
             note=note, redactions=reds))
         keys[nr], sort_keys[nr] = d.key, d.sort_key
         red_rows += [(nr, r) for r in reds]
-    repo.replace_documents(req_id, documents, keys, sort_keys, dropped, red_rows)
-    faults.point("collect-documents")
 
     doc_of_item = {i.id: nr for nr, d in numbered for i in d.items}
     term_hits = []
@@ -121,14 +119,20 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
               "near_duplicates": len(near), "redactions": len(proposals)}
     added = [nr for nr, d in numbered if d.key in new_keys] if previous else []
     changes = {"added": added, "dropped": dropped} if previous else {}
-    sel = repo.add_selection(req_id, user, req.query, {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()},
-                             index_state(ws), selected, items_hash, term_hits, counts, changes)
-    faults.point("collect-selection")
-    if req.status == "ontvangen":
-        req.status = "verzameld"
-        repo.save(req)
-    ws.audit("request collect", {"id": req_id, "selection": sel},
-             f"{len(documents)} documents, {len(proposals)} redactions proposed", request=req_id)
+    filters = {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()}
+    state = index_state(ws)
+    # documents, numbers, redaction proposals, the frozen selection, the status and the audit row:
+    # one transaction, so an interrupted collect leaves the previous collect whole
+    with ws.change("request collect", {"id": req_id}, request=req_id) as entry:
+        repo.replace_documents(req_id, documents, keys, sort_keys, dropped, red_rows)
+        faults.point("collect-documents")
+        sel = repo.add_selection(req_id, user, req.query, filters, state, selected, items_hash, term_hits, counts, changes)
+        if req.status == "ontvangen":
+            req.status = "verzameld"
+            repo.save(req)
+        faults.point("collect-selection")
+        entry.args["selection"] = sel
+        entry.outcome = f"{len(documents)} documents, {len(proposals)} redactions proposed"
     return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
                          duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
                          dropped=dropped, term_hits=term_hits)

@@ -254,9 +254,14 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
             grounds = sorted({g.strip() for g in cur["Beoordelingsgrond"].split(";") if g.strip()} | {red.ground})
             added_docs[nr] = ("deels openbaar", grounds, cur["Toelichting"])
             cur["Beoordeling"], cur["Beoordelingsgrond"] = "deels openbaar", "; ".join(grounds)
-    repo.apply_review(req_id, ws.user, {**doc_updates, **added_docs}, red_updates, new_reds)
-    for c in changes:
-        ws.audit("request review", {"sheet": c.sheet, "row": c.key, "column": c.column, "old": c.old, "new": c.new}, "changed", request=req_id)
+    if not changes:
+        return changes
+    first, *rest = [{"sheet": c.sheet, "row": c.key, "column": c.column, "old": c.old, "new": c.new} for c in changes]
+    with ws.change("request review", first, request=req_id) as entry:  # the changes and one row each: all or nothing
+        entry.outcome = "changed"
+        for args in rest:
+            entry.also("request review", args, "changed")
+        repo.apply_review(req_id, ws.user, {**doc_updates, **added_docs}, red_updates, new_reds)
     return changes
 
 
