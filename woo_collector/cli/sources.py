@@ -45,7 +45,7 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
     kv = {}
     for s in settings:
         if "=" not in s:
-            raise ConfigError(f"--set {s!r}: write KEY=VALUE")
+            raise ConfigError("--set takes KEY=VALUE (one was given without '='; it is not shown, it may be a secret)")
         k, v = s.split("=", 1)
         kv[k.strip()] = v.strip()
     if not cls.network and not path:
