@@ -52,6 +52,7 @@ from woo_collector.models import Failure, Item
 from woo_collector.safezip import (
     MAX_DEPTH,
     Member,
+    Refused,
     check_depth,
     copy_member,
     is_zip,
@@ -297,12 +298,18 @@ class FilesConnector(FileConnector):
     def _zip(self, e: _Entry, sha: str, depth: int, single: bool) -> Iterator[Yield]:
         try:
             check_depth(depth, e.locator)
-            zf, members = open_zip(e.path if e.data is None else io.BytesIO(e.data), e.locator)
+            refused: list[Refused] = []  # bad members are listed one by one; the good ones are read
+            zf, members = open_zip(e.path if e.data is None else io.BytesIO(e.data), e.locator, refused)
+            if refused and not members:  # nothing in it can be read: the archive is refused as a whole
+                zf.close()
+                raise ConnectorError("; ".join(bad.reason for bad in refused), e.locator)
         except ConnectorError as err:
             if single and depth == 1:
                 raise ConnectorError(err.reason, e.origin) from err
             yield from self._unreadable(e, sha, err.reason, "archive")
             return
+        for bad in refused:
+            yield Failure(e.origin, bad.reason, f"{e.inner}!/{bad.name}" if e.inner else bad.name, sha)
         with zf, tempfile.TemporaryDirectory(prefix="woo-files-") as tmp:
             for n, m in enumerate(members):
                 if any(part in JUNK or part.startswith("._") for part in m.name.split("/")):

@@ -83,7 +83,7 @@ from connectors.base import FileConnector, Yield, walk_files
 from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
-from woo_collector.safezip import Member, open_zip, read_member
+from woo_collector.safezip import Member, Refused, open_zip, read_member
 from woo_collector.text import INVISIBLE, identity
 
 MAX_LINE = 256 * 1024  # characters; WhatsApp caps one message at 65,536
@@ -292,6 +292,7 @@ class Export:
     media: dict[str, Callable[[], tuple[bytes | Path, int]]] = field(default_factory=dict)
     member: str = ""  # the text's member name in a zip
     shared: bool = False  # the zip holds more than one chat: each is checkpointed apart
+    refused: tuple[Refused, ...] = ()  # members of its zip left out (a bad name, a link, a bomb): Failures
 
     def where(self, line_no: int) -> str:
         return f"{self.member} regel {line_no}" if self.member else f"regel {line_no}"
@@ -662,6 +663,8 @@ class WhatsAppConnector(FileConnector):
         kept_media: dict[str, dict] = {}
         utc_cache: dict[datetime, tuple[datetime, str]] = {}
         others: dict[str, tuple[str, ...]] = {}
+        for bad in export.refused:
+            yield Failure(str(export.kept), bad.reason, bad.name, sha)
         for msg in self._messages(export, scan, problems):
             while problems:
                 f = problems.pop(0)
@@ -866,9 +869,12 @@ def _folder_media(folder: Path, text_name: str) -> dict[str, Callable[[], tuple[
 
 
 def _zip_exports(path: Path, label: str) -> list[Export]:
-    zf, members = open_zip(path, label)
+    refused: list[Refused] = []  # a bad member costs itself, not the chat
+    zf, members = open_zip(path, label, refused)
     zf.close()
     chats = [m for m in members if _is_chat_member(PurePosixPath(m.name).name)]
+    if not chats and refused:  # the chat text itself was refused: the export cannot be read
+        raise ConnectorError("; ".join(r.reason for r in refused), label)
     exports = []
     for chat in chats:
         folder = str(PurePosixPath(chat.name).parent)
@@ -881,6 +887,10 @@ def _zip_exports(path: Path, label: str) -> list[Export]:
         name = conversation_name(path.name if base.lower() == "_chat.txt" else base)
         exports.append(Export(f"{label}!{chat.name}", chat.name, path, name, False,
                               _member_opener(path, chat, label), media, chat.name, len(chats) > 1))
+    for bad in refused:  # listed once, with the chat of its folder (or the first)
+        folder = str(PurePosixPath(bad.name.replace("\\", "/")).parent)
+        i = next((n for n, x in enumerate(exports) if str(PurePosixPath(x.member).parent) == folder), 0)
+        exports[i].refused += (bad,)
     return exports
 
 

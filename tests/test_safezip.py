@@ -12,6 +12,7 @@ import pytest
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import (
     MAX_DEPTH,
+    Refused,
     check_depth,
     copy_member,
     is_zip,
@@ -94,9 +95,30 @@ def test_zip_bomb_is_refused_in_bounded_time(tmp_path):
 def test_many_small_high_ratio_members_are_refused_as_a_whole():
     # each member stays under the per-member ratio floor (1 MiB), the archive as a whole does not
     data = build_zip({f"deel{i}.bin": bytes(1024 * 1000) for i in range(40)})
-    with pytest.raises(ConnectorError) as e:
-        open_zip(io.BytesIO(data), "veel.zip")
-    assert "zip bomb" in e.value.reason and "expands to" in e.value.reason
+    for refused in (None, []):  # what is told only of the whole refuses the whole, member list or not
+        with pytest.raises(ConnectorError) as e:
+            open_zip(io.BytesIO(data), "veel.zip", refused)
+        assert "zip bomb" in e.value.reason and "expands to" in e.value.reason
+
+
+def test_with_a_refused_list_bad_members_are_listed_and_the_good_ones_kept(tmp_path):
+    path = tmp_path / "gemengd.zip"
+    zeros_bomb(path, megabytes=5)
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("goed.txt", b"goed")
+        zf.writestr(zipfile.ZipInfo("../buiten.txt"), b"ontsnapt")
+        zf.writestr(zipfile.ZipInfo("/etc/passwd"), b"root")
+        link = zipfile.ZipInfo("link")
+        link.external_attr = (0o120777 << 16)
+        zf.writestr(link, b"/etc/shadow")
+    refused: list[Refused] = []
+    zf, members = open_zip(path, "gemengd.zip", refused)
+    assert [m.name for m in members] == ["goed.txt"] and read_member(zf, members[0], "gemengd.zip") == b"goed"
+    assert [r.name for r in refused] == ["nullen.bin", "../buiten.txt", "/etc/passwd", "link"]
+    assert "zip bomb" in refused[0].reason and "path traversal" in refused[1].reason and "path traversal" in refused[2].reason
+    assert "symbolic link" in refused[3].reason
+    with pytest.raises(ConnectorError, match="zip bomb"):  # without the list, one bad member refuses the zip
+        open_zip(path, "gemengd.zip")
 
 
 def test_overlapping_members_are_refused():
@@ -109,9 +131,10 @@ def test_overlapping_members_are_refused():
     out = data[:cd_offset] + central + twin
     tail = bytearray(data[eocd:])
     struct.pack_into("<HHII", tail, 8, 2, 2, len(central) * 2, cd_offset)
-    with pytest.raises(ConnectorError) as e:
-        open_zip(io.BytesIO(bytes(out + tail)), "dubbel.zip")
-    assert "overlapping" in e.value.reason
+    for refused in (None, []):
+        with pytest.raises(ConnectorError) as e:
+            open_zip(io.BytesIO(bytes(out + tail)), "dubbel.zip", refused)
+        assert "overlapping" in e.value.reason
 
 
 def test_lying_header_stops_at_the_declared_size():

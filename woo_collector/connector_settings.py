@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Mapping, TypeVar
 
 from woo_collector.errors import ConfigError
-from woo_collector.settings import check_no_secrets
+from woo_collector.settings import ENV_NAME, check_no_secrets
 
 TRUE = ("1", "true", "yes", "ja", "on")
 FALSE = ("0", "false", "no", "nee", "off")
@@ -50,7 +50,7 @@ class ConnectorSettings:
     def secret(self, key: str) -> str:
         """The secret named by the ``<key>_env`` setting, from the environment ("" when not set)."""
         var = getattr(self, f"{key}_env", "")
-        return os.environ.get(var, "") if var else ""
+        return os.environ.get(var, "") if var and ENV_NAME.fullmatch(var) else ""  # parse_settings refuses a non-name
 
     @classmethod
     def help(cls) -> dict[str, str]:

@@ -33,6 +33,7 @@ from woo_collector.catalog import RunReport
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable, storage_error
 from woo_collector.models import Deletion, Failure, Item
 from woo_collector.progress import Progress
+from woo_collector.text import printable
 from woo_collector.workspace import Workspace
 
 log = logging.getLogger("woo.ingest")
@@ -123,7 +124,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
                     progress.update(1)
                 elif isinstance(y, Failure):
                     batch.failures.append(y)
-                    log.warning("%s", y)
+                    log.warning("%s", printable(y))
                 elif isinstance(y, Checkpoint):
                     batch.checkpoints.append((y.key, y.value))
                     sink.pending_state[y.key] = y.value
@@ -322,7 +323,7 @@ def write_run_log(ws: Workspace, report: RunReport) -> Path:
     if report.message:
         lines.append(f"message {report.message}")
     lines += [f"failed: {f}" for f in report.failures]
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("".join(printable(line) + "\n" for line in lines))  # a file name's newline forges no line
     os.chmod(path, 0o600)
     keep = max(1, ws.settings.log_keep)
     old = sorted(logs.glob("run-*.log"))[:-keep]

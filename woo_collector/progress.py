@@ -8,7 +8,9 @@ import time
 
 class Progress:
     def __init__(self, label: str, total: int | None = None, unit: str = "items", stream=None, quiet: bool = False):
-        self.label, self.total, self.unit = label, total, unit
+        from woo_collector.text import printable
+
+        self.label, self.total, self.unit = printable(label), total, unit
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.count = 0
@@ -23,7 +25,9 @@ class Progress:
                                      TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
                                      console=Console(file=self.stream), transient=True)
             self._bar.start()
-            self._task = self._bar.add_task(label, total=total, rate="")
+            from rich.markup import escape
+
+            self._task = self._bar.add_task(escape(self.label), total=total, rate="")
 
     def update(self, n: int = 1) -> None:
         self.count += n

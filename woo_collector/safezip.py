@@ -6,12 +6,20 @@ checked against the central directory before a byte is expanded:
 
 - names that leave the folder (``../x``, ``/etc/passwd``, ``C:\\x``) are refused;
 - a member that declares more than ``MAX_MEMBER`` bytes, or expands more than ``MAX_RATIO`` times
-  its compressed size, is refused; so is a zip whose members add up past ``MAX_TOTAL``, or past
-  ``MAX_RATIO`` times the size of the whole archive;
-- members whose compressed data overlap (the "non-recursive" zip bomb, where thousands of entries
-  point at the same deflate stream) are refused;
+  its compressed size, is refused;
+- symbolic links are never members (nothing of their own to read, never to follow);
+- a zip whose members add up past ``MAX_TOTAL``, or past ``MAX_RATIO`` times the size of the whole
+  archive, is refused whole; so is one of more than ``MAX_MEMBERS`` entries, and one whose members'
+  compressed data overlap (the "non-recursive" zip bomb, where thousands of entries point at the
+  same deflate stream);
 - reading stops at the declared size, so a lying header cannot expand further;
 - zips inside zips are opened by the caller up to ``MAX_DEPTH`` levels (see ``check_depth``).
+
+A refused member costs the whole zip (``ConnectorError``) unless the caller passes a ``refused``
+list to ``open_zip``: then each refused member (a bad name, a symlink, too large, a bomb by its own
+ratio) is listed there with its reason and left out, and the good members are read; the
+connectors list each as a Failure, the zip itself kept. What is told only of the whole (total
+size, the archive's ratio, overlapping entries, too many entries) still refuses the whole zip.
 """
 
 from __future__ import annotations
@@ -34,6 +42,14 @@ MAX_RATIO = 200  # expanded / compressed, for members (and archives) over RATIO_
 RATIO_FLOOR = 1024 * 1024
 MAX_DEPTH = 3  # zips inside zips: the outer zip is level 1
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A member left out of a zip: its name as written in the zip (untrusted) and why."""
+
+    name: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -75,11 +91,13 @@ def _archive_size(source: Path | BinaryIO) -> int:
     return size
 
 
-def open_zip(source: Path | BinaryIO, label: str) -> tuple[zipfile.ZipFile, list[Member]]:
+def open_zip(source: Path | BinaryIO, label: str, refused: list[Refused] | None = None) -> tuple[zipfile.ZipFile, list[Member]]:
     """Open a zip and check every member before anything is read.
 
-    Raises ConnectorError naming ``label`` when the zip is broken, traverses paths, or would
-    expand beyond the limits (a zip bomb).
+    Raises ConnectorError naming ``label`` when the zip is broken or would expand beyond the limits
+    as a whole (a zip bomb). A member with a bad name (path traversal, absolute), a symlink, or one
+    too large or expanding too far on its own is appended to ``refused`` and left out; without a
+    ``refused`` list it refuses the whole zip (a symlink is then left out without a word).
     """
     try:
         archive_size = _archive_size(source)
@@ -93,23 +111,36 @@ def open_zip(source: Path | BinaryIO, label: str) -> tuple[zipfile.ZipFile, list
     for info in infos:
         if info.is_dir():
             continue
-        name = safe_name(info.filename)
-        if name is None:
-            raise ConnectorError(f"zip member {info.filename!r} points outside the folder (path traversal); refused", label)
-        if info.file_size > MAX_MEMBER:
-            raise ConnectorError(f"zip member {name} expands to {info.file_size} bytes; refused as a zip bomb", label)
-        if info.file_size > RATIO_FLOOR and info.file_size / max(info.compress_size, 1) > MAX_RATIO:
-            raise ConnectorError(f"zip member {name} expands {info.file_size // max(info.compress_size, 1)}x; refused as a zip bomb", label)
+        problem, name = _member_problem(info)
+        if problem:
+            if refused is None and name is not None and stat.S_ISLNK(info.external_attr >> 16):
+                continue  # the document reader's zips: a link is simply not a part
+            if refused is None:
+                raise ConnectorError(problem, label)
+            refused.append(Refused(info.filename, problem))
+            continue
         total += info.file_size
         if total > MAX_TOTAL:
             raise ConnectorError(f"zip expands to more than {MAX_TOTAL} bytes; refused as a zip bomb", label)
-        if stat.S_ISLNK(info.external_attr >> 16):
-            continue  # a symbolic link: nothing of its own to read, and never to follow
         members.append(Member(name, info.file_size, info))
     if total > RATIO_FLOOR and total / max(archive_size, 1) > MAX_RATIO:
         raise ConnectorError(f"zip of {archive_size} bytes expands to {total} bytes; refused as a zip bomb", label)
     _check_overlap(infos, label)
     return zf, members
+
+
+def _member_problem(info: zipfile.ZipInfo) -> tuple[str, str | None]:
+    """(why this member is refused, or "") and its safe name (None when its name is the problem)."""
+    name = safe_name(info.filename)
+    if name is None:
+        return f"zip member {info.filename!r} points outside the folder (path traversal); refused", None
+    if info.file_size > MAX_MEMBER:
+        return f"zip member {name} expands to {info.file_size} bytes; refused as a zip bomb", name
+    if info.file_size > RATIO_FLOOR and info.file_size / max(info.compress_size, 1) > MAX_RATIO:
+        return f"zip member {name} expands {info.file_size // max(info.compress_size, 1)}x; refused as a zip bomb", name
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return f"zip member {name} is a symbolic link; links are not followed, so there is nothing to read", name
+    return "", name
 
 
 def _check_overlap(infos: list[zipfile.ZipInfo], label: str) -> None:
@@ -174,6 +205,6 @@ def iter_members(zf: zipfile.ZipFile, members: list[Member], label: str) -> Iter
 
 
 __all__ = [
-    "MAX_DEPTH", "MAX_MEMBER", "MAX_MEMBERS", "MAX_RATIO", "MAX_TOTAL", "Member", "check_depth",
+    "MAX_DEPTH", "MAX_MEMBER", "MAX_MEMBERS", "MAX_RATIO", "MAX_TOTAL", "Member", "Refused", "check_depth",
     "copy_member", "is_zip", "iter_members", "open_member", "open_zip", "read_member", "safe_name",
 ]

@@ -7,6 +7,7 @@ Secrets never live here: a source names the environment variable that holds its 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -15,7 +16,18 @@ from typing import Any
 from woo_collector.dates import DEFAULT_TIMEZONE
 from woo_collector.errors import ConfigError
 
-SECRET_WORDS = ("password", "secret", "token", "passwd", "apikey", "api_key")
+# Parts of a setting's name that say it holds a secret (English and Dutch). A part is a piece of the
+# name between "_", "-", "." or a change of case: "wachtwoord" and "api_key" are secrets, "mailboxes",
+# "username", "tenant_id", "client_id" and "authority" are not. Long words count anywhere in a part
+# ("adminpassword"); short ones only as a whole part ("pw", "pass"). "auth" is not among them: it is
+# exchange's login method (auth=ntlm); a credential given as its value is refused by SECRET_VALUE.
+SECRET_WORDS = ("password", "passwd", "passphrase", "wachtwoord", "wachtzin", "secret", "geheim", "token",
+                "apikey", "credential", "authorization", "authorisation", "bearer", "sleutel", "privatekey",
+                "cookie")
+SECRET_PARTS = ("pass", "pw", "pwd", "pin", "creds", "cred", "otp", "key", "keys", "authz")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Values that are credentials whatever their key: an HTTP Authorization value, a URL with a password.
+SECRET_VALUE = re.compile(r"^\s*(bearer|basic|digest|negotiate|ntlm|token)\s+\S{4,}|://[^/@\s:]*:[^/@\s]+@", re.I)
 
 
 def _s(default: Any, help: str):
@@ -63,14 +75,53 @@ def _coerce(type_name: Any, value: Any, where: str) -> Any:
     return str(value)
 
 
+def _name_parts(key: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key)
+    return [p for p in re.split(r"[^a-z0-9]+", spaced.lower()) if p]
+
+
+def secret_key(key: str) -> bool:
+    """Whether a setting's name says it holds a secret (``*_env`` names a variable, so it never does)."""
+    parts = _name_parts(key)
+    if parts and parts[-1] == "env":
+        return False
+    joined = "".join(parts)
+    return (any(w in joined for w in SECRET_WORDS)
+            or any(p in SECRET_PARTS or p.startswith("wachtwoord") for p in parts))
+
+
+def secret_problems(settings: dict[str, Any]) -> list[str]:
+    """What is wrong with secrets in these settings, never quoting a value (it may be the secret)."""
+    problems = []
+    for key, value in settings.items():
+        text = str(value if value is not None else "")
+        if _name_parts(key)[-1:] == ["env"]:
+            if text.strip() and not ENV_NAME.fullmatch(text.strip()):
+                problems.append(
+                    f"{key} must be the name of an environment variable (letters, digits and _, e.g. WOO_IMAP_PASSWORD), "
+                    f"not the secret itself; the value given is not a name and is not shown or written. "
+                    f"Put the secret in an environment variable and pass --set {key}=VARIABLE_NAME")
+        elif secret_key(key):
+            problems.append(
+                f"'{key}' looks like a secret; secrets are never written to woo.toml. "
+                f"Put it in an environment variable and pass --set {_env_key(key)}=VARIABLE_NAME instead")
+        elif SECRET_VALUE.search(text):
+            problems.append(
+                f"the value of '{key}' looks like a credential (a bearer or basic token, or a URL with a password); "
+                "it is not shown or written. Put the secret in an environment variable and name it with "
+                "a KEY_env=VARIABLE_NAME setting")
+    return problems
+
+
+def _env_key(key: str) -> str:
+    return f"{key}_env" if ENV_NAME.fullmatch(key) else "KEY_env"
+
+
 def check_no_secrets(settings: dict[str, str], where: str) -> None:
-    """Refuse secrets written as settings: they belong in the environment."""
-    for key in settings:
-        k = key.lower()
-        if any(w in k for w in SECRET_WORDS) and not k.endswith("_env"):
-            raise ConfigError(
-                f"{where}: '{key}' looks like a secret; secrets are never written to woo.toml. "
-                f"Put it in an environment variable and pass --set {key}_env=VARIABLE_NAME instead.")
+    """Refuse secrets written as settings (they belong in the environment), naming keys, never values."""
+    problems = secret_problems(settings)
+    if problems:
+        raise ConfigError(f"{where}: " + "; ".join(problems))
 
 
 def read_toml(path: Path) -> dict[str, Any]:

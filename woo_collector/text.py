@@ -15,6 +15,47 @@ from pathlib import PurePath
 INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u200b"), None)
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a"), " ")
 
+# What a terminal or a log reader must never get raw from an untrusted string (a file name, a header,
+# a chat line): C0 controls (newline forges log lines, ESC starts terminal sequences), DEL, C1 controls
+# (U+009B is a one-byte CSI), and the format characters (bidi overrides and isolates such as U+202E,
+# zero-width and invisible characters), line and paragraph separators, and lone surrogates (an
+# undecodable byte of a file name). ZWJ and ZWNJ join emoji and letters and are left.
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_KEEP_FORMAT = frozenset("\u200c\u200d")
+
+
+def _unprintable(c: str) -> bool:
+    o = ord(c)
+    if o < 0x20 or 0x7F <= o <= 0x9F:
+        return True
+    if o < 0xA0:
+        return False
+    return c not in _KEEP_FORMAT and unicodedata.category(c) in ("Cf", "Zl", "Zp", "Cs")
+
+
+def _escape(c: str) -> str:
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    o = ord(c)
+    return f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}" if o < 0x10000 else f"\\U{o:08x}"
+
+
+def printable(value: object, *, lines: bool = False) -> str:
+    """``value`` as text safe to print or log: every control, bidi and format character escaped, visibly.
+
+    A newline becomes ``\\n``, ESC ``\\x1b``, a right-to-left override ``\\u202e``, so an untrusted file
+    name can neither forge a line of output or a log nor drive the terminal. With ``lines`` (a body of
+    text shown as text) newlines and tabs stay, CRLF becomes a newline, and the rest is escaped.
+    Plain text comes back unchanged; applying it twice changes nothing more.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if lines:
+        text = text.replace("\r\n", "\n")
+    if not any(_unprintable(c) for c in text):
+        return text
+    return "".join(_escape(c) if _unprintable(c) and not (lines and c in "\n\t") else c for c in text)
+
+
 _CHARSET_ALIASES = {
     "ansi_x3.4-1968": "ascii",
     "unicode-1-1-utf-7": "utf-7",

@@ -238,9 +238,20 @@ def test_zip_bomb_inside_a_folder_is_a_failure_and_the_run_goes_on(tmp_path):
 
 
 @pytest.mark.parametrize("member", ["../../etc/cron.d/evil", "/etc/passwd"])
-def test_zip_with_traversal_is_refused(tmp_path, member):
+def test_zip_with_traversal_lists_that_member_and_reads_the_rest(tmp_path, member):
     path = tmp_path / "download.zip"
     path.write_bytes(zip_bytes({"ok.txt": b"ok", member: b"evil"}))
+    out = drain(connector(path))
+    assert [i.subject for i in out["items"]] == ["ok.txt"]
+    [failure] = out["failures"]
+    assert "path traversal" in failure.reason and failure.path == str(path) and failure.locator == member
+    assert failure.sha256 == sha(path.read_bytes())
+    assert f"file:{failure.sha256}" not in {c.key for c in out["checkpoints"]}  # tried again next run
+
+
+def test_zip_with_only_a_traversal_member_is_refused(tmp_path):
+    path = tmp_path / "download.zip"
+    path.write_bytes(zip_bytes({"/etc/passwd": b"evil"}))
     with pytest.raises(ConnectorError) as e:
         drain(connector(path))
     assert "path traversal" in e.value.reason and "download.zip" in str(e.value)

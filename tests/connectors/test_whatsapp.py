@@ -476,11 +476,24 @@ def test_zip_bomb_refused(tmp_path):
     assert time.monotonic() - t0 < 10
 
 
-def test_zip_path_traversal_refused(tmp_path):
+def test_zip_path_traversal_member_is_a_failure_and_the_chat_is_read(tmp_path):
     z = tmp_path / "WhatsApp Chat - Uit.zip"
     with zipfile.ZipFile(z, "w") as zf:
         zf.writestr("_chat.txt", "[01-06-2023 09:00:00] A: hoi\r\n")
         zf.writestr("../../etc/evil.jpg", b"x")
+    out = run(z)
+    assert [i.body for i in chats(out)] == ["hoi"]
+    [failure] = out["failures"]
+    assert "path traversal" in failure.reason and failure.locator == "../../etc/evil.jpg" and failure.path == str(z)
+    assert failure.sha256 == hashlib.sha256(z.read_bytes()).hexdigest()
+    assert not out["checkpoints"]  # read again next run
+
+
+def test_zip_whose_chat_text_traverses_is_refused(tmp_path):
+    z = tmp_path / "WhatsApp Chat - Uit.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("../_chat.txt", "[01-06-2023 09:00:00] A: hoi\r\n")
+        zf.writestr("IMG-1.jpg", b"x")
     with pytest.raises(ConnectorError, match="path traversal"):
         run(z)
 

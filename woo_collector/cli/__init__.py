@@ -7,6 +7,7 @@ could not be read (kept and listed); 4 a package would leak redacted text (remov
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -34,8 +35,30 @@ def cli(ctx: click.Context, workspace: Path | None, quiet: bool) -> None:
     """
     old_umask = os.umask(0o077)  # everything woo writes holds personal data: owner-only
     ctx.call_on_close(lambda: os.umask(old_umask))
+    _log_to_stderr()
     ctx.obj = AppContext(root=workspace or Path(os.environ.get("WOO_HOME") or "woo-workspace"), quiet=quiet)
     ctx.call_on_close(ctx.obj.close)
+
+
+class _StderrHandler(logging.Handler):
+    """Warnings of the library and the connectors on (the current) stderr, escaped with ``printable``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from woo_collector.text import printable
+
+        try:
+            text = printable(record.getMessage())  # a file name's newline forges no line
+            if record.exc_info:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+            sys.stderr.write(text + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _log_to_stderr() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        root.addHandler(_StderrHandler(logging.WARNING))
 
 
 def main() -> None:

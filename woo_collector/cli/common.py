@@ -17,6 +17,7 @@ import click
 from woo_collector.errors import ConfigError, WooError, storage_error
 
 from woo_collector.dates import local
+from woo_collector.text import printable
 
 
 @dataclass
@@ -55,13 +56,13 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except WooError as e:
-            raise click.ClickException(str(e)) from e
+            raise click.ClickException(printable(str(e), lines=True)) from e
         except (OSError, sqlite3.Error) as e:
             app = click.get_current_context().find_object(AppContext)
             storage = storage_error(e, app.root if app else Path("."))
             if storage is None:
                 raise
-            raise click.ClickException(str(storage)) from e
+            raise click.ClickException(printable(str(storage), lines=True)) from e
 
     return wrapper
 
@@ -84,7 +85,11 @@ def local_short(dt: datetime | None) -> str:
 
 
 def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, *, json_doc: Any = None) -> None:
-    """Print rows as a table, JSON (one document) or CSV on stdout."""
+    """Print rows as a table, JSON (one document) or CSV on stdout.
+
+    Table and CSV cells are ``printable``: a file name's newline, ESC or bidi override is shown escaped
+    (JSON escapes them itself and stays valid JSON).
+    """
     if fmt == "json":
         click.echo(json.dumps(rows if json_doc is None else json_doc, ensure_ascii=False, indent=2, default=str))
         return
@@ -107,8 +112,8 @@ def _cell(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, (list, tuple)):
-        return "; ".join(map(str, v))
-    return " ".join(str(v).split())
+        v = "; ".join(map(str, v))
+    return " ".join(printable(v).split())  # a newline shows as \n; runs of spaces are one
 
 
 def require(cond: bool, message: str) -> None:

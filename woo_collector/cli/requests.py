@@ -17,6 +17,7 @@ import click
 from woo_collector.cli import EXIT_LEAK, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app, parse_day
 from woo_collector.errors import LeakError
+from woo_collector.text import printable
 
 
 @cli.group()
@@ -95,8 +96,8 @@ def request_show(app: AppContext, req_id: str, fmt: str) -> None:
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
         return
     if fmt == "table":
-        click.echo(f"{doc['id']}: {doc['subject']} ({doc['period']['from']} t/m {doc['period']['to']}); status {doc['status']}, "
-                   f"decision due {doc['deadline']}\nquery: {doc['query']}")
+        click.echo(printable(f"{doc['id']}: {doc['subject']} ({doc['period']['from']} t/m {doc['period']['to']}); "
+                             f"status {doc['status']}, decision due {doc['deadline']}") + f"\nquery: {printable(doc['query'])}")
     rows = [{**d, "date": (d["date"] or "")[:16].replace("T", " "), "grounds": ";".join(d["grounds"]), "items": len(d["items"])}
             for d in doc["documents"]]
     emit(rows, ["nr", "date", "kind", "title", "decision", "grounds", "redactions", "items", "note"], fmt)
@@ -121,7 +122,7 @@ def request_list(app: AppContext, fmt: str) -> None:
     if not rows:
         click.echo("(no requests)")
     for r in rows:
-        line = f"{r['id']:<16} {r['status']:<14} due {r['deadline']}  {r['days_left']:>4} days  {r['subject'][:60]}"
+        line = printable(f"{r['id']:<16} {r['status']:<14} due {r['deadline']}  {r['days_left']:>4} days  {r['subject'][:60]}")
         click.echo(click.style(line, fg="red") if r["days_left"] < 0 and r["status"] != "besloten" else line, color=None)
 
 

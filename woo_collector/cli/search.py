@@ -10,6 +10,7 @@ import click
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, local_iso, local_short, pass_app, parse_day
 from woo_collector.dates import day_bounds
+from woo_collector.text import printable
 
 
 @cli.command()
@@ -43,9 +44,9 @@ def search(app: AppContext, query: tuple[str, ...], date_from: str | None, date_
              "title": h.title, "sender": h.sender, "snippet": h.snippet, "score": round(h.score, 3)} for h in hits]
     if fmt == "table":
         for r, h in zip(rows, hits):
-            click.echo(f"{r['id']}  {local_short(h.date)}  {r['kind']:<10} {r['custodian'][:20]:<20} {r['title'][:70]}")
+            click.echo(printable(f"{r['id']}  {local_short(h.date)}  {r['kind']:<10} {r['custodian'][:20]:<20} {r['title'][:70]}"))
             if r["snippet"]:
-                click.echo(f"    {r['snippet'][:160]}")
+                click.echo(f"    {printable(r['snippet'][:160])}")
         click.echo(f"{total} hits" + (f", {len(hits)} shown" if total > len(hits) else ""), err=True)
         return
     emit(rows, ["id", "kind", "source", "custodian", "date", "title", "sender", "snippet", "score"], fmt)
@@ -94,6 +95,6 @@ def show(app: AppContext, item_id: str, fmt: str) -> None:
         out.append(f"Bijlage     {c.id}  {c.subject}")
     if conversation:
         out.append(f"Gesprek     {item.conversation} ({len(conversation)} berichten)")
-    out += ["", item.body]
+    out = [printable(line) for line in out] + ["", printable(item.body, lines=True)]
     click.echo("\n".join(out))
     sys.stdout.flush()

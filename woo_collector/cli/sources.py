@@ -11,6 +11,7 @@ from woo_collector.cli import EXIT_FAIL, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
 from woo_collector.errors import ConfigError, LockHeld
 from woo_collector.registry import types_help
+from woo_collector.text import printable
 
 
 @cli.group()
@@ -45,7 +46,7 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
     kv = {}
     for s in settings:
         if "=" not in s:
-            raise ConfigError(f"--set {s!r}: write KEY=VALUE")
+            raise ConfigError("--set takes KEY=VALUE (one was given without '='; it is not shown, it may be a secret)")
         k, v = s.split("=", 1)
         kv[k.strip()] = v.strip()
     if not cls.network and not path:
@@ -85,7 +86,7 @@ def _summary(report) -> str:
             f"{report.failed} failed, {report.deleted} deleted ({report.seconds:.1f} s)")
     if report.message:
         line += f" - {report.message}"
-    return line
+    return printable(line)
 
 
 @cli.command()
@@ -110,7 +111,7 @@ def ingest(app: AppContext, names: tuple[str, ...]) -> None:
     try:
         result = ingest_sources(app.ws, names, quiet=app.quiet, on_start=started, on_report=_report)
     except LockHeld as e:
-        click.echo(f"Error: {e}", err=True)
+        click.echo(f"Error: {printable(e)}", err=True)
         sys.exit(EXIT_FAIL)
     sys.exit(result.exit_code)
 
@@ -119,7 +120,7 @@ def _report(report) -> None:
     """The one-line summary, then what could not be read (kept, listed by 'woo failures')."""
     click.echo(_summary(report), err=True)
     for f in report.failures[:20]:
-        click.echo(f"  could not read: {f}", err=True)
+        click.echo(f"  could not read: {printable(f)}", err=True)
     if len(report.failures) > 20:
         click.echo(f"  ... and {len(report.failures) - 20} more: see 'woo failures'", err=True)
 
@@ -150,11 +151,11 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
     ws = app.ws
     if not type_:
         type_, _score = registry.detect(path)
-        click.echo(f"recognised {path.name} as {type_}", err=True)
+        click.echo(f"recognised {printable(path.name)} as {type_}", err=True)
     try:
         result = import_path(ws, path, type_, custodian, source_name, quiet=app.quiet, on_start=_took_over)
     except LockHeld as e:
-        click.echo(f"Error: {e}", err=True)
+        click.echo(f"Error: {printable(e)}", err=True)
         sys.exit(EXIT_FAIL)
     _report(result.reports[0])
     sys.exit(result.exit_code)

@@ -10,6 +10,7 @@ import click
 
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+from woo_collector.text import printable
 
 
 @cli.command()
@@ -55,7 +56,7 @@ def doctor(app: AppContext, quick: bool, fmt: str) -> None:
         if problems:
             click.echo("")
             for p in problems:
-                click.echo(f"PROBLEM: {p}")
+                click.echo(f"PROBLEM: {printable(p, lines=True)}")
         else:
             click.echo("\nAll clean.")
     if problems:
