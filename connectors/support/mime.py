@@ -31,7 +31,9 @@ MAIL_HEADERS = frozenset((
     "return-path", "delivered-to", "x-mailer", "reply-to", "sender", "content-type", "in-reply-to",
     "references", "thread-index", "x-ms-exchange-organization-authas",
 ))
-MAX_DEPTH = 8  # nested message/rfc822 levels
+MAX_DEPTH = 8  # nested message/rfc822 levels parsed into text (deeper ones: a Failure, kept)
+MAX_NESTING = 40  # multipart and message/rfc822 levels in one message; deeper: refused, kept
+MAX_PARTS = 10_000  # MIME parts in one message; more: refused, kept
 
 
 @dataclass
@@ -191,7 +193,42 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
     """
     if not looks_like_mail(raw):
         raise ConnectorError("not an e-mail message: the file does not start with mail headers", ctx.path, ctx.locator)
-    msg = email.message_from_bytes(raw, policy=compat32)
+    try:
+        msg = email.message_from_bytes(raw, policy=compat32)
+        if reason := broken_limit(msg):
+            raise ConnectorError(reason, ctx.path, ctx.locator)
+        return _parse_message(msg, ctx, sha256, depth)
+    except RecursionError:  # Python's email package recurses per level; never let one message stop a mailbox
+        raise ConnectorError(f"message is nested too deeply to parse (more than {MAX_NESTING} levels); kept, not parsed",
+                             ctx.path, ctx.locator) from None
+
+
+def iter_parts(msg: Message) -> Iterator[tuple[Message, int]]:
+    """Every part of a parsed message with its level (1 for the message), depth first, without
+    recursion: ``Message.walk`` recurses once per level and fails on a hostile message."""
+    stack = [(msg, 1)]
+    while stack:
+        part, level = stack.pop()
+        yield part, level
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((p, level + 1) for p in reversed(payload) if isinstance(p, Message))
+
+
+def broken_limit(msg: Message) -> str:
+    """Why a parsed message breaks a limit (nesting depth, number of parts), or "" when it does not.
+
+    Walks the tree without recursion, so it answers for any depth the parser produced.
+    """
+    for parts, (part, level) in enumerate(iter_parts(msg), 1):
+        if level > MAX_NESTING:
+            return f"message is nested more than {MAX_NESTING} levels deep (multipart or attached mail); kept, not parsed"
+        if parts > MAX_PARTS:
+            return f"message has more than {MAX_PARTS} MIME parts; kept, not parsed"
+    return ""
+
+
+def _parse_message(msg: Message, ctx: MailContext, sha256: str, depth: int) -> list[Item | Failure]:
     problems: list[str] = []
 
     message_id = _unfold(str(msg.get("Message-ID", "") or ""))
@@ -310,15 +347,22 @@ def _attachment(mail: Item, n: int, name: str, ctype: str, data: bytes, ctx: Mai
     filetype = filetype_of(name)
     text = ""
     failure = None
+    inner_failures: list[Failure] = []
     if ctype == "message/rfc822" or name.lower().endswith(".eml"):
         filetype = "email"
-        if depth < MAX_DEPTH and looks_like_mail(data):
+        if depth >= MAX_DEPTH:
+            failure = Failure(ctx.path, f"attachment {name}: mail nested more than {MAX_DEPTH} levels deep; kept, its text not read",
+                              ctx.locator, sha)
+        elif looks_like_mail(data):
             inner_ctx = MailContext(ctx.source, ctx.custodian, ctx.keep, ctx.path, f"{ctx.locator}/bijlage {n}".lstrip("/"), ctx.folder)
             try:
                 inner = parse_mail(data, inner_ctx, sha, depth + 1)
                 first = inner[0]
                 if isinstance(first, Item):
-                    text = _render_inner(first) + "".join(f"\n[bijlage: {i.subject}]" for i in inner[1:] if isinstance(i, Item) and i.parent == first.id)
+                    # the attached mail's own attachments, with their text: searchable through this one
+                    text = _render_inner(first) + "".join(f"\n\n[bijlage: {i.subject}]" + (f"\n{i.body}" if i.body else "")
+                                                          for i in inner[1:] if isinstance(i, Item))
+                inner_failures = [f for f in inner if isinstance(f, Failure)]
             except ConnectorError as e:
                 failure = Failure(ctx.path, f"attachment {name}: {e.reason}", ctx.locator, sha)
     else:
@@ -337,6 +381,7 @@ def _attachment(mail: Item, n: int, name: str, ctype: str, data: bytes, ctx: Mai
     )
     if failure:
         yield failure
+    yield from inner_failures
 
 
 def _render_inner(m: Item) -> str:
