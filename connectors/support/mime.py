@@ -228,8 +228,57 @@ def broken_limit(msg: Message) -> str:
     return ""
 
 
+_MULTIPART = re.compile(r"\s*multipart/([A-Za-z0-9.+_-]+)", re.I)
+_BOUNDARY_PARAM = re.compile(r"boundary\s*=\s*(\"[^\"]*\"|[^\s;]+)", re.I)
+_DASH_LINE = re.compile(rb"^--([ -~]{1,200}?)[ \t]*\r?$", re.M)
+
+
+def repair_boundaries(msg: Message) -> tuple[list[str], list[str]]:
+    """Re-split multiparts the parser left whole because their boundary did not match the body.
+
+    Senders fold a long ``boundary="..."`` inside its quotes, or leave out the ``;`` before it: the
+    declared boundary then never occurs and the whole message would come out empty. Tried in
+    turn: the declared boundary unfolded (folding removed, or kept as one space), then the first
+    ``--`` line of the body. Returns (repairs made, problems: multiparts whose boundary cannot be
+    found in a body that holds text); both name the part.
+    """
+    repairs: list[str] = []
+    problems: list[str] = []
+    for part, _level in iter_parts(msg):  # a repaired part's new children are walked too
+        header = str(part.get("Content-Type", "") or "")
+        m = _MULTIPART.match(header)
+        payload = part.get_payload()
+        if not m or isinstance(payload, list) or not isinstance(payload, str):
+            continue
+        body = payload.encode("utf-8", "surrogateescape")  # the bytes as read (compat32 keeps 8-bit ones as surrogates)
+        declared = part.get_boundary() or ""
+        if p := _BOUNDARY_PARAM.search(header):
+            declared = declared or p.group(1).strip('"')
+        candidates = [re.sub(r"\r?\n[ \t]+", "", declared), re.sub(r"\r?\n([ \t])[ \t]*", r"\1", declared), declared.strip()]
+        if first := _DASH_LINE.search(body):
+            line = first.group(1).decode("ascii")
+            candidates += [line, line[:-2] if line.endswith("--") else line]
+        lines = b"\n" + body
+        found = next((c for c in candidates if c and "\"" not in c and b"\n--" + c.encode("ascii", "replace") in lines), "")
+        subtype = m.group(1).lower()
+        if found:
+            inner = email.message_from_bytes(f'Content-Type: multipart/{subtype}; boundary="{found}"\r\n\r\n'.encode() + body,
+                                             policy=compat32)
+            if isinstance(inner.get_payload(), list):
+                part.set_payload(inner.get_payload())
+                part.replace_header("Content-Type", f'multipart/{subtype}; boundary="{found}"')
+                repairs.append(f"multipart/{subtype}: boundary {declared!r} not usable as written; split on {found!r}")
+                continue
+        if body.strip():
+            problems.append(f"multipart/{subtype}: its boundary {declared!r} never occurs in the body; the body is kept as plain text")
+            part.replace_header("Content-Type", "text/plain")
+            part.set_payload(payload)
+    return repairs, problems
+
+
 def _parse_message(msg: Message, ctx: MailContext, sha256: str, depth: int) -> list[Item | Failure]:
     problems: list[str] = []
+    repairs, problems = repair_boundaries(msg)
 
     message_id = _unfold(str(msg.get("Message-ID", "") or ""))
     derived = not message_id
@@ -270,6 +319,8 @@ def _parse_message(msg: Message, ctx: MailContext, sha256: str, depth: int) -> l
         meta["date_unknown"] = True
     if problems:
         meta["problems"] = problems
+    if repairs:
+        meta["mime_repairs"] = repairs
     mail = Item(
         id=mail_id, kind="email", source=ctx.source, custodian=ctx.custodian, sha256=sha256,
         sent=sent, sender=sender[0] if sender else "",

@@ -5,7 +5,7 @@ Each test is one class of loss seen on other parsers' public fixtures (../shared
 
 import hashlib
 
-from tests.conftest import MemorySink, run_connector
+from tests.conftest import MemorySink, run_connector, sample
 from tests.core.test_mail_nothing_lost import nested_mail
 from connectors.support.mime import MailContext, parse_mail
 from woo_collector.errors import ConnectorError
@@ -59,3 +59,50 @@ def test_an_mbox_goes_on_past_a_message_nested_150_deep(tmp_path):
     assert {i.subject for i in out["items"]} == {"goed 1", "goed 2"}
     assert len(out["failures"]) == 1 and "nested" in out["failures"][0].reason
     assert out["failures"][0].sha256
+
+
+# 2. boundaries that do not match as written ------------------------------------------------------
+
+PARTS = (b"--{b}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDe windturbines worden 135 meter hoog.\r\n"
+         b"--{b}\r\nContent-Type: text/plain; name=\"notitie.txt\"\r\nContent-Disposition: attachment; filename=\"notitie.txt\"\r\n\r\n"
+         b"Notitie over geluid.\r\n--{b}--\r\n")
+
+
+def with_boundary(content_type: bytes, boundary: bytes) -> bytes:
+    return (b"From: a@example.org\r\nSubject: grens\r\nMessage-ID: <grens@example.org>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: " + content_type + b"\r\n\r\n" + PARTS.replace(b"{b}", boundary))
+
+
+def test_boundary_folded_inside_its_quotes_is_unfolded():
+    raw = with_boundary(b'multipart/mixed; boundary="----=_NextPart\r\n _000_0012_01D1FC96.14E54A00"', b"----=_NextPart_000_0012_01D1FC96.14E54A00")
+    out = parse(raw)
+    mail, *atts = items_of(out)
+    assert "135 meter" in mail.body
+    assert [a.subject for a in atts] == ["notitie.txt"] and "geluid" in atts[0].body
+    assert mail.meta["mime_repairs"] and not failures_of(out)
+
+
+def test_boundary_without_the_semicolon_before_it_is_found():
+    out = parse(with_boundary(b'multipart/mixed boundary="=_mixed 005C1243_="', b"=_mixed 005C1243_="))
+    mail, *atts = items_of(out)
+    assert "135 meter" in mail.body and [a.subject for a in atts] == ["notitie.txt"]
+
+
+def test_boundary_recovered_from_the_first_dash_line_of_the_body():
+    out = parse(with_boundary(b'multipart/mixed; boundary="iets-anders"', b"echte-grens-42"))
+    mail, *atts = items_of(out)
+    assert "135 meter" in mail.body and [a.subject for a in atts] == ["notitie.txt"]
+
+
+def test_a_boundary_that_never_occurs_is_a_failure_and_the_text_is_kept():
+    raw = (b"From: a@example.org\r\nSubject: kapot\r\nContent-Type: multipart/mixed; boundary=\"nergens\"\r\n\r\n"
+           b"Tekst zonder enige grens erin.\r\n")
+    out = parse(raw)
+    assert "zonder enige grens" in items_of(out)[0].body
+    assert any("never occurs" in f.reason for f in failures_of(out))
+
+
+def test_real_sample_with_a_mangled_first_boundary_is_split_and_noted():
+    raw = sample("flanker/tests/fixtures/messages/mailformed-headers.eml").read_bytes()
+    mail = items_of(parse(raw))[0]
+    assert mail.meta["mime_repairs"]
