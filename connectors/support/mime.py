@@ -296,22 +296,16 @@ def _parse_message(msg: Message, ctx: MailContext, sha256: str, depth: int) -> l
     thread = thread_key(msg, message_id)
     mail_id = stable_id(ctx.source, ctx.custodian, "mail", sha256)
 
-    bodies_plain: list[str] = []
-    bodies_html: list[str] = []
+    bodies: list[tuple[str, str]] = []  # (content type, text) of the inline text parts, in order
     attachments: list[tuple[str, str, bytes, Message]] = []
-    _walk(msg, bodies_plain, bodies_html, attachments, problems)
-    if bodies_plain:
-        body = "\n\n".join(bodies_plain)
-    elif bodies_html:
-        body = "\n\n".join(html_to_text(h) for h in bodies_html)
-    else:
-        body = ""
+    _walk(msg, bodies, attachments, problems)
+    body = "\n\n".join(html_to_text(t) if ct == "text/html" else t for ct, t in bodies)
     meta = {
         "message_id": message_id,
         "date_header": date_raw,
         "in_reply_to": _unfold(str(msg.get("In-Reply-To", "") or "")),
         "path": ctx.path,
-        "html": bool(bodies_html),
+        "html": any(ct == "text/html" for ct, _ in bodies),
         "attachments": [a[0] for a in attachments],
         **ctx.extra_meta,
     }
@@ -351,26 +345,39 @@ def parse_mail_file(path, ctx: MailContext, sha: str, max_size: int, unwrap=None
         return [Failure(str(path), e.reason, "", sha)]
 
 
-def _walk(part: Message, plain: list[str], html: list[str], atts: list, problems: list[str]) -> None:
+_ALTERNATIVE_TEXT = frozenset(("text/plain", "text/html", "text/enriched", "text/richtext", "text/watch-html", "text/x-amp-html"))
+
+
+def _walk(part: Message, bodies: list[tuple[str, str]], atts: list, problems: list[str], text: bool = True) -> None:
+    """Inline text parts into ``bodies`` (all of them, in order: a mixed message's HTML part and its
+    plain-text footer both belong to the body), everything else into ``atts``. Of a
+    multipart/alternative one branch gives the text; the others still give their attachments
+    (the inline images of a multipart/related, an invitation's text/calendar). ``text`` False:
+    attachments only."""
     ctype = part.get_content_type()
     disp = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
     name = _filename(part)
     if part.is_multipart() and ctype != "message/rfc822":
-        subparts = part.get_payload()
+        subparts = [p for p in part.get_payload() if isinstance(p, Message)]
         if ctype == "multipart/alternative":
             # the richest readable alternative: plain text preferred for the index, else HTML
             texts = [p for p in subparts if p.get_content_type() == "text/plain" and not _filename(p)]
             htmls = [p for p in subparts if p.get_content_type() == "text/html" and not _filename(p)]
             others = [p for p in subparts if p.is_multipart()]
-            if texts and _payload(texts[-1], problems).strip():
-                _walk(texts[-1], plain, html, atts, problems)
+            chosen = None
+            if texts and _payload(texts[-1], []).strip():
+                chosen = texts[-1]
             elif htmls:
-                _walk(htmls[-1], plain, html, atts, problems)
+                chosen = htmls[-1]
             elif others:
-                _walk(others[-1], plain, html, atts, problems)
+                chosen = others[-1]
+            for sub in subparts:
+                if sub is not chosen and sub.get_content_type() in _ALTERNATIVE_TEXT and not _filename(sub):
+                    continue  # the same text in another form
+                _walk(sub, bodies, atts, problems, text and sub is chosen)
             return
         for sub in subparts:
-            _walk(sub, plain, html, atts, problems)
+            _walk(sub, bodies, atts, problems, text)
         return
     if ctype == "message/rfc822":
         inner = part.get_payload()
@@ -378,15 +385,16 @@ def _walk(part: Message, plain: list[str], html: list[str], atts: list, problems
         atts.append((name or "doorgestuurd-bericht.eml", ctype, data, part))
         return
     if disp != "attachment" and not name and ctype in ("text/plain", "text/html"):
-        data = _payload(part, problems)
-        text = decode_bytes(data, part.get_content_charset())[0]
-        (plain if ctype == "text/plain" else html).append(text)
+        if text:
+            data = _payload(part, problems)
+            bodies.append((ctype, decode_bytes(data, part.get_content_charset())[0]))
         return
     if ctype.startswith("multipart/"):
         return
     data = _payload(part, problems)
     if not name:
-        ext = {"text/plain": ".txt", "text/html": ".html", "text/calendar": ".ics", "image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}.get(ctype, ".bin")
+        ext = {"text/plain": ".txt", "text/html": ".html", "text/calendar": ".ics", "image/png": ".png", "image/jpeg": ".jpg",
+               "image/gif": ".gif", "application/pdf": ".pdf"}.get(ctype, ".bin")
         name = f"bijlage-{len(atts) + 1}{ext}"
     atts.append((name, ctype, data, part))
 

@@ -106,3 +106,57 @@ def test_real_sample_with_a_mangled_first_boundary_is_split_and_noted():
     raw = sample("flanker/tests/fixtures/messages/mailformed-headers.eml").read_bytes()
     mail = items_of(parse(raw))[0]
     assert mail.meta["mime_repairs"]
+
+
+# 3. every inline text part of a mixed message is body ------------------------------------------
+
+def test_mixed_html_and_plain_parts_all_go_into_the_body_in_order():
+    raw = (b"From: a@example.org\r\nSubject: lijst\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=m\r\n\r\n"
+           b"--m\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Het besluit over de <b>windturbines</b> volgt.</p>\r\n"
+           b"--m\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n_____\r\nLijst raad-l, afmelden: raad-l-off@example.org\r\n--m--\r\n")
+    mail = items_of(parse(raw))[0]
+    assert "Het besluit over de windturbines volgt." in mail.body
+    assert mail.body.index("windturbines") < mail.body.index("afmelden")
+    assert mail.meta["html"] is True
+
+
+def test_real_mixed_samples_keep_their_html_parts():
+    mail = items_of(parse(sample("ingest-file/tests/fixtures/email_multipart_mixed.eml").read_bytes()))[0]
+    assert [n for n in ("first", "second", "third", "fourth") if f"the {n} part" in mail.body] == ["first", "second", "third", "fourth"]
+    mail = items_of(parse(sample("mail-parser/tests/mails/mail_test_14").read_bytes()))[0]
+    assert "HTML here" in mail.body and "Plaintext here." in mail.body
+
+
+def test_alternative_still_picks_one_text():
+    raw = (b"From: a@example.org\r\nSubject: alt\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n"
+           b"--a\r\nContent-Type: text/plain\r\n\r\nEen tekst.\r\n--a\r\nContent-Type: text/html\r\n\r\n<p>Een tekst.</p>\r\n--a--\r\n")
+    out = parse(raw)
+    assert items_of(out)[0].body.count("Een tekst.") == 1 and len(items_of(out)) == 1
+
+
+# 4. attachments inside the alternative that does not give the text -----------------------------
+
+def test_inline_images_of_a_related_html_alternative_are_attachments():
+    out = parse(sample("nodemailer-mailparser/test/fixtures/nodemailer.eml").read_bytes())
+    names = sorted(a.subject for a in items_of(out)[1:])
+    assert names == ["image.png", "notes.txt", "nyan cat ✔.gif"]
+
+
+def test_pasted_screenshot_and_calendar_invitation_are_attachments():
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
+    import base64
+    raw = (b"From: a@example.org\r\nSubject: Uitnodiging: overleg windpark\r\nContent-Type: multipart/alternative; boundary=alt\r\n\r\n"
+           b"--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZie de schermafdruk.\r\n"
+           b"--alt\r\nContent-Type: multipart/related; boundary=rel\r\n\r\n"
+           b"--rel\r\nContent-Type: text/html\r\n\r\n<p>Zie de schermafdruk.</p><img src=\"cid:img1\">\r\n"
+           b"--rel\r\nContent-Type: image/png\r\nContent-ID: <img1>\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           + base64.b64encode(png) + b"\r\n--rel--\r\n"
+           b"--alt\r\nContent-Type: text/calendar; method=REQUEST; charset=utf-8\r\n\r\n"
+           b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Overleg windpark Kraaiennest\r\nDTSTART:20250311T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+           b"--alt--\r\n")
+    out = parse(raw)
+    mail, *atts = items_of(out)
+    assert mail.body == "Zie de schermafdruk."
+    kinds = {a.meta["content_type"]: a for a in atts}
+    assert set(kinds) == {"image/png", "text/calendar"}
+    assert "Overleg windpark Kraaiennest" in kinds["text/calendar"].body
