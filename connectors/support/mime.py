@@ -24,7 +24,7 @@ from typing import Iterator
 from connectors.support.documents import extract_text
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
-from woo_collector.text import decode_bytes, filetype_of, html_to_text, tidy
+from woo_collector.text import decode_bytes, filetype_of, html_to_text, known_charset, tidy
 
 MAIL_HEADERS = frozenset((
     "from", "to", "subject", "date", "message-id", "received", "cc", "bcc", "mime-version",
@@ -49,35 +49,79 @@ class MailContext:
     extra_meta: dict = field(default_factory=dict)
 
 
+_ENCODED_WORD = re.compile(rb"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
+_QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
+
+
 def decode_header(value: object) -> str:
-    """Decode an RFC 2047 header value; wrong charsets and raw 8-bit bytes never raise."""
+    """Decode an RFC 2047 header value; wrong charsets and raw 8-bit bytes never raise.
+
+    Encoded words are decoded by hand, so raw 8-bit bytes inside one (``=?iso-8859-1?Q?Fr\xf6sche?=``)
+    are decoded with the word's charset; adjacent words of one charset are joined first (a UTF-8
+    character split across two words). Bytes outside encoded words, and words whose charset does
+    not fit, are read as UTF-8, else windows-1252: never a detector's guess, which on a short header
+    picks exotic code pages (``hp_roman8``).
+    """
     if value is None:
         return ""
-    if isinstance(value, email.header.Header):
-        parts = email.header.decode_header(value)
+    if isinstance(value, email.header.Header):  # compat32 hands raw 8-bit headers over as Header objects
+        raw = b"".join(c if isinstance(c, bytes) else c.encode("utf-8", "surrogateescape") for c, _ in email.header.decode_header(value))
     else:
-        raw = str(value)
-        if "=?" not in raw:
-            return _unfold(_fix_surrogates(raw))
-        try:
-            parts = email.header.decode_header(raw)
-        except (email.errors.HeaderParseError, ValueError, LookupError):
-            return _unfold(_fix_surrogates(raw))
-    out = []
-    for chunk, charset in parts:
-        if isinstance(chunk, bytes):
-            out.append(decode_bytes(chunk, charset)[0])
+        raw = str(value).encode("utf-8", "surrogateescape")
+    out: list[str] = []
+    pos = 0
+    run_cs, run = "", b""  # consecutive encoded words of one charset
+    for m in _ENCODED_WORD.finditer(raw):
+        gap = raw[pos:m.start()]
+        if run and gap.strip():
+            out.append(header_text(run, run_cs))
+            run_cs, run = "", b""
+        if gap.strip() or not out and not run:
+            out.append(header_text(gap))
+        cs = m.group(1).decode("ascii", "replace").split("*")[0]
+        data = _encoded_word_bytes(m.group(2), m.group(3))
+        if data is None:  # not decodable as declared: keep it as written
+            if run:
+                out.append(header_text(run, run_cs))
+                run_cs, run = "", b""
+            out.append(header_text(m.group(0)))
+        elif run and cs.lower() != run_cs.lower():
+            out.append(header_text(run, run_cs))
+            run_cs, run = cs, data
         else:
-            out.append(_fix_surrogates(chunk))
-    # decode_header drops the whitespace between an encoded word and plain text
-    return _unfold("".join(out) if all(isinstance(c, bytes) for c, _ in parts) else " ".join(o.strip() for o in out))
+            run_cs, run = cs, run + data
+        pos = m.end()
+    if run:
+        out.append(header_text(run, run_cs))
+    out.append(header_text(raw[pos:]))
+    return _unfold("".join(out))
 
 
-def _fix_surrogates(s: str) -> str:
-    """compat32 keeps raw 8-bit header bytes as surrogates; turn them back into text."""
-    if any("\udc80" <= ch <= "\udcff" for ch in s):
-        return decode_bytes(s.encode("ascii", "surrogateescape"))[0]
-    return s
+def _encoded_word_bytes(encoding: bytes, text: bytes) -> bytes | None:
+    if encoding in (b"Q", b"q"):
+        return _QP_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), text.replace(b"_", b" "))
+    compact = re.sub(rb"\s+", b"", text)
+    try:
+        return base64.b64decode(compact + b"=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def header_text(data: bytes, declared: str = "") -> str:
+    """Header bytes as text: the declared charset, then UTF-8, then windows-1252 (its five unused
+    bytes as Latin-1)."""
+    if data.isascii():
+        return data.decode("ascii")
+    for cs in (known_charset(declared), "utf-8"):
+        if cs:
+            try:
+                return data.decode(cs)
+            except (UnicodeDecodeError, LookupError):
+                pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "".join(bytes((b,)).decode("cp1252", "ignore") or chr(b) for b in data)
 
 
 def _unfold(s: str) -> str:

@@ -160,3 +160,29 @@ def test_pasted_screenshot_and_calendar_invitation_are_attachments():
     kinds = {a.meta["content_type"]: a for a in atts}
     assert set(kinds) == {"image/png", "text/calendar"}
     assert "Overleg windpark Kraaiennest" in kinds["text/calendar"].body
+
+
+# 5. headers: the declared charset, then UTF-8, then windows-1252; never a guess -------------------
+
+def mail_with_subject(subject: bytes) -> bytes:
+    return b"From: a@example.org\r\nSubject: " + subject + b"\r\nMessage-ID: <s@example.org>\r\n\r\nbody\r\n"
+
+
+def test_raw_eight_bit_bytes_inside_an_encoded_word_use_its_charset():
+    assert items_of(parse(mail_with_subject(b"=?iso-8859-1?Q?Die_Fr\xf6sche?=")))[0].subject == "Die Frösche"
+    assert items_of(parse(mail_with_subject(b"=?utf-8?Q?Caf\xc3\xa9_=E2=9C=94?=")))[0].subject == "Café ✔"
+
+
+def test_raw_eight_bit_subject_is_utf8_or_windows_1252_never_an_exotic_guess():
+    assert items_of(parse(mail_with_subject(b"Die Fr\xf6sche")))[0].subject == "Die Frösche"
+    assert items_of(parse(mail_with_subject(b"Die Fr\xc3\xb6sche")))[0].subject == "Die Frösche"
+    assert items_of(parse(mail_with_subject(b"Offerte \x80 100 \x93samen\x94")))[0].subject == "Offerte € 100 “samen”"
+
+
+def test_encoded_words_keep_the_space_before_plain_text_and_join_split_characters():
+    raw = mail_with_subject(b"=?UTF-8?Q?Nodemailer_is_unicode_friendly_=E2=9C=94?=\r\n (1476358788189)")
+    assert items_of(parse(raw))[0].subject == "Nodemailer is unicode friendly ✔ (1476358788189)"
+    raw = mail_with_subject(b"=?utf-8?B?4pw=?= =?utf-8?B?lA==?= klaar")  # one character split over two words
+    assert items_of(parse(raw))[0].subject == "✔ klaar"
+    mail = items_of(parse(sample("nodemailer-mailparser/test/fixtures/nodemailer.eml").read_bytes()))[0]
+    assert mail.subject == "Nodemailer is unicode friendly ✔ (1476358788189)"
