@@ -5,6 +5,8 @@ Each test is one class of loss seen on other parsers' public fixtures (../shared
 
 import hashlib
 
+import pytest
+
 from tests.conftest import MemorySink, run_connector, sample
 from tests.core.test_mail_nothing_lost import nested_mail
 from connectors.support.mime import MailContext, parse_mail
@@ -186,3 +188,50 @@ def test_encoded_words_keep_the_space_before_plain_text_and_join_split_character
     assert items_of(parse(raw))[0].subject == "✔ klaar"
     mail = items_of(parse(sample("nodemailer-mailparser/test/fixtures/nodemailer.eml").read_bytes()))[0]
     assert mail.subject == "Nodemailer is unicode friendly ✔ (1476358788189)"
+
+
+# 6. .msg with 8-bit strings: the message's own code page -----------------------------------------
+
+def ansi_msg(src, out, codepage_prop: int, cp: int, subject: str, body: str):
+    """``src`` (a Unicode .msg) rewritten as Outlook writes a non-Unicode one: every string stream
+    ``001E`` in code page ``cp``, the store support mask without its Unicode bit, and the code page
+    in property ``codepage_prop`` only."""
+    import struct
+
+    import olefile
+    from extract_msg.ole_writer import OleWriter
+
+    replace = {"__substg1.0_0037001F": subject, "__substg1.0_1000001F": body}
+    w = OleWriter()
+    with olefile.OleFileIO(str(src)) as o:
+        w.fromOleFile(o)
+        for e in o.listdir(streams=True, storages=False):
+            if e[-1].upper().endswith("001F"):
+                text = replace.get("/".join(e)) or o.openstream(e).read().decode("utf-16-le", "replace")
+                w.deleteEntry(e)
+                w.addEntry(e[:-1] + [e[-1][:-4] + "001E"], text.encode(f"cp{cp}", "replace"))
+        props = o.openstream(["__properties_version1.0"]).read()
+    entries = []
+    for i in range(32, len(props) - 15, 16):  # the top-level property stream: 32-byte header, 16-byte entries
+        tag, flags, value = struct.unpack("<IIQ", props[i:i + 16])
+        if tag & 0xFFFF == 0x001F:
+            tag = (tag & 0xFFFF0000) | 0x001E
+        if tag == 0x340D0003:  # PidTagStoreSupportMask: clear STORE_UNICODE_OK
+            value &= ~0x40000
+        if tag not in (0x3FDE0003, 0x3FFD0003):
+            entries.append(struct.pack("<IIQ", tag, flags, value))
+    entries.append(struct.pack("<IIQ", codepage_prop, 6, cp))
+    w.editEntry(["__properties_version1.0"], data=props[:32] + b"".join(entries))
+    w.write(str(out))
+    return out
+
+
+@pytest.mark.parametrize("prop", [0x3FFD0003, 0x3FDE0003], ids=["PidTagMessageCodepage", "PidTagInternetCodepage"])
+def test_msg_with_cp932_strings_is_read_in_its_code_page(tmp_path, prop):
+    src = sample("msg-extractor/example-msg-files/unicode.msg")
+    path = ansi_msg(src, tmp_path / "ansi.msg", prop, 932, "会議の議事録 ①", "風力発電所についての報告です。")
+    out = run_connector("msg", path)
+    assert not out["failures"]
+    mail = out["items"][0]
+    assert mail.subject == "会議の議事録 ①"  # ① is CP932, not Shift-JIS
+    assert mail.body == "風力発電所についての報告です。"
