@@ -14,6 +14,7 @@ import binascii
 import email
 import email.header
 import email.utils
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -166,23 +167,79 @@ def parse_date(value: str) -> datetime | None:
         return None
 
 
+_HEADER_NAME = re.compile(rb"([!-9;-~]+)[ \t]*:")  # 'Subject :' too: some software writes a space before the colon
+_STRONG_HEADERS = frozenset(("from", "to", "subject", "date", "message-id", "received", "mime-version", "sender"))
+
+
 def looks_like_mail(raw: bytes) -> bool:
-    """True when the first lines are RFC 5322 headers that mail has."""
+    """True when the first lines are RFC 5322 headers that mail has.
+
+    Lenient as mail software is: a space before a header's colon, a header/body separator that
+    holds only spaces, a stray line after real headers (the body starts there). A MIME entity
+    with no address headers but a multipart Content-Type is mail too (saved by some clients).
+    """
     head = raw[:8192].lstrip()
     if head.startswith(b"From "):
         head = head.split(b"\n", 1)[-1]
-    names = set()
-    for line in head.split(b"\n"):
+    lines = head.split(b"\n")
+    if len(raw.lstrip()) > 8192 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut off by the sniffing window
+    names: set[str] = set()
+    multipart = False
+    for line in lines:
         line = line.rstrip(b"\r")
-        if not line:
+        if not line.strip():
             break
         if line[:1] in (b" ", b"\t"):
+            if not names:
+                return False
             continue
-        m = re.match(rb"([!-9;-~]+):", line)
+        m = _HEADER_NAME.match(line)
         if not m:
+            if len(names & MAIL_HEADERS) >= 2 and names & _STRONG_HEADERS:
+                break  # the body begins without a blank line
             return False
-        names.add(m.group(1).decode("ascii").lower())
-    return bool(names & MAIL_HEADERS) and bool(names & {"from", "to", "subject", "date", "message-id", "received", "mime-version", "sender"})
+        name = m.group(1).decode("ascii").lower()
+        names.add(name)
+        if name == "content-type" and re.match(rb"\s*(multipart|message)/", line[m.end():], re.I):
+            multipart = True
+    return bool(names & MAIL_HEADERS) and (bool(names & _STRONG_HEADERS) or multipart)
+
+
+def normalise_head(raw: bytes) -> bytes:
+    """The message with its header block written so Python's parser reads it as mail clients do:
+    ``Name :`` becomes ``Name:``, and a separator line of only spaces becomes empty (the parser
+    would take it for a folded header and the body's first lines for headers)."""
+    pos = 0
+    if raw.startswith(b"From "):
+        pos = raw.find(b"\n") + 1 or len(raw)
+    out: list[bytes] = []
+    changed = False
+    start = pos
+    while pos < len(raw):
+        end = raw.find(b"\n", pos)
+        end = len(raw) if end < 0 else end + 1
+        line = raw[pos:end]
+        content = line.rstrip(b"\r\n")
+        if not content:
+            break
+        if not content.strip():
+            out.append(line[len(content):] or b"\n")
+            changed = True
+            pos = end
+            break
+        if content[:1] not in (b" ", b"\t"):
+            m = _HEADER_NAME.match(content)
+            if not m:
+                break
+            if m.end() != len(m.group(1)) + 1:
+                line = m.group(1) + b":" + line[m.end():]
+                changed = True
+        out.append(line)
+        pos = end
+    if not changed:
+        return raw
+    return raw[:start] + b"".join(out) + raw[pos:]
 
 
 def thread_key(msg: Message, message_id: str) -> str:
@@ -238,7 +295,7 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
     if not looks_like_mail(raw):
         raise ConnectorError("not an e-mail message: the file does not start with mail headers", ctx.path, ctx.locator)
     try:
-        msg = email.message_from_bytes(raw, policy=compat32)
+        msg = email.message_from_bytes(normalise_head(raw), policy=compat32)
         if reason := broken_limit(msg):
             raise ConnectorError(reason, ctx.path, ctx.locator)
         return _parse_message(msg, ctx, sha256, depth)
@@ -392,6 +449,44 @@ def parse_mail_file(path, ctx: MailContext, sha: str, max_size: int, unwrap=None
 _ALTERNATIVE_TEXT = frozenset(("text/plain", "text/html", "text/enriched", "text/richtext", "text/watch-html", "text/x-amp-html"))
 
 
+_UU_BEGIN = re.compile(r"^begin[ \t]+([0-7]{3,4})[ \t]+(\S[^\r\n]*?)[ \t]*\r?$", re.M)
+
+
+def split_uuencoded(text: str, problems: list[str]) -> tuple[str, list[tuple[str, bytes]]]:
+    """uuencoded files in a plain-text body (``begin 644 name`` ... ``end``): the body without
+    their lines, and the files. A block without its ``end`` line stays in the body, noted."""
+    files: list[tuple[str, bytes]] = []
+    out: list[str] = []
+    pos = 0
+    for m in _UU_BEGIN.finditer(text):
+        if m.start() < pos:
+            continue
+        end = re.compile(r"^end[ \t]*\r?$", re.M).search(text, m.end())
+        if not end:
+            problems.append(f"uuencoded file {m.group(2)!r} in the body has no 'end' line; left in the body")
+            break
+        data = bytearray()
+        damaged = False
+        for line in text[m.end():end.start()].splitlines():
+            if not line.strip():
+                continue
+            raw = line.encode("latin-1", "replace")
+            n = (((raw[0] - 32) & 63) * 4 + 5) // 3  # the line's own length: some encoders pad with garbage
+            try:
+                data += binascii.a2b_uu(raw[:n])
+            except binascii.Error:
+                damaged = True
+                break
+        if damaged:
+            problems.append(f"uuencoded file {m.group(2)!r} in the body is damaged; left in the body")
+            continue
+        out.append(text[pos:m.start()])
+        files.append((m.group(2), bytes(data)))
+        pos = end.end()
+    out.append(text[pos:])
+    return ("".join(out), files) if files else (text, [])
+
+
 def _walk(part: Message, bodies: list[tuple[str, str]], atts: list, problems: list[str], text: bool = True) -> None:
     """Inline text parts into ``bodies`` (all of them, in order: a mixed message's HTML part and its
     plain-text footer both belong to the body), everything else into ``atts``. Of a
@@ -431,7 +526,12 @@ def _walk(part: Message, bodies: list[tuple[str, str]], atts: list, problems: li
     if disp != "attachment" and not name and ctype in ("text/plain", "text/html"):
         if text:
             data = _payload(part, problems)
-            bodies.append((ctype, decode_bytes(data, part.get_content_charset())[0]))
+            body = decode_bytes(data, part.get_content_charset())[0]
+            if ctype == "text/plain" and "begin " in body:
+                body, files = split_uuencoded(body, problems)
+                for fname, fdata in files:
+                    atts.append((fname, mimetypes.guess_type(fname)[0] or "application/octet-stream", fdata, part))
+            bodies.append((ctype, body))
         return
     if ctype.startswith("multipart/"):
         return

@@ -235,3 +235,39 @@ def test_msg_with_cp932_strings_is_read_in_its_code_page(tmp_path, prop):
     mail = out["items"][0]
     assert mail.subject == "会議の議事録 ①"  # ① is CP932, not Shift-JIS
     assert mail.body == "風力発電所についての報告です。"
+
+
+# 7. odd header lines; uuencoded files in a plain-text body ----------------------------------------
+
+def test_space_before_a_colon_and_a_separator_of_spaces_are_still_mail():
+    raw = (b"From: Sanne <s@example.org>\r\nSubject : Windturbines\r\nDate: Tue, 11 Mar 2025 09:14:00 +0100\r\n"
+           b" \r\nDe turbines worden 135 meter hoog.\r\nNoot: geen header.\r\n")
+    mail = items_of(parse(raw))[0]
+    assert mail.subject == "Windturbines"
+    assert mail.body == "De turbines worden 135 meter hoog.\nNoot: geen header."
+    assert mail.sent is not None
+
+
+def test_real_samples_refused_as_not_mail_are_read():
+    # its header block is longer than the 8 KiB sniffing window, which cut a line in two
+    mail = items_of(parse(sample("flanker/tests/fixtures/messages/bounce/office365.eml").read_bytes()))[0]
+    assert mail.subject == "Undeliverable: test_bounce 8"
+    # a MIME entity without address headers, saved as .eml
+    mail = items_of(parse(sample("nodemailer-mailparser/test/fixtures/mixed.eml").read_bytes()))[0]
+    assert "scanned for Viruses" in mail.body
+
+
+def test_uuencoded_file_in_a_plain_body_is_an_attachment_and_leaves_the_body():
+    import binascii
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
+    lines = [binascii.b2a_uu(png[i:i + 45]).decode().rstrip("\n") for i in range(0, len(png), 45)]
+    raw = (b"From: a@example.org\r\nSubject: foto\r\nContent-Type: text/plain\r\n\r\nHierbij de kaart.\r\n\r\n"
+           + ("begin 644 kaart windpark.png\r\n" + "\r\n".join(lines) + "\r\n`\r\nend\r\n").encode()
+           + b"\r\nGroet, Sanne\r\n")
+    out = parse(raw)
+    mail, *atts = items_of(out)
+    assert mail.body == "Hierbij de kaart.\n\nGroet, Sanne"
+    assert [a.subject for a in atts] == ["kaart windpark.png"]
+    assert atts[0].meta["size"] == len(png) and atts[0].meta["content_type"] == "image/png"
+    assert not failures_of(out)
