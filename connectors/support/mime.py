@@ -496,6 +496,12 @@ def _walk(part: Message, bodies: list[tuple[str, str]], atts: list, problems: li
     ctype = part.get_content_type()
     disp = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
     name = _filename(part)
+    if ctype == "message/delivery-status" and part.is_multipart():
+        # a bounce's report: the parser reads its field blocks as header-only parts; keep them as text
+        blocks = [p for p in part.get_payload() if isinstance(p, Message)]
+        report = "\n\n".join("\n".join(f"{k}: {decode_header(v)}" for k, v in b.items()) for b in blocks)
+        atts.append((name or f"bijlage-{len(atts) + 1}.txt", "text/plain", report.encode("utf-8"), part))
+        return
     if part.is_multipart() and ctype != "message/rfc822":
         subparts = [p for p in part.get_payload() if isinstance(p, Message)]
         if ctype == "multipart/alternative":

@@ -271,3 +271,76 @@ def test_uuencoded_file_in_a_plain_body_is_an_attachment_and_leaves_the_body():
     assert [a.subject for a in atts] == ["kaart windpark.png"]
     assert atts[0].meta["size"] == len(png) and atts[0].meta["content_type"] == "image/png"
     assert not failures_of(out)
+
+
+# 9. the property: every text part of every sample message is found again ------------------------
+
+def sample_messages() -> list:
+    from tests.conftest import SAMPLES
+
+    found = sorted(SAMPLES.glob("**/*.eml")) + sorted(SAMPLES.glob("mail-parser/tests/mails/mail_*"))
+    found = [p for p in found if not p.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"]  # Outlook .msg: test_msg.py
+    return found or [pytest.param(None, marks=pytest.mark.skip(reason="../shared/samples not present"))]
+
+
+def _flat(text: str) -> str:
+    from woo_collector.text import tidy
+
+    return " ".join(tidy(text).split())
+
+
+def text_parts(raw: bytes) -> list[list[str]]:
+    """The decoded text of every text/plain and text/html leaf, read independently of parse_mail with
+    Python's own walk: a list of alternatives per leaf (the texts of one multipart/alternative are
+    alternatives of each other: one of them must be found)."""
+    import email
+    from email.policy import compat32
+
+    from connectors.support.mime import normalise_head
+    from woo_collector.text import decode_bytes, html_to_text
+
+    msg = email.message_from_bytes(normalise_head(raw), policy=compat32)
+    groups: dict[int, list[str]] = {}
+    out: list[list[str]] = []
+
+    def visit(part, alternative: int | None):
+        if part.is_multipart():
+            subs = [p for p in part.get_payload() if isinstance(p, email.message.Message)]
+            for sub in subs:
+                visit(sub, id(part) if part.get_content_type() == "multipart/alternative" and alternative is None else alternative)
+            return
+        if part.get_content_type() not in ("text/plain", "text/html"):
+            return
+        data = part.get_payload(decode=True) or b""
+        text = decode_bytes(data, part.get_content_charset())[0]
+        if part.get_content_type() == "text/html":
+            text = html_to_text(text)
+        text = _flat(text)
+        if not text:
+            return
+        if alternative is None:
+            out.append([text])
+        else:
+            groups.setdefault(alternative, []).append(text)
+
+    visit(msg, None)
+    return out + list(groups.values())
+
+
+@pytest.mark.parametrize("path", sample_messages(), ids=lambda p: str(p).split("samples/")[-1] if p else "none")
+def test_every_text_part_of_a_sample_message_is_in_the_item_or_an_attachment(path):
+    raw = path.read_bytes()
+    try:
+        out = parse(raw)
+    except ConnectorError as e:
+        raise AssertionError(f"refused: {e.reason}")
+    found = _flat("\n".join(f"{i.subject}\n{i.body}" for i in items_of(out)))
+    listed = " ".join(f.reason for f in failures_of(out))
+    for alternatives in text_parts(raw):
+        assert any(t in found for t in alternatives) or listed, f"lost without a word: {alternatives[0][:200]!r}"
+
+
+def test_a_bounce_report_is_kept_as_text():
+    out = parse(sample("flanker/tests/fixtures/messages/bounce/delayed.eml").read_bytes())
+    report = [a for a in items_of(out)[1:] if "Final-Recipient" in a.body]
+    assert report and "Status: 4.0.0" in report[0].body and "426 connection timed out" in report[0].body
