@@ -209,12 +209,15 @@ def looks_like_mail(raw: bytes) -> bool:
 def normalise_head(raw: bytes) -> bytes:
     """The message with its header block written so Python's parser reads it as mail clients do:
     ``Name :`` becomes ``Name:``, and a separator line of only spaces becomes empty (the parser
-    would take it for a folded header and the body's first lines for headers)."""
+    would take it for a folded header and the body's first lines for headers). Blank lines and
+    spaces before the first header are dropped, as ``looks_like_mail`` skips them."""
+    stripped = raw.lstrip()
+    changed = len(stripped) != len(raw)
+    raw = stripped
     pos = 0
     if raw.startswith(b"From "):
         pos = raw.find(b"\n") + 1 or len(raw)
     out: list[bytes] = []
-    changed = False
     start = pos
     while pos < len(raw):
         end = raw.find(b"\n", pos)

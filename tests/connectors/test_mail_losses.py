@@ -344,3 +344,9 @@ def test_a_bounce_report_is_kept_as_text():
     out = parse(sample("flanker/tests/fixtures/messages/bounce/delayed.eml").read_bytes())
     report = [a for a in items_of(out)[1:] if "Final-Recipient" in a.body]
     assert report and "Status: 4.0.0" in report[0].body and "426 connection timed out" in report[0].body
+
+
+def test_a_line_of_spaces_before_the_headers_is_skipped_not_taken_for_the_separator():
+    mail, *atts = items_of(parse(sample("flanker/tests/fixtures/messages/iphone.eml").read_bytes()))
+    assert mail.body == "Hello\n\n~Danielle" and mail.subject
+    assert [a.subject for a in atts] == ["photo.JPG"]
