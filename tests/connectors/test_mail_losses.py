@@ -46,6 +46,17 @@ def test_deep_nesting_is_refused_with_a_reason_not_a_recursion_error():
             raise AssertionError("a message nested that deep parsed as if whole")
 
 
+def test_a_message_of_too_many_parts_is_refused_with_a_reason():
+    parts = b"".join(b"--p\r\nContent-Type: text/plain\r\n\r\ndeel %d\r\n" % n for n in range(10_001))
+    raw = b"From: a@example.org\r\nSubject: veel\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n" + parts + b"--p--\r\n"
+    try:
+        parse(raw)
+    except ConnectorError as e:
+        assert "MIME parts" in e.reason and "kept" in e.reason
+    else:
+        raise AssertionError("a message of 10,001 parts parsed as if whole")
+
+
 def test_mail_nested_past_the_text_depth_is_a_failure_not_silence():
     out = parse(nested_mail(12))
     assert items_of(out)[0].subject == "niveau 11"
