@@ -5,6 +5,12 @@ MIME) hands the raw bytes of one message to ``parse_mail``. Mail is parsed as it
 the fast ``compat32`` parser, headers decoded by hand (RFC 2047, wrong or missing charsets),
 multipart/alternative, HTML-only bodies, quoted-printable and base64, dates in odd formats, and a
 stable derived Message-ID where the mail has none.
+
+Nothing is dropped without a word: every inline text part of a mixed message is body text, every
+other leaf (also inside the alternative that does not give the text) is an attachment, uuencoded
+files in a plain body are attachments, and a boundary that does not match as written is
+recovered (``repair_boundaries``) or reported. A message that breaks a limit (``MAX_NESTING``,
+``MAX_PARTS``) raises ConnectorError: one Failure of that message, the mailbox goes on.
 """
 
 from __future__ import annotations
