@@ -31,7 +31,7 @@ from typing import BinaryIO, Iterator
 
 from connectors.base import Checkpoint, FileConnector, Yield
 from woo_collector.errors import ConnectorError
-from connectors.support.mime import MailContext, looks_like_mail, parse_mail
+from connectors.support.mime import MailContext, iter_parts, looks_like_mail, parse_mail
 from woo_collector.models import Failure
 
 MAX_MESSAGE = 256 * 1024 * 1024
@@ -93,8 +93,11 @@ def truncated_reason(raw: bytes) -> str:
     """Why the last message of a file looks cut off, or '' when it looks whole."""
     if not raw.endswith(b"\n"):
         return "the file ends in the middle of a line (truncated?)"
-    msg = email.message_from_bytes(raw, policy=compat32)
-    for part in msg.walk():
+    try:
+        msg = email.message_from_bytes(raw, policy=compat32)
+    except RecursionError:
+        return ""  # parse_mail says what is wrong with it
+    for part, _level in iter_parts(msg):
         for d in part.defects:
             if d.__class__.__name__ in ("CloseBoundaryNotFoundDefect", "StartBoundaryNotFoundDefect"):
                 return "the last message ends before its MIME parts are closed (truncated file?)"

@@ -39,7 +39,8 @@ from typing import Iterator
 
 from connectors.base import FileConnector, Yield
 from connectors.support.mapi import (
-    SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED, Attachment, Parsed, address, build_items, choose_body, conversation_key, utc,
+    SMIME_NOTE_ENCRYPTED, SMIME_NOTE_SIGNED, Attachment, Parsed, address, build_items, choose_body, code_page_codec, conversation_key,
+    utc,
 )
 from connectors.support.mime import MailContext, decode_header, looks_like_mail, parse_addresses, parse_date, parse_mail
 from woo_collector.errors import ConnectorError
@@ -68,16 +69,40 @@ def msg_errors() -> tuple[type[BaseException], ...]:
 # Reading a .msg with extract-msg
 # ---------------------------------------------------------------------------------------------
 def open_msg(path: Path | bytes):
+    """Open a .msg; one whose strings are not Unicode is opened again with its own code page.
+
+    extract-msg reads 8-bit strings in ``PidTagMessageCodepage`` (0x3FFD) and, without it, in
+    ISO-8859-15; it ignores ``PidTagInternetCodepage`` (0x3FDE) and maps 932 to plain Shift-JIS.
+    We take 0x3FFD, else 0x3FDE, else windows-1252 (what Western Outlook writes), as Windows code
+    pages (CP932, not Shift-JIS).
+    """
     import extract_msg
     from extract_msg.enums import ErrorBehavior, InsecureFeatures
 
-    return extract_msg.openMsg(
-        path if isinstance(path, bytes) else str(path),
-        strict=False,
-        delayAttachments=True,
-        insecureFeatures=InsecureFeatures.NONE,
-        errorBehavior=ErrorBehavior.ATTACH_SUPPRESS_ALL | ErrorBehavior.RTFDE | ErrorBehavior.STANDARDS_VIOLATION,
-    )
+    def opened(**kw):
+        return extract_msg.openMsg(
+            path if isinstance(path, bytes) else str(path),
+            strict=False,
+            delayAttachments=True,
+            insecureFeatures=InsecureFeatures.NONE,
+            errorBehavior=ErrorBehavior.ATTACH_SUPPRESS_ALL | ErrorBehavior.RTFDE | ErrorBehavior.STANDARDS_VIOLATION,
+            **kw,
+        )
+
+    msg = opened()
+    if getattr(msg, "areStringsUnicode", True):
+        return msg
+    codec = strings_codec(msg)
+    if codec == msg.stringEncoding:
+        return msg
+    msg.close()
+    return opened(overrideEncoding=codec)
+
+
+def strings_codec(msg) -> str:
+    """The codec of a non-Unicode .msg's 8-bit strings (see ``open_msg``)."""
+    return (code_page_codec(msg.getPropertyVal("3FFD0003")) or code_page_codec(msg.getPropertyVal("3FDE0003"))
+            or "cp1252")
 
 
 def read_msg(msg, depth: int = 0) -> Parsed:
@@ -209,7 +234,8 @@ def _read_content(msg, p: Parsed, depth: int, atts: list | None = None) -> None:
     if html is None:
         html_str = msg.getStringStream("__substg1.0_1013")
         html = html_str.encode("utf-8") if html_str else None
-    p.body, p.body_format = choose_body(msg.getStringStream("__substg1.0_1000"), html, _rtf(msg))
+    html_charset = code_page_codec(msg.getPropertyVal("3FDE0003")) or code_page_codec(msg.getPropertyVal("3FFD0003"))
+    p.body, p.body_format = choose_body(msg.getStringStream("__substg1.0_1000"), html, _rtf(msg), html_charset)
     p.attachments = [_attachment(a, depth) for a in (_attachments(msg, p) if atts is None else atts)]
 
 

@@ -96,6 +96,30 @@ def address(name: str | None, email_addr: str | None) -> str:
     return email_addr or name
 
 
+_CODE_PAGES = {65001: "utf-8", 20127: "ascii", 28591: "latin-1", 1200: "utf-16-le", 1201: "utf-16-be", 50220: "iso2022_jp",
+               50221: "iso2022_jp", 50222: "iso2022_jp", 51932: "euc_jp", 20932: "euc_jp", 936: "gbk", 54936: "gb18030",
+               52936: "hz", 51949: "euc_kr", 20866: "koi8_r", 21866: "koi8_u", 10000: "mac_roman"}
+
+
+def code_page_codec(code_page: object) -> str:
+    """The Python codec of a Windows code page number (``PidTagMessageCodepage``,
+    ``PidTagInternetCodepage``), or "" when there is none. Windows' own pages (932, 1252, ...) are
+    their ``cpNNN`` codecs: CP932 is Shift-JIS with Microsoft's extensions, which plain Shift-JIS
+    refuses."""
+    if not isinstance(code_page, int) or code_page <= 0:
+        return ""
+    import codecs
+
+    if 28591 <= code_page <= 28606:
+        name = f"iso8859-{code_page - 28590}"
+    else:
+        name = _CODE_PAGES.get(code_page, f"cp{code_page}")
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return ""
+
+
 def utc(dt: datetime | None) -> datetime | None:
     """A datetime from a parser as aware UTC; naive values are UTC (MAPI times are UTC)."""
     if dt is None or not isinstance(dt, datetime):
@@ -131,12 +155,20 @@ def rtf_body_text(rtf: bytes) -> tuple[str, str]:
     return tidy(rtf_to_text(decode_bytes(rtf, "cp1252")[0], errors="ignore")), "rtf"
 
 
-def choose_body(plain: str | None, html: bytes | str | None, rtf: bytes | None) -> tuple[str, str]:
-    """The best readable body: plain text, else HTML as text, else what the RTF body holds."""
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", re.I)
+
+
+def choose_body(plain: str | None, html: bytes | str | None, rtf: bytes | None, html_charset: str = "") -> tuple[str, str]:
+    """The best readable body: plain text, else HTML as text (bytes in ``html_charset`` when the
+    message names one), else what the RTF body holds."""
     if plain and plain.strip():
         return tidy(plain), "plain"
     if html:
-        text = html if isinstance(html, str) else decode_bytes(html)[0]
+        if isinstance(html, str):
+            text = html
+        else:
+            meta = _META_CHARSET.search(html[:8192])
+            text = decode_bytes(html, (meta.group(1).decode("ascii") if meta else "") or html_charset or None)[0]
         if text.strip():
             return html_to_text(text), "html"
     if rtf:

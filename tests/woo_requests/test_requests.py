@@ -231,3 +231,27 @@ def test_a_handler_adds_a_redaction_in_the_lakken_sheet_and_the_export_carries_i
 
     text = "\n".join(p.text for f in (out / "documenten").glob("*.docx") for p in Document(f).paragraphs)
     assert "project Zwaluw" not in text and "5.1.2i" in text
+
+
+def test_two_different_mails_with_one_message_id_are_two_documents_flagged(ws, tmp_path):
+    first = mail("Windturbines Kraaiennest", LONG, "Tue, 11 Mar 2025 09:14:00 +0100", "<dubbel@voorbeeld.nl>")
+    other = mail("Windturbines: geluidsnorm", "Over de windturbines: de geluidsnorm blijft 47 dB.", "Wed, 12 Mar 2025 10:00:00 +0100",
+                 "<dubbel@voorbeeld.nl>")
+    import_eml(ws, tmp_path / "sanne", "sanne", {"a.eml": first, "b.eml": other})
+    import_eml(ws, tmp_path / "pieter", "pieter", {"a.eml": first})  # a true copy still collapses
+    woo(ws, "request", "create", "R8", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    r = woo(ws, "request", "collect", "R8")
+    assert r.exit_code == 0, r.output
+    docs = show(ws, "R8")["documents"]
+    assert sorted(d["title"] for d in docs) == ["Windturbines Kraaiennest", "Windturbines: geluidsnorm"]
+    by_title = {d["title"]: d for d in docs}
+    assert len(by_title["Windturbines Kraaiennest"]["places"]) == 2
+    assert by_title["Windturbines: geluidsnorm"]["note"] == f"zelfde Message-ID als nr {by_title['Windturbines Kraaiennest']['nr']}, andere inhoud"
+    out = tmp_path / "pakket"
+    r = woo(ws, "request", "export", "R8", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    from openpyxl import load_workbook
+
+    book = next(out.rglob("*.xlsx"))
+    cells = [str(c.value) for row in load_workbook(book).active.iter_rows() for c in row if c.value]
+    assert "Windturbines: geluidsnorm" in cells and "Windturbines Kraaiennest" in cells

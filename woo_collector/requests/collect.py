@@ -92,10 +92,13 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
 
     documents: list[Document] = []
     keys, sort_keys, red_rows = {}, {}, []
+    nr_of_key = {d.key: nr for nr, d in numbered}
     for nr, d in numbered:
         reds = tuple(r for i in d.items for r in by_item.get(i.id, []))
         applied = [r for r in reds if r.apply]
         note = f"mogelijk duplicaat van nr {near[nr]}" if nr in near else ""
+        if d.same_id_as in nr_of_key:
+            note = "; ".join(x for x in (f"zelfde Message-ID als nr {nr_of_key[d.same_id_as]}, andere inhoud", note) if x)
         if len(d.places) > 1:
             note = "; ".join(x for x in (note, f"gevonden op {len(d.places)} plaatsen") if x)
         documents.append(Document(

@@ -1,9 +1,11 @@
 """From selected items to documents: families kept whole, exact duplicates collapsed, chats per day.
 
 - An e-mail is a document; its attachments are documents of the same family (12, 12.1, 12.2).
-  The same mail in several mailboxes (same Message-ID, or the same normalised text) is one
-  document that records every place it was found; two different mails carrying the same
-  attachment each keep it as their own family member.
+  The same mail in several mailboxes (same Message-ID and the same normalised text, or no
+  Message-ID and the same text) is one document that records every place it was found. Two
+  mails that share a Message-ID but not their text (broken clients, forged ids) are two
+  documents, the second flagged for the handler (``Draft.same_id_as``). Two different mails
+  carrying the same attachment each keep it as their own family member.
 - Chat messages are grouped per conversation per local calendar day; the same message
   exported from two phones counts once.
 - Files are documents; the same bytes in two folders are one document with two places.
@@ -48,6 +50,7 @@ class Draft:
     filetype: str = "other"
     places: list[str] = field(default_factory=list)
     children: list["Draft"] = field(default_factory=list)
+    same_id_as: str = ""  # key of the document with this one's Message-ID and other content
 
     @property
     def sort_key(self) -> str:
@@ -93,10 +96,11 @@ def group(items: list[Item], children_of) -> list[Draft]:
         elif it.kind == "attachment" and it.parent not in ids:
             orphans.append(it)  # its mail is not in the catalog: the attachment stands alone
     drafts: list[Draft] = []
-    for key, group_items in mails.items():
+    for key, group_items, same_id_as in _split_by_content(mails):
         head = canonical(group_items)
         d = Draft(key=key, kind="email", items=[head], title=head.subject or "(geen onderwerp)", date=head.sent,
-                  thread=head.conversation, filetype="email", places=sorted({place_of(i) for i in group_items}))
+                  thread=head.conversation, filetype="email", places=sorted({place_of(i) for i in group_items}),
+                  same_id_as=same_id_as)
         for n, att in enumerate(children_of(head.id), 1):
             d.children.append(Draft(key=f"att:{key}:{n}", kind="attachment", items=[att], title=att.subject, date=head.sent,
                                     thread=head.conversation, filetype=att.filetype or filetype_of(att.subject),
@@ -124,6 +128,25 @@ def group(items: list[Item], children_of) -> list[Draft]:
                             filetype=att.filetype or filetype_of(att.subject), places=[place_of(att)]))
     drafts.sort(key=lambda d: d.sort_key)
     return drafts
+
+
+def _split_by_content(mails: dict[str, list[Item]]):
+    """(key, items, key of the first document of that Message-ID or "") per mail document: one
+    Message-ID whose copies differ in text gives one document per text. The copy ``canonical``
+    picks keeps the plain key, so numbers stay where they were; the others get the key with their
+    content hash."""
+    for key, group_items in mails.items():
+        by_content: dict[str, list[Item]] = defaultdict(list)
+        for it in group_items:
+            by_content[content_hash(it)].append(it)
+        if len(by_content) == 1:
+            yield key, group_items, ""
+            continue
+        first = content_hash(canonical(group_items))
+        yield key, by_content[first], ""
+        for h in sorted(by_content):
+            if h != first:
+                yield f"{key}#c:{h[:16]}", by_content[h], key
 
 
 def number(drafts: list[Draft], previous: dict[str, str]) -> tuple[list[tuple[str, Draft]], list[str]]:
