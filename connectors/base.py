@@ -60,6 +60,7 @@ class Connector(ABC):
     def __init__(self, spec: SourceSpec, sink: Sink):
         self.spec = spec
         self.sink = sink
+        self.notes: list[str] = []  # said in the run's summary: what the handler should know though nothing failed
 
     @classmethod
     def check_settings(cls, spec: SourceSpec) -> ConnectorSettings:

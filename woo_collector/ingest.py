@@ -132,6 +132,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
                 if len(batch.items) >= batch_size or time.monotonic() - last_flush > 30:
                     flush()
             flush()
+            report.notes.extend(connector.notes)
             report.status = "partial" if report.failed else "ok"
         except ConnectorError as e:
             where = Path(e.path or spec.path or spec.name)

@@ -118,6 +118,10 @@ def ingest(app: AppContext, names: tuple[str, ...]) -> None:
 def _report(report) -> None:
     """The one-line summary, then what could not be read (kept, listed by 'woo failures')."""
     click.echo(_summary(report), err=True)
+    for note in report.notes[:5]:
+        click.echo(f"  note: {note}", err=True)
+    if len(report.notes) > 5:
+        click.echo(f"  ... and {len(report.notes) - 5} more notes", err=True)
     for f in report.failures[:20]:
         click.echo(f"  could not read: {f}", err=True)
     if len(report.failures) > 20:
