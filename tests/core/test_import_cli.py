@@ -116,5 +116,8 @@ def test_same_file_name_from_two_people_are_two_sources(ws, tmp_path):
     hits = found(ws, "fietspad")
     assert sorted((h["source"], h["custodian"]) for h in hits) == [
         ("import:Anna:_chat.txt", "Anna"), ("import:Bram:_chat.txt", "Bram")]
+    listed = json.loads(woo(ws, "source", "list", "--format", "json").stdout)
+    assert sorted((s["name"], s["custodian"]) for s in listed) == [
+        ("import:Anna:_chat.txt", "Anna"), ("import:Bram:_chat.txt", "Bram")]
     r = woo(ws, "import", str(tmp_path / "Anna" / "_chat.txt"), "--custodian", "Anna", "--source", "chats-anna")
     assert r.exit_code == 0 and "chats-anna:" in r.stderr

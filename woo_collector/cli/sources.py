@@ -73,7 +73,8 @@ def source_list(app: AppContext, fmt: str) -> None:
         spec = ws.sources().get(name)
         st = stats.get(name, {})
         last = st.get("last_run") or {}
-        rows.append({"name": name, "type": spec.type if spec else "import", "custodian": spec.custodian if spec else "",
+        custodian = spec.custodian if spec else ", ".join(st.get("custodians", []))  # an import: whose items it holds
+        rows.append({"name": name, "type": spec.type if spec else "import", "custodian": custodian,
                      "path": spec.path if spec else "", "items": st.get("items", 0),
                      "last_run": last.get("started", ""), "status": last.get("status", "never run"),
                      "open_failures": st.get("open_failures", 0), "sync_keys": st.get("sync_keys", 0)})
