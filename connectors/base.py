@@ -60,6 +60,7 @@ class Connector(ABC):
     def __init__(self, spec: SourceSpec, sink: Sink):
         self.spec = spec
         self.sink = sink
+        self.notes: list[str] = []  # said in the run's summary: what the handler should know though nothing failed
 
     @classmethod
     def check_settings(cls, spec: SourceSpec) -> ConnectorSettings:
@@ -93,6 +94,7 @@ class FileConnector(Connector):
 
     suffixes: ClassVar[tuple[str, ...] | None] = None  # files of a folder read (None: ``extensions``; (): all)
     keep_whole: ClassVar[bool] = True  # False: the file is not one original (an mbox keeps each message)
+    only: tuple[Path, ...] | None = None  # set by an import that recognised these files of the folder for this connector
 
     def accept(self, path: Path) -> bool:
         """Whether a file found in a folder is one to read (content sniffing); the file given always is."""
@@ -125,6 +127,9 @@ class FileConnector(Connector):
             raise ConnectorError("no such file or folder", root)
         if root.is_file():
             yield root
+            return
+        if self.only is not None:  # recognised by content already: neither suffix nor accept() applies
+            yield from self.only
             return
         suffixes = self.extensions if self.suffixes is None else self.suffixes
         found = False

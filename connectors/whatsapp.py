@@ -17,6 +17,11 @@ that follow (blank ones included) belong to it until the next header::
     [3/18/22, 14:56:01] Elon Musk: Hello                                iOS, English
     [14:56:01, 3/18/22] Musk Elon: Xin chào                             iOS, Vietnamese
     ‎[02-05-2022 16:17:01] ‪+31 6 11111111‬: ‎<bijgevoegd: 00000014-PHOTO-2022-05-02-16-17-01.jpg>
+    12/07/2017 à 22:35 - Amélie: Bonjour                                Android, French
+    13.6.2018 klo 21.25.15 - Matti: Moi                                 Android, Finnish
+    12.07.2017, 22:35:22: Jan: ...  /  12.07.2017 - 22:35:22; Jan: ...  older Android builds
+    13. 6. 2018. 21:25:15 Ivana: Bok                                    Croatian, Serbian
+    [04-08-15 10:00:05] Jan: 2015-08-04-PHOTO-00004762.jpg <attached>   old iOS media line
 
 Android writes system events without an author (``Alice heeft de groep X gemaakt``); iOS starts
 them with U+200E after the bracket, and writes the encryption notice as if the chat (the group's
@@ -29,8 +34,11 @@ How it is read:
   learnt from the first header line; after that only lines of exactly that shape start a message,
   so a pasted block of old messages (``[5/2, 16:08] Alice: ...``, no year) stays inside the message
   it was pasted in. Day-first or month-first is decided from the whole file (a field above 12; if
-  none, the reading in which dates go backwards least; if still tied, ``M/D/YY`` for slashes with
-  a two-digit year, day-first otherwise).
+  none, a reading in which dates never go backwards; if still undecided, the language of the file's
+  own system lines (not English: day first), then the reading that goes backwards least, then
+  ``M/D/YY`` for slashes with a two-digit year, day-first otherwise). When the dates themselves
+  cannot tell, every item carries ``meta["date_order"]`` (order, ``ambiguous``, what it rests on) and
+  the run's summary says so.
 - Times are local wall-clock times as written, read in the workspace's time zone (the
   ``timezone`` setting; daylight saving time handled) and converted to UTC in ``Item.sent``; file
   order is kept in ``Item.seq`` even where iOS times go backwards after airplane mode.
@@ -101,9 +109,21 @@ _SP = "[ \u00a0\u202f]"
 _AMPM = r"(?:[AaPp]\.?\s?[Mm]\.?|ص|م|vorm\.|nachm\.)"
 
 
+_JOIN_WORDS = r"(?:à|klo|kl\.|um|às|alle|a las|в)"  # between date and time: French, Finnish, ...
+_JOIN = {"": "[,،]?" + _SP, "-": f"{_SP}[-–]{_SP}"}
+_TRAIL = {"-": f"{_SP}{{1,2}}[-–]{_SP}", ":": f":{_SP}", ";": f";{_SP}", " ": f"(?(dot){_SP}|(?!))"}
+
+
 def _header_regex(layout: str, time_first: bool, ds: str = "[./-]", ts: str = "[:.]", seconds: bool | None = None,
-                  ampm: bool | None = None, year: str = "") -> re.Pattern[str]:
-    """The header regex of a layout; with the shape's details filled in, only that shape matches."""
+                  ampm: bool | None = None, year: str = "", joiner: str | None = None,
+                  trail: str | None = None) -> re.Pattern[str]:
+    """The header regex of a layout; with the shape's details filled in, only that shape matches.
+
+    Between date and time: a comma or a space (``12.07.17, 22:35``), a word (``12/07/2017 à 22:35``,
+    ``13.6.2018 klo 21.25.15``) or a dash (``12.07.2017 - 22:35:22;``). After an Android header's time:
+    a dash (one or two spaces before it), a colon, a semicolon, or, after a date ending in a dot
+    (``13. 6. 2018. 21:25:15 Name:``), a space alone.
+    """
     d1, d3 = r"\d{1,4}", r"\d{1,4}"
     if year.startswith("Y"):
         d1, d3 = rf"\d{{{year[1:]}}}", r"\d{1,2}"
@@ -113,11 +133,16 @@ def _header_regex(layout: str, time_first: bool, ds: str = "[./-]", ts: str = "[
     ts = ts if ts.startswith("[") else re.escape(ts)
     sec = {None: r"(?:(?P=ts)(?P<s>\d{2}))?", True: r"(?P=ts)(?P<s>\d{2})", False: "(?P<s>)"}[seconds]
     ap = {None: rf"(?:{_SP}?{_M}(?P<ap>{_AMPM}))?", True: rf"{_SP}?{_M}(?P<ap>{_AMPM})", False: "(?P<ap>)"}[ampm]
-    date = rf"(?P<d1>{d1}){_M}(?P<ds>{ds}) ?{_M}(?P<d2>\d{{1,2}}){_M}(?P=ds) ?{_M}(?P<d3>{d3})\.?"
+    if joiner is None:
+        join = rf"(?P<j>[,،]?{_SP}|{_SP}{_JOIN_WORDS}{_SP}|{_SP}[-–]{_SP})"
+    else:
+        join = "(?P<j>" + _JOIN.get(joiner, f"{_SP}{re.escape(joiner)}{_SP}") + ")"
+    date = rf"(?P<d1>{d1}){_M}(?P<ds>{ds}) ?{_M}(?P<d2>\d{{1,2}}){_M}(?P=ds) ?{_M}(?P<d3>{d3})(?P<dot>\.)?"
     time = rf"(?P<h>\d{{1,2}})(?P<ts>{ts})(?P<mi>\d{{2}}){sec}{ap}"
-    dt = rf"{time}{_M},?{_SP}{_M}{date}" if time_first else rf"{date}{_M}[,،]?{_SP}{_M}{time}"
+    dt = rf"{time}{_M},?{_SP}{_M}{date}" if time_first else rf"{date}{_M}{join}{_M}{time}"
     if layout == "android":
-        return re.compile(rf"^{_M}(?P<dt>{dt}){_M}{_SP}[-–]{_SP}(?P<rest>.*)$")
+        tr = "|".join(_TRAIL.values()) if trail is None else _TRAIL[trail]
+        return re.compile(rf"^{_M}(?P<dt>{dt}){_M}(?P<tr>{tr})(?P<rest>.*)$")
     return re.compile(rf"^{_M}\[{_M}(?P<dt>{dt}){_M}\]{_SP}?(?P<rest>.*)$")
 
 
@@ -155,6 +180,9 @@ _ANDROID_ATTACHED = re.compile(
     r"arquivo anexado|file allegato|файл прикреплен|файл добавлен|файл прикріплено|soubor připojen|"
     r"soubor byl přiložen|dosya ekli)\)$", re.I,
 )
+_OLD_ATTACHED = re.compile(  # old iOS: "2015-08-04-PHOTO-00004762.jpg <attached>"
+    r"^(?P<name>[^<>]*?\.\w{2,5})\s*<(?:attached|bijgevoegd|angehängt|joint|adjunto|anexado|allegato)>$", re.I,
+)
 _ANDROID_OMITTED = re.compile(r"^<[^<>\d:/@]{3,40}>$")
 _IOS_ATTACHED = re.compile(r"<(?:[^<>:]{2,30}):\s*(?P<name>[^<>]+?)\s*>")
 _IOS_OMITTED = re.compile(
@@ -183,6 +211,19 @@ _ACTOR = re.compile(
     r"heeft|hebt|neemt|is toegevoegd|is verwijderd|bent)\b"
 )
 _MERGED_EVENTS = {"encryption", "created"}
+# the language of a file's system lines, to read dates whose day and month cannot be told apart
+_LOCALES = [
+    ("English", re.compile(r"\b(?:messages and calls|messages to this group|encrypted|created group|added|removed|left|"
+                           r"changed|joined)\b")),
+    ("Dutch", re.compile(r"\b(?:berichten|versleuteld|heeft|hebt|groep|toegevoegd|verwijderd|aangemaakt|verlaten)\b")),
+    ("German", re.compile(r"\b(?:nachrichten|verschlüsselt|gruppe|hinzugefügt|entfernt|verlassen|erstellt)\b")),
+    ("French", re.compile(r"\b(?:chiffrés|groupe|ajouté|retiré|créé|quitté)\b")),
+    ("Finnish", re.compile(r"\b(?:viestit|salattu|salattuja|ryhmän|lisäsi|poisti|poistui)\b")),
+    ("Spanish/Portuguese", re.compile(r"\b(?:mensajes|mensagens|cifrados|criptografadas|grupo|añadió|adicionou|creó|criou)\b")),
+    ("Czech", re.compile(r"\b(?:zprávy|šifrovány|skupinu|přidal|odstranil)\b")),
+    ("Russian", re.compile(r"(?:сообщения|защищены|группу|добавил|удалил)")),
+]
+_ORDER_WORDS = {"dmy": "day-month-year", "mdy": "month-day-year"}
 
 # ---------------------------------------------------------------------------------------------
 # conversation names from file names
@@ -225,17 +266,25 @@ class Shape:
     seconds: bool
     ampm: bool
     year: str  # "2" / "4" (year last) or "Y4" (year first)
+    joiner: str = ""  # between date and time: "" (a comma or a space), a word ("à", "klo") or "-"
+    trail: str = "-"  # after an Android header's time: "-", ":", ";" or " "
 
     @property
     def regex(self) -> re.Pattern[str]:
         return _header_regex(self.layout, self.time_first, self.date_sep, self.time_sep, self.seconds,
-                             self.ampm, self.year)
+                             self.ampm, self.year, self.joiner, self.trail if self.layout == "android" else None)
 
 
 def _shape_of(layout: str, time_first: bool, m: re.Match[str]) -> Shape:
     d1, d3 = m.group("d1"), m.group("d3")
     year = f"Y{len(d1)}" if len(d1) > 2 else str(len(d3))
-    return Shape(layout, time_first, m.group("ds"), m.group("ts"), bool(m.group("s")), bool(m.group("ap")), year)
+    joiner = "" if time_first else m.group("j").strip(" \u00a0\u202f,،")
+    trail = "-"
+    if layout == "android":
+        trail = m.group("tr").strip(" \u00a0\u202f") or " "
+        trail = "-" if trail in "-–" else trail
+    return Shape(layout, time_first, m.group("ds"), m.group("ts"), bool(m.group("s")), bool(m.group("ap")), year,
+                 joiner, trail)
 
 
 def _clean(text: str) -> str:
@@ -307,6 +356,7 @@ class Scan:
     authors: list[str]
     notice_author: str
     messages: int
+    order_basis: str = ""  # set when day and month cannot be told apart from the dates: what the order rests on
     sketch: list[int] = field(default_factory=list)
     fingerprints: int = 0
 
@@ -477,7 +527,11 @@ class WhatsAppConnector(FileConnector):
                 if single and not exports:
                     raise ConnectorError("the zip holds no WhatsApp chat text (_chat.txt or WhatsApp*.txt)", str(path))
                 for export in exports:
-                    found.append((export, self._scan(export)))
+                    scan = self._scan(export)
+                    found.append((export, scan))
+                    if scan.order_basis:
+                        self.notes.append(f"{export.file_name}: day and month cannot be told apart from the dates; "
+                                          f"read as {_ORDER_WORDS[scan.order]} ({scan.order_basis})")
             except ConnectorError as e:
                 failed += 1
                 yield self.failed_whole(e, str(path), single, self.sink.keep(path, path.name) if not single else "")
@@ -518,6 +572,7 @@ class WhatsAppConnector(FileConnector):
         authors: dict[str, None] = {}
         notice = ""
         count = 0
+        langs: Counter = Counter()
 
         def header(m: re.Match[str]) -> None:
             nonlocal max_a, max_b, big_a, big_b, notice, count
@@ -532,6 +587,12 @@ class WhatsAppConnector(FileConnector):
                         back[order] += 1
                     prev[order] = date
             split = _split_author(m.group("rest"), shape.layout)
+            system = split is None or (shape.layout == "ios" and bool(_MARK_START.match(split[1])))
+            if system and sum(langs.values()) < 50:
+                low = _clean(m.group("rest") if split is None else split[1]).casefold()
+                for lang, rx in _LOCALES:
+                    if rx.search(low):
+                        langs[lang] += 1
             if split is not None:
                 who = _clean(split[0])
                 if count == 0 and shape.layout == "ios" and _MARK_START.match(split[1]):
@@ -547,6 +608,8 @@ class WhatsAppConnector(FileConnector):
             m = rx.match(line)
             if m:
                 header(m)
+        lang = langs.most_common(1)[0][0] if langs else ""
+        basis = ""
         if shape.year.startswith("Y"):
             order = "ymd"
         elif max_a > 12 and max_b <= 12:
@@ -555,11 +618,18 @@ class WhatsAppConnector(FileConnector):
             order = "mdy"
         elif max_a > 12 and max_b > 12:
             order = "dmy" if big_a >= big_b else "mdy"
+        elif min(back.values()) == 0 and max(back.values()) > 0:  # one reading never goes backwards
+            order = "dmy" if back["dmy"] == 0 else "mdy"
+        elif lang and lang != "English":  # day and month cannot be told apart: the phone's language
+            order, basis = "dmy", f"system lines in {lang}"
         elif back["dmy"] != back["mdy"]:
             order = "dmy" if back["dmy"] < back["mdy"] else "mdy"
+            basis = "the reading in which dates go backwards least"
         else:
             order = "mdy" if shape.date_sep == "/" and shape.year == "2" else "dmy"
-        return Scan(shape, order, list(authors), notice, count)
+            basis = f"system lines in {lang}, " if lang else ""
+            basis += "usual order of dates written like " + ("M/D/YY" if order == "mdy" else "D-M-Y")
+        return Scan(shape, order, list(authors), notice, count, basis)
 
     # -- pass 2: the messages ----------------------------------------------------------------
     def _messages(self, export: Export, scan: Scan, problems: list[Failure]) -> Iterator[Message]:
@@ -638,6 +708,10 @@ class WhatsAppConnector(FileConnector):
         if att:
             msg.media_names = (att.group("name"),)
             return _identify(msg)
+        old = _OLD_ATTACHED.match(first_clean)
+        if old:
+            msg.media_names = (old.group("name"),)
+            return _identify(msg)
         ios_att = _IOS_ATTACHED.search(first_clean) if shape.layout == "ios" else None
         if ios_att:
             msg.media_names = (ios_att.group("name"),)
@@ -705,6 +779,8 @@ class WhatsAppConnector(FileConnector):
                 "layout": scan.shape.layout,
                 "export": export.file_name,
             }
+            if scan.order_basis:
+                meta["date_order"] = {"order": scan.order, "ambiguous": True, "basis": scan.order_basis}
             if msg.event:
                 meta["event"] = msg.event
             if msg.deleted:

@@ -83,9 +83,11 @@ def mend_index(ws: Workspace, progress: Progress | None = None) -> int:
             progress.update(len(items))
 
 
-def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: bool = False) -> RunReport:
+def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: bool = False,
+               files: Sequence[Path] | None = None) -> RunReport:
     """Run one source to the end. Bad settings, an unreachable server and bad input are recorded in the
-    report (see ``woo_collector.errors``); bugs propagate."""
+    report (see ``woo_collector.errors``); bugs propagate. ``files``: only these files of the source's
+    folder are read (an import that recognised them for this connector)."""
     catalog = ws.catalog
     report = catalog.start_run(spec.name, kind, ws.user, os.getpid())
     sink = WorkspaceSink(ws, spec.name)
@@ -118,6 +120,8 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
             cls = registry.get(spec.type)
             cls.check_settings(spec)  # woo.toml may have been edited by hand since 'woo source add'
             connector = cls(spec, sink)
+            if files is not None:
+                connector.only = tuple(files)
             for y in connector.collect():
                 if isinstance(y, Item):
                     batch.items.append(y)
@@ -133,6 +137,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
                 if len(batch.items) >= batch_size or time.monotonic() - last_flush > 30:
                     flush()
             flush()
+            report.notes.extend(connector.notes)
             report.status = "partial" if report.failed else "ok"
         except ConnectorError as e:
             where = Path(e.path or spec.path or spec.name)
@@ -243,11 +248,17 @@ def ingest_sources(ws: Workspace, names: Sequence[str] = (), *, what: str = "woo
 
 
 def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, source_name: str | None = None, *,
-                quiet: bool = False, on_start: Callable[[IngestResult], None] | None = None) -> IngestResult:
+                quiet: bool = False, on_start: Callable[[IngestResult], None] | None = None,
+                parts: list[registry.Part] | None = None) -> IngestResult:
     """A one-off upload under the workspace lock; ``type_`` None recognises the format from the content.
 
-    The items are filed under ``source_name`` (default ``import:<file name>``); importing the same
-    file twice adds nothing.
+    Without ``type_`` a folder is recognised file by file (``registry.plan``; ``parts`` is a plan
+    already made): each connector reads its own files. The items are filed under ``source_name``
+    (default ``import:<custodian>:<file name>``, so two people's ``_chat.txt`` stay apart); a folder
+    holding several formats gets one source per format, ``<name>:<type>``: a source's run mends
+    (resolves) the failures it no longer sees, so two connectors must not share one, and item ids
+    derive from the source name, so the same folder imported again gives the same ids and adds
+    nothing. Importing the same file twice adds nothing.
     """
     from woo_collector.errors import ConfigError
 
@@ -256,19 +267,30 @@ def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, so
         raise ConfigError(f"{path} does not exist")
     if type_:
         registry.get(type_)
-    else:
-        type_, _score = registry.detect(path)
-    spec = SourceSpec(name=source_name or f"import:{path.resolve().name}", type=type_, path=str(path.resolve()), custodian=custodian,
-                      timezone=ws.settings.timezone)
+        parts = [registry.Part(type_)]
+    elif parts is None:
+        parts = registry.plan(path)
+    base = source_name or default_source_name(path, custodian)
+    specs = [(SourceSpec(name=base if len(parts) == 1 else f"{base}:{part.type}", type=part.type, path=str(path.resolve()),
+                         custodian=custodian, timezone=ws.settings.timezone), part) for part in parts]
     result = IngestResult()
     with _locked(ws, f"woo import {path.name}", result):
         if on_start:
             on_start(result)
-        report = run_source(ws, spec, "import", quiet=quiet)
-        result.reports.append(report)
-        ws.audit("import", {"path": str(path.resolve()), "type": type_, "custodian": custodian, "source": spec.name},
-                 f"{report.status}: {report.new} new, {report.failed} failed")
+        for spec, part in specs:
+            report = run_source(ws, spec, "import", quiet=quiet, files=part.files)
+            result.reports.append(report)
+            args = {"path": str(path.resolve()), "type": spec.type, "custodian": custodian, "source": spec.name}
+            if part.files is not None:
+                args["files"] = len(part.files)
+            ws.audit("import", args, f"{report.status}: {report.new} new, {report.failed} failed")
     return result
+
+
+def default_source_name(path: Path, custodian: str) -> str:
+    """``import:<custodian>:<file name>``: unique per person and file (two ``_chat.txt`` from two people differ)."""
+    who = " ".join(custodian.split()).replace(":", "_")
+    return f"import:{who}:{Path(path).resolve().name}" if who else f"import:{Path(path).resolve().name}"
 
 
 def add_source(ws: Workspace, spec: SourceSpec) -> None:

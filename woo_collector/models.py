@@ -37,7 +37,7 @@ class Item:
 
     id: str
     kind: str  # one of KINDS
-    source: str  # the source name (or "import:<file name>" for one-off uploads)
+    source: str  # the source name (or "import:<custodian>:<file name>" for one-off uploads)
     custodian: str
     sha256: str  # of the original in the evidence store
     sent: datetime | None = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from woo_collector.errors import ConfigError
@@ -66,6 +68,91 @@ def get(name: str):
         raise ConfigError(f"unknown source type {name!r}; choose one of: {', '.join(sorted(available()))}")
     module, cls = target.split(":")
     return getattr(importlib.import_module(module), cls)
+
+
+# Formats that are a folder, not a set of files: such a folder is read whole, never file by file.
+WHOLE_FOLDER_TYPES = ("maildir", "telegram", "signal")
+MAX_CHAT_SCAN = 64 * 1024 * 1024  # bytes of a chat text searched for the names of its media
+
+
+@dataclass
+class Part:
+    """One connector's share of an import: ``files`` None is the path as a whole."""
+
+    type: str
+    files: list[Path] | None = None
+    unreadable: list[Path] = field(default_factory=list)  # files whose content could not be read to recognise
+
+
+def plan(path: Path) -> list[Part]:
+    """What ``woo import PATH`` without ``--type`` reads, and with which connector.
+
+    A file is recognised by its content. A folder that is one export (a maildir, a Telegram folder
+    with result.json, a signal-export folder) is read whole; any other folder is recognised file by
+    file: each connector gets the files it scores best on. A WhatsApp chat text keeps the files
+    beside it that it names (its media); the files it does not name are recognised on their own. A
+    file that cannot be read goes to ``files``, whose run lists it as a failure of that file.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return [Part(detect(path)[0])]
+    for name in WHOLE_FOLDER_TYPES:
+        cls = get(name) if name in available() else None
+        if cls is not None and cls.score(path, b"") >= 0.8:
+            return [Part(name)]
+    found: dict[str, list[Path]] = {}
+    unreadable: list[Path] = []
+    for p in _walk(path):
+        try:
+            kind = detect(p)[0]
+        except OSError:
+            unreadable.append(p)
+            kind = "files"
+        except ConfigError:
+            kind = "files"
+        found.setdefault(kind, []).append(p)
+    media = _chat_media(found.get("whatsapp", []))
+    if media and "files" in found:
+        found["files"] = [p for p in found["files"] if p not in media or p in unreadable]
+        if not found["files"]:
+            del found["files"]
+    if not found:
+        return [Part(detect(path)[0])]
+    if len(found) == 1 and not unreadable:
+        return [Part(next(iter(found)))]
+    order = list(available())
+    return [Part(kind, found[kind], [p for p in unreadable if kind == "files"])
+            for kind in sorted(found, key=lambda k: order.index(k) if k in order else len(order))]
+
+
+def _walk(root: Path):
+    """The files below ``root`` in a stable order, hidden ones and links skipped (as the connectors walk)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for fn in sorted(filenames):
+            p = Path(dirpath) / fn
+            if not fn.startswith(".") and not p.is_symlink():
+                yield p
+
+
+def _chat_media(chats: list[Path]) -> set[Path]:
+    """The files beside WhatsApp chat texts whose names the texts mention (their media)."""
+    out: set[Path] = set()
+    for chat in chats:
+        if chat.suffix.lower() != ".txt":
+            continue
+        try:
+            with open(chat, "rb") as f:
+                raw = f.read(MAX_CHAT_SCAN)
+            siblings = [Path(e.path) for e in os.scandir(chat.parent) if e.is_file(follow_symlinks=False)]
+        except OSError:
+            continue
+        text = raw.decode("utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8", errors="replace")
+        for p in siblings:
+            stem = p.name.rsplit(".", 1)[0]
+            if p != chat and (p.name in text or (len(stem) >= 8 and stem in text)):
+                out.add(p)
+    return out
 
 
 def detect(path: Path) -> tuple[str, float]:

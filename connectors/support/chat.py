@@ -175,10 +175,12 @@ def parse_iso(value: Any, tz: ZoneInfo | None = None) -> tuple[datetime | None, 
 # phone numbers ------------------------------------------------------------------------------------
 @lru_cache(maxsize=65536)
 def phone_key(number: str, region: str = "NL") -> str:
-    """A phone number as a comparable key (E.164 where it parses: '06-1234 5678' -> '+31612345678').
+    """A phone number as a comparable key (E.164 where it is a valid number: '06-1234 5678' -> '+31612345678').
 
-    Anything that is not a phone number (an e-mail address, an RCS group id, a short code) is
-    returned trimmed and lower-cased.
+    A number written with its country code (``+1 555 000 0001``) is written E.164 as it stands; one
+    without that is not valid in ``region`` (``4115555555``, a foreign number without ``+``) keeps
+    its digits as written: no country code is invented for it. Anything that is not a phone number
+    (an e-mail address, an RCS group id, a short code) is returned trimmed and lower-cased.
     """
     raw = "".join(ch for ch in number if ch not in "\u200e\u200f\u202a\u202c\u00a0").strip()
     digits = re.sub(r"[\s\-().]", "", raw)
@@ -188,7 +190,7 @@ def phone_key(number: str, region: str = "NL") -> str:
         import phonenumbers
 
         parsed = phonenumbers.parse(digits, region)
-        if phonenumbers.is_possible_number(parsed):
+        if phonenumbers.is_valid_number(parsed) or (digits.startswith("+") and phonenumbers.is_possible_number(parsed)):
             return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     except Exception:  # phonenumbers raises its own NumberParseException and more on odd input
         pass

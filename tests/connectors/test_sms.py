@@ -350,3 +350,15 @@ def test_every_cut_next_to_a_message_end_keeps_the_whole_ones(tmp_path, name):
         n = sum(end <= pos for end in ends)
         items, _, _ = partial(p)
         assert [i.id for i in items if i.kind != "attachment"][:n] == messages[:n], f"cut at byte {pos}"
+
+
+def test_unknown_numbers_kept_as_written_no_country_code_invented(tmp_path):
+    # a foreign number written without '+': no '+31' in front of it, so its thread stays one
+    p = write(tmp_path, '<smses count="3">'
+              '<sms address="4115555555" date="1741681800000" type="1" body="hello" />'
+              '<sms address="411-555-5555" date="1741681900000" type="2" body="hi" />'
+              '<sms address="0612345678" date="1741682000000" type="1" body="hoi" />'
+              '</smses>')
+    items = run_connector("sms", p, custodian="Piet")["items"]
+    assert [i.conversation for i in items] == ["sms:4115555555", "sms:4115555555", "sms:+31612345678"]
+    assert not any("+314115555555" in (i.sender, *i.recipients, i.conversation) for i in items)

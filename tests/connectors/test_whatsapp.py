@@ -605,3 +605,72 @@ def test_mutated_real_export_never_loses_an_earlier_message(data):
     got = {(i.seq, i.sender, i.body) for i in after}
     for i in complete:
         assert (i.seq, i.sender, i.body) in got
+
+
+# -- header forms other locales write (issue 12) ----------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    # French Android: "à" between date and time
+    ("12/07/2017 à 22:35 - Les messages sont chiffrés de bout en bout.\n"
+     "12/07/2017 à 22:35 - Amélie: Bonjour\n13/07/2017 à 08:01 - Luc: Salut\nla suite\n",
+     [("Amélie", "Bonjour", "2017-07-12T22:35+02:00"), ("Luc", "Salut\nla suite", "2017-07-13T08:01+02:00")]),
+    # Finnish Android: "klo", dots in the time
+    ("13.6.2018 klo 21.25.15 - Matti: Moi\n14.6.2018 klo 9.05.00 - Liisa: Hei\n",
+     [("Matti", "Moi", "2018-06-13T21:25:15+02:00"), ("Liisa", "Hei", "2018-06-14T09:05+02:00")]),
+    # Finnish iOS
+    ("[12.3.2022 klo 14.08.18] Matias: Terve\n[12.3.2022 klo 14.09.00] Aino: Moi\n",
+     [("Matias", "Terve", "2022-03-12T14:08:18+01:00"), ("Aino", "Moi", "2022-03-12T14:09+01:00")]),
+    # a colon after the time
+    ("12.07.2017, 22:35:22: Jan: eerste\n13.07.2017, 09:00:01: Piet: tweede\n",
+     [("Jan", "eerste", "2017-07-12T22:35:22+02:00"), ("Piet", "tweede", "2017-07-13T09:00:01+02:00")]),
+    # a semicolon after the time, a dash between date and time
+    ("12.07.2017 - 22:35:22; Jan: eerste\n13.07.2017 - 09:00:01; Piet: tweede\n",
+     [("Jan", "eerste", "2017-07-12T22:35:22+02:00"), ("Piet", "tweede", "2017-07-13T09:00:01+02:00")]),
+    # Croatian/Serbian: dotted date with spaces and a final dot, no dash
+    ("13. 6. 2018. 21:25:15 Ivana: Bok\n14. 6. 2018. 08:00:00 Marko: Pozdrav\n",
+     [("Ivana", "Bok", "2018-06-13T21:25:15+02:00"), ("Marko", "Pozdrav", "2018-06-14T08:00+02:00")]),
+    # two spaces before the dash on some lines: still a header, not the previous author's text
+    ("12-07-2017 22:35 - Jan: eerste\n12-07-2017 22:36  - Piet: tweede\n13-07-2017 09:00 - Jan: derde\n",
+     [("Jan", "eerste", "2017-07-12T22:35+02:00"), ("Piet", "tweede", "2017-07-12T22:36+02:00"),
+      ("Jan", "derde", "2017-07-13T09:00+02:00")]),
+])
+def test_locale_header_forms(tmp_path, text, expected):
+    p = write(tmp_path, "WhatsApp Chat with X.txt", text)
+    assert WhatsAppConnector.score(p, p.read_bytes()) >= 0.9
+    items = [i for i in chats(run(p)) if not i.meta.get("event")]
+    assert [(i.sender, i.body, i.sent) for i in items] == [(a, b, utc(t)) for a, b, t in expected]
+
+
+def test_log_lines_are_not_a_chat(tmp_path):
+    p = write(tmp_path, "server.txt", "2019-04-16 02:09:11 INFO: started\n2019-04-16 02:09:12 WARN: disk: full\n")
+    assert WhatsAppConnector.score(p, p.read_bytes()) < 0.9
+
+
+def test_old_ios_attachment_form_is_linked(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "2015-08-04-PHOTO-00004762.jpg").write_bytes(b"\xff\xd8\xff\xe0 jpeg")
+    write(folder, "_chat.txt", "[04-08-15 10:00:00] Jan: kijk\n"
+                               "[04-08-15 10:00:05] Jan: 2015-08-04-PHOTO-00004762.jpg <attached>\n")
+    out = run(folder)
+    msgs = chats(out)
+    assert msgs[1].meta["media_referenced"] == ["2015-08-04-PHOTO-00004762.jpg"]
+    atts = [i for i in out["items"] if i.kind == "attachment"]
+    assert [a.subject for a in atts] == ["2015-08-04-PHOTO-00004762.jpg"] and atts[0].parent == msgs[1].id
+
+
+def test_ambiguous_day_month_order_taken_from_the_system_lines(tmp_path):
+    # no field above 12 and dates that never go backwards: the order cannot be told from the dates
+    dutch = ("01/02/21, 10:00 - Berichten en oproepen zijn end-to-end versleuteld.\n"
+             "01/02/21, 10:01 - Jan heeft de groep Raad aangemaakt\n"
+             "01/02/21, 10:02 - Jan: hallo\n")
+    items = chats(run(write(tmp_path, "WhatsApp-chat met Raad.txt", dutch)))
+    assert items[-1].sent == utc("2021-02-01T10:02+01:00")  # 1 February: Dutch phones write day first
+    assert items[-1].meta["date_order"] == {"order": "dmy", "ambiguous": True, "basis": "system lines in Dutch"}
+    english = dutch.replace("Berichten en oproepen zijn end-to-end versleuteld.",
+                            "Messages and calls are end-to-end encrypted.").replace(
+                            "Jan heeft de groep Raad aangemaakt", 'Jan created group "Raad"')
+    items = chats(run(write(tmp_path, "WhatsApp Chat with Raad.txt", english)))
+    assert items[-1].sent == utc("2021-01-02T10:02+01:00")
+    assert items[-1].meta["date_order"]["ambiguous"] is True
+    clear = chats(run(write(tmp_path, "WhatsApp Chat with Y.txt", "25/02/21, 10:00 - Jan: a\n")))
+    assert "date_order" not in clear[0].meta

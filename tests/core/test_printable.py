@@ -42,7 +42,7 @@ def assert_clean(text: str) -> None:
 
 @pytest.fixture
 def imported(tmp_path):
-    folder = tmp_path / FOLDER  # the source is named after it: import:<folder name>
+    folder = tmp_path / FOLDER  # the source is named after it: import:<custodian>:<folder name>
     folder.mkdir()
     for i, n in enumerate(NAMES):
         (folder / n).write_text(f"windturbine overleg {i}", encoding="utf-8")
@@ -56,7 +56,7 @@ def imported(tmp_path):
 def test_import_output_and_run_log_escape_file_names(imported):
     ws, r = imported
     assert r.exit_code == 3, r.output  # the broken docx is listed
-    assert "import:ingeleverd\\x1b]0;evil\\x07\\u202e: partial, 5 new" in r.stderr and "1 failed" in r.stderr  # 4 texts and the docx kept
+    assert "import:Anne:ingeleverd\\x1b]0;evil\\x07\\u202e: partial, 5 new" in r.stderr and "1 failed" in r.stderr  # 4 texts and the docx kept
     assert_clean(r.stdout)
     assert_clean(r.stderr)
     assert "bad\\nimport:forged" in r.stderr and "\\x1b[2K" in r.stderr  # shown, escaped

@@ -60,9 +60,9 @@ def test_import_path_recognises_the_format_and_audits(ws, tmp_path):
     eml = tmp_path / "los.eml"
     eml.write_bytes(MAIL.replace(b"<in@x>", b"<los@x>"))
     result = import_path(ws, eml, None, "Pieter", quiet=True)
-    assert result.exit_code == 0 and result.reports[0].source == "import:los.eml"
+    assert result.exit_code == 0 and result.reports[0].source == "import:Pieter:los.eml"
     assert actions(ws)[-1] == ("import", {"path": str(eml.resolve()), "type": "eml", "custodian": "Pieter",
-                                          "source": "import:los.eml"}, "ok: 1 new, 0 failed")
+                                          "source": "import:Pieter:los.eml"}, "ok: 1 new, 0 failed")
 
 
 def _hold_lock(root: Path, what: str) -> subprocess.Popen:

@@ -39,6 +39,7 @@ class RunReport:
     deleted: int = 0
     message: str = ""
     failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the connector's notes for the summary (not stored)
 
     @property
     def seconds(self) -> float:

@@ -357,8 +357,11 @@ class SQLiteCatalog(Catalog):
 
     def source_stats(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        for r in self.db.execute("SELECT source, count(*) AS n, max(updated) AS last FROM items GROUP BY source"):
-            out.setdefault(r["source"], {})["items"] = r["n"]
+        for r in self.db.execute("SELECT source, custodian, count(*) AS n FROM items GROUP BY source, custodian"):
+            st = out.setdefault(r["source"], {})
+            st["items"] = st.get("items", 0) + r["n"]
+            if r["custodian"]:
+                st.setdefault("custodians", []).append(r["custodian"])
         for r in self.db.execute("SELECT source, count(*) FROM failures WHERE resolved IS NULL GROUP BY source"):
             out.setdefault(r[0], {})["open_failures"] = r[1]
         for r in self.db.execute("SELECT source, max(id) AS id FROM runs GROUP BY source"):

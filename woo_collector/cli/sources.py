@@ -74,7 +74,8 @@ def source_list(app: AppContext, fmt: str) -> None:
         spec = ws.sources().get(name)
         st = stats.get(name, {})
         last = st.get("last_run") or {}
-        rows.append({"name": name, "type": spec.type if spec else "import", "custodian": spec.custodian if spec else "",
+        custodian = spec.custodian if spec else ", ".join(st.get("custodians", []))  # an import: whose items it holds
+        rows.append({"name": name, "type": spec.type if spec else "import", "custodian": custodian,
                      "path": spec.path if spec else "", "items": st.get("items", 0),
                      "last_run": last.get("started", ""), "status": last.get("status", "never run"),
                      "open_failures": st.get("open_failures", 0), "sync_keys": st.get("sync_keys", 0)})
@@ -119,6 +120,10 @@ def ingest(app: AppContext, names: tuple[str, ...]) -> None:
 def _report(report) -> None:
     """The one-line summary, then what could not be read (kept, listed by 'woo failures')."""
     click.echo(_summary(report), err=True)
+    for note in report.notes[:5]:
+        click.echo(f"  note: {printable(note)}", err=True)
+    if len(report.notes) > 5:
+        click.echo(f"  ... and {len(report.notes) - 5} more notes", err=True)
     for f in report.failures[:20]:
         click.echo(f"  could not read: {printable(f)}", err=True)
     if len(report.failures) > 20:
@@ -133,9 +138,11 @@ def _took_over(result) -> None:
 
 @cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--type", "type_", help=f"Connector ({types_help()}); left out, the format is recognised from the content.")
+@click.option("--type", "type_", help=f"Connector ({types_help()}); left out, the format is recognised from the content "
+              "(in a folder, file by file).")
 @click.option("--custodian", required=True, help="Whose data this is, e.g. the official who handed in the export.")
-@click.option("--source", "source_name", help="Source name to file it under (default: import:<file name>).")
+@click.option("--source", "source_name", help="Source name to file it under (default: import:<custodian>:<file name>; "
+              "a folder of several formats: one source per format, <name>:<type>).")
 @pass_app
 @handle_errors
 def import_(app: AppContext, path: Path, type_: str | None, custodian: str, source_name: str | None) -> None:
@@ -149,13 +156,28 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
     if not path.exists():
         raise ConfigError(f"{path} does not exist")
     ws = app.ws
+    parts = None
     if not type_:
-        type_, _score = registry.detect(path)
-        click.echo(f"recognised {printable(path.name)} as {type_}", err=True)
+        parts = registry.plan(path)
+        click.echo(_recognised(path, parts), err=True)
     try:
-        result = import_path(ws, path, type_, custodian, source_name, quiet=app.quiet, on_start=_took_over)
+        result = import_path(ws, path, type_, custodian, source_name, quiet=app.quiet, on_start=_took_over, parts=parts)
     except LockHeld as e:
         click.echo(f"Error: {printable(e)}", err=True)
         sys.exit(EXIT_FAIL)
-    _report(result.reports[0])
+    for report in result.reports:
+        _report(report)
     sys.exit(result.exit_code)
+
+
+def _recognised(path: Path, parts) -> str:
+    """'recognised X as whatsapp', or for a folder read file by file 'recognised 3 files as eml, 1 as files'."""
+    if len(parts) == 1 and parts[0].files is None:
+        return f"recognised {printable(path.name)} as {parts[0].type}"
+    counts = [(len(p.files or ()), p.type) for p in parts]
+    text = ", ".join(f"{n} {'file' if n == 1 else 'files'} as {t}" if i == 0 else f"{n} as {t}"
+                     for i, (n, t) in enumerate(counts))
+    unreadable = sum(len(p.unreadable) for p in parts)
+    if unreadable:
+        text += f" ({unreadable} could not be read)"
+    return f"recognised {text}"
