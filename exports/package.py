@@ -22,6 +22,7 @@ def export(ws: Workspace, req_id: str, out: Path, *, pdf: bool = False, diwoo: b
     """Write the disclosure package; raises LeakError (package removed) or ExportError."""
     info = request_info(ws, req_id)
     docs = load_documents(ws, req_id)
+    ws.catalog.check_audit()  # an export that could not be audited is not written (AuditError says what to do)
     outputs.record(ws.root, Path(out), req_id)  # before anything is written: doctor checks this folder from now on
     try:
         result = write_package(info, docs, Path(out), organisation=ws.settings.organisation, original_path=ws.store.path,

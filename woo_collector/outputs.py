@@ -71,13 +71,21 @@ def recorded(root: Path) -> dict[str, dict[str, Any]]:
 
 
 def record(root: Path, out: Path, request: str) -> None:
-    """Remember ``out`` as an output folder of ``request`` (idempotent)."""
+    """Remember ``out`` as an output folder of ``request`` (idempotent). Two exports to different
+    folders at the same moment both stay recorded: the read-modify-write holds an exclusive lock."""
+    import fcntl
+
     key = str(Path(out).resolve())
-    data = recorded(root)
-    if data.get(key, {}).get("request") == request:
-        return
-    data[key] = {"request": request}
-    write_json_atomic(root / RECORD, data)
+    fd = os.open(root / f".{RECORD}.lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        data = recorded(root)
+        if data.get(key, {}).get("request") == request:
+            return
+        data[key] = {"request": request}
+        write_json_atomic(root / RECORD, data)
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def package_problems(out: Path, request: str, rehash: bool = True) -> list[str]:

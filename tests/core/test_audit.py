@@ -126,3 +126,13 @@ def test_an_older_workspace_is_sealed_on_first_open(ws):
     assert woo(ws, "doctor").exit_code == 0
     sql(ws, "DELETE FROM audit WHERE id = 6")
     assert_broken(ws, "the last 1 rows were deleted")
+
+
+def test_an_export_that_cannot_be_audited_is_not_written(ws, tmp_path):
+    assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-01-01", "--to", "2025-12-31").exit_code == 0
+    assert woo(ws, "request", "collect", "R1").exit_code == 0
+    sql(ws, "DROP TABLE audit")
+    out = tmp_path / "pakket"
+    r = woo(ws, "request", "export", "R1", "--out", str(out))
+    assert r.exit_code == 1 and "audit log cannot be written" in r.output and "Traceback" not in r.output
+    assert not out.exists() and not list(tmp_path.glob(".pakket*"))  # no package, no leftovers

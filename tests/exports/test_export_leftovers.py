@@ -191,3 +191,14 @@ def test_export_records_its_output_folder_in_the_workspace_and_doctor_checks_it(
     leave_leftovers(out)
     r = woo(ws, "doctor")
     assert r.exit_code == 1 and "leftover(s) of interrupted exports" in r.stdout
+
+
+def test_exports_at_the_same_moment_are_all_recorded(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from woo_collector import outputs
+
+    outs = [tmp_path / f"pakket-{k}" for k in range(40)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda o: outputs.record(tmp_path, o, "R1"), outs))
+    assert set(outputs.recorded(tmp_path)) == {str(o.resolve()) for o in outs}
