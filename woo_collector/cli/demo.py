@@ -30,7 +30,7 @@ def demo(app: AppContext, directory: Path | None) -> None:
     Example: woo demo /tmp/woo-demo
     """
     from woo_collector import demo as demodata
-    from woo_collector import registry
+    from woo_collector import policy, registry
     from woo_collector.ingest import add_source, ingest_sources
     from woo_collector.models import SourceSpec
     from woo_collector.workspace import Workspace
@@ -40,11 +40,9 @@ def demo(app: AppContext, directory: Path | None) -> None:
     click.echo(f"Demo data of {demodata.ORGANISATION}: {data}")
     sources = demodata.generate(data)
     ws, _ = Workspace.init(root / "workspace", demodata.ORGANISATION)
-    pol = ws.config.setdefault("policy", {})
-    if not pol.get("keep"):
-        pol["keep"] = list(demodata.KEEP)
-        pol["org_domains"] = [demodata.DOMAIN]
-        ws.save_config()
+    if not ws.config.get("policy", {}).get("keep"):  # through the library, so the demo's audit log is complete
+        policy.keep(ws, list(demodata.KEEP))
+        policy.add_domains(ws, [demodata.DOMAIN])
     known = ws.sources()
     available = registry.available()
     for name, type_, path, custodian in sources:
