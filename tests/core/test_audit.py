@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,14 @@ def test_an_export_that_cannot_be_audited_is_not_written(ws, tmp_path):
     r = woo(ws, "request", "export", "R1", "--out", str(out))
     assert r.exit_code == 1 and "audit log cannot be written" in r.output and "Traceback" not in r.output
     assert not out.exists() and not list(tmp_path.glob(".pakket*"))  # no package, no leftovers
+
+
+def test_doctor_names_wider_permissions_and_the_chmod_that_mends_them(ws):
+    os.chmod(ws / "audit.key", 0o644)
+    os.chmod(ws / "woo.toml", 0o664)
+    r = woo(ws, "doctor")
+    assert r.exit_code == 1
+    assert "audit.key is accessible to other users (mode 0o644)" in r.output and f"chmod -R go-rwx {ws}" in r.output
+    assert "woo.toml is accessible to other users" in r.output
+    subprocess.run(["chmod", "-R", "go-rwx", str(ws)], check=True)
+    assert woo(ws, "doctor").exit_code == 0
