@@ -198,9 +198,21 @@ class LetterWriter:
                 append_runs(cells[0].paragraphs[0], self.red(t.term))
                 cells[1].text = str(t.before)
                 cells[2].text = str(t.after)
+        undated = i.counts.get("undated", 0)
+        if undated:  # a period cannot place an item without a date: say what was done with them
+            one = undated == 1
+            included = i.undated_handling == "include"
+            self.para(("b", "Zonder datum: "),
+                      f"{undated} {'document' if one else 'documenten'} zonder datum {'is' if one else 'zijn'} "
+                      + ("meegenomen" if included else "niet meegenomen")
+                      + (". Het valt onder de zoekvraag, maar een periode kan het niet plaatsen" if one
+                         else ". Zij vallen onder de zoekvraag, maar een periode kan ze niet plaatsen")
+                      + ("; in de inventarislijst staat er 'datum onbekend' bij." if included else "."))
         if i.counts:
             self.para("Resultaat van de zoekslag:")
             for key, value in i.counts.items():
+                if key == "undated":
+                    continue
                 self.para(f"{COUNT_LABELS.get(key, key.replace('_', ' '))}: {value}", style="List Bullet")
 
     def _joined(self, values: Sequence[str]) -> list:

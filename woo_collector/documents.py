@@ -109,3 +109,4 @@ class RequestInfo:
     counts: Mapping[str, int] = field(default_factory=dict)  # items_selected, duplicates, documents, ...
     selection_id: str = ""
     collected_at: datetime | None = None
+    undated_handling: str = "include"  # what the selection did with matching items without a date (counts["undated"])

@@ -278,6 +278,16 @@ class WhooshIndex:
             results = s.search(q, filter=flt, limit=None)
             return [h["id"] for h in results]
 
+    def select_undated_ids(self, query: str, **filters) -> list[str]:
+        """Every matching id that has no date (a mail without a Date header, a file without
+        metadata): a period filter can never place these, so a selection reports them."""
+        filters = {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
+        q = self.parse(query)
+        flt = self.filter_for(**filters)
+        with self._searcher() as s:
+            results = s.search(q, filter=flt, limit=None)
+            return [h["id"] for h in results if h.get("date") is None]
+
     def close(self) -> None:
         self.ix.close()
 

@@ -59,16 +59,30 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
 
 @request.command("collect")
 @click.argument("req_id", metavar="REQ")
+@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+              help="Items that match but have no date: include them, marked 'datum onbekend' (default), or leave them out. "
+                   "The choice holds for later collects of this request.")
+@format_option(("table", "json"))
 @pass_app
 @handle_errors
-def request_collect(app: AppContext, req_id: str) -> None:
+def request_collect(app: AppContext, req_id: str, undated: str | None, fmt: str) -> None:
     """Search, freeze the selection, remove duplicates, group into documents, number them, propose redactions.
 
     Example: woo request collect WOO-2025-014
     """
     from woo_collector.requests.collect import collect
 
-    res = collect(app.ws, req_id)
+    res = collect(app.ws, req_id, undated=undated)
+    if res.undated:
+        click.echo(f"warning: {res.undated} item(s) match the query but have no date, so no period can place them: "
+                   + ("included, marked 'datum onbekend' (--undated exclude leaves them out)" if res.undated_mode == "include"
+                      else "left out (--undated include takes them in)"), err=True)
+    if fmt == "json":
+        click.echo(json.dumps({"selection": res.selection, "items_hit": res.items_hit, "items_selected": res.items_selected,
+                               "documents": res.documents, "duplicates": res.duplicates, "near_duplicates": res.near_duplicates,
+                               "redactions": res.redactions, "added": res.added, "dropped": res.dropped, "terms": res.term_hits,
+                               "undated": {"items": res.undated, "handling": res.undated_mode}}, ensure_ascii=False, indent=2))
+        return
     click.echo(f"{res.items_hit} items hit, {res.items_selected} with their families; {res.duplicates} duplicates removed; "
                f"{res.documents} documents; {res.near_duplicates} possible near-duplicates; {res.redactions} redactions proposed.")
     for t in res.term_hits:

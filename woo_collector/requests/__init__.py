@@ -106,7 +106,8 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
     return {
         "id": req.id, "subject": req.subject, "period": {"from": req.period_from.isoformat(), "to": req.period_to.isoformat()},
         "query": req.query, "status": req.status, "received": req.received.isoformat(), "deadline": req.deadline.isoformat(),
-        "selection": {"items": sel["items"], "items_hash": sel["items_hash"], "counts": sel["counts"], "terms": sel["term_hits"]} if sel else None,
+        "selection": {"items": sel["items"], "items_hash": sel["items_hash"], "counts": sel["counts"], "terms": sel["term_hits"],
+                      "undated": sel["filters"].get("undated", "include")} if sel else None,
         "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
                        "filetype": d.filetype, "title": d.title, "items": [i.id for i in d.items], "places": list(d.places),
                        "thread": d.thread, "decision": d.decision, "grounds": list(d.grounds), "note": d.note,
@@ -128,4 +129,4 @@ def request_info(ws: Workspace, req_id: str) -> RequestInfo:
         sources=tuple(sources), custodians=tuple(custodians),
         terms=tuple(TermHits(t["term"], t["before"], t["after"]) for t in sel["term_hits"]),
         counts=dict(sel["counts"]), selection_id=f"{sel['id']}:{sel['items_hash'][:16]}",
-        collected_at=datetime.fromisoformat(sel["created"]))
+        collected_at=datetime.fromisoformat(sel["created"]), undated_handling=sel["filters"].get("undated", "include"))

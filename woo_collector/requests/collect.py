@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from woo_collector import faults
 from woo_collector.dates import day_bounds, local
 from woo_collector.documents import Document, Redaction
+from woo_collector.errors import ConfigError
 from woo_collector.models import Item
 from woo_collector.requests import grouping, neardup, redact
 from woo_collector.requests.model import Request, subject_terms
@@ -27,6 +28,12 @@ class CollectResult:
     added: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     term_hits: list[dict] = field(default_factory=list)
+    undated: int = 0  # items that match the query but have no date, so no period can place them
+    undated_mode: str = "include"  # "include" (taken in and marked "datum onbekend") or "exclude"
+
+
+UNDATED_MODES = ("include", "exclude")
+UNDATED_NOTE = "datum onbekend"
 
 
 def period_filters(req: Request) -> dict:
@@ -61,15 +68,29 @@ def index_state(ws: Workspace) -> str:
     return f"{ws.catalog.items_state()};indexed={ws.index.doc_count()}"
 
 
-def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResult:
-    """Select, freeze, deduplicate, group, number and propose redactions; audited. Same index, same result."""
+def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | None = None) -> CollectResult:
+    """Select, freeze, deduplicate, group, number and propose redactions; audited. Same index, same result.
+
+    Items that match the query but have no date are reported; ``undated`` says what happens to them:
+    "include" (taken in, their documents marked "datum onbekend") or "exclude". Without it, the
+    choice of the last collect holds, else "include"."""
     user = user or ws.user
     repo = ws.catalog.requests
     req = repo.get(req_id)
+    if undated is None:
+        last = repo.last_selection(req_id)
+        undated = (last["filters"].get("undated") if last else None) or "include"
+    if undated not in UNDATED_MODES:
+        raise ConfigError(f"undated must be one of {', '.join(UNDATED_MODES)}, not {undated!r}")
     flt = period_filters(req)
-    hit_ids = ws.index.select_ids(req.query, **flt)
-    hits = ws.catalog.get_items(sorted(set(hit_ids)))
+    hit_ids = set(ws.index.select_ids(req.query, **flt))
+    hits = ws.catalog.get_items(sorted(hit_ids))
     items = complete_families(ws, hits)
+    in_families = {i.id for i in items}
+    undated_ids = set(ws.index.select_undated_ids(req.query, **flt)) - in_families
+    if undated == "include" and undated_ids:
+        hits = ws.catalog.get_items(sorted(hit_ids | undated_ids))
+        items = complete_families(ws, hits)
     children: dict[str, list[Item]] = defaultdict(list)
     for it in items:
         if it.kind == "attachment" and it.parent:
@@ -101,6 +122,8 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
             note = "; ".join(x for x in (f"zelfde Message-ID als nr {nr_of_key[d.same_id_as]}, andere inhoud", note) if x)
         if len(d.places) > 1:
             note = "; ".join(x for x in (note, f"gevonden op {len(d.places)} plaatsen") if x)
+        if d.date is None and any(i.id in undated_ids for i in d.items):
+            note = "; ".join(x for x in (UNDATED_NOTE, note) if x)
         documents.append(Document(
             nr=nr, family=nr.split(".")[0], kind=d.kind, filetype=d.filetype, date=d.date, title=d.title,
             items=tuple(d.items), thread=d.thread, places=tuple(d.places),
@@ -119,14 +142,14 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
     n_dupes = sum(1 for i in items if i.kind in ("email", "file", "chat")) - sum(
         len(d.items) for _, d in numbered if d.kind in ("email", "file", "chat"))
     counts = {"items_hit": len(hits), "items_selected": len(items), "duplicates": n_dupes, "documents": len(documents),
-              "near_duplicates": len(near), "redactions": len(proposals)}
+              "near_duplicates": len(near), "redactions": len(proposals), "undated": len(undated_ids)}
     added = [nr for nr, d in numbered if d.key in new_keys] if previous else []
     changes = {"added": added, "dropped": dropped} if previous else {}
-    filters = {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()}
+    filters = {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()} | {"undated": undated}
     state = index_state(ws)
     # documents, numbers, redaction proposals, the frozen selection, the status and the audit row:
     # one transaction, so an interrupted collect leaves the previous collect whole
-    with ws.change("request collect", {"id": req_id}, request=req_id) as entry:
+    with ws.change("request collect", {"id": req_id, "undated": undated}, request=req_id) as entry:
         repo.replace_documents(req_id, documents, keys, sort_keys, dropped, red_rows)
         faults.point("collect-documents")
         sel = repo.add_selection(req_id, user, req.query, filters, state, selected, items_hash, term_hits, counts, changes)
@@ -135,7 +158,8 @@ def collect(ws: Workspace, req_id: str, user: str | None = None) -> CollectResul
             repo.save(req)
         faults.point("collect-selection")
         entry.args["selection"] = sel
-        entry.outcome = f"{len(documents)} documents, {len(proposals)} redactions proposed"
+        entry.outcome = (f"{len(documents)} documents, {len(proposals)} redactions proposed"
+                         + (f", {len(undated_ids)} undated items {undated}d" if undated_ids else ""))
     return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
                          duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
-                         dropped=dropped, term_hits=term_hits)
+                         dropped=dropped, term_hits=term_hits, undated=len(undated_ids), undated_mode=undated)

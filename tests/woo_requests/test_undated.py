@@ -1,0 +1,86 @@
+"""Items without a date: a period cannot place them, so a request reports them and the handler decides."""
+
+import json
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from woo_collector.cli import cli
+
+
+def woo(ws: Path, *args: str):
+    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
+
+
+def mail(subject: str, body: str, msgid: str, date: str | None = None) -> bytes:
+    m = EmailMessage()
+    m["From"] = "Sanne de Vries <s.devries@voorbeeld.nl>"
+    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
+    m["Subject"] = subject
+    if date:
+        m["Date"] = date
+    m["Message-ID"] = msgid
+    m.set_content(body)
+    return m.as_bytes()
+
+
+@pytest.fixture
+def ws(tmp_path):
+    ws = tmp_path / "ws"
+    assert woo(ws, "init").exit_code == 0
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "dated.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", "<d@voorbeeld.nl>",
+                                            "Tue, 11 Mar 2025 09:14:00 +0100"))
+    (folder / "undated.eml").write_bytes(mail("Windturbines Kraaiennest geluid", "De geluidsnorm is 47 dB Lden.", "<u@voorbeeld.nl>"))
+    (folder / "other.eml").write_bytes(mail("Parkeren centrum", "Iets anders.", "<o@voorbeeld.nl>"))
+    r = woo(ws, "import", str(folder), "--type", "eml", "--custodian", "sanne", "--source", "mail-sanne")
+    assert r.exit_code == 0, r.output
+    assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
+    return ws
+
+
+def show(ws: Path) -> dict:
+    r = woo(ws, "request", "show", "R1", "--format", "json")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def letter_text(ws: Path, out: Path) -> str:
+    r = woo(ws, "request", "export", "R1", "--out", str(out))
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out / "besluit-concept.docx") as z:
+        import re
+        return re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode())
+
+
+def test_a_mail_without_date_is_included_marked_and_counted(ws, tmp_path):
+    r = woo(ws, "request", "collect", "R1")
+    assert r.exit_code == 0, r.output
+    assert "1 item(s) match the query but have no date" in r.stderr
+    docs = show(ws)["documents"]
+    assert [(d["title"], d["date"] is None, d["note"]) for d in docs] == [
+        ("Windturbines Kraaiennest", False, ""), ("Windturbines Kraaiennest geluid", True, "datum onbekend")]
+    sel = show(ws)["selection"]
+    assert sel["counts"]["undated"] == 1 and sel["undated"] == "include"
+    r = woo(ws, "request", "collect", "R1", "--format", "json")
+    assert json.loads(r.stdout)["undated"] == {"items": 1, "handling": "include"}
+    assert "1 document zonder datum is meegenomen" in letter_text(ws, tmp_path / "pakket")
+    import openpyxl
+    sheet = openpyxl.load_workbook(tmp_path / "pakket" / "inventarislijst.xlsx").worksheets[0]
+    assert any("datum onbekend" in str(c.value or "") for row in sheet.iter_rows() for c in row)
+
+
+def test_undated_exclude_leaves_it_out_and_the_letter_says_so(ws, tmp_path):
+    r = woo(ws, "request", "collect", "R1", "--undated", "exclude")
+    assert r.exit_code == 0, r.output
+    assert "1 item(s) match the query but have no date" in r.stderr and "left out" in r.stderr
+    assert [d["title"] for d in show(ws)["documents"]] == ["Windturbines Kraaiennest"]
+    # the choice holds for the next collect
+    r = woo(ws, "request", "collect", "R1")
+    assert [d["title"] for d in show(ws)["documents"]] == ["Windturbines Kraaiennest"]
+    assert show(ws)["selection"]["undated"] == "exclude"
+    assert "1 document zonder datum is niet meegenomen" in letter_text(ws, tmp_path / "pakket")
