@@ -47,7 +47,9 @@ How it is read:
   ``meta["event"]`` and the actor (or "") as sender, never someone's words. Deleted messages carry
   ``meta["deleted"]``, edited ones ``meta["edited"]`` (the marker is taken out of the body), media
   ``meta["media"]`` (files found in the zip or beside the text are kept in the store and also
-  yielded as ``attachment`` items whose parent is the message; their content is not text).
+  yielded as ``attachment`` items whose parent is the message; their content is not text). A medium
+  that cannot be kept (a member refused by ``safezip``, a corrupt or unreadable one, a zip sent in the
+  chat that is itself a bomb) is one ``Failure`` naming it, listed once; its message goes in.
 - The file is read line by line (a line longer than ``MAX_LINE`` characters is refused before the
   first header and skipped with a ``Failure`` after it), twice: once to learn the layout, the
   participants and the date order, once to yield (a third time, for fingerprints, when a folder
@@ -91,7 +93,7 @@ from connectors.base import FileConnector, Yield, walk_files
 from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
-from woo_collector.safezip import Member, Refused, open_zip, read_member
+from woo_collector.safezip import Member, Refused, is_zip, open_zip, read_member
 from woo_collector.text import INVISIBLE, identity
 
 MAX_LINE = 256 * 1024  # characters; WhatsApp caps one message at 65,536
@@ -766,10 +768,12 @@ class WhatsAppConnector(FileConnector):
             for name in msg.media_names:
                 info = kept_media.get(name)
                 if info is None:
-                    info = self._keep_media(export, name)
+                    info = self._keep_media(export, name, sha)
                     if info is not None:
                         kept_media[name] = info
-                if info is not None:
+                        if isinstance(info, Failure):  # this medium failed (listed once); the message goes in
+                            yield info
+                if isinstance(info, dict):
                     media_meta.append(info)
             meta: dict = {
                 "conversation": conv_name,
@@ -814,17 +818,33 @@ class WhatsAppConnector(FileConnector):
         for f in problems:
             yield Failure(f.path, f.reason, f.locator, sha)
 
-    def _keep_media(self, export: Export, name: str) -> dict | None:
+    def _keep_media(self, export: Export, name: str, export_sha: str) -> dict | Failure | None:
+        """Keep the medium a message refers to: its info, None when the export does not hold it, or the
+        Failure of that medium alone (unreadable, corrupt, lying about its size, a zip that is a bomb).
+
+        A medium that is a zip is checked as one (``safezip.open_zip``), not opened further: a zip bomb
+        sent in a chat is kept as evidence and listed, never expanded and never an attachment.
+        """
         opener = _find_media(export.media, name)
         if opener is None:
             return None
         found_name, get = opener
+        in_zip = bool(export.member)
+        folder = str(PurePosixPath(export.member).parent) if in_zip else ""
+        locator = found_name if folder in ("", ".") else f"{folder}/{found_name}"
+        where, inner, sha = str(export.kept), locator, export_sha
+        if not in_zip:
+            where, inner, sha = str(export.kept.parent / found_name), "", ""
+        kept = ""
         try:
             data, size = get()
-            sha = self.sink.keep(data, found_name)
-        except (ConnectorError, OSError):
-            return None
-        return {"name": found_name, "sha256": sha, "size": size}
+            kept = self.sink.keep(data, found_name)
+            _check_zip_medium(data, f"{export.label}!{found_name}")
+        except ConnectorError as e:
+            return Failure(where, e.reason, inner, sha or kept)
+        except OSError as e:
+            return Failure(where, f"medium {found_name} cannot be read: {e.strerror or e}", inner, sha or kept)
+        return {"name": found_name, "sha256": kept, "size": size}
 
     # -- which exports are one conversation --------------------------------------------------
     def _conversations(self, found: list[tuple[Export, Scan]]) -> list[str]:
@@ -942,6 +962,19 @@ def _folder_media(folder: Path, text_name: str) -> dict[str, Callable[[], tuple[
         p = Path(e.path)
         out[e.name] = lambda p=p: (p, p.stat().st_size)
     return out
+
+
+def _check_zip_medium(data: bytes | Path, label: str) -> None:
+    """ConnectorError when a medium is a zip that safezip would refuse (a bomb, a bad member name); not opened further."""
+    if isinstance(data, Path):
+        head = _head(data)[:4]
+        source: Path | BinaryIO = data
+    else:
+        head, source = data[:4], io.BytesIO(data)
+    if not is_zip(head):
+        return
+    zf, _ = open_zip(source, label)  # no refused list: any bad member refuses the medium
+    zf.close()
 
 
 def _zip_exports(path: Path, label: str) -> list[Export]:

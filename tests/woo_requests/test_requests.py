@@ -255,3 +255,29 @@ def test_two_different_mails_with_one_message_id_are_two_documents_flagged(ws, t
     book = next(out.rglob("*.xlsx"))
     cells = [str(c.value) for row in load_workbook(book).active.iter_rows() for c in row if c.value]
     assert "Windturbines: geluidsnorm" in cells and "Windturbines Kraaiennest" in cells
+
+
+def test_one_message_id_same_text_other_attachments_are_two_documents_flagged(ws, tmp_path):
+    """Same Message-ID and text, but another attachment: not a duplicate, or one attachment is lost."""
+    date, mid = "Tue, 11 Mar 2025 09:14:00 +0100", "<bijlage@voorbeeld.nl>"
+    with_plan = mail("Windturbines Kraaiennest", LONG, date, mid, [("situatie.dwg", b"\x00 situatietekening A")])
+    with_other = mail("Windturbines Kraaiennest", LONG, date, mid, [("situatie.dwg", b"\x00 situatietekening B, herzien")])
+    import_eml(ws, tmp_path / "sanne", "sanne", {"a.eml": with_plan})
+    import_eml(ws, tmp_path / "pieter", "pieter", {"a.eml": with_other, "b.eml": with_plan})  # a true copy still collapses
+    woo(ws, "request", "create", "R9", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    r = woo(ws, "request", "collect", "R9")
+    assert r.exit_code == 0, r.output
+    docs = show(ws, "R9")["documents"]
+    assert [(d["nr"], d["kind"]) for d in docs] == [("1", "email"), ("1.1", "attachment"), ("2", "email"), ("2.1", "attachment")]
+    first, second = docs[0], docs[2]
+    places = sorted(sorted(p.split(" / ")[0] for p in d["places"]) for d in (first, second))
+    assert places == [["pieter"], ["pieter", "sanne"]]  # the true copy in two mailboxes is one document
+    assert second["note"].startswith("zelfde Message-ID als nr 1, andere inhoud")  # and a possible duplicate: same text
+    assert "Message-ID" not in first["note"]
+    out = tmp_path / "pakket"
+    assert woo(ws, "request", "export", "R9", "--out", str(out)).exit_code == 0
+    from openpyxl import load_workbook
+
+    book = next(out.rglob("*.xlsx"))
+    numbers = {str(row[0].value) for row in load_workbook(book).active.iter_rows() if row[0].value}
+    assert {"R9-1", "R9-1.1", "R9-2", "R9-2.1"} <= numbers  # both attachments are in the inventory

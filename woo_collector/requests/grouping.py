@@ -1,11 +1,12 @@
 """From selected items to documents: families kept whole, exact duplicates collapsed, chats per day.
 
 - An e-mail is a document; its attachments are documents of the same family (12, 12.1, 12.2).
-  The same mail in several mailboxes (same Message-ID and the same normalised text, or no
-  Message-ID and the same text) is one document that records every place it was found. Two
-  mails that share a Message-ID but not their text (broken clients, forged ids) are two
-  documents, the second flagged for the handler (``Draft.same_id_as``). Two different mails
-  carrying the same attachment each keep it as their own family member.
+  The same mail in several mailboxes (same Message-ID, the same normalised text and the same
+  attachments by sha256, or no Message-ID and the same text) is one document that records every
+  place it was found. Two mails that share a Message-ID but not their text or their attachments
+  (broken clients, forged ids, a resent mail with another file) are two documents, the second
+  flagged for the handler (``Draft.same_id_as``). Two different mails carrying the same
+  attachment each keep it as their own family member.
 - Chat messages are grouped per conversation per local calendar day; the same message
   exported from two phones counts once.
 - Files are documents; the same bytes in two folders are one document with two places.
@@ -96,7 +97,7 @@ def group(items: list[Item], children_of) -> list[Draft]:
         elif it.kind == "attachment" and it.parent not in ids:
             orphans.append(it)  # its mail is not in the catalog: the attachment stands alone
     drafts: list[Draft] = []
-    for key, group_items, same_id_as in _split_by_content(mails):
+    for key, group_items, same_id_as in _split_by_content(mails, children_of):
         head = canonical(group_items)
         d = Draft(key=key, kind="email", items=[head], title=head.subject or "(geen onderwerp)", date=head.sent,
                   thread=head.conversation, filetype="email", places=sorted({place_of(i) for i in group_items}),
@@ -130,23 +131,35 @@ def group(items: list[Item], children_of) -> list[Draft]:
     return drafts
 
 
-def _split_by_content(mails: dict[str, list[Item]]):
+def _split_by_content(mails: dict[str, list[Item]], children_of):
     """(key, items, key of the first document of that Message-ID or "") per mail document: one
-    Message-ID whose copies differ in text gives one document per text. The copy ``canonical``
-    picks keeps the plain key, so numbers stay where they were; the others get the key with their
-    content hash."""
+    Message-ID whose copies differ in text or in their attachments (the set of their sha256) gives
+    one document per content. The copy ``canonical`` picks keeps the plain key, so numbers stay where
+    they were; the others get the key with their text's hash (and their attachments' when those differ
+    from the first's)."""
     for key, group_items in mails.items():
-        by_content: dict[str, list[Item]] = defaultdict(list)
+        if len(group_items) == 1:
+            yield key, group_items, ""
+            continue
+        by_content: dict[tuple[str, str], list[Item]] = defaultdict(list)
         for it in group_items:
-            by_content[content_hash(it)].append(it)
+            by_content[(content_hash(it), _attachments_hash(children_of(it.id)))].append(it)
         if len(by_content) == 1:
             yield key, group_items, ""
             continue
-        first = content_hash(canonical(group_items))
+        head = canonical(group_items)
+        first = next(c for c, members in by_content.items() if head in members)
         yield key, by_content[first], ""
-        for h in sorted(by_content):
-            if h != first:
-                yield f"{key}#c:{h[:16]}", by_content[h], key
+        for text_h, att_h in sorted(by_content):
+            if (text_h, att_h) != first:
+                suffix = f"#c:{text_h[:16]}" + (f".a:{att_h[:16]}" if att_h != first[1] else "")
+                yield key + suffix, by_content[(text_h, att_h)], key
+
+
+def _attachments_hash(attachments) -> str:
+    """One hash of a mail's attachments as a set of originals (their order and names aside)."""
+    shas = sorted({a.sha256 for a in attachments})
+    return hashlib.sha256("\n".join(shas).encode()).hexdigest()
 
 
 def number(drafts: list[Draft], previous: dict[str, str]) -> tuple[list[tuple[str, Draft]], list[str]]:
