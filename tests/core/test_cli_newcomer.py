@@ -1,0 +1,82 @@
+"""What tripped a newcomer (issue 18): the CLI as a new handler meets it, through CliRunner."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from woo_collector.cli import cli
+
+CAROL = """From a@x Tue Mar 11 09:14:00 2025
+From: Sanne de Vries <s.devries@voorbeeld.nl>
+To: Team Ruimte <team@voorbeeld.nl>
+Subject: Windturbines Kraaiennest
+Date: Tue, 11 Mar 2025 09:14:00 +0100
+Message-ID: <in@x>
+
+De windturbines bij het Kraaiennest worden 135 meter hoog.
+
+From a@x Tue Mar 12 09:14:00 2025
+From: Pieter Vries <p@voorbeeld.nl>
+To: Sanne de Vries <s.devries@voorbeeld.nl>
+Subject: Begroting
+Date: Wed, 12 Mar 2025 09:14:00 +0100
+Message-ID: <other@x>
+
+Niets over wind.
+"""
+
+JANSEN = """From a@x Tue Mar 13 09:14:00 2025
+From: Carol Jansen <c.jansen@voorbeeld.nl>
+To: Team Ruimte <team@voorbeeld.nl>
+Subject: Christmas borrel
+Date: Thu, 13 Mar 2025 09:14:00 +0100
+Message-ID: <borrel@x>
+
+Carol Christmas komt ook.
+"""
+
+
+def woo(ws: Path, *args: str):
+    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    r = woo(tmp_path / "ws", "init")
+    assert r.exit_code == 0, r.output
+    return tmp_path / "ws"
+
+
+@pytest.fixture
+def two_mailboxes(ws, tmp_path):
+    (tmp_path / "carol.mbox").write_text(CAROL)
+    (tmp_path / "jansen.mbox").write_text(JANSEN)
+    assert woo(ws, "source", "add", "carol archief", "--type", "mbox", "--path", str(tmp_path / "carol.mbox"),
+               "--custodian", "Carol Christmas").exit_code == 0
+    assert woo(ws, "import", str(tmp_path / "jansen.mbox"), "--custodian", "Carol Jansen").exit_code == 0
+    assert woo(ws, "ingest").exit_code == 0
+    return ws
+
+
+def titles(ws: Path, *args: str) -> list[str]:
+    r = woo(ws, "search", *args, "--format", "json")
+    assert r.exit_code == 0, r.output
+    return sorted(h["title"] for h in json.loads(r.stdout))
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('custodian:"Carol Christmas"', ["Begroting", "Windturbines Kraaiennest"]),
+    ('custodian:"Carol Jansen"', ["Christmas borrel"]),
+    ('custodian:"carol christmas" AND subject:begroting', ["Begroting"]),
+    ('from:"Sanne de Vries"', ["Windturbines Kraaiennest"]),
+    ('from:"Carol Jansen"', ["Christmas borrel"]),
+    ('NOT from:"Sanne de Vries"', ["Begroting", "Christmas borrel"]),
+    ('to:"Team Ruimte"', ["Christmas borrel", "Windturbines Kraaiennest"]),
+    ('to:"Sanne de Vries"', ["Begroting"]),
+    ('source:"carol archief"', ["Begroting", "Windturbines Kraaiennest"]),
+    ('subject:"christmas borrel"', ["Christmas borrel"]),
+])
+def test_quoted_field_values_find_their_items(two_mailboxes, query, expected):
+    assert titles(two_mailboxes, query) == expected
