@@ -34,7 +34,10 @@ def search(app: AppContext, query: tuple[str, ...], date_from: str | None, date_
     from woo_collector.index import SearchError
 
     ws = app.ws
-    lo, hi = day_bounds(parse_day(date_from, "--from"), parse_day(date_to, "--to"))
+    first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
+    if first and last and last < first:  # as 'woo request create' refuses it; a bad option, so exit 2
+        raise click.BadParameter(f"the period ends ({last}) before it starts ({first})", param_hint="--to")
+    lo, hi = day_bounds(first, last)
     try:
         total, hits = ws.index.search(" ".join(query), limit=limit, texts=ws.catalog.get_bodies, date_from=lo, date_to=hi,
                                       sources=sources, custodians=custodians, kinds=kinds)
