@@ -80,3 +80,33 @@ def titles(ws: Path, *args: str) -> list[str]:
 ])
 def test_quoted_field_values_find_their_items(two_mailboxes, query, expected):
     assert titles(two_mailboxes, query) == expected
+
+
+def test_search_refuses_a_period_that_ends_before_it_starts(two_mailboxes):
+    r = woo(two_mailboxes, "search", "windturbine", "--from", "2025-06-30", "--to", "2025-03-01")
+    assert r.exit_code == 2, r.output  # a bad option, like --from that is not a date
+    assert "the period ends (2025-03-01) before it starts (2025-06-30)" in r.output
+    assert "hits" not in r.output
+    created = woo(two_mailboxes, "request", "create", "R1", "--subject", "windturbine", "--from", "2025-06-30", "--to", "2025-03-01")
+    assert "the period ends (2025-03-01) before it starts (2025-06-30)" in created.output  # the same words
+    assert titles(two_mailboxes, "windturbine", "--from", "2025-03-11", "--to", "2025-03-11") == ["Windturbines Kraaiennest"]
+
+
+@pytest.mark.parametrize("req_id", ["../../etc", "WOO 2025/7", ".hidden", "..", "a" * 65, "WOO-2025-7\n", "WOO–2025", "ré-7", ""])
+def test_request_ids_are_what_the_platform_allows(ws, req_id):
+    r = woo(ws, "request", "create", req_id, "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-06-30")
+    assert r.exit_code == 1, r.output
+    assert "is not allowed" in r.output and "letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters" in r.output
+    assert json.loads(woo(ws, "request", "list", "--format", "json").stdout) == []
+
+
+@pytest.mark.parametrize("req_id", ["WOO-2025-014", "woo_2025.7", "7", "a" * 64])
+def test_request_ids_the_platform_allows_are_taken(ws, req_id):
+    r = woo(ws, "request", "create", req_id, "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-06-30")
+    assert r.exit_code == 0, r.output
+    assert [x["id"] for x in json.loads(woo(ws, "request", "list", "--format", "json").stdout)] == [req_id]
+
+
+def test_request_create_help_says_which_ids_are_allowed():
+    r = CliRunner().invoke(cli, ["request", "create", "--help"])
+    assert "letters, digits, '-', '_' and '.', not starting with '.', at most 64" in " ".join(r.output.split())
