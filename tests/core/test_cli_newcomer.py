@@ -110,3 +110,27 @@ def test_request_ids_the_platform_allows_are_taken(ws, req_id):
 def test_request_create_help_says_which_ids_are_allowed():
     r = CliRunner().invoke(cli, ["request", "create", "--help"])
     assert "letters, digits, '-', '_' and '.', not starting with '.', at most 64" in " ".join(r.output.split())
+
+
+def test_search_table_has_a_header_and_shows_the_sender_beside_the_custodian(two_mailboxes):
+    r = woo(two_mailboxes, "search", "subject:begroting OR subject:christmas")
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["id", "date", "kind", "sender", "custodian", "title"]
+    rows = {line.split()[0]: line for line in lines[1:] if not line.startswith(" ")}
+    hits = {h["id"]: h for h in json.loads(woo(two_mailboxes, "search", "subject:begroting OR subject:christmas", "--format", "json").stdout)}
+    assert set(rows) == set(hits)
+    col = {name: lines[0].index(name) for name in ("sender", "custodian", "title")}
+    for id_, line in rows.items():
+        h = hits[id_]
+        assert line[col["sender"]:col["custodian"]].strip() == {"Begroting": "Pieter Vries", "Christmas borrel": "Carol Jansen"}[h["title"]]
+        assert line[col["custodian"]:col["title"]].strip() == h["custodian"]
+        assert line[col["title"]:].strip() == h["title"]
+
+
+def test_search_json_and_csv_keep_their_keys(two_mailboxes):
+    keys = ["id", "kind", "source", "custodian", "date", "title", "sender", "snippet", "score"]
+    r = woo(two_mailboxes, "search", "subject:begroting", "--format", "csv")
+    assert r.stdout.splitlines()[0].split(",") == keys
+    [hit] = json.loads(woo(two_mailboxes, "search", "subject:begroting", "--format", "json").stdout)
+    assert list(hit) == keys and hit["sender"] == "Pieter Vries <p@voorbeeld.nl>" and hit["custodian"] == "Carol Christmas"
