@@ -134,3 +134,23 @@ def test_search_json_and_csv_keep_their_keys(two_mailboxes):
     assert r.stdout.splitlines()[0].split(",") == keys
     [hit] = json.loads(woo(two_mailboxes, "search", "subject:begroting", "--format", "json").stdout)
     assert list(hit) == keys and hit["sender"] == "Pieter Vries <p@voorbeeld.nl>" and hit["custodian"] == "Carol Christmas"
+
+
+@pytest.mark.parametrize("type_", [None, "eml", "files"])
+def test_importing_an_empty_folder_says_there_was_nothing_to_import(ws, tmp_path, type_):
+    empty = tmp_path / "ingeleverd"
+    (empty / "sub").mkdir(parents=True)
+    (empty / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: no connector reads it
+    r = woo(ws, "import", str(empty), "--custodian", "Anne", *(["--type", type_] if type_ else []))
+    assert r.exit_code == 0, r.output  # the contract's 0: every item (there were none) taken in; nothing failed
+    assert f"Nothing to import: the folder {empty} holds no files" in r.stderr
+    assert r.stdout == ""
+
+
+def test_a_folder_with_files_does_not_say_nothing_to_import(ws, tmp_path):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "a.eml").write_text("From: a@x\nSubject: Goed bericht\n\nwindturbines\n")
+    for _ in range(2):  # the second time adds nothing, but the folder was not empty
+        r = woo(ws, "import", str(folder), "--custodian", "Anne")
+        assert r.exit_code == 0 and "Nothing to import" not in r.output
