@@ -154,3 +154,27 @@ def test_a_folder_with_files_does_not_say_nothing_to_import(ws, tmp_path):
     for _ in range(2):  # the second time adds nothing, but the folder was not empty
         r = woo(ws, "import", str(folder), "--custodian", "Anne")
         assert r.exit_code == 0 and "Nothing to import" not in r.output
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_test_without_its_sample_skips_naming_the_path_and_WOO_SAMPLES(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    nowhere = tmp_path / "no-samples"
+    env = {**os.environ, "WOO_SAMPLES": str(nowhere)}
+    p = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+                        "tests/connectors/test_telegram.py::test_real_sample"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "1 skipped" in p.stdout, p.stdout + p.stderr
+    [reason] = [line for line in p.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert f"{nowhere}/chat-analytics/tests/samples/telegram/DM_2A_7M.json" in reason and "WOO_SAMPLES" in reason
+
+
+def test_the_readme_says_which_tests_skip_and_how_to_see_why():
+    readme = (ROOT / "README.md").read_text()
+    tests = readme[readme.index("run the tests"):readme.index("## A tour")]
+    assert "WOO_SAMPLES" in tests and "-rs" in tests
