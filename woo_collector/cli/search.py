@@ -70,7 +70,8 @@ def _table_line(*cells: str) -> str:
 def _name(sender: str) -> str:
     """The name of ``Name <address>``; the sender as it is when it has no name (an address, a phone number)."""
     name, sep, _ = sender.partition("<")
-    return name.strip().strip('"').strip() if sep and name.strip().strip('"').strip() else sender
+    name = name.strip().strip('"').strip()
+    return name if sep and name else sender
 
 
 @cli.command()
