@@ -26,11 +26,17 @@ hypothesis_settings.register_profile("dev", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
+def samples_missing(rel: str = "") -> str:
+    """Why a test of the real samples skips: which path is missing and how to point to the samples."""
+    where = SAMPLES / rel if rel else SAMPLES
+    return f"real sample {where} not present: set WOO_SAMPLES to the samples folder (default ../shared/samples)"
+
+
 def sample(rel: str) -> Path:
-    """A file of ../shared/samples, or skip the test with the reason when it is absent."""
+    """A file of the real samples (WOO_SAMPLES, default ../shared/samples), or skip the test saying which is missing."""
     p = SAMPLES / rel
     if not p.exists():
-        pytest.skip(f"sample {rel} not present (../shared/samples is not in this checkout)")
+        pytest.skip(samples_missing(rel))
     return p
 
 

@@ -218,7 +218,7 @@ class WhooshIndex:
                 qp.add_plugin(plugin())
         q = query.strip() or "*"
         try:
-            return qp.parse(q) if q != "*" else _every()
+            return _words_for_phrases(qp.parse(q), qp.schema) if q != "*" else _every()
         except Exception as e:  # whoosh raises assorted errors on malformed queries
             raise SearchError(f"cannot read the query {query!r}: {e}") from e
 
@@ -290,6 +290,22 @@ class WhooshIndex:
 
     def close(self) -> None:
         self.ix.close()
+
+
+def _words_for_phrases(q, schema):
+    """``q`` with each phrase on a field that keeps no positions (from, to, custodian, source) read as
+    all of its words in that field: ``custodian:"Carol Christmas"`` is custodian:carol AND
+    custodian:christmas. Whoosh would refuse such a phrase only when searching ("field has no
+    positions"). Word order is not checked there; for names and addresses that is what is meant."""
+    from whoosh.query import And, NullQuery, Phrase, Term
+
+    if isinstance(q, Phrase) and q.fieldname in schema:
+        fmt = schema[q.fieldname].format
+        if not fmt or not fmt.supports("positions"):
+            terms = [Term(q.fieldname, w, boost=q.boost) for w in q.words]
+            return NullQuery if not terms else terms[0] if len(terms) == 1 else And(terms, boost=q.boost)
+        return q
+    return q.apply(lambda sub: _words_for_phrases(sub, schema))
 
 
 def _every():

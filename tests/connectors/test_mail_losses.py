@@ -287,11 +287,11 @@ def test_uuencoded_file_in_a_plain_body_is_an_attachment_and_leaves_the_body():
 # 9. the property: every text part of every sample message is found again ------------------------
 
 def sample_messages() -> list:
-    from tests.conftest import SAMPLES
+    from tests.conftest import SAMPLES, samples_missing
 
     found = sorted(SAMPLES.glob("**/*.eml")) + sorted(SAMPLES.glob("mail-parser/tests/mails/mail_*"))
     found = [p for p in found if not p.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"]  # Outlook .msg: test_msg.py
-    return found or [pytest.param(None, marks=pytest.mark.skip(reason="../shared/samples not present"))]
+    return found or [pytest.param(None, marks=pytest.mark.skip(reason=samples_missing()))]
 
 
 def _flat(text: str) -> str:

@@ -43,6 +43,9 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
                    terms_file: Path | None, custodians, sources, received: str | None, requester: str) -> None:
     """Record a Woo request.
 
+    REQ is its id: letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters
+    (what the national Woo platform's ids allow).
+
     Example: woo request create WOO-2025-014 --subject "windturbines Kraaiennest" --from 2025-03-01 --to 2025-06-30
     """
     from woo_collector.requests import create

@@ -34,7 +34,10 @@ def search(app: AppContext, query: tuple[str, ...], date_from: str | None, date_
     from woo_collector.index import SearchError
 
     ws = app.ws
-    lo, hi = day_bounds(parse_day(date_from, "--from"), parse_day(date_to, "--to"))
+    first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
+    if first and last and last < first:  # as 'woo request create' refuses it; a bad option, so exit 2
+        raise click.BadParameter(f"the period ends ({last}) before it starts ({first})", param_hint="--to")
+    lo, hi = day_bounds(first, last)
     try:
         total, hits = ws.index.search(" ".join(query), limit=limit, texts=ws.catalog.get_bodies, date_from=lo, date_to=hi,
                                       sources=sources, custodians=custodians, kinds=kinds)
@@ -43,14 +46,32 @@ def search(app: AppContext, query: tuple[str, ...], date_from: str | None, date_
     rows = [{"id": h.id, "kind": h.kind, "source": h.source, "custodian": h.custodian, "date": local_iso(h.date),
              "title": h.title, "sender": h.sender, "snippet": h.snippet, "score": round(h.score, 3)} for h in hits]
     if fmt == "table":
+        if rows:
+            click.echo(_table_line("id", "date", "kind", "sender", "custodian", "title"))
         for r, h in zip(rows, hits):
-            click.echo(printable(f"{r['id']}  {local_short(h.date)}  {r['kind']:<10} {r['custodian'][:20]:<20} {r['title'][:70]}"))
+            click.echo(_table_line(r["id"], local_short(h.date), r["kind"], _name(r["sender"]), r["custodian"], r["title"]))
             if r["snippet"]:
                 click.echo(f"    {printable(r['snippet'][:160])}")
         click.echo(f"{total} hits" + (f", {len(hits)} shown" if total > len(hits) else ""), err=True)
         return
     emit(rows, ["id", "kind", "source", "custodian", "date", "title", "sender", "snippet", "score"], fmt)
     click.echo(f"{total} hits", err=True)
+
+
+_WIDTHS = (24, 16, 10, 24, 20, 60)  # id, date, kind, sender, custodian, title
+
+
+def _table_line(*cells: str) -> str:
+    """One row of the search table: each cell escaped (``printable``), cut and padded to its column."""
+    shown = [printable(" ".join(c.split()))[:w].ljust(w) for c, w in zip(cells, _WIDTHS)]
+    return "  ".join(shown).rstrip()
+
+
+def _name(sender: str) -> str:
+    """The name of ``Name <address>``; the sender as it is when it has no name (an address, a phone number)."""
+    name, sep, _ = sender.partition("<")
+    name = name.strip().strip('"').strip()
+    return name if sep and name else sender
 
 
 @cli.command()

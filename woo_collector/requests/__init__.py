@@ -10,6 +10,7 @@ by ``exports.package.export``, which reads the request through ``request_info`` 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -22,9 +23,19 @@ from woo_collector.workspace import Workspace
 __all__ = ["Request", "create", "extend", "suspend", "load_documents", "request_info", "show_doc", "subject_terms"]
 
 
+REQUEST_ID_RULE = "letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters"
+
+
+def check_request_id(req_id: str) -> None:
+    """Refuse a request id the national Woo platform's ids would not allow (and a path such as ``../x``)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}", req_id):
+        raise ConfigError(f"request id {req_id!r} is not allowed: use {REQUEST_ID_RULE} (for example WOO-2025-014)")
+
+
 def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_to: date, *, query: str | None = None,
            terms: list[str] = (), custodians: list[str] = (), sources: list[str] = (), received: date | None = None,
            requester: str = "") -> Request:
+    check_request_id(req_id)
     if period_to < period_from:
         raise ConfigError(f"the period ends ({period_to}) before it starts ({period_from})")
     q = query_from(subject, query, list(terms))
