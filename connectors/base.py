@@ -35,7 +35,6 @@ one WhatsApp zip, the members of a zip of documents) calls it per unit, with a `
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +43,7 @@ from typing import BinaryIO, Callable, ClassVar, Iterator
 from woo_collector.connector_settings import ConnectorSettings, parse_settings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, file_key, stable_id
+from woo_collector.registry import walk_files
 
 __all__ = ["Checkpoint", "Connector", "FileConnector", "Sink", "SourceSpec", "Yield", "walk_files"]
 
@@ -184,20 +184,3 @@ class FileConnector(Connector):
                 e.path = where
             raise e
         return Failure(where, e.reason, " ".join(p for p in (inner, e.locator) if p), e.sha256 or sha)
-
-
-def walk_files(root: Path, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
-    """Files below ``root`` in a stable order (or ``root`` itself), skipping hidden ones and links."""
-    if root.is_file():
-        yield root
-        return
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for fn in sorted(filenames):
-            if fn.startswith("."):
-                continue
-            p = Path(dirpath) / fn
-            if p.is_symlink():
-                continue
-            if not suffixes or p.suffix.lower() in suffixes:
-                yield p

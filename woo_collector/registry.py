@@ -13,6 +13,7 @@ import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from woo_collector.errors import ConfigError
 
@@ -102,7 +103,7 @@ def plan(path: Path) -> list[Part]:
             return [Part(name)]
     found: dict[str, list[Path]] = {}
     unreadable: list[Path] = []
-    for p in _walk(path):
+    for p in walk_files(path):
         try:
             kind = detect(p)[0]
         except OSError:
@@ -125,13 +126,21 @@ def plan(path: Path) -> list[Part]:
             for kind in sorted(found, key=lambda k: order.index(k) if k in order else len(order))]
 
 
-def _walk(root: Path):
-    """The files below ``root`` in a stable order, hidden ones and links skipped (as the connectors walk)."""
+def walk_files(root: Path, suffixes: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Files below ``root`` in a stable order (or ``root`` itself), skipping hidden ones and links:
+    how every file connector, and the recognition of a folder, see a folder."""
+    if root.is_file():
+        yield root
+        return
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for fn in sorted(filenames):
+            if fn.startswith("."):
+                continue
             p = Path(dirpath) / fn
-            if not fn.startswith(".") and not p.is_symlink():
+            if p.is_symlink():
+                continue
+            if not suffixes or p.suffix.lower() in suffixes:
                 yield p
 
 

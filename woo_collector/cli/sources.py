@@ -167,7 +167,7 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
         sys.exit(EXIT_FAIL)
     for report in result.reports:
         _report(report)
-    if path.is_dir() and next(registry._walk(path), None) is None:  # the connectors' walk: hidden files and links skipped
+    if path.is_dir() and next(registry.walk_files(path), None) is None:  # the connectors' walk: hidden files and links skipped
         click.echo(f"Nothing to import: the folder {printable(path)} holds no files (hidden files are skipped).", err=True)
     sys.exit(result.exit_code)
 
