@@ -37,6 +37,7 @@ from exports.decision import write_letter
 from exports.leakguard import scan_package
 from exports.render import Redactor
 from woo_collector import faults
+from woo_collector.outputs import sha256_file
 from woo_collector.documents import DECISIONS, Document, RequestInfo
 from woo_collector.errors import ExportError, LeakError
 
@@ -153,7 +154,7 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         guard(tmp, documents)
         faults.point("export-guarded")
         files = manifest.package_files(tmp)
-        files[manifest.NAME] = manifest.sha256_file(tmp / manifest.NAME)
+        files[manifest.NAME] = sha256_file(tmp / manifest.NAME)
         zip_tmp = place.zip_temp(tmp, out.name) if zip_ else None
         place.commit(tmp, out, zip_tmp)
     except OSError as e:

@@ -15,7 +15,6 @@ package except ``manifest.json`` itself.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -25,16 +24,11 @@ from exports.bundle import ordered
 from exports.inventory import grounds_of
 from exports.render import Redactor
 from woo_collector.documents import Document, RequestInfo
+from woo_collector.outputs import sha256_file
 
 NAME = "manifest.json"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def package_files(root: Path) -> dict[str, str]:

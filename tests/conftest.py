@@ -143,3 +143,20 @@ def partial_run(type_: str, path, custodian: str = "Piet", name: str = "test"):
     except ConnectorError as e:
         return items, failures, e
     return items, failures, None
+
+
+def woo(ws: Path, *args: str):
+    """Run the CLI in-process on workspace ``ws`` (quiet), as a handler would type it."""
+    from click.testing import CliRunner
+
+    from woo_collector.cli import cli
+
+    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A new workspace (``woo init``); a test module may define its own."""
+    r = woo(tmp_path / "ws", "init")
+    assert r.exit_code == 0, r.output
+    return tmp_path / "ws"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import woo
 from woo_collector.cli import cli
 
 CAROL = """From a@x Tue Mar 11 09:14:00 2025
@@ -38,15 +39,6 @@ Carol Christmas komt ook.
 """
 
 
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def ws(tmp_path):
-    r = woo(tmp_path / "ws", "init")
-    assert r.exit_code == 0, r.output
-    return tmp_path / "ws"
 
 
 @pytest.fixture

@@ -9,24 +9,14 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from click.testing import CliRunner
 
-from woo_collector.cli import cli
+from tests.conftest import woo
 from woo_collector.settings import read_toml, secret_key
 
 SECRET = "Zomer2026!"
 IMAP = ["--type", "imap", "--set", "host=imap.gemeente.nl", "--set", "user=griffie"]
 
 
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def ws(tmp_path):
-    r = woo(tmp_path / "ws", "init")
-    assert r.exit_code == 0, r.output
-    return tmp_path / "ws"
 
 
 def record(ws: Path, *, with_toml: bool = True) -> bytes:

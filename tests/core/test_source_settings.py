@@ -5,25 +5,15 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from click.testing import CliRunner
 
 import connectors
-from woo_collector.cli import cli
+from tests.conftest import woo
 from woo_collector.connector_settings import ConnectorSettings, parse_settings
 from woo_collector.errors import ConfigError
 from woo_collector.settings import read_toml
 from woo_collector.synth import write_maildir
 
 
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def ws(tmp_path):
-    r = woo(tmp_path / "ws", "init")
-    assert r.exit_code == 0, r.output
-    return tmp_path / "ws"
 
 
 def audit_actions(ws: Path) -> list[str]:
