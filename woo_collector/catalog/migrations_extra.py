@@ -69,3 +69,15 @@ def _audit_mac(db) -> None:
 
 
 MIGRATIONS.append(_audit_mac)
+
+
+
+# 5: a withdrawn request (woo request withdraw) keeps its record, with the day and the reason
+def _request_withdrawal(db) -> None:
+    have = {r[1] for r in db.execute("PRAGMA table_info(requests)")}
+    for column in ("withdrawn", "withdrawal_reason"):
+        if column not in have:
+            db.execute(f"ALTER TABLE requests ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS.append(_request_withdrawal)

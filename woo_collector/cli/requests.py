@@ -1,4 +1,4 @@
-"""woo request create / collect / show / list / extend / suspend / review / export.
+"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export.
 
 Each command parses its options, calls the library function that does the work and writes the
 audit row (``woo_collector.requests``, ``requests.collect``, ``requests.review``,
@@ -50,14 +50,70 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
     """
     from woo_collector.requests import create
 
-    terms = []
-    if terms_file:
-        terms = [ln.strip() for ln in terms_file.read_text(encoding="utf-8-sig").splitlines() if ln.strip() and not ln.startswith("#")]
+    terms = read_terms(terms_file) if terms_file else []
     ws = app.ws
     req = create(ws, req_id, subject, parse_day(date_from, "--from"), parse_day(date_to, "--to"), query=query, terms=terms,
                  custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester)
     click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {req.deadline:%d-%m-%Y}.")
     click.echo(f"Next: woo request collect {req_id}")
+
+
+def read_terms(path: Path) -> list[str]:
+    """The agreed search terms of a terms file: one term or phrase per line; blank lines and '#' lines skipped."""
+    return [ln.strip() for ln in path.read_text(encoding="utf-8-sig").splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@request.command("edit")
+@click.argument("req_id", metavar="REQ")
+@click.option("--subject", help="The subject, corrected.")
+@click.option("--from", "date_from", metavar="DATE", help="First day of the period (YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE", help="Last day of the period (inclusive).")
+@click.option("--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The agreed search terms, replacing the earlier ones (one term or phrase per line).")
+@click.option("--query", help="Whoosh query replacing the one the request searches with.")
+@click.option("--received", metavar="DATE", help="Day the request was received: the deadline runs from it.")
+@pass_app
+@handle_errors
+def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: str | None, date_to: str | None,
+                 terms_file: Path | None, query: str | None, received: str | None) -> None:
+    """Correct a request: only what is given changes (audited).
+
+    A new period, terms or query after a collect is allowed: the earlier selection is kept as history
+    and 'woo request show' says the collect is out of date until 'woo request collect REQ' runs again.
+
+    Example: woo request edit WOO-2025-014 --from 2025-02-01 --received 2025-07-02
+    """
+    from woo_collector.requests import edit
+
+    req, changes, stale = edit(app.ws, req_id, subject=subject, period_from=parse_day(date_from, "--from"),
+                               period_to=parse_day(date_to, "--to"), terms=read_terms(terms_file) if terms_file else None,
+                               query=query, received=parse_day(received, "--received"))
+    if not changes:
+        click.echo(f"Request {req_id}: nothing changed (the values given are the current ones).")
+    for field, (old, new) in changes.items():
+        click.echo(printable(f"{req_id} {field}: {old} -> {new}"))
+    if stale:
+        click.echo(f"The last collect is out of date ({', '.join(stale)} changed); it is kept as history. "
+                   f"Next: woo request collect {req_id}")
+
+
+@request.command("withdraw")
+@click.argument("req_id", metavar="REQ")
+@click.option("--reason", required=True, help="Why (for example: the requester withdrew it by mail of 2025-07-08).")
+@pass_app
+@handle_errors
+def request_withdraw(app: AppContext, req_id: str, reason: str) -> None:
+    """The requester withdrew the request: status 'ingetrokken' (audited).
+
+    Its documents, selections and audit rows are kept; collect, review and export refuse it from now
+    on. 'woo request list' still lists it, as 'ingetrokken' and never as overdue.
+
+    Example: woo request withdraw WOO-2025-014 --reason "ingetrokken door verzoeker, mail 8 juli"
+    """
+    from woo_collector.requests import withdraw
+
+    req = withdraw(app.ws, req_id, reason)
+    click.echo(printable(f"Request {req_id} withdrawn on {req.withdrawn} ({req.withdrawal_reason}); its record is kept."))
 
 
 @request.command("collect")
@@ -115,6 +171,11 @@ def request_show(app: AppContext, req_id: str, fmt: str) -> None:
     if fmt == "table":
         click.echo(printable(f"{doc['id']}: {doc['subject']} ({doc['period']['from']} t/m {doc['period']['to']}); "
                              f"status {doc['status']}, decision due {doc['deadline']}") + f"\nquery: {printable(doc['query'])}")
+        if doc["withdrawn"]:
+            click.echo(printable(f"withdrawn on {doc['withdrawn']['on']}: {doc['withdrawn']['reason']}"))
+        if doc["collect_out_of_date"]:
+            click.echo(f"collect out of date: {', '.join(doc['collect_out_of_date'])} changed since the last collect; "
+                       f"run 'woo request collect {doc['id']}' again")
     rows = [{**d, "date": (d["date"] or "")[:16].replace("T", " "), "grounds": ";".join(d["grounds"]), "items": len(d["items"])}
             for d in doc["documents"]]
     emit(rows, ["nr", "date", "kind", "title", "decision", "grounds", "redactions", "items", "note"], fmt)
@@ -140,7 +201,7 @@ def request_list(app: AppContext, fmt: str) -> None:
         click.echo("(no requests)")
     for r in rows:
         line = printable(f"{r['id']:<16} {r['status']:<14} due {r['deadline']}  {r['days_left']:>4} days  {r['subject'][:60]}")
-        click.echo(click.style(line, fg="red") if r["days_left"] < 0 and r["status"] != "besloten" else line, color=None)
+        click.echo(click.style(line, fg="red") if r["days_left"] < 0 and r["status"] not in ("besloten", "ingetrokken") else line, color=None)
 
 
 @request.command("extend")

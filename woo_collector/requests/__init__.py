@@ -17,10 +17,11 @@ from typing import Any
 from woo_collector.dates import local
 from woo_collector.documents import Document, Redaction, RequestInfo, TermHits
 from woo_collector.errors import ConfigError
-from woo_collector.requests.model import Request, query_from, subject_terms
+from woo_collector.requests.model import WITHDRAWN, Request, query_from, subject_terms
 from woo_collector.workspace import Workspace
 
-__all__ = ["Request", "create", "extend", "suspend", "load_documents", "request_info", "show_doc", "subject_terms"]
+__all__ = ["Request", "create", "edit", "extend", "suspend", "withdraw", "load_documents", "request_info", "show_doc",
+           "subject_terms", "refuse_withdrawn", "out_of_date"]
 
 
 REQUEST_ID_RULE = "letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters"
@@ -55,10 +56,108 @@ def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_t
     return req
 
 
+def refuse_withdrawn(req: Request, action: str) -> None:
+    """ConfigError when ``req`` was withdrawn: nothing more is done with it (it keeps its record)."""
+    if req.status == WITHDRAWN:
+        raise ConfigError(f"request {req.id} was withdrawn on {req.withdrawn} ({req.withdrawal_reason}); "
+                          f"it keeps its record, but cannot be {action}")
+
+
+def _explicit_base(req: Request) -> str | None:
+    """The query the handler gave (--query) for ``req``, or None when its query was taken from the subject."""
+    if req.query == query_from(req.subject, None, req.terms):
+        return None
+    tail = query_from("", '"x"', req.terms)[len('("x")'):]  # " OR term ..." as query_from adds the terms
+    if req.terms and req.query.startswith("(") and req.query.endswith(")" + tail):
+        return req.query[1:-len(")" + tail)]
+    return req.query
+
+
+def out_of_date(ws: Workspace, req: Request) -> list[str]:
+    """What changed in ``req`` since its last collect ("query", "period", "terms", ...); [] when current or never collected."""
+    from woo_collector.requests.collect import period_filters
+
+    sel = ws.catalog.requests.last_selection(req.id)
+    if sel is None:
+        return []
+    flt = {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in period_filters(req).items()}
+    out = []
+    if sel["query"] != req.query:
+        out.append("query")
+    if (sel["filters"].get("date_from"), sel["filters"].get("date_to")) != (flt["date_from"], flt["date_to"]):
+        out.append("period")
+    if [t["term"] for t in sel["term_hits"]] != list(req.terms or subject_terms(req.subject)):
+        out.append("terms")
+    for k in ("sources", "custodians"):
+        if list(sel["filters"].get(k, [])) != flt[k]:
+            out.append(k)
+    return out
+
+
+def edit(ws: Workspace, req_id: str, *, subject: str | None = None, period_from: date | None = None,
+         period_to: date | None = None, terms: list[str] | None = None, query: str | None = None,
+         received: date | None = None) -> tuple[Request, dict[str, list], list[str]]:
+    """Change what is given (audited, one transaction); returns (the request, {field: [old, new]}, what a new collect must
+    take in). A change of period, terms or query after a collect is allowed: the earlier selection stays as history and
+    ``woo request collect`` must run again (``out_of_date`` says so until it has)."""
+    repo = ws.catalog.requests
+    req = repo.get(req_id)
+    refuse_withdrawn(req, "edited")
+    if all(v is None for v in (subject, period_from, period_to, terms, query, received)):
+        raise ConfigError("nothing to change: give --subject, --from, --to, --terms-file, --query or --received")
+    new_from = period_from or req.period_from
+    new_to = period_to or req.period_to
+    if new_to < new_from:
+        raise ConfigError(f"the period ends ({new_to}) before it starts ({new_from})")
+    if subject is not None and not subject.strip():
+        raise ConfigError("the subject cannot be empty")
+    new_subject = req.subject if subject is None else subject
+    new_terms = list(req.terms if terms is None else terms)
+    base = query if query is not None else _explicit_base(req)
+    q = query_from(new_subject, base, new_terms)
+    if not q:
+        raise ConfigError("no search terms: the subject has no words to search for; give --query or --terms-file")
+    ws.index.parse(q)
+    old_deadline = req.deadline
+    before = {"subject": req.subject, "from": req.period_from.isoformat(), "to": req.period_to.isoformat(), "terms": list(req.terms),
+              "query": req.query, "received": req.received.isoformat()}
+    req.subject, req.period_from, req.period_to, req.terms, req.query = new_subject, new_from, new_to, new_terms, q
+    req.received = received or req.received
+    after = {"subject": req.subject, "from": req.period_from.isoformat(), "to": req.period_to.isoformat(), "terms": list(req.terms),
+             "query": req.query, "received": req.received.isoformat()}
+    changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if not changes:
+        return req, {}, out_of_date(ws, req)
+    if req.deadline != old_deadline:
+        changes["deadline"] = [old_deadline.isoformat(), req.deadline.isoformat()]
+    with ws.change("request edit", {"id": req_id, "changes": changes}, request=req_id) as entry:
+        repo.save(req)
+        stale = out_of_date(ws, req)
+        entry.outcome = f"changed {', '.join(changes)}" + (f"; collect out of date ({', '.join(stale)})" if stale else "")
+    return req, changes, stale
+
+
+def withdraw(ws: Workspace, req_id: str, reason: str, on: date | None = None) -> Request:
+    """The requester withdrew the request: status "ingetrokken"; documents, selections and audit are kept (audited)."""
+    repo = ws.catalog.requests
+    req = repo.get(req_id)
+    refuse_withdrawn(req, "withdrawn again")
+    if not reason.strip():
+        raise ConfigError("give the reason the request was withdrawn (--reason)")
+    before = req.status
+    req.status, req.withdrawn, req.withdrawal_reason = WITHDRAWN, (on or date.today()).isoformat(), reason.strip()
+    with ws.change("request withdraw", {"id": req_id, "reason": req.withdrawal_reason, "on": req.withdrawn, "status_before": before},
+                   request=req_id) as entry:
+        repo.save(req)
+        entry.outcome = f"status {before} -> {WITHDRAWN}"
+    return req
+
+
 def extend(ws: Workspace, req_id: str, reason: str) -> tuple[date, Request]:
     """Extend the deadline once by two weeks; returns (the old deadline, the request)."""
     repo = ws.catalog.requests
     req = repo.get(req_id)
+    refuse_withdrawn(req, "extended")
     if req.extension_reason:
         raise ConfigError(f"request {req_id} was already extended ({req.extension_reason}); the Woo allows it once")
     old = req.deadline
@@ -72,6 +171,7 @@ def suspend(ws: Workspace, req_id: str, start: date, end: date | None, reason: s
     """Stop the clock from ``start`` (to ``end``, or open until a later call gives it); returns (old deadline, request)."""
     repo = ws.catalog.requests
     req = repo.get(req_id)
+    refuse_withdrawn(req, "suspended")
     if end and end < start:
         raise ConfigError(f"the suspension ends ({end}) before it starts ({start})")
     old = req.deadline
@@ -117,6 +217,8 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
     return {
         "id": req.id, "subject": req.subject, "period": {"from": req.period_from.isoformat(), "to": req.period_to.isoformat()},
         "query": req.query, "status": req.status, "received": req.received.isoformat(), "deadline": req.deadline.isoformat(),
+        "withdrawn": {"on": req.withdrawn, "reason": req.withdrawal_reason} if req.status == WITHDRAWN else None,
+        "collect_out_of_date": out_of_date(ws, req),
         "selection": {"items": sel["items"], "items_hash": sel["items_hash"], "counts": sel["counts"], "terms": sel["term_hits"],
                       "undated": sel["filters"].get("undated", "include")} if sel else None,
         "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
@@ -129,9 +231,14 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
 def request_info(ws: Workspace, req_id: str) -> RequestInfo:
     repo = ws.catalog.requests
     req = repo.get(req_id)
+    refuse_withdrawn(req, "exported")
     sel = repo.last_selection(req_id)
     if sel is None:
         raise ConfigError(f"request {req_id} has not been collected yet: run 'woo request collect {req_id}'")
+    stale = out_of_date(ws, req)
+    if stale:
+        raise ConfigError(f"request {req_id} was changed since its last collect ({', '.join(stale)}): "
+                          f"run 'woo request collect {req_id}' first")
     sources = req.sources or repo.selection_sources(sel["id"])
     custodians = req.custodians or repo.selection_custodians(sel["id"])
     return RequestInfo(

@@ -12,7 +12,7 @@ from woo_collector.dates import day_bounds, local
 from woo_collector.documents import Document, Redaction
 from woo_collector.errors import ConfigError
 from woo_collector.models import Item
-from woo_collector.requests import grouping, neardup, redact
+from woo_collector.requests import grouping, neardup, redact, refuse_withdrawn
 from woo_collector.requests.model import Request, subject_terms
 from woo_collector.workspace import Workspace
 
@@ -77,6 +77,7 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
     user = user or ws.user
     repo = ws.catalog.requests
     req = repo.get(req_id)
+    refuse_withdrawn(req, "collected")
     if undated is None:
         last = repo.last_selection(req_id)
         undated = (last["filters"].get("undated") if last else None) or "include"

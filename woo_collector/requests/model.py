@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-STATUSES = ("ontvangen", "verzameld", "in beoordeling", "besloten")
+WITHDRAWN = "ingetrokken"  # the requester withdrew the request: it keeps its record, nothing more is done with it
+STATUSES = ("ontvangen", "verzameld", "in beoordeling", "besloten", WITHDRAWN)
 
 # words of the subject that say nothing about the subject itself
 _BOILERPLATE = set("""alle alles documenten document informatie stukken correspondentie over betreffende inzake
@@ -48,6 +49,8 @@ class Request:
     status: str = "ontvangen"
     extension_reason: str = ""
     suspensions: list[dict] = field(default_factory=list)  # [{"from": "...", "to": "..." or "", "reason": ""}]
+    withdrawn: str = ""  # the day it was withdrawn (ISO), "" while it stands
+    withdrawal_reason: str = ""
 
     @property
     def deadline(self) -> date:
@@ -70,7 +73,8 @@ class Request:
                 "custodians": json.dumps(self.custodians, ensure_ascii=False), "sources": json.dumps(self.sources, ensure_ascii=False),
                 "received": self.received.isoformat(), "requester": self.requester, "status": self.status,
                 "deadline": self.deadline.isoformat(), "extension_reason": self.extension_reason,
-                "suspensions": json.dumps(self.suspensions, ensure_ascii=False)}
+                "suspensions": json.dumps(self.suspensions, ensure_ascii=False), "withdrawn": self.withdrawn,
+                "withdrawal_reason": self.withdrawal_reason}
 
     @classmethod
     def from_row(cls, r) -> "Request":
@@ -78,4 +82,5 @@ class Request:
                    period_from=date.fromisoformat(r["period_from"]), period_to=date.fromisoformat(r["period_to"]),
                    received=date.fromisoformat(r["received"]), custodians=json.loads(r["custodians"]),
                    sources=json.loads(r["sources"]), requester=r["requester"] or "", status=r["status"],
-                   extension_reason=r["extension_reason"] or "", suspensions=json.loads(r["suspensions"]))
+                   extension_reason=r["extension_reason"] or "", suspensions=json.loads(r["suspensions"]),
+                   withdrawn=r["withdrawn"] or "", withdrawal_reason=r["withdrawal_reason"] or "")

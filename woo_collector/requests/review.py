@@ -18,6 +18,7 @@ from pathlib import Path
 from woo_collector.dates import local
 from woo_collector.documents import DECISIONS, GROUNDS, normalise_ground
 from woo_collector.errors import WooError
+from woo_collector.requests import refuse_withdrawn
 from woo_collector.workspace import Workspace
 
 DOC_COLUMNS = ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
@@ -67,6 +68,7 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
 
     repo = ws.catalog.requests
     req = repo.get(req_id)
+    refuse_withdrawn(req, "reviewed")
     docs, reds = _doc_rows(ws, req_id), _red_rows(ws, req_id)
     wb = Workbook()
     cover = wb.active
@@ -172,7 +174,7 @@ def _read(path: Path, sheet: str, columns: list[str], problems: list[str]) -> li
 def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
     """Check everything, then apply the handler's changes; every change is audited. ReviewError lists all problems."""
     repo = ws.catalog.requests
-    repo.get(req_id)
+    refuse_withdrawn(repo.get(req_id), "reviewed")
     problems: list[str] = []
     current_docs = {r["Nr"]: r for r in _doc_rows(ws, req_id)}
     current_reds = {r["Sleutel"]: r for r in _red_rows(ws, req_id)}
