@@ -15,7 +15,7 @@ import click
 
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, handle_errors, local_short, pass_app
-from woo_collector.dates import local
+from woo_collector.dates import local, show_day
 
 
 @cli.command()
@@ -88,7 +88,7 @@ def demo_request(ws, root: Path, echo: Callable[[str], None]) -> None:
             cats[r.category] = cats.get(r.category, 0) + 1
     echo("  proposed redactions by category: " + ", ".join(f"{k} {v}" for k, v in sorted(cats.items())))
     for d in docs[:8]:
-        echo(f"  {d.nr:>5}  {local(d.date):%Y-%m-%d} {d.kind:<10} {d.decision:<15} {';'.join(d.grounds):<14} {d.title[:50]}"
+        echo(f"  {d.nr:>5}  {show_day(local(d.date).date())} {d.kind:<10} {d.decision:<15} {';'.join(d.grounds):<14} {d.title[:50]}"
              if d.date else f"  {d.nr:>5}  {d.kind:<10} {d.title[:50]}")
     if len(docs) > 8:
         echo(f"  ... {len(docs) - 8} more: woo --workspace {ws.root} request show {req_id}")
