@@ -36,6 +36,26 @@ def local(dt: datetime) -> datetime:
     return dt.astimezone(LOCAL)
 
 
+def show_day(d: date | None) -> str:
+    """A calendar day as the command line shows it: ``YYYY-MM-DD`` (empty when unknown)."""
+    return d.isoformat() if d else ""
+
+
+def show_time(dt: datetime | str | None, unknown: str = "") -> str:
+    """A timestamp (aware datetime or stored ISO text) as the command line's tables show it:
+    local time in the workspace's zone, ``YYYY-MM-DD HH:MM``. Text that is not a timestamp is shown as is."""
+    if not dt:
+        return unknown
+    if isinstance(dt, str):
+        try:
+            dt = datetime.fromisoformat(dt)
+        except ValueError:
+            return dt
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)  # stored timestamps are UTC
+    return local(dt).strftime("%Y-%m-%d %H:%M")
+
+
 def day_bounds(d_from: date | None, d_to: date | None) -> tuple[datetime | None, datetime | None]:
     """[start, end) in UTC of the local days d_from through d_to (either may be open)."""
     lo = datetime.combine(d_from, time(0), LOCAL).astimezone(timezone.utc) if d_from else None

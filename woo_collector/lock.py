@@ -12,6 +12,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from woo_collector.dates import show_time
 from woo_collector.errors import LockHeld
 
 
@@ -29,7 +30,7 @@ class WorkspaceLock:
         except BlockingIOError:
             info = _read(fd)
             os.close(fd)
-            holder = f"{info.get('what', 'a woo run')} (pid {info.get('pid', '?')}, started {info.get('started', '?')})" if info else "another woo process"
+            holder = f"{info.get('what', 'a woo run')} (pid {info.get('pid', '?')}, started {show_time(info.get('started'), '?')})" if info else "another woo process"
             raise LockHeld(f"the workspace is busy: {holder} holds the lock {self.path}. "
                            "Wait for it to finish; cron will try again at the next run.") from None
         old = _read(fd)

@@ -33,3 +33,27 @@ def test_demo_ingests_searches_collects_redacts_and_writes_the_package(tmp_path)
     assert again.exit_code == 0, again.output
     ws = Workspace.open(tmp_path / "demo" / "workspace")
     assert ws.catalog.count_items() == before  # the same files again add nothing
+
+
+def test_demo_without_dir_builds_in_the_user_data_folder_and_says_where(tmp_path, monkeypatch):
+    cwd, data = tmp_path / "cwd", tmp_path / "xdg"
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.chdir(cwd)
+    r = CliRunner().invoke(cli, ["--quiet", "demo"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    where = data / "woo-collector" / "demo"
+    assert str(where) in r.output.splitlines()[0], r.output  # the first thing it says
+    assert (where / "workspace").is_dir() and (where / "pakket" / "manifest.json").is_file()
+    assert list(cwd.iterdir()) == []  # nothing in the current folder
+
+
+def test_the_demo_folder_falls_back_to_local_share_under_home(tmp_path, monkeypatch):
+    from woo_collector.cli.demo import default_demo_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    assert default_demo_dir() == tmp_path / ".local" / "share" / "woo-collector" / "demo"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/dir")  # not absolute: ignored, as the XDG spec says
+    assert default_demo_dir() == tmp_path / ".local" / "share" / "woo-collector" / "demo"

@@ -16,7 +16,7 @@ import click
 
 from woo_collector.errors import ConfigError, WooError, storage_error
 
-from woo_collector.dates import local
+from woo_collector.dates import local, show_time
 from woo_collector.text import printable
 
 
@@ -81,11 +81,15 @@ def local_iso(dt: datetime | None) -> str | None:
 
 
 def local_short(dt: datetime | None) -> str:
-    return local(dt).strftime("%Y-%m-%d %H:%M") if dt else "onbekend"
+    return show_time(dt, unknown="onbekend")
 
 
-def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, *, json_doc: Any = None) -> None:
+def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, *, json_doc: Any = None,
+         times: Sequence[str] = ()) -> None:
     """Print rows as a table, JSON (one document) or CSV on stdout.
+
+    The ``times`` columns hold stored timestamps (ISO, UTC): the table shows them in local time
+    (``dates.show_time``), JSON and CSV keep the stored value for scripts.
 
     Table and CSV cells are ``printable``: a file name's newline, ESC or bidi override is shown escaped
     (JSON escapes them itself and stays valid JSON).
@@ -102,6 +106,8 @@ def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, *, json_d
     if not rows:
         click.echo("(nothing)")
         return
+    if times:
+        rows = [{**r, **{c: show_time(r.get(c)) for c in times if c in r}} for r in rows]
     widths = {c: min(60, max(len(c), *(len(_cell(r.get(c))) for r in rows))) for c in columns}
     click.echo("  ".join(c.ljust(widths[c]) for c in columns))
     for r in rows:

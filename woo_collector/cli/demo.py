@@ -11,11 +11,21 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+import os
+
 import click
 
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, handle_errors, local_short, pass_app
-from woo_collector.dates import local
+from woo_collector.dates import local, show_day
+
+
+def default_demo_dir() -> Path:
+    """Where ``woo demo`` without DIR builds: the user's data folder, never the current one
+    (``$XDG_DATA_HOME/woo-collector/demo``, else ``~/.local/share/woo-collector/demo``)."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"  # a relative XDG value is ignored (XDG spec)
+    return base / "woo-collector" / "demo"
 
 
 @cli.command()
@@ -25,7 +35,9 @@ from woo_collector.dates import local
 def demo(app: AppContext, directory: Path | None) -> None:
     """Build a demo workspace of Gemeente Voorbeeld, ingest it, search it, and run a Woo request.
 
-    Running it again changes nothing but the package, which is written anew.
+    Without DIR it builds in your data folder ($XDG_DATA_HOME/woo-collector/demo, default
+    ~/.local/share/woo-collector/demo), not in the current folder. Running it again changes nothing
+    but the package, which is written anew.
 
     Example: woo demo /tmp/woo-demo
     """
@@ -35,7 +47,10 @@ def demo(app: AppContext, directory: Path | None) -> None:
     from woo_collector.models import SourceSpec
     from woo_collector.workspace import Workspace
 
-    root = (directory or Path("woo-demo")).resolve()
+    if directory is None:
+        directory = default_demo_dir()
+        click.echo(f"Demo folder: {directory.resolve()} (give a folder, woo demo DIR, to build it elsewhere)")
+    root = directory.resolve()
     data = root / "data"
     click.echo(f"Demo data of {demodata.ORGANISATION}: {data}")
     sources = demodata.generate(data)
@@ -88,7 +103,7 @@ def demo_request(ws, root: Path, echo: Callable[[str], None]) -> None:
             cats[r.category] = cats.get(r.category, 0) + 1
     echo("  proposed redactions by category: " + ", ".join(f"{k} {v}" for k, v in sorted(cats.items())))
     for d in docs[:8]:
-        echo(f"  {d.nr:>5}  {local(d.date):%Y-%m-%d} {d.kind:<10} {d.decision:<15} {';'.join(d.grounds):<14} {d.title[:50]}"
+        echo(f"  {d.nr:>5}  {show_day(local(d.date).date())} {d.kind:<10} {d.decision:<15} {';'.join(d.grounds):<14} {d.title[:50]}"
              if d.date else f"  {d.nr:>5}  {d.kind:<10} {d.title[:50]}")
     if len(docs) > 8:
         echo(f"  ... {len(docs) - 8} more: woo --workspace {ws.root} request show {req_id}")

@@ -16,6 +16,7 @@ import click
 
 from woo_collector.cli import EXIT_LEAK, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app, parse_day
+from woo_collector.dates import show_day, show_time
 from woo_collector.errors import LeakError
 from woo_collector.text import printable
 
@@ -54,7 +55,7 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
     ws = app.ws
     req = create(ws, req_id, subject, parse_day(date_from, "--from"), parse_day(date_to, "--to"), query=query, terms=terms,
                  custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester)
-    click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {req.deadline:%d-%m-%Y}.")
+    click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {show_day(req.deadline)}.")
     click.echo(f"Next: woo request collect {req_id}")
 
 
@@ -176,7 +177,7 @@ def request_show(app: AppContext, req_id: str, fmt: str) -> None:
         if doc["collect_out_of_date"]:
             click.echo(f"collect out of date: {', '.join(doc['collect_out_of_date'])} changed since the last collect; "
                        f"run 'woo request collect {doc['id']}' again")
-    rows = [{**d, "date": (d["date"] or "")[:16].replace("T", " "), "grounds": ";".join(d["grounds"]), "items": len(d["items"])}
+    rows = [{**d, "date": show_time(d["date"]), "grounds": ";".join(d["grounds"]), "items": len(d["items"])}
             for d in doc["documents"]]
     emit(rows, ["nr", "date", "kind", "title", "decision", "grounds", "redactions", "items", "note"], fmt)
 
@@ -217,7 +218,7 @@ def request_extend(app: AppContext, req_id: str, reason: str) -> None:
     from woo_collector.requests import extend
 
     old, req = extend(app.ws, req_id, reason)
-    click.echo(f"Decision now due {req.deadline:%d-%m-%Y} (was {old:%d-%m-%Y}).")
+    click.echo(f"Decision now due {show_day(req.deadline)} (was {show_day(old)}).")
 
 
 @request.command("suspend")
@@ -236,7 +237,7 @@ def request_suspend(app: AppContext, req_id: str, date_from: str, date_to: str |
 
     end = parse_day(date_to, "--to")
     old, req = suspend(app.ws, req_id, parse_day(date_from, "--from"), end, reason)
-    click.echo(f"Decision now due {req.deadline:%d-%m-%Y} (was {old:%d-%m-%Y})" + ("" if end else "; the clock stays stopped until you give --to") + ".")
+    click.echo(f"Decision now due {show_day(req.deadline)} (was {show_day(old)})" + ("" if end else "; the clock stays stopped until you give --to") + ".")
 
 
 @request.command("review")

@@ -9,6 +9,7 @@ import click
 
 from woo_collector.cli import EXIT_FAIL, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+from woo_collector.dates import show_time
 from woo_collector.errors import ConfigError, LockHeld
 from woo_collector.registry import types_help
 from woo_collector.text import printable
@@ -79,7 +80,7 @@ def source_list(app: AppContext, fmt: str) -> None:
                      "path": spec.path if spec else "", "items": st.get("items", 0),
                      "last_run": last.get("started", ""), "status": last.get("status", "never run"),
                      "open_failures": st.get("open_failures", 0), "sync_keys": st.get("sync_keys", 0)})
-    emit(rows, ["name", "type", "custodian", "items", "last_run", "status", "open_failures", "sync_keys", "path"], fmt)
+    emit(rows, ["name", "type", "custodian", "items", "last_run", "status", "open_failures", "sync_keys", "path"], fmt, times=["last_run"])
 
 
 def _summary(report) -> str:
@@ -133,7 +134,7 @@ def _report(report) -> None:
 def _took_over(result) -> None:
     if result.took_over:
         click.echo(f"note: took over the lock of an earlier run that is no longer running "
-                   f"(pid {result.took_over.get('pid')}, started {result.took_over.get('started')})", err=True)
+                   f"(pid {result.took_over.get('pid')}, started {show_time(result.took_over.get('started'), '?')})", err=True)
 
 
 @cli.command("import")

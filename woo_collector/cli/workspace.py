@@ -92,7 +92,7 @@ def runs(app: AppContext, source: str | None, limit: int, fmt: str) -> None:
              "new": r.new, "changed": r.changed, "unchanged": r.unchanged, "failed": r.failed, "deleted": r.deleted,
              "seconds": round(r.seconds, 1), "message": r.message}
             for r in app.ws.catalog.runs(source, limit)]
-    emit(rows, ["run", "source", "kind", "started", "status", "new", "changed", "unchanged", "failed", "seconds", "message"], fmt)
+    emit(rows, ["run", "source", "kind", "started", "status", "new", "changed", "unchanged", "failed", "seconds", "message"], fmt, times=["started"])
 
 
 @cli.command()
@@ -116,7 +116,7 @@ def failures(app: AppContext, source: str | None, dismiss: int | None, note: str
         click.echo(f"Failure {dismiss} dismissed.")
         return
     rows = ws.catalog.open_failures(source)
-    emit(rows, ["id", "source", "path", "locator", "reason", "attempts", "last_seen", "sha256"], fmt)
+    emit(rows, ["id", "source", "path", "locator", "reason", "attempts", "last_seen", "sha256"], fmt, times=["last_seen"])
 
 
 @cli.command()
@@ -133,7 +133,7 @@ def audit(app: AppContext, request: str | None, fmt: str) -> None:
     rows = [r for r in verdict.rows if not request or r["request"] == request]
     for r in rows:
         r["check"] = "ok" if r["intact"] else "BROKEN"
-    emit(rows, ["id", "ts", "user", "action", "request", "args", "outcome", "check", "why"], fmt)
+    emit(rows, ["id", "ts", "user", "action", "request", "args", "outcome", "check", "why"], fmt, times=["ts"])
     if not verdict.ok:
         click.echo("The audit log has been altered (BROKEN); run 'woo doctor' for what to do:", err=True)
         for p in verdict.problems:
