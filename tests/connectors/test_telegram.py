@@ -169,6 +169,7 @@ def _kept_after_damage(tmp_path, pos: int, cut: bool, byte: int) -> tuple[list[s
 @PROPS
 @example(pos=1395, cut=True, byte=0)  # a cut 5 bytes before message 3645's closing brace (the sample has two 4-byte emoji)
 @example(pos=1400, cut=True, byte=0)  # a cut just after it: 3645 is whole and kept
+@example(pos=1012, cut=True, byte=0)  # a cut 5 bytes before 3644's end, which the old test counted in characters
 @example(pos=1766, cut=False, byte=0)  # a NUL inside 3662, 5 bytes before its end: 3645 and earlier kept
 @given(pos=st.integers(0, 1 << 16), cut=st.booleans(), byte=st.integers(0, 255))
 def test_truncated_and_flipped_sample_keeps_earlier_messages(tmp_path, pos, cut, byte):
