@@ -28,9 +28,10 @@ original, skips what an earlier run finished, and applies one rule to every file
 - failed as a whole (``ConnectorError``): the run's error when it was the only input, a
   ``Failure`` (original kept) when it is one file of a folder.
 
-``read_unit`` is that rule for one unit; a file of several units checkpointed apart (the chats of
-one WhatsApp zip, the members of a zip of documents) calls it per unit, with a ``member`` (key
-``file:<sha>:<member>``) or with its own bytes.
+``read_unit`` is that rule for one unit. A connector whose units are not one file each (the chats
+of WhatsApp exports merged across files, the members of a zip of documents) subclasses
+``FileUnitConnector`` instead, writes ``collect`` and calls ``read_unit`` per unit, with a
+``member`` (key ``file:<sha>:<member>``) or with its own bytes.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from woo_collector.errors import ConnectorError
 from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, file_key, stable_id
 from woo_collector.registry import walk_files
 
-__all__ = ["Checkpoint", "Connector", "FileConnector", "Sink", "SourceSpec", "Yield", "walk_files"]
+__all__ = ["Checkpoint", "Connector", "FileConnector", "FileUnitConnector", "Sink", "SourceSpec", "Yield", "walk_files"]
 
 
 class Connector(ABC):
@@ -89,8 +90,9 @@ class Connector(ABC):
         return stable_id(self.spec.name, self.spec.custodian, *keys)
 
 
-class FileConnector(Connector):
-    """Base class of the connectors that read files: the file given, or the files of a folder."""
+class FileUnitConnector(Connector):
+    """Base of the connectors that read files (the file given, or the files of a folder) as units of
+    the one retry rule; its subclass writes ``collect`` and calls ``read_unit`` per unit."""
 
     suffixes: ClassVar[tuple[str, ...] | None] = None  # files of a folder read (None: ``extensions``; (): all)
     keep_whole: ClassVar[bool] = True  # False: the file is not one original (an mbox keeps each message)
@@ -103,22 +105,6 @@ class FileConnector(Connector):
     def none_found(self, root: Path) -> str:
         """Why a folder holding none of this connector's files cannot be read ("": nothing to do)."""
         return ""
-
-    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
-        """Items and Failures of one file, kept under ``sha`` ("" when ``keep_whole`` is False).
-
-        Yield a Failure for a part that cannot be read; raise ConnectorError when the whole file
-        cannot be read. Checkpoints of the file's own progress may be yielded; ``file:<sha>`` is
-        the base's. A connector whose units are not one file each (WhatsApp exports that merge
-        across files) overrides ``collect`` instead and calls ``read_unit`` per unit.
-        """
-        raise NotImplementedError(f"{type(self).__name__} reads no single file: it overrides collect()")
-
-    def collect(self) -> Iterator[Yield]:
-        single = Path(self.spec.path).is_file()
-        for path in self.input_files():
-            yield from self.read_unit(path, path.name, lambda sha, path=path: self.read_file(path, sha),
-                                      where=str(path), single=single)
 
     def input_files(self) -> Iterator[Path]:
         """The file given, or the files below the folder given that ``suffixes`` and ``accept`` let through."""
@@ -184,3 +170,22 @@ class FileConnector(Connector):
                 e.path = where
             raise e
         return Failure(where, e.reason, " ".join(p for p in (inner, e.locator) if p), e.sha256 or sha)
+
+
+class FileConnector(FileUnitConnector):
+    """A file connector whose unit is one file: it implements only ``read_file``."""
+
+    @abstractmethod
+    def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
+        """Items and Failures of one file, kept under ``sha`` ("" when ``keep_whole`` is False).
+
+        Yield a Failure for a part that cannot be read; raise ConnectorError when the whole file
+        cannot be read. Checkpoints of the file's own progress may be yielded; ``file:<sha>`` is
+        the base's.
+        """
+
+    def collect(self) -> Iterator[Yield]:
+        single = Path(self.spec.path).is_file()
+        for path in self.input_files():
+            yield from self.read_unit(path, path.name, lambda sha, path=path: self.read_file(path, sha),
+                                      where=str(path), single=single)

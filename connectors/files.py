@@ -42,7 +42,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from connectors.base import Checkpoint, FileConnector, SourceSpec, Yield
+from connectors.base import Checkpoint, FileUnitConnector, SourceSpec, Yield
 from connectors.support.documents import MAX_DOCUMENT, extract_text, ocr_available, ocr_text, package_kind
 from connectors.support.mime import MailContext, looks_like_mail, parse_mail
 from woo_collector import dates
@@ -103,7 +103,7 @@ class FilesSettings(ConnectorSettings):
                        choices=("auto", "all", "yes", "no"))
 
 
-class FilesConnector(FileConnector):
+class FilesConnector(FileUnitConnector):
     name = "files"
     settings_class = FilesSettings
     description = "a folder or zip of documents (docx, xlsx, pptx, pdf, odt, rtf, txt, html) and the mail inside it"

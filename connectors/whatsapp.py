@@ -89,7 +89,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
 
-from connectors.base import FileConnector, Yield, walk_files
+from connectors.base import FileUnitConnector, Yield, walk_files
 from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
@@ -483,7 +483,7 @@ def _event_kind(text: str) -> str:
     return "system"
 
 
-class WhatsAppConnector(FileConnector):
+class WhatsAppConnector(FileUnitConnector):
     name = "whatsapp"
     description = "WhatsApp 'Export chat' (.txt, .zip with media, or a folder of exports), Android and iOS"
     extensions = (".txt", ".zip")
