@@ -160,3 +160,22 @@ def ws(tmp_path):
     r = woo(tmp_path / "ws", "init")
     assert r.exit_code == 0, r.output
     return tmp_path / "ws"
+
+
+def mail(subject: str, body: str, date: str | None = None, msgid: str = "", attachments=()) -> bytes:
+    """An e-mail from Sanne de Vries to Pieter van der Meulen as a mail client writes it (no Date
+    header when ``date`` is None), with ``attachments`` as (name, bytes)."""
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"] = "Sanne de Vries <s.devries@voorbeeld.nl>"
+    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
+    m["Subject"] = subject
+    if date:
+        m["Date"] = date
+    if msgid:
+        m["Message-ID"] = msgid
+    m.set_content(body)
+    for name, data in attachments:
+        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return m.as_bytes()

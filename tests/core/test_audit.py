@@ -10,14 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from woo_collector.catalog.audit import chain_hash
-from woo_collector.cli import cli
-
-
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
+from tests.conftest import woo
 
 
 @pytest.fixture

@@ -1,16 +1,10 @@
 """Through the CLI: one hostile or odd mail never stops a mailbox, and never vanishes silently."""
 
 import json
-from pathlib import Path
 
-from click.testing import CliRunner
 
-from woo_collector.cli import cli
 from woo_collector.synth import write_maildir
-
-
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
+from tests.conftest import woo
 
 
 def nested_mail(levels: int) -> bytes:

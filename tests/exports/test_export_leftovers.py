@@ -26,16 +26,13 @@ from woo_collector.cli import cli  # noqa: E402
 from woo_collector.doctor import check  # noqa: E402
 from woo_collector.errors import ExportError  # noqa: E402
 from woo_collector.workspace import Workspace  # noqa: E402
+from tests.conftest import woo
 
 NOW = datetime(2025, 4, 20, 9, 0, tzinfo=timezone.utc)
 
 
 def export(out: Path, zip_: bool = False, now: datetime = NOW):
     return write_package(request_info(), documents(), out, organisation=ORG, tool_version="0.1.0", now=now, zip_=zip_)
-
-
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
 
 
 def new_workspace(root: Path) -> Workspace:

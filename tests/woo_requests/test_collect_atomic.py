@@ -6,15 +6,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from woo_collector.catalog.sqlite_requests import SQLiteRequestStore
-from woo_collector.cli import cli
 from woo_requests.test_requests import mail
-
-
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
+from tests.conftest import woo
 
 
 def import_mails(ws: Path, folder: Path, custodian: str, n: int, first: int = 0) -> None:

@@ -1,22 +1,10 @@
 """`woo request edit` and `woo request withdraw`: a request can be corrected and withdrawn, audited, keeping its record."""
 
 import json
-from email.message import EmailMessage
 
 import pytest
 
-from tests.conftest import woo
-
-
-def mail(subject: str, body: str, msgid: str, date: str) -> bytes:
-    m = EmailMessage()
-    m["From"] = "Sanne de Vries <s.devries@voorbeeld.nl>"
-    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
-    m["Subject"] = subject
-    m["Date"] = date
-    m["Message-ID"] = msgid
-    m.set_content(body)
-    return m.as_bytes()
+from tests.conftest import mail, woo
 
 
 @pytest.fixture
@@ -25,11 +13,11 @@ def ws(tmp_path):
     assert woo(ws, "init").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
-    (folder / "march.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", "<m@voorbeeld.nl>",
-                                            "Tue, 11 Mar 2025 09:14:00 +0100"))
-    (folder / "april.eml").write_bytes(mail("Windturbines geluid", "De geluidsnorm is 47 dB Lden.", "<a@voorbeeld.nl>",
-                                            "Tue, 15 Apr 2025 10:00:00 +0200"))
-    (folder / "other.eml").write_bytes(mail("Parkeren centrum", "Iets anders.", "<o@voorbeeld.nl>", "Wed, 12 Mar 2025 10:00:00 +0100"))
+    (folder / "march.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", msgid="<m@voorbeeld.nl>",
+                                            date="Tue, 11 Mar 2025 09:14:00 +0100"))
+    (folder / "april.eml").write_bytes(mail("Windturbines geluid", "De geluidsnorm is 47 dB Lden.", msgid="<a@voorbeeld.nl>",
+                                            date="Tue, 15 Apr 2025 10:00:00 +0200"))
+    (folder / "other.eml").write_bytes(mail("Parkeren centrum", "Iets anders.", msgid="<o@voorbeeld.nl>", date="Wed, 12 Mar 2025 10:00:00 +0100"))
     r = woo(ws, "import", str(folder), "--type", "eml", "--custodian", "sanne", "--source", "mail-sanne")
     assert r.exit_code == 0, r.output
     r = woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31",

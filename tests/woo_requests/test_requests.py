@@ -1,35 +1,16 @@
 """Woo requests: selection, deduplication, families, chat days, stable numbering, the review round trip."""
 
 import json
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from woo_collector.cli import cli
+from tests.conftest import mail, woo
 
 LONG = ("De gemeente onderzoekt de plaatsing van vier windturbines bij het Kraaiennest. De ashoogte wordt "
         "ongeveer 135 meter en de geluidsnorm is 47 dB Lden. Omwonenden worden uitgenodigd voor een "
         "informatieavond in het gemeentehuis, waar het adviesbureau de berekeningen voor slagschaduw en geluid "
         "toelicht. Daarna volgt een besluit van het college over de vergunning en de voorwaarden.")
-
-
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
-
-
-def mail(subject: str, body: str, date: str, msgid: str, attachments=()) -> bytes:
-    m = EmailMessage()
-    m["From"] = "Sanne de Vries <s.devries@voorbeeld.nl>"
-    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
-    m["Subject"] = subject
-    m["Date"] = date
-    m["Message-ID"] = msgid
-    m.set_content(body)
-    for name, data in attachments:
-        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
-    return m.as_bytes()
 
 
 @pytest.fixture

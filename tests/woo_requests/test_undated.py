@@ -2,29 +2,11 @@
 
 import json
 import zipfile
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from woo_collector.cli import cli
-
-
-def woo(ws: Path, *args: str):
-    return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
-
-
-def mail(subject: str, body: str, msgid: str, date: str | None = None) -> bytes:
-    m = EmailMessage()
-    m["From"] = "Sanne de Vries <s.devries@voorbeeld.nl>"
-    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
-    m["Subject"] = subject
-    if date:
-        m["Date"] = date
-    m["Message-ID"] = msgid
-    m.set_content(body)
-    return m.as_bytes()
+from tests.conftest import mail, woo
 
 
 @pytest.fixture
@@ -33,10 +15,10 @@ def ws(tmp_path):
     assert woo(ws, "init").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
-    (folder / "dated.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", "<d@voorbeeld.nl>",
-                                            "Tue, 11 Mar 2025 09:14:00 +0100"))
-    (folder / "undated.eml").write_bytes(mail("Windturbines Kraaiennest geluid", "De geluidsnorm is 47 dB Lden.", "<u@voorbeeld.nl>"))
-    (folder / "other.eml").write_bytes(mail("Parkeren centrum", "Iets anders.", "<o@voorbeeld.nl>"))
+    (folder / "dated.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", msgid="<d@voorbeeld.nl>",
+                                            date="Tue, 11 Mar 2025 09:14:00 +0100"))
+    (folder / "undated.eml").write_bytes(mail("Windturbines Kraaiennest geluid", "De geluidsnorm is 47 dB Lden.", msgid="<u@voorbeeld.nl>"))
+    (folder / "other.eml").write_bytes(mail("Parkeren centrum", "Iets anders.", msgid="<o@voorbeeld.nl>"))
     r = woo(ws, "import", str(folder), "--type", "eml", "--custodian", "sanne", "--source", "mail-sanne")
     assert r.exit_code == 0, r.output
     assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
