@@ -207,8 +207,6 @@ def _locked(ws: Workspace, what: str, result: IngestResult) -> Iterator[None]:
 
 
 def _sources(ws: Workspace, names: Sequence[str]) -> list[SourceSpec]:
-    from woo_collector.errors import ConfigError
-
     sources = ws.sources()
     if names:
         unknown = [n for n in names if n not in sources]
@@ -260,8 +258,6 @@ def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, so
     derive from the source name, so the same folder imported again gives the same ids and adds
     nothing. Importing the same file twice adds nothing.
     """
-    from woo_collector.errors import ConfigError
-
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path} does not exist")
@@ -320,8 +316,6 @@ def dismiss_failure(ws: Workspace, failure_id: int, note: str) -> bool:
     dismisses a failure of that file, the file counts as done and is not read (nor listed) again. A
     server source moves past a bad message anyway: there only the listing stops.
     """
-    from woo_collector.errors import ConfigError
-
     failure = ws.catalog.open_failure(failure_id)
     if failure is None:
         return False

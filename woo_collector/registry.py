@@ -8,6 +8,7 @@ Classes are imported on first use, which keeps ``woo --help`` fast.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -53,7 +54,14 @@ def _installed(module: str) -> bool:
 
 
 def available() -> dict[str, str]:
-    """TYPE -> 'module:Class' for every connector whose module is installed."""
+    """TYPE -> 'module:Class' for every connector whose module is installed (a new dict each call)."""
+    return dict(_available())
+
+
+@functools.cache
+def _available() -> dict[str, str]:
+    # Looked up once a process: scanning the installed packages' entry points costs milliseconds, and
+    # recognising a folder asks for every connector of every file.
     return {name: target for name, target in {**BUILT_IN, **_entry_points()}.items() if _installed(target.split(":")[0])}
 
 
@@ -64,7 +72,7 @@ def types_help() -> str:
 
 def get(name: str):
     """The connector class for a TYPE; ConfigError naming the valid types otherwise."""
-    target = available().get(name)
+    target = _available().get(name)
     if target is None:
         raise ConfigError(f"unknown source type {name!r}; choose one of: {', '.join(sorted(available()))}")
     module, cls = target.split(":")
