@@ -154,10 +154,31 @@ def woo(ws: Path, *args: str):
     return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--engines", default=os.environ.get("WOO_TEST_ENGINES", "whoosh,tantivy"),
+                     help="index engines the index and search tests run against (comma-separated; "
+                          "default whoosh,tantivy, or WOO_TEST_ENGINES)")
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames:
+        engines = [e.strip() for e in metafunc.config.getoption("engines").split(",") if e.strip()]
+        metafunc.parametrize("engine", engines)
+
+
+def open_test_index(path: Path, engine: str):
+    """A new index of ``engine`` in ``path``."""
+    from woo_collector.index import open_index
+
+    return open_index(path, engine)
+
+
 @pytest.fixture
-def ws(tmp_path):
-    """A new workspace (``woo init``); a test module may define its own."""
-    r = woo(tmp_path / "ws", "init")
+def ws(request, tmp_path):
+    """A new workspace (``woo init``); a test module may define its own. A test that also asks for
+    ``engine`` gets a workspace of that engine (``woo init --engine``), once for each engine."""
+    args = ["--engine", request.getfixturevalue("engine")] if "engine" in request.fixturenames else []
+    r = woo(tmp_path / "ws", "init", *args)
     assert r.exit_code == 0, r.output
     return tmp_path / "ws"
 

@@ -1,15 +1,23 @@
-"""The full-text index: Whoosh (``whoosh-reloaded`` 2.7.5, pinned) with Dutch analysis.
+"""The full-text index, behind one small interface (add, delete, search, count, snippets), with two engines:
 
-The index is derived data: ``woo reindex`` rebuilds it from the catalog. It sits behind a small
-interface (add, delete, search, count, snippets) so another engine can replace it.
+- ``whoosh`` (``whoosh-reloaded`` 2.7.5, pinned): the default for a new workspace, pure Python;
+- ``tantivy`` (the official Python bindings of the Rust engine, ``woo_collector/index_tantivy.py``):
+  the embedded engine for large archives (hundreds of thousands of items and more).
 
-Dutch analysis: tokens lower-cased, accents folded, Dutch stop words removed and words stemmed
-with the Snowball Dutch stemmer, so ``windturbine`` finds ``windturbines``. Large text is indexed
-but never stored: titles and senders are stored for result lists; snippets are made from the
-catalog's text for the hits shown only.
+The workspace's ``engine`` setting says which one runs; ``woo reindex --engine NAME`` switches (the
+index is derived data: it is rebuilt from the catalog). ``open_index(path, engine)`` opens either.
+
+One query language for both: every query is parsed once by Whoosh's ``QueryParser`` (``parse``) and
+the query tree is searched by Whoosh or translated to tantivy. One analysis for both: the text is
+analysed in Python by ``dutch_analyzer`` (tokens lower-cased, accents folded, Dutch stop words removed,
+words stemmed with the classic Snowball Dutch stemmer plus our plural rule, so ``windturbine`` finds
+``windturbines``); tantivy is handed those tokens with their positions, so both engines hold the same
+terms and find the same documents. Large text is indexed but never stored: titles and senders are
+stored for result lists; snippets are made from the catalog's text for the hits shown only.
 
 Periods are applied as a *filter* and a Woo selection collects with ``limit=None``: Whoosh's
-``len(results)`` of a term AND a DateRange with a limit under-counts on large indexes.
+``len(results)`` of a term AND a DateRange with a limit under-counts on large indexes. Counts are
+exact in both engines.
 """
 
 from __future__ import annotations
@@ -24,6 +32,34 @@ from woo_collector import faults
 from woo_collector.models import Item
 
 SCHEMA_VERSION = "1"
+ENGINES = ("whoosh", "tantivy")
+DEFAULT_ENGINE = "whoosh"
+
+
+def open_index(path: Path, engine: str = DEFAULT_ENGINE):
+    """The index of engine ``engine`` under ``path`` (the workspace's ``index/``), created when absent.
+
+    Whoosh keeps its files in ``index/`` itself (as workspaces always had), tantivy in ``index/tantivy/``."""
+    if engine == "whoosh":
+        return WhooshIndex(path)
+    if engine == "tantivy":
+        from woo_collector.index_tantivy import TantivyIndex
+
+        return TantivyIndex(Path(path) / "tantivy")
+    raise ValueError(f"unknown index engine {engine!r}; known engines: {', '.join(ENGINES)}")
+
+
+def remove_index(path: Path, engine: str) -> None:
+    """Delete the files of engine ``engine`` under ``path`` (after a switch to the other engine)."""
+    import shutil
+
+    path = Path(path)
+    if engine == "tantivy":
+        shutil.rmtree(path / "tantivy", ignore_errors=True)
+    elif engine == "whoosh" and path.is_dir():
+        for p in path.iterdir():
+            if p.is_file():
+                p.unlink()
 
 
 _snowball_nl = None
@@ -208,19 +244,7 @@ class WhooshIndex:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
     def parse(self, query: str):
-        from whoosh.qparser import FieldsPlugin, QueryParser, WildcardPlugin
-        from whoosh.qparser.dateparse import DateParserPlugin
-
-        qp = QueryParser("body", _racing_a_commit(lambda: self.ix.schema))
-        qp.add_plugin(DateParserPlugin(free=False))
-        for plugin in (FieldsPlugin, WildcardPlugin):
-            if not any(isinstance(p, plugin) for p in qp.plugins):
-                qp.add_plugin(plugin())
-        q = query.strip() or "*"
-        try:
-            return _words_for_phrases(qp.parse(q), qp.schema) if q != "*" else _every()
-        except Exception as e:  # whoosh raises assorted errors on malformed queries
-            raise SearchError(f"cannot read the query {query!r}: {e}") from e
+        return parse_query(query)
 
     def filter_for(self, date_from: datetime | None = None, date_to: datetime | None = None,
                    sources: Sequence[str] = (), custodians: Sequence[str] = (), kinds: Sequence[str] = (),
@@ -290,6 +314,106 @@ class WhooshIndex:
 
     def close(self) -> None:
         self.ix.close()
+
+
+_parser = None
+
+
+def whoosh_schema():
+    global _parser
+    if _parser is None:
+        _query_parser()
+    return _parser.schema
+
+
+def _query_parser():
+    global _parser
+    if _parser is None:
+        from whoosh.qparser import FieldsPlugin, QueryParser, WildcardPlugin
+        from whoosh.qparser.dateparse import DateParserPlugin
+
+        qp = QueryParser("body", _schema())
+        qp.add_plugin(DateParserPlugin(free=False))
+        for plugin in (FieldsPlugin, WildcardPlugin):
+            if not any(isinstance(p, plugin) for p in qp.plugins):
+                qp.add_plugin(plugin())
+        _parser = qp
+    return _parser
+
+
+def parse_query(query: str):
+    """The Whoosh query tree of ``query`` (the contract's query language), for either engine; an
+    empty query or ``*`` is every item. ``SearchError`` when it cannot be read."""
+    qp = _query_parser()
+    q = query.strip() or "*"
+    try:
+        return _words_for_phrases(qp.parse(q), qp.schema) if q != "*" else _every()
+    except Exception as e:  # whoosh raises assorted errors on malformed queries
+        raise SearchError(f"cannot read the query {query!r}: {e}") from e
+
+
+def highlight(text: str, q, fieldname: str = "body", top: int = 2) -> str:
+    """Whoosh's highlighting of ``text`` for the terms of ``q`` in ``fieldname`` (what a Whoosh hit's
+    ``highlights`` makes when handed the text): for an engine that has no Whoosh hit. Prefixes and
+    wildcards mark the words of the text they match."""
+    import fnmatch
+    import re
+
+    from whoosh.highlight import BasicFragmentScorer, ContextFragmenter, HtmlFormatter, Highlighter, top_fragments
+
+    words, patterns = set(), []
+    for sub in _leaves(q):
+        if getattr(sub, "fieldname", None) != fieldname:
+            continue
+        name = type(sub).__name__
+        if name == "Term":
+            words.add(sub.text)
+        elif name == "Phrase":
+            words.update(sub.words)
+        elif name == "Prefix":
+            patterns.append(re.compile(re.escape(sub.text) + ".*", re.S))
+        elif name == "Wildcard":
+            patterns.append(re.compile(fnmatch.translate(sub.text), re.S))
+    if not words and not patterns:
+        return ""
+    analyzer = whoosh_schema()[fieldname].analyzer
+    tokens = analyzer(text, positions=True, chars=True, mode="index", removestops=False)
+
+    def matched(tokens):
+        for t in tokens:
+            t.matched = t.text in words or any(p.fullmatch(t.text) for p in patterns)
+            yield t
+
+    hl = Highlighter()
+    fragments = ContextFragmenter().fragment_tokens(text, hl._merge_matched_tokens(matched(tokens)))
+    fragments = top_fragments(fragments, top, BasicFragmentScorer(), hl.order, minscore=1)
+    return HtmlFormatter(tagname="b").format(fragments)
+
+
+def _leaves(q):
+    """Every query of the tree ``q`` that is not a compound of others, except what lies under a NOT."""
+    name = type(q).__name__
+    if name in ("Not",):
+        return
+    if name == "AndNot":
+        yield from _leaves(q.a)
+        return
+    children = list(q.children()) if hasattr(q, "children") else []
+    if not children:
+        yield q
+    for c in children:
+        yield from _leaves(c)
+
+
+def make_snippet(text: str, q) -> str:
+    """The snippet of a hit: the highlighted fragments, else the text's start; plain text."""
+    if not text:
+        return ""
+    try:
+        snippet = highlight(text, q) or ""
+    except Exception:  # highlighting is cosmetic; a failure must not break a search
+        snippet = ""
+    return _plain(snippet or " ".join(text.split())[:200])
 
 
 def _words_for_phrases(q, schema):

@@ -296,16 +296,34 @@ def add_source(ws: Workspace, spec: SourceSpec) -> None:
         ws.add_source(spec)
 
 
-def reindex(ws: Workspace, quiet: bool = False) -> int:
-    """Rebuild the index from the catalog under the workspace lock (audited); returns how many items."""
+def reindex(ws: Workspace, quiet: bool = False, engine: str | None = None) -> int:
+    """Rebuild the index from the catalog under the workspace lock (audited); returns how many items.
+
+    ``engine`` (``whoosh`` or ``tantivy``) other than the workspace's switches it: the setting is
+    recorded in woo.toml first (with its audit row), then the new engine's index is built, then the
+    old engine's files are removed. A crash in between leaves items marked unindexed, which the
+    next run indexes into the new engine."""
     with ws.lock("woo reindex"):
         ws.catalog.check_audit()
+        old = ws.settings.engine
+        if engine and engine != old:
+            if os.environ.get("WOO_ENGINE", engine) != engine:  # the environment overrides woo.toml
+                raise ConfigError(f"WOO_ENGINE={os.environ['WOO_ENGINE']} is set in the environment and would override "
+                                  f"the engine {engine!r} written to woo.toml; unset it first")
+            ws.close_index()
+            with ws.config_change("engine", {"engine": engine, "was": old}):
+                ws.config.setdefault("settings", {})["engine"] = engine
+            ws.__dict__.pop("settings", None)
         ws.index.clear()
         ws.catalog.mark_all_unindexed()
         with Progress("reindex", total=ws.catalog.count_items(), quiet=quiet) as progress:
             n = mend_index(ws, progress)
         ws.index.optimize()
-        ws.audit("reindex", {}, f"{n} items indexed")
+        if engine and engine != old:
+            from woo_collector.index import remove_index
+
+            remove_index(ws.root / "index", old)
+        ws.audit("reindex", {"engine": ws.settings.engine} if engine else {}, f"{n} items indexed")
     return n
 
 

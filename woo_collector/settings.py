@@ -30,6 +30,9 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SECRET_VALUE = re.compile(r"^\s*(bearer|basic|digest|negotiate|ntlm|token)\s+\S{4,}|://[^/@\s:]*:[^/@\s]+@", re.I)
 
 
+ENGINES = ("whoosh", "tantivy")  # woo_collector.index.ENGINES
+
+
 def _s(default: Any, help: str):
     return field(default=default, metadata={"help": help})
 
@@ -38,6 +41,8 @@ def _s(default: Any, help: str):
 class Settings:
     organisation: str = _s("Gemeente Voorbeeld", "name of the public body; used in packages and document properties")
     timezone: str = _s(DEFAULT_TIMEZONE, "local time zone for command-line dates and chat exports")
+    engine: str = _s("whoosh", "the search engine of the index: whoosh (default) or tantivy (for large archives); "
+                               "switch with 'woo reindex --engine NAME'")
     batch_size: int = _s(2000, "items per catalog/index commit during ingestion")
     index_procs: int = _s(1, "processes Whoosh may use to index (2 on a 2-core server speeds up large imports)")
     index_limitmb: int = _s(256, "memory (MB) per Whoosh indexing process")
@@ -60,6 +65,9 @@ class Settings:
             env = os.environ.get(f"WOO_{key.upper()}")
             if env is not None:
                 setattr(s, key, _coerce(f.type, env, f"WOO_{key.upper()}"))
+        if s.engine not in ENGINES:
+            raise ConfigError(f"the index engine {s.engine!r} is unknown (woo.toml [settings] engine or WOO_ENGINE); "
+                              f"known engines: {', '.join(ENGINES)}")
         return s
 
     def to_dict(self) -> dict[str, Any]:

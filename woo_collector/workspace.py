@@ -42,18 +42,25 @@ class Workspace:
 
     # creation -----------------------------------------------------------------------------------
     @classmethod
-    def init(cls, root: Path, organisation: str | None = None) -> tuple["Workspace", bool]:
-        """Create a workspace (audited); on an existing one change nothing. Returns (workspace, created)."""
+    def init(cls, root: Path, organisation: str | None = None, engine: str | None = None) -> tuple["Workspace", bool]:
+        """Create a workspace (audited); on an existing one change nothing. Returns (workspace, created).
+
+        ``engine``: the index engine (``whoosh``, the default, or ``tantivy``), recorded in the settings."""
         root = Path(root)
         if (root / CONFIG).exists():
             return cls.open(root), False
+        if engine:
+            Settings.load({"engine": engine})  # refuses an unknown engine before anything is written
         old_umask = os.umask(0o077)
         try:
             root.mkdir(parents=True, exist_ok=True)
             os.chmod(root, 0o700)
             for sub in ("store", "index", "logs", "requests"):
                 (root / sub).mkdir(exist_ok=True)
-            config = {"settings": {"organisation": organisation or Settings().organisation}, "sources": {},
+            settings = {"organisation": organisation or Settings().organisation}
+            if engine:
+                settings["engine"] = engine
+            config = {"settings": settings, "sources": {},
                       "policy": {"keep": [], "redact": {}, "org_domains": []}}
             tmp = root / (CONFIG + ".tmp")
             tmp.write_text(_header() + tomli_w.dumps(config))
@@ -64,7 +71,10 @@ class Workspace:
         dates.configure(ws.settings.timezone)
         ws.catalog  # creates the schema
         ws.index
-        ws.audit("init", {"workspace": str(root.resolve()), "organisation": ws.settings.organisation}, "ok")
+        args = {"workspace": str(root.resolve()), "organisation": ws.settings.organisation}
+        if engine:
+            args["engine"] = engine
+        ws.audit("init", args, "ok")
         return ws, True
 
     @classmethod
@@ -127,9 +137,14 @@ class Workspace:
 
     @cached_property
     def index(self):
-        from woo_collector.index import WhooshIndex
+        from woo_collector.index import open_index
 
-        return WhooshIndex(self.root / "index")
+        return open_index(self.root / "index", self.settings.engine)
+
+    def close_index(self) -> None:
+        """Close the index (``ws.index`` opens it again, with the engine the settings name then)."""
+        if "index" in self.__dict__:
+            self.__dict__.pop("index").close()
 
     def lock(self, what: str):
         from woo_collector.lock import WorkspaceLock

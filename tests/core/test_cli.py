@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from woo_collector.cli import cli
@@ -44,13 +43,6 @@ def woo(ws: Path, *args: str):
     return r
 
 
-@pytest.fixture
-def ws(tmp_path):
-    r = woo(tmp_path / "ws", "init")
-    assert r.exit_code == 0, r.output
-    return tmp_path / "ws"
-
-
 def test_init_twice_changes_nothing(ws):
     before = (ws / "woo.toml").read_text()
     r = woo(ws, "init")
@@ -59,7 +51,7 @@ def test_init_twice_changes_nothing(ws):
     assert oct(os.stat(ws).st_mode & 0o777) == "0o700"
 
 
-def test_search_period_and_stemming_on_an_mbox(ws, tmp_path):
+def test_search_period_and_stemming_on_an_mbox(ws, tmp_path, engine):
     box = tmp_path / "inbox.mbox"
     box.write_text(MBOX)
     r = woo(ws, "import", str(box), "--custodian", "Sanne de Vries")
@@ -79,7 +71,7 @@ def test_search_period_and_stemming_on_an_mbox(ws, tmp_path):
     assert show["original"]["present"] and "135 meter" in show["body"]
 
 
-def test_importing_twice_adds_nothing(ws, tmp_path):
+def test_importing_twice_adds_nothing(ws, tmp_path, engine):
     box = tmp_path / "inbox.mbox"
     box.write_text(MBOX)
     assert woo(ws, "import", str(box), "--custodian", "S").exit_code == 0
@@ -94,7 +86,7 @@ def test_importing_twice_adds_nothing(ws, tmp_path):
     assert w.catalog.count_items() == 3 and w.index.doc_count() == 3
 
 
-def test_bad_inputs_are_named_and_the_run_goes_on(ws, tmp_path):
+def test_bad_inputs_are_named_and_the_run_goes_on(ws, tmp_path, engine):
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "good.eml").write_text("From: a@x\nSubject: Goed bericht\n\nwindturbines\n")
@@ -119,7 +111,7 @@ def test_bad_inputs_are_named_and_the_run_goes_on(ws, tmp_path):
     assert "Goed bericht" in titles and "Windturbines Kraaiennest" in titles
 
 
-def test_ingest_exit_codes_and_lock(ws, tmp_path):
+def test_ingest_exit_codes_and_lock(ws, tmp_path, engine):
     box = tmp_path / "inbox.mbox"
     box.write_text(MBOX)
     assert woo(ws, "source", "add", "sanne", "--type", "mbox", "--path", str(box), "--custodian", "Sanne").exit_code == 0
@@ -141,7 +133,7 @@ def test_ingest_exit_codes_and_lock(ws, tmp_path):
     assert r.exit_code == 1 and "unknown source" in r.output
 
 
-def test_doctor_and_reindex_mend_a_damaged_index(ws, tmp_path):
+def test_doctor_and_reindex_mend_a_damaged_index(ws, tmp_path, engine):
     box = tmp_path / "inbox.mbox"
     box.write_text(MBOX)
     woo(ws, "import", str(box), "--custodian", "S")

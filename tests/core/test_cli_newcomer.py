@@ -42,7 +42,7 @@ Carol Christmas komt ook.
 
 
 @pytest.fixture
-def two_mailboxes(ws, tmp_path):
+def two_mailboxes(ws, tmp_path, engine):
     (tmp_path / "carol.mbox").write_text(CAROL)
     (tmp_path / "jansen.mbox").write_text(JANSEN)
     assert woo(ws, "source", "add", "carol archief", "--type", "mbox", "--path", str(tmp_path / "carol.mbox"),

@@ -63,9 +63,9 @@ def test_full_disk_then_read_only_then_room_again(small_disk, tmp_path):
     w.close()
 
 
-def test_search_keeps_answering_while_an_ingest_commits(tmp_path):
+def test_search_keeps_answering_while_an_ingest_commits(tmp_path, engine):
     ws = tmp_path / "ws"
-    woo(ws, "init")
+    woo(ws, "init", "--engine", engine)
     box = tmp_path / "a.mbox"
     write_mbox(box, 6000)
     woo(ws, "source", "add", "a", "--type", "mbox", "--path", str(box), "--custodian", "A")

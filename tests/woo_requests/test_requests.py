@@ -14,8 +14,8 @@ LONG = ("De gemeente onderzoekt de plaatsing van vier windturbines bij het Kraai
 
 
 @pytest.fixture
-def ws(tmp_path):
-    assert woo(tmp_path / "ws", "init").exit_code == 0
+def ws(tmp_path, engine):
+    assert woo(tmp_path / "ws", "init", "--engine", engine).exit_code == 0
     return tmp_path / "ws"
 
 

@@ -10,23 +10,26 @@ import click
 
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+from woo_collector.settings import ENGINES
 from woo_collector.text import printable
 
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 @click.option("--organisation", help="Name of the public body, e.g. 'Gemeente Utrecht'.")
+@click.option("--engine", type=click.Choice(ENGINES), help="Search engine of the index: whoosh (default) or tantivy "
+              "(for large archives, hundreds of thousands of items and more).")
 @pass_app
 @handle_errors
-def init(app: AppContext, directory: Path | None, organisation: str | None) -> None:
+def init(app: AppContext, directory: Path | None, organisation: str | None, engine: str | None) -> None:
     """Create a workspace (owner-only permissions); an existing one is left as it is.
 
-    Example: woo init /srv/woo --organisation "Gemeente Voorbeeld"
+    Example: woo init /srv/woo --organisation "Gemeente Voorbeeld" --engine tantivy
     """
     from woo_collector.workspace import Workspace
 
     root = directory or app.root
-    ws, created = Workspace.init(root, organisation)
+    ws, created = Workspace.init(root, organisation, engine)
     if created:
         click.echo(f"Workspace created at {root.resolve()}")
         click.echo("Next: woo source add NAME --type TYPE --path PATH --custodian NAME, or woo import PATH --custodian NAME")
@@ -64,17 +67,21 @@ def doctor(app: AppContext, quick: bool, fmt: str) -> None:
 
 
 @cli.command()
+@click.option("--engine", type=click.Choice(ENGINES), help="Switch the workspace to this search engine "
+              "(whoosh or tantivy) and build its index; the query language stays the same.")
 @pass_app
 @handle_errors
-def reindex(app: AppContext) -> None:
-    """Rebuild the search index from the catalog (the index is derived data).
+def reindex(app: AppContext, engine: str | None) -> None:
+    """Rebuild the search index from the catalog (the index is derived data); --engine switches engine.
 
-    Example: woo reindex
+    Example: woo reindex --engine tantivy
     """
     from woo_collector.ingest import reindex as rebuild
 
-    n = rebuild(app.ws, quiet=app.quiet)
-    click.echo(f"Index rebuilt: {n} items.")
+    before = app.ws.settings.engine
+    n = rebuild(app.ws, quiet=app.quiet, engine=engine)
+    now = app.ws.settings.engine
+    click.echo(f"Index rebuilt: {n} items ({now}" + (f", was {before})." if now != before else ")."))
 
 
 @cli.command()
