@@ -46,7 +46,11 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
 
     cat_ids = cat.item_ids()
     idx_ids = ws.index.ids()
+    facts["index engine"] = ws.settings.engine
     facts["indexed documents"] = len(idx_ids)
+    advice = engine_advice(ws.settings.engine, len(cat_ids))
+    if advice:
+        facts["advice"] = advice
     pending = cat.count_unindexed()
     only_cat = cat_ids - idx_ids
     only_idx = idx_ids - cat_ids
@@ -69,6 +73,19 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
             problems.append(f"source {name}: path {spec.path} does not exist; fix it in woo.toml or re-add the source")
     problems += export_problems(ws, facts, quick)
     return problems, facts
+
+
+# Past this many items Whoosh misses the search budget (a term with a period p95 <= 300 ms, any search
+# p95 <= 50 ms on tantivy): measured by bench/bench_search.py, see bench/RESULTS.md.
+WHOOSH_CEILING = 50_000
+
+
+def engine_advice(engine: str, items: int) -> str:
+    """What doctor recommends about the index engine for a workspace of ``items`` items."""
+    if engine == "whoosh" and items > WHOOSH_CEILING:
+        return (f"{items} items: past {WHOOSH_CEILING} Whoosh searches get slow (seconds); switch to the tantivy "
+                "engine with 'woo reindex --engine tantivy' (same queries, same hits)")
+    return ""
 
 
 def export_problems(ws: Workspace, facts: dict[str, Any], quick: bool = False) -> list[str]:
