@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Ingest and search benchmark: woo-collector beside notmuch on the same Maildir.
 
-    python bench/bench_ingest.py 10000 [--procs 2] [--keep DIR]
+    python bench/bench_ingest.py 10000 [--engine whoosh|tantivy] [--procs 2] [--keep DIR]
 
 Generates N synthetic Dutch mails as a Maildir, then measures:
 - `woo import` end to end (parse, store, catalog, index): messages/s, peak RSS, index and store size;
@@ -63,6 +63,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int)
     ap.add_argument("--procs", type=int, default=1)
+    ap.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
     ap.add_argument("--keep", type=Path)
     args = ap.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="woo-bench-"))
@@ -74,7 +75,7 @@ def main() -> None:
     ws = base / "ws"
     shutil.rmtree(ws, ignore_errors=True)
     woo = [sys.executable, "-m", "woo_collector", "--workspace", str(ws), "--quiet"]
-    subprocess.run(woo + ["init"], check=True, capture_output=True)
+    subprocess.run(woo + ["init", "--engine", args.engine], check=True, capture_output=True)
     wall, rss, p = timed(woo + ["import", str(md), "--type", "maildir", "--custodian", "bench"], env={"WOO_INDEX_PROCS": str(args.procs)})
     assert p.returncode == 0, p.stderr
     rows = [("woo import (maildir)", f"{args.n / wall:.0f} msg/s", f"{wall:.1f} s", f"{rss / 1024:.0f} MB peak RSS")]
@@ -124,7 +125,7 @@ def main() -> None:
     else:
         rows.append(("notmuch", "not installed", "", "apt-get install notmuch"))
 
-    out = [f"### woo import and search, {args.n} messages ({datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, index procs {args.procs})", "",
+    out = [f"### woo import and search, {args.n} messages ({datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, engine {args.engine}, index procs {args.procs})", "",
            "| measure | value | | |", "| --- | --- | --- | --- |"] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     text = "\n".join(out) + "\n"
     print(text)

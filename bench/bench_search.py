@@ -3,7 +3,7 @@
 the mixed query set of bench_ingest (terms, AND, phrases, a common disclaimer phrase, periods,
 20 highlighted hits) in one warm process.
 
-    python bench/bench_search.py [--total 1000000]
+    python bench/bench_search.py [--total 1000000] [--engine whoosh|tantivy]
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from woo_collector.workspace import Workspace  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--total", type=int, default=1_000_000)
+    ap.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
     args = ap.parse_args()
     base = Path(tempfile.mkdtemp(prefix="woo-search-"))
-    ws, _ = Workspace.init(base / "ws")
+    ws, _ = Workspace.init(base / "ws", engine=args.engine)
     t = time.perf_counter()
     batch = []
     for it in items(args.total, 0.05):
@@ -43,7 +44,7 @@ def main() -> None:
     if batch:
         ws.index.add(ws.catalog.apply_batch("bench", 0, batch, [], [], [], []).new)
     fill = time.perf_counter() - t
-    size = sum(p.stat().st_size for p in (base / "ws" / "index").iterdir()) / 1e6
+    size = sum(p.stat().st_size for p in (base / "ws" / "index").rglob("*") if p.is_file()) / 1e6
     lat, per = [], {}
     for rep in range(4):
         for name, q, period in QUERIES:
@@ -59,7 +60,7 @@ def main() -> None:
     rows = [("fill (catalog + index, no parsing)", f"{args.total} items", f"{fill:.0f} s", f"index {size:.0f} MB"),
             ("search, warm process", f"p50 {statistics.median(lat) * 1000:.0f} ms", f"p95 {lat[int(len(lat) * 0.95) - 1] * 1000:.0f} ms", f"peak RSS {rss:.0f} MB"),
             ("slowest query kinds", ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in sorted(per.items(), key=lambda kv: -kv[1])[:4]), "", "")]
-    print("\n".join([f"### search at {args.total} items ({datetime.now():%Y-%m-%d %H:%M})", "", "| measure | | | |", "| --- | --- | --- | --- |"]
+    print("\n".join([f"### search at {args.total} items, engine {args.engine} ({datetime.now():%Y-%m-%d %H:%M})", "", "| measure | | | |", "| --- | --- | --- | --- |"]
                     + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]))
     ws.close()
     shutil.rmtree(base, ignore_errors=True)

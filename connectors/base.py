@@ -36,10 +36,12 @@ of WhatsApp exports merged across files, the members of a zip of documents) subc
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
+from collections import deque
 from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO, Callable, ClassVar, Iterator
+from typing import BinaryIO, Callable, ClassVar, Iterable, Iterator
 
 from woo_collector.connector_settings import ConnectorSettings, parse_settings
 from woo_collector.errors import ConnectorError
@@ -135,16 +137,31 @@ class FileUnitConnector(Connector):
         checkpointed apart; ``key`` replaces the checkpoint key (maildir's message names, looked up
         before anything is read; the checkpoint's value is then the sha).
         """
+        opened = self._open_unit(original, name, where=where, single=single, inner=inner, member=member, key=key)
+        if isinstance(opened, Failure):
+            yield opened
+        elif opened is not None:
+            yield from self._read_opened(original, name, read, opened, where=where, single=single, inner=inner, key=key)
+
+    def _open_unit(self, original, name: str, *, where: str, single: bool, inner: str = "", member: str = "",
+                   key: str = "") -> tuple[str, str] | Failure | None:
+        """The first half of ``read_unit``: (sha, checkpoint key) of a unit to read, None when an earlier
+        run finished it, a Failure when it cannot be read from disk."""
         if key and self.known(key):
-            return
+            return None
         try:
             sha = self.sink.keep(original, name) if self.keep_whole else ""
         except OSError as e:  # unreadable on disk (permissions, gone since the walk)
-            yield self.failed_whole(ConnectorError(f"cannot read the file: {e.strerror or e}", where, inner), where, single)
-            return
+            return self.failed_whole(ConnectorError(f"cannot read the file: {e.strerror or e}", where, inner), where, single)
         done = key or (file_key(sha, member) if sha else "")
         if not key and done and self.known(done):
-            return
+            return None
+        return sha, done
+
+    def _read_opened(self, original, name: str, read: Callable[[str], Iterator[Yield]], opened: tuple[str, str], *,
+                     where: str, single: bool, inner: str = "", key: str = "") -> Iterator[Yield]:
+        """The second half of ``read_unit``: read the unit kept under ``sha``, checkpoint it when whole."""
+        sha, done = opened
         failed = False
         try:
             for y in read(sha):
@@ -173,7 +190,17 @@ class FileUnitConnector(Connector):
 
 
 class FileConnector(FileUnitConnector):
-    """A file connector whose unit is one file: it implements only ``read_file``."""
+    """A file connector whose unit is one file: it implements only ``read_file``.
+
+    A connector whose ``read_file`` needs nothing but the file and the source's spec (it keeps what
+    it finds inside through the sink and reads no sync state) sets ``parallel = True``: when the
+    pipeline hands it ``workers`` (a function returning a ``concurrent.futures`` executor of worker
+    processes), its files are parsed there, many at a time, while this process keeps the originals
+    (the file itself first, then what the worker found inside it) and yields the results in order.
+    """
+
+    parallel: ClassVar[bool] = False
+    workers: Callable[[], object] | None = None  # set by the pipeline: returns the executor, started on first use
 
     @abstractmethod
     def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
@@ -186,6 +213,83 @@ class FileConnector(FileUnitConnector):
 
     def collect(self) -> Iterator[Yield]:
         single = Path(self.spec.path).is_file()
-        for path in self.input_files():
-            yield from self.read_unit(path, path.name, lambda sha, path=path: self.read_file(path, sha),
-                                      where=str(path), single=single)
+        yield from self.read_files(((path, "") for path in self.input_files()), single)
+
+    def read_files(self, files: Iterable[tuple[Path, str]], single: bool) -> Iterator[Yield]:
+        """``read_unit`` of each (path, checkpoint key or "") of ``files``; in worker processes when
+        the connector is ``parallel`` and the pipeline gave it ``workers``, once there are enough files."""
+        files = iter(files)
+        if not (self.parallel and self.workers and not single):
+            for path, key in files:
+                yield from self.read_unit(path, path.name, lambda sha, path=path: self.read_file(path, sha),
+                                          where=str(path), single=single, key=key)
+            return
+        window: deque = deque()
+        pool = None
+        for path, key in files:
+            opened = self._open_unit(path, path.name, where=str(path), single=False, key=key)
+            if opened is None:
+                continue
+            if isinstance(opened, Failure):
+                window.append((path, key, opened, None))
+            else:
+                if pool is None and len(window) >= PARALLEL_AFTER:
+                    pool = self.workers()
+                work = (pool.submit(read_in_worker, type(self), self.spec, path, opened[0]) if pool is not None
+                        else None)
+                window.append((path, key, opened, work))
+            while len(window) > (IN_FLIGHT if pool is not None else PARALLEL_AFTER):
+                yield from self._finish(*window.popleft())
+        while window:
+            yield from self._finish(*window.popleft())
+
+    def _finish(self, path: Path, key: str, opened, work) -> Iterator[Yield]:
+        if isinstance(opened, Failure):
+            yield opened
+            return
+        read = ((lambda sha: self.read_file(path, sha)) if work is None else (lambda sha: self._worker_result(work)))
+        yield from self._read_opened(path, path.name, read, opened, where=str(path), single=False, key=key)
+
+    def _worker_result(self, work) -> Iterator[Yield]:
+        """What a worker read: the originals it found are kept here (this process owns the store), then
+        its items are yielded, or its ConnectorError raised."""
+        blobs, out = work.result()
+        for data, name in blobs:
+            self.sink.keep(data, name)
+        if isinstance(out, tuple):
+            raise ConnectorError(*out)
+        return out
+
+
+PARALLEL_AFTER = 64  # files read in this process before worker processes are started (not worth it for a few)
+IN_FLIGHT = 256  # files handed to workers and not yet taken back: bounds the memory held
+
+
+class RecordingSink:
+    """The sink of a worker process: it hashes what the connector keeps and hands it back to be stored."""
+
+    def __init__(self) -> None:
+        self.blobs: list[tuple[bytes, str]] = []
+
+    def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
+        if isinstance(data, (str, Path)):
+            data = Path(data).read_bytes()
+        elif not isinstance(data, (bytes, bytearray, memoryview)):
+            data = data.read()
+        data = bytes(data)
+        self.blobs.append((data, name))
+        return hashlib.sha256(data).hexdigest()
+
+    def state(self, key: str) -> str | None:
+        return None  # a parallel connector reads no sync state in read_file
+
+
+def read_in_worker(cls: type, spec: SourceSpec, path: Path, sha: str):
+    """In a worker process: (originals found inside, items and failures) of one file, or its
+    ConnectorError as (reason, path, locator, sha256)."""
+    sink = RecordingSink()
+    try:
+        out = list(cls(spec, sink).read_file(path, sha))
+    except ConnectorError as e:
+        return sink.blobs, (e.reason, e.path, e.locator, e.sha256)
+    return sink.blobs, out

@@ -39,6 +39,7 @@ class EmlConnector(FileConnector):
     name = "eml"
     description = "single .eml/.emlx messages, a file or a folder tree"
     extensions = (".eml", ".emlx")
+    parallel = True  # read_file needs only the file: messages are parsed in worker processes
 
     @classmethod
     def score(cls, path: Path, head: bytes) -> float:

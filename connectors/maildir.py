@@ -48,6 +48,7 @@ def folder_name(root: Path, maildir: Path) -> str:
 class MaildirConnector(FileConnector):
     name = "maildir"
     description = "Maildir / Maildir++ folders (Dovecot, Postfix, mbsync)"
+    parallel = True  # read_file needs only the file: messages are parsed in worker processes
 
     @classmethod
     def score(cls, path: Path, head: bytes) -> float:
@@ -61,23 +62,23 @@ class MaildirConnector(FileConnector):
         root = Path(self.spec.path)
         if not root.is_dir():
             raise ConnectorError("not a folder: a maildir is a folder with cur/ and new/ inside", root)
-        found = False
+        found = []
+        yield from self.read_files(self._messages(root, found), single=False)
+        if not found:
+            raise ConnectorError("no maildir found: expected cur/ and new/ folders", root)
+
+    def _messages(self, root: Path, found: list) -> Iterator[tuple[Path, str]]:
+        """(message file, checkpoint key) of every message: the key is the unique part of its name
+        (flags after ':2,' change)."""
         for folder, path in maildir_folders(root):
-            found = True
+            found.append(folder)
             for sub in ("cur", "new"):
                 d = path / sub
                 if not d.is_dir():
                     continue
                 for entry in sorted(os.scandir(d), key=lambda e: e.name):
                     if entry.is_file(follow_symlinks=False):
-                        yield from self._message(folder, Path(entry.path))
-        if not found:
-            raise ConnectorError("no maildir found: expected cur/ and new/ folders", root)
-
-    def _message(self, folder: str, path: Path) -> Iterator[Yield]:
-        """One message file, checkpointed by the unique part of its name (flags after ':2,' change)."""
-        key = f"md:{folder}/{_unique(path)}"
-        yield from self.read_unit(path, path.name, lambda sha: self.read_file(path, sha), where=str(path), single=False, key=key)
+                        yield Path(entry.path), f"md:{folder}/{_unique(entry.path)}"
 
     def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         """One message file of ``<maildir>/cur`` or ``<maildir>/new``."""
@@ -86,5 +87,5 @@ class MaildirConnector(FileConnector):
         return parse_mail_file(path, ctx, sha, MAX_MESSAGE)
 
 
-def _unique(path: Path) -> str:
-    return path.name.split(":2,")[0].split("!2,")[0]
+def _unique(path: Path | str) -> str:
+    return Path(path).name.split(":2,")[0].split("!2,")[0]

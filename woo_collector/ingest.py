@@ -115,13 +115,16 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
         sink.pending_state.clear()
         last_flush = time.monotonic()
 
-    with Progress(f"{spec.name}", quiet=quiet) as progress:
+    workers = Workers(parse_procs(ws))
+    with Progress(f"{spec.name}", quiet=quiet) as progress, workers:
         try:
             cls = registry.get(spec.type)
             cls.check_settings(spec)  # woo.toml may have been edited by hand since 'woo source add'
             connector = cls(spec, sink)
             if files is not None:
                 connector.only = tuple(files)
+            if getattr(cls, "parallel", False) and parse_procs(ws) > 1:
+                connector.workers = workers.start
             for y in connector.collect():
                 if isinstance(y, Item):
                     batch.items.append(y)
@@ -172,6 +175,37 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
     catalog.finish_run(report)
     write_run_log(ws, report)
     return report
+
+
+def parse_procs(ws: Workspace) -> int:
+    """How many processes parse files: the ``parse_procs`` setting, 0 meaning one per core."""
+    return ws.settings.parse_procs or os.cpu_count() or 1
+
+
+class Workers:
+    """The worker processes a parallel connector parses in, started on first use (``start``) and
+    stopped at the end of the run. They are started by a fork server (a fresh process), not forked
+    from this one, which holds an open index with its threads."""
+
+    def __init__(self, procs: int):
+        self.procs = procs
+        self.pool = None
+
+    def start(self):
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(self.procs, mp_context=multiprocessing.get_context("forkserver"))
+        return self.pool
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 @dataclass

@@ -42,9 +42,9 @@ def corpus(tmp_path_factory):
     return d
 
 
-def setup_ws(tmp_path: Path, corpus: Path) -> Path:
+def setup_ws(tmp_path: Path, corpus: Path, engine: str = "whoosh") -> Path:
     ws = tmp_path / "ws"
-    assert woo(ws, "init").returncode == 0
+    assert woo(ws, "init", "--engine", engine).returncode == 0
     for name, type_, path in (("pieter", "mbox", "pieter.mbox"), ("sanne", "maildir", "sanne"), ("fatima", "eml", "fatima")):
         r = woo(ws, "source", "add", name, "--type", type_, "--path", str(corpus / path), "--custodian", name)
         assert r.returncode == 0, r.stderr
@@ -77,8 +77,8 @@ KILL_POINTS = ["store-write:1", "store-write:40", "store-write:250", "catalog-co
                "store-write:3", "catalog-commit:3"]
 
 
-def test_sigkill_at_twenty_points_then_complete(tmp_path, corpus):
-    ws = setup_ws(tmp_path, corpus)
+def test_sigkill_at_twenty_points_then_complete(tmp_path, corpus, engine):
+    ws = setup_ws(tmp_path, corpus, engine)
     rnd = random.Random(20251129)
     rounds = [("at", p) for p in KILL_POINTS] + [("after", rnd.uniform(0.4, 1.6)) for _ in range(12)]
     killed = 0

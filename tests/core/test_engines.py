@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT, woo
 from woo_collector.cli import cli
@@ -112,3 +114,29 @@ def test_reindex_with_tantivy_gives_the_same_hits_as_whoosh_on_the_demo(demo):
     assert not (demo / "index" / "tantivy").exists()
     for i, q in enumerate(queries):
         assert hits(demo, q) == before[i], q
+
+
+def whoosh_tokens(field: str, text: str) -> list[tuple[str, int, int, int]]:
+    from woo_collector.index import whoosh_schema
+
+    analyzer = whoosh_schema()[field].analyzer
+    return [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True, mode="index")]
+
+
+WORDS = st.sampled_from(["de", "het", "Windturbines", "gemeente", "menen", "auto's", "zon-panelen", "Één", "İstanbul",
+                         "ﬁets", "straße", "ÆØÅ", "s.devries@voorbeeld.nl", "Carol", "’s", "-", "'", "a.b.c", "X_Y",
+                         "geïnformeerd", "coördinatie", "een", "van", "1.234,50", "\n", "  "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=40).map(" ".join))
+def test_tantivy_is_handed_the_tokens_whoosh_indexes(text):
+    from woo_collector.index_tantivy import TOKENIZED, _analyzers
+
+    analyzers = _analyzers()
+    for field in TOKENIZED:
+        expected = whoosh_tokens(field, text)
+        assert analyzers[field].tokens(text) == expected, field
+        assert analyzers[field].terms(text) == [(t, p) for t, p, _, _ in expected], field
+        ascii_text = text.encode("ascii", "replace").decode()
+        assert analyzers[field].terms(ascii_text) == [(t, p) for t, p, _, _ in whoosh_tokens(field, ascii_text)], field

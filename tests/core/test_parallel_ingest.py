@@ -1,0 +1,71 @@
+"""Ingest on both cores: mail files are parsed in worker processes (``parse_procs``), while the
+ingesting process keeps the originals, writes the catalog and the index. The result is the same as
+parsing in one process: the same items, originals, failures and checkpoints, in either engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import mail, woo
+
+N = 150  # more than the files read before workers start (connectors.base.PARALLEL_AFTER)
+
+
+def maildir(root: Path) -> Path:
+    cur = root / "Maildir" / "cur"
+    cur.mkdir(parents=True)
+    (root / "Maildir" / "new").mkdir()
+    for n in range(N):
+        attachments = [(f"bijlage-{n}.bin", f"inhoud van bijlage {n}".encode())] if n % 10 == 0 else ()
+        raw = mail(f"Bericht {n} over windturbines", f"Tekst {n}: de geluidsnorm en de slagschaduw.",
+                   date=f"Tue, 11 Mar 2025 09:{n % 60:02d}:00 +0100", msgid=f"<m{n}@voorbeeld.nl>", attachments=attachments)
+        (cur / f"17416{n:05d}.M{n}P1.host:2,S").write_bytes(raw)
+    (cur / "17419999999.M1P1.host:2,S").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00 geen mail")
+    return root / "Maildir"
+
+
+def workspace(root: Path, engine: str, procs: int) -> Path:
+    ws = root / f"ws-{procs}"
+    assert woo(ws, "init", "--engine", engine).exit_code == 0
+    toml = ws / "woo.toml"
+    toml.write_text(toml.read_text().replace("[settings]\n", f"[settings]\nparse_procs = {procs}\n", 1))
+    return ws
+
+
+def state(ws: Path) -> dict:
+    from woo_collector.workspace import Workspace
+
+    w = Workspace.open(ws)
+    try:
+        items = w.catalog.get_items(sorted(w.catalog.item_ids()))
+        return {
+            "items": sorted((i.id, i.kind, i.sha256, i.subject, i.body, i.parent or "", i.sent.isoformat() if i.sent else "")
+                            for i in items),
+            "originals": sorted(w.catalog.originals()),
+            "in store": all(w.store.verify(sha) for sha, _ in w.catalog.originals()),
+            "failures": sorted((Path(f["path"]).name, f["reason"]) for f in w.catalog.open_failures()),
+            "indexed": sorted(w.index.ids()),
+            "search": w.index.search("windturbine AND geluidsnorm", limit=5)[0],
+        }
+    finally:
+        w.close()
+
+
+def test_parsing_in_worker_processes_gives_what_one_process_gives(tmp_path, engine):
+    box = maildir(tmp_path)
+    results = {}
+    for procs in (1, 2):
+        ws = workspace(tmp_path, engine, procs)
+        r = woo(ws, "import", str(box), "--type", "maildir", "--custodian", "Sanne de Vries")
+        assert r.exit_code == 3, r.output  # one file is no mail: a failure, the rest goes in
+        results[procs] = state(ws)
+        again = woo(ws, "import", str(box), "--type", "maildir", "--custodian", "Sanne de Vries")
+        assert again.exit_code == 3, again.output
+        runs = json.loads(woo(ws, "runs", "--format", "json").stdout)
+        assert [r["new"] for r in runs] == [0, N + N // 10]  # the second run adds nothing
+    assert results[2] == results[1]
+    one = results[1]
+    assert len(one["items"]) == N + N // 10 and one["in store"] and one["search"] == N
+    assert [name for name, _ in one["failures"]] == ["17419999999.M1P1.host:2,S"]
+    assert len(one["originals"]) == N + 1 + N // 10  # every message file, the broken one, every attachment
