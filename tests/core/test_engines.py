@@ -140,3 +140,34 @@ def test_tantivy_is_handed_the_tokens_whoosh_indexes(text):
         assert analyzers[field].terms(text) == [(t, p) for t, p, _, _ in expected], field
         ascii_text = text.encode("ascii", "replace").decode()
         assert analyzers[field].terms(ascii_text) == [(t, p) for t, p, _, _ in whoosh_tokens(field, ascii_text)], field
+
+
+def test_periods_deletions_and_undated_items_count_exactly(tmp_path, engine):
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from woo_collector.index import open_index
+    from woo_collector.models import Item
+
+    rnd = random.Random(3)
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    items = [Item(id=f"i{n}", kind="chat" if n % 7 == 0 else "email", source="s", custodian="c", sha256="0" * 64,
+                  sent=None if n % 50 == 0 else start + timedelta(hours=rnd.randrange(20000)), subject=f"Bericht {n}",
+                  body="windturbines" if n % 3 else "anders") for n in range(3000)]
+    ix = open_index(tmp_path / "index", engine)
+    ix.add(items[:1500])
+    ix.add(items[1500:])  # two segments
+    gone = {"i3", "i4", "i1600"}
+    assert ix.delete(sorted(gone)) == 3
+    live = [i for i in items if i.id not in gone]
+    lo, hi = datetime(2024, 3, 1, tzinfo=timezone.utc), datetime(2024, 7, 1, tzinfo=timezone.utc)
+    for query, match in (("windturbine", lambda i: i.body == "windturbines"), ("*", lambda i: True)):
+        for a, b in ((lo, hi), (lo, None), (None, hi)):
+            for kinds in ((), ("chat",)):
+                want = {i.id for i in live if match(i) and i.sent and (a is None or a <= i.sent) and (b is None or i.sent < b)
+                        and (not kinds or i.kind in kinds)}
+                assert set(ix.select_ids(query, date_from=a, date_to=b, kinds=kinds)) == want
+                total, hits = ix.search(query, limit=5, date_from=a, date_to=b, kinds=kinds)
+                assert total == len(want) and len(hits) == min(5, len(want))
+        assert set(ix.select_undated_ids(query, date_from=lo, date_to=hi)) == {i.id for i in live if match(i) and i.sent is None}
+    ix.close()
