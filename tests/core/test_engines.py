@@ -171,3 +171,40 @@ def test_periods_deletions_and_undated_items_count_exactly(tmp_path, engine):
                 assert total == len(want) and len(hits) == min(5, len(want))
         assert set(ix.select_undated_ids(query, date_from=lo, date_to=hi)) == {i.id for i in live if match(i) and i.sent is None}
     ix.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(WORDS, st.sampled_from(["windturbines", "geluid", "slagschaduw", "men", "Menen", "parkeren"]),
+                          st.text(max_size=12)), max_size=60).map(" ".join),
+       st.sampled_from(["windturbine", "geluid OR slagschaduw", '"slagschaduw en geluid"', "windturb*", "p?rkeren",
+                        "menen", "NOT geluid", "subject:geluid", "geluid AND NOT windturbines"]))
+def test_snippets_are_whooshs_highlights(text, query):
+    from woo_collector.index import highlight, parse_query
+
+    q = parse_query(query)
+    assert highlight(text, q) == highlight(text, q, fast=False)
+
+
+def test_snippets_equal_a_whoosh_hits_highlights(tmp_path):
+    """The snippet both engines show is what Whoosh's own hit.highlights() made before."""
+    from woo_collector.demo import generate
+    from woo_collector.index import WhooshIndex, _plain, make_snippet
+    from woo_collector.models import Item
+
+    texts = []
+    for path in sorted(p for p in generate(tmp_path / "data") and (tmp_path / "data").rglob("*") if p.is_file()):
+        raw = path.read_bytes().decode("utf-8", "replace")
+        texts += [raw[i:i + 3000] for i in range(0, min(len(raw), 30000), 3000)]
+    ix = WhooshIndex(tmp_path / "index")
+    ix.add([Item(id=f"t{n}", kind="file", source="s", custodian="c", sha256="0" * 64, body=t) for n, t in enumerate(texts)])
+    compared = 0
+    with ix._searcher() as s:
+        for query in ["windturbine", "geluid OR slagschaduw", '"slagschaduw en geluid"', "windturb*", "gemeente", "bezwaar"]:
+            q = ix.parse(query)
+            for h in s.search(q, limit=50):
+                text = texts[int(h["id"][1:])]
+                theirs = h.highlights("body", text=text, top=2)
+                if theirs:
+                    assert make_snippet(text, q) == _plain(theirs), (query, h["id"])
+                    compared += 1
+    assert compared > 50
