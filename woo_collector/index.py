@@ -579,7 +579,8 @@ class _DateColumn:
 
     def __init__(self, reader, key):
         self.key = key
-        values = list(reader.column_reader("date", translate=False))
+        empty = not reader.doc_count_all() or not reader.has_column("date")  # an empty index has no column
+        values = [] if empty else list(reader.column_reader("date", translate=False))
         order = sorted((i for i, v in enumerate(values) if v != self.UNDATED), key=values.__getitem__)
         self.values = [values[i] for i in order]
         self.docs = order

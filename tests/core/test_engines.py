@@ -208,3 +208,15 @@ def test_snippets_equal_a_whoosh_hits_highlights(tmp_path):
                     assert make_snippet(text, q) == _plain(theirs), (query, h["id"])
                     compared += 1
     assert compared > 50
+
+
+def test_an_empty_index_finds_nothing_in_a_period(tmp_path, engine):
+    from datetime import datetime, timezone
+
+    from woo_collector.index import open_index
+
+    ix = open_index(tmp_path / "index", engine)
+    lo, hi = datetime(2024, 3, 1, tzinfo=timezone.utc), datetime(2024, 7, 1, tzinfo=timezone.utc)
+    assert ix.search("windturbine", date_from=lo, date_to=hi) == (0, [])
+    assert ix.select_ids("*", date_from=lo) == [] and ix.select_undated_ids("*", date_from=lo) == []
+    ix.close()
