@@ -310,6 +310,8 @@ class WhooshIndex:
         q = self.parse(query)
         with self._searcher() as s:
             flt = self._filter(s, **filters)
+            if flt == set():  # a period with nothing in it (Whoosh reads an empty filter set as no filter)
+                return 0, []
             results = s.search(q, filter=flt, limit=limit)  # never terms=True: it breaks the filtered count
             total = len(results) if flt is None or limit is None else _count(s, q, flt)
             shown = [results[i] for i in range(results.scored_length())]  # list(results) would ask len(): Whoosh's slow count
@@ -327,8 +329,10 @@ class WhooshIndex:
         """Every matching id (a Woo selection): period as a filter, no limit."""
         q = self.parse(query)
         with self._searcher() as s:
-            results = s.search(q, filter=self._filter(s, **filters), limit=None)
-            return [h["id"] for h in results]
+            flt = self._filter(s, **filters)
+            if flt == set():  # nothing in the period: Whoosh would read the empty set as no filter
+                return []
+            return [h["id"] for h in s.search(q, filter=flt, limit=None)]
 
     def select_undated_ids(self, query: str, **filters) -> list[str]:
         """Every matching id that has no date (a mail without a Date header, a file without
@@ -336,8 +340,10 @@ class WhooshIndex:
         filters = {k: v for k, v in filters.items() if k not in ("date_from", "date_to")}
         q = self.parse(query)
         with self._searcher() as s:
-            results = s.search(q, filter=self._filter(s, **filters), limit=None)
-            return [h["id"] for h in results if h.get("date") is None]
+            flt = self._filter(s, **filters)
+            if flt == set():
+                return []
+            return [h["id"] for h in s.search(q, filter=flt, limit=None) if h.get("date") is None]
 
     def close(self) -> None:
         self.ix.close()

@@ -162,8 +162,9 @@ def test_periods_deletions_and_undated_items_count_exactly(tmp_path, engine):
     live = [i for i in items if i.id not in gone]
     lo, hi = datetime(2024, 3, 1, tzinfo=timezone.utc), datetime(2024, 7, 1, tzinfo=timezone.utc)
     for query, match in (("windturbine", lambda i: i.body == "windturbines"), ("*", lambda i: True)):
-        for a, b in ((lo, hi), (lo, None), (None, hi)):
-            for kinds in ((), ("chat",)):
+        nothing = (datetime(2030, 1, 1, tzinfo=timezone.utc), datetime(2030, 2, 1, tzinfo=timezone.utc))
+        for a, b in ((lo, hi), (lo, None), (None, hi), nothing):
+            for kinds in ((), ("chat",), ("file",)):
                 want = {i.id for i in live if match(i) and i.sent and (a is None or a <= i.sent) and (b is None or i.sent < b)
                         and (not kinds or i.kind in kinds)}
                 assert set(ix.select_ids(query, date_from=a, date_to=b, kinds=kinds)) == want
