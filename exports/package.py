@@ -13,7 +13,7 @@ from pathlib import Path
 
 from exports import PackageResult, write_package
 from woo_collector import __version__, outputs
-from woo_collector.errors import LeakError
+from woo_collector.errors import ConfigError, LeakError
 from woo_collector.requests import load_documents, request_info
 from woo_collector.workspace import Workspace
 
@@ -21,6 +21,11 @@ from woo_collector.workspace import Workspace
 def export(ws: Workspace, req_id: str, out: Path, *, pdf: bool = False, diwoo: bool = False, zip_: bool = False) -> PackageResult:
     """Write the disclosure package; raises LeakError (package removed) or ExportError."""
     info = request_info(ws, req_id)
+    if not ws.settings.organisation.strip():
+        raise ConfigError(
+            f"the workspace has no organisation, and every letter, inventory and document property of the package "
+            f"carries it: set it in {ws.config_path} under [settings] as  organisation = \"Gemeente ...\"  "
+            f"(or in the environment variable WOO_ORGANISATION), then export again")
     docs = load_documents(ws, req_id)
     ws.catalog.check_audit()  # an export that could not be audited is not written (AuditError says what to do)
     outputs.record(ws.root, Path(out), req_id)  # before anything is written: doctor checks this folder from now on

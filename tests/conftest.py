@@ -157,7 +157,7 @@ def woo(ws: Path, *args: str):
 @pytest.fixture
 def ws(tmp_path):
     """A new workspace (``woo init``); a test module may define its own."""
-    r = woo(tmp_path / "ws", "init")
+    r = woo(tmp_path / "ws", "init", "--organisation", "Gemeente Test")
     assert r.exit_code == 0, r.output
     return tmp_path / "ws"
 

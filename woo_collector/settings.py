@@ -36,7 +36,8 @@ def _s(default: Any, help: str):
 
 @dataclass
 class Settings:
-    organisation: str = _s("Gemeente Voorbeeld", "name of the public body; used in packages and document properties")
+    organisation: str = _s("", "name of the public body (woo init asks for it); every letter, inventory and document "
+                              "property carries it, so a package is not exported until it is set")
     timezone: str = _s(DEFAULT_TIMEZONE, "local time zone for command-line dates and chat exports")
     batch_size: int = _s(2000, "items per catalog/index commit during ingestion")
     index_procs: int = _s(1, "processes Whoosh may use to index (2 on a 2-core server speeds up large imports)")

@@ -53,7 +53,8 @@ class Workspace:
             os.chmod(root, 0o700)
             for sub in ("store", "index", "logs", "requests"):
                 (root / sub).mkdir(exist_ok=True)
-            config = {"settings": {"organisation": organisation or Settings().organisation}, "sources": {},
+            # no organisation given: none is written (never a made-up one); export refuses until it is set
+            config = {"settings": {"organisation": organisation} if organisation else {}, "sources": {},
                       "policy": {"keep": [], "redact": {}, "org_domains": []}}
             tmp = root / (CONFIG + ".tmp")
             tmp.write_text(_header() + tomli_w.dumps(config))

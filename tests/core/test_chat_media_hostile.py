@@ -54,7 +54,7 @@ def hostile_export(path: Path) -> None:
 
 def test_hostile_media_fail_alone_and_the_messages_go_in(tmp_path):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     archive = tmp_path / "WhatsApp Chat - Turbines.zip"
     hostile_export(archive)
     r = woo(ws, "import", str(archive), "--type", "whatsapp", "--custodian", "Anne")

@@ -46,7 +46,7 @@ def woo(ws: Path, *args: str):
 
 @pytest.fixture
 def ws(tmp_path):
-    r = woo(tmp_path / "ws", "init")
+    r = woo(tmp_path / "ws", "init", "--organisation", "Gemeente Test")
     assert r.exit_code == 0, r.output
     return tmp_path / "ws"
 

@@ -53,7 +53,7 @@ def killed_run(ws: Path, args: list[str], kill_at: str | None = None, after: flo
 @pytest.fixture
 def ws(tmp_path) -> Path:
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     for n, (raw, _topic, _when) in enumerate(mails(N_MAILS, seed=5)):

@@ -44,7 +44,7 @@ def woo(ws: Path, *args: str):
 @pytest.fixture
 def imported(tmp_path):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "Archief.mbox").write_text(MBOX)

@@ -36,7 +36,7 @@ def export(out: Path, zip_: bool = False, now: datetime = NOW):
 
 
 def new_workspace(root: Path) -> Workspace:
-    assert woo(root, "init").exit_code == 0
+    assert woo(root, "init", "--organisation", "Gemeente Test").exit_code == 0
     return Workspace.open(root)
 
 
@@ -171,7 +171,7 @@ def test_export_records_its_output_folder_in_the_workspace_and_doctor_checks_it(
     from email.message import EmailMessage
 
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = "a@voorbeeld.nl", "b@voorbeeld.nl", "windturbines"
     m["Date"], m["Message-ID"] = "Mon, 03 Mar 2025 10:00:00 +0100", "<wind-1@voorbeeld.nl>"

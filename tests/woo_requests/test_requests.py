@@ -15,7 +15,7 @@ LONG = ("De gemeente onderzoekt de plaatsing van vier windturbines bij het Kraai
 
 @pytest.fixture
 def ws(tmp_path):
-    assert woo(tmp_path / "ws", "init").exit_code == 0
+    assert woo(tmp_path / "ws", "init", "--organisation", "Gemeente Test").exit_code == 0
     return tmp_path / "ws"
 
 

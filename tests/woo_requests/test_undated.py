@@ -12,7 +12,7 @@ from tests.conftest import mail, woo
 @pytest.fixture
 def ws(tmp_path):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "dated.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", msgid="<d@voorbeeld.nl>",
