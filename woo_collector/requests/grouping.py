@@ -28,7 +28,8 @@ from woo_collector.text import filetype_of
 from woo_collector.models import Item
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
-PLATFORMS = {"whatsapp": "WhatsApp", "sms": "Sms", "mms": "Sms", "teams": "Teams", "signal": "Signal", "telegram": "Telegram"}
+PLATFORMS = {"whatsapp": "WhatsApp", "sms": "Sms", "mms": "Sms", "teams": "Teams", "signal": "Signal", "telegram": "Telegram",
+             "kaizala": "Kaizala"}
 
 
 def dutch_day(dt: datetime) -> str:
