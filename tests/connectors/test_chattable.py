@@ -307,3 +307,18 @@ def test_a_long_message_and_a_big_table_stream(tmp_path):
     f.write_text(buf.getvalue(), encoding="utf-8")
     out = run_connector("chattable", f)
     assert not out["failures"] and len(out["items"]) == 3001 and out["items"][0].body == long_text.strip()
+
+
+def test_a_kaizala_source_names_its_documents_kaizala_gesprek(tmp_path):
+    ws = tmp_path / "ws"
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
+    z = kaizala_zip(tmp_path / "kaizala-export.zip")
+    r = woo(ws, "source", "add", "kaizala", "--type", "chattable", "--path", str(z), "--custodian", "X", "--set", "platform=kaizala")
+    assert r.exit_code == 0, r.output
+    assert woo(ws, "ingest").exit_code == 0
+    assert woo(ws, "request", "create", "R1", "--subject", "wind", "--from", "2025-03-11", "--to", "2025-03-11",
+               "--query", "*", "--source", "kaizala").exit_code == 0
+    assert woo(ws, "request", "collect", "R1").exit_code == 0
+    docs = json.loads(woo(ws, "request", "show", "R1", "--format", "json").stdout)["documents"]
+    assert sorted(d["title"] for d in docs) == ["Kaizala-gesprek Crisisteam, 11 maart 2025", "Kaizala-gesprek Handhaving Noord, 11 maart 2025",
+                                                "Kaizala-gesprek Team Wind, 11 maart 2025"]
