@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from woo_collector.dates import local
@@ -26,6 +27,9 @@ DOC_COLUMNS = ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Fam
 DOC_EDITABLE = {"Beoordeling", "Beoordelingsgrond", "Toelichting"}
 RED_COLUMNS = ["Nr", "Tekst", "Categorie", "Grond", "Toepassen", "Sleutel"]
 RED_EDITABLE = {"Grond", "Toepassen"}
+# Excel number formats of the date cells: Dutch day-month-year (Excel shows dd-mm-jjjj in a Dutch locale)
+DAY_FORMAT = "dd-mm-yyyy"
+TIME_FORMAT = "dd-mm-yyyy hh:mm"
 
 
 class ReviewError(WooError):
@@ -35,7 +39,7 @@ class ReviewError(WooError):
                          + "\n  ".join(problems))
 
 
-def _doc_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
+def _doc_rows(ws: Workspace, req_id: str) -> list[dict]:
     from woo_collector.requests import load_documents
 
     rows = []
@@ -47,11 +51,30 @@ def _doc_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
         else:
             van = first.sender if first else ""
             aan = ", ".join(first.recipients) if first else ""
-        rows.append({"Nr": d.nr, "Datum": local(d.date).strftime("%Y-%m-%d %H:%M") if d.date else "",
+        rows.append({"Nr": d.nr, "Datum": _excel_time(d.date) or "",
                      "Type": d.filetype, "Omschrijving": d.title, "Van": van, "Aan": aan, "Bron": "; ".join(d.places),
                      "Familie": d.family, "Thread ID": d.thread, "Beoordeling": d.decision,
                      "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note})
     return rows
+
+
+def _excel_time(dt):
+    """A document's date as an Excel date cell: local wall-clock time to the minute (Excel cells carry no zone)."""
+    return local(dt).replace(tzinfo=None, second=0, microsecond=0) if dt else None
+
+
+def _read_day(value) -> str:
+    """A Datum to compare, to the minute: a date cell reads back as '2025-03-11 09:14:00', a text
+    cell of an older workbook as '2025-03-11 09:14'."""
+    from datetime import datetime
+
+    v = str(value).strip()
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(v, fmt).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            continue
+    return v
 
 
 def _red_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
@@ -74,8 +97,8 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
     cover = wb.active
     cover.title = "Verzoek"
     for k, v in [("Verzoek", req.id), ("Onderwerp", req.subject), ("Zoekvraag", req.query),
-                 ("Periode", f"{req.period_from:%d-%m-%Y} t/m {req.period_to:%d-%m-%Y}"), ("Ontvangen", f"{req.received:%d-%m-%Y}"),
-                 ("Beslistermijn", f"{req.deadline:%d-%m-%Y}"), ("Documenten", len(docs)), ("Voorgestelde lakkingen", len(reds)),
+                 ("Periode van", req.period_from), ("Periode tot en met", req.period_to), ("Ontvangen", req.received),
+                 ("Beslistermijn", req.deadline), ("Documenten", len(docs)), ("Voorgestelde lakkingen", len(reds)),
                  ("Let op", "Intern werkbestand: bevat de te lakken teksten. Niet verspreiden of publiceren."),
                  ("Invullen", "Documenten: kolommen Beoordeling, Beoordelingsgrond (codes gescheiden door ;) en Toelichting. "
                               "Lakken: kolommen Grond en Toepassen (ja/nee). Andere kolommen niet wijzigen.")]:
@@ -84,6 +107,10 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
     cover.column_dimensions["B"].width = 100
     for c in cover["A"]:
         c.font = Font(bold=True)
+    for c in cover["B"]:
+        if isinstance(c.value, date):
+            c.number_format = DAY_FORMAT
+            c.alignment = Alignment(horizontal="left")
     lists = wb.create_sheet("Lijsten")
     for n, code in enumerate(GROUNDS, 1):
         lists.cell(n, 1, code)
@@ -115,6 +142,11 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
     dsh = sheet("Documenten", DOC_COLUMNS, docs, DOC_EDITABLE,
                 {"Nr": 7, "Datum": 17, "Omschrijving": 50, "Van": 30, "Aan": 30, "Bron": 30, "Thread ID": 20,
                  "Beoordeling": 16, "Beoordelingsgrond": 20, "Toelichting": 40})
+    datum = DOC_COLUMNS.index("Datum") + 1
+    for row in dsh.iter_rows(min_row=2, min_col=datum, max_col=datum):
+        for cell in row:
+            if cell.value:
+                cell.number_format = TIME_FORMAT
     n = max(2, len(docs) + 1)
     dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=False,
                         error="Kies openbaar, deels openbaar, niet openbaar of reeds openbaar.", errorTitle="Beoordeling")
@@ -188,6 +220,8 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
             problems.append(f"{where}: unknown document number")
             continue
         for col in DOC_COLUMNS:
+            if col == "Datum" and _read_day(row[col]) == _read_day(cur[col]):
+                continue
             if col not in DOC_EDITABLE and _norm(row[col]) != _norm(cur[col]):
                 problems.append(f"{where}: column {col} is read-only (was {cur[col]!r}, now {row[col]!r})")
         decision = row["Beoordeling"].lower()
