@@ -238,3 +238,30 @@ def test_init_off_a_terminal_takes_the_organisation_from_WOO_ORGANISATION(tmp_pa
         cli, ["--workspace", str(tmp_path / "ws"), "--quiet", "init"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     assert 'organisation = "Gemeente Dijkstad"' in (tmp_path / "ws" / "woo.toml").read_text()
+
+
+@pytest.mark.parametrize("command", ["edit", "withdraw"])
+def test_the_readme_documents_request_edit_and_withdraw_with_every_option(command):
+    from woo_collector.cli.requests import request
+
+    readme = (ROOT / "README.md").read_text()
+    rows = [ln for ln in readme.splitlines() if ln.startswith(f"| `woo request {command} REQ")]
+    assert len(rows) == 1, f"README has no command-table row for woo request {command}"
+    for param in request.commands[command].params:
+        for opt in param.opts:
+            if opt.startswith("--"):
+                assert opt in rows[0], f"README's row of request {command} misses {opt}"
+
+
+def test_the_readme_documents_every_key_of_request_show_json(ws, tmp_path):
+    (tmp_path / "m.mbox").write_text(CAROL)
+    assert woo(ws, "import", str(tmp_path / "m.mbox"), "--custodian", "Carol Christmas").exit_code == 0
+    assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
+    assert woo(ws, "request", "collect", "R1").exit_code == 0
+    doc = json.loads(woo(ws, "request", "show", "R1", "--format", "json").stdout)
+    readme = (ROOT / "README.md").read_text()
+    contract = {"id", "subject", "period", "query", "documents", "nr", "date", "kind", "title", "items", "decision", "grounds",
+                "redactions"}
+    keys = set(doc) | set(doc["documents"][0]) | set(doc["selection"])
+    missing = sorted(k for k in keys - contract if f"`{k}`" not in readme and f'"{k}"' not in readme)
+    assert not missing, f"README does not document request show's keys {missing}"
