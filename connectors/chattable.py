@@ -413,8 +413,8 @@ class ChatTableConnector(FileConnector):
                             if _header_of(f.read(SNIFF), PurePosixPath(info.filename).suffix.lower(), s):
                                 return 0.65
                 return 0.0
-        except (OSError, zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError):
-            return 0.0
+        except (OSError, zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, RuntimeError, zlib.error):
+            return 0.0  # a damaged or encrypted zip: not recognised here
         if suffix in TABLE_SUFFIXES + JSONL_SUFFIXES and _header_of(head, suffix, s):
             return 0.5 if suffix in JSONL_SUFFIXES else 0.7  # JSON lines: below signal's own data.json
         return 0.0

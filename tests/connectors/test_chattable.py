@@ -322,3 +322,15 @@ def test_a_kaizala_source_names_its_documents_kaizala_gesprek(tmp_path):
     docs = json.loads(woo(ws, "request", "show", "R1", "--format", "json").stdout)["documents"]
     assert sorted(d["title"] for d in docs) == ["Kaizala-gesprek Crisisteam, 11 maart 2025", "Kaizala-gesprek Handhaving Noord, 11 maart 2025",
                                                 "Kaizala-gesprek Team Wind, 11 maart 2025"]
+
+
+def test_recognising_a_zip_whose_table_member_is_corrupt_does_not_crash(tmp_path):
+    from woo_collector.registry import detect
+
+    z = tmp_path / "k.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Team Wind.csv", team_wind() * 50)
+    raw = bytearray(z.read_bytes())
+    raw[40:48] = b"\xff" * 8
+    z.write_bytes(bytes(raw))
+    assert detect(z)[0] != "chattable"
