@@ -331,6 +331,9 @@ def test_recognising_a_zip_whose_table_member_is_corrupt_does_not_crash(tmp_path
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("Team Wind.csv", team_wind() * 50)
     raw = bytearray(z.read_bytes())
-    raw[40:48] = b"\xff" * 8
+    with zipfile.ZipFile(z) as zf:
+        info = zf.getinfo("Team Wind.csv")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start:start + 8] = b"\xff" * 8  # its deflate stream broken
     z.write_bytes(bytes(raw))
     assert detect(z)[0] != "chattable"
