@@ -311,6 +311,10 @@ class _Prefixed(io.RawIOBase):
     def __init__(self, head: bytes, rest: BinaryIO):
         self.head, self.rest = head, rest
 
+    def close(self) -> None:
+        self.rest.close()
+        super().close()
+
     def readable(self) -> bool:
         return True
 
@@ -342,7 +346,11 @@ def _csv_rows(table: Table) -> Iterator[tuple[int, list[str] | None, str]]:
     """(row number, cells, problem) of a CSV; row 1 is the header. A row the reader cannot split has
     cells None and the reason."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
-    text = _decoded(table.opener())
+    with _decoded(table.opener()) as text:
+        yield from _split(table, text)
+
+
+def _split(table: Table, text: io.TextIOWrapper) -> Iterator[tuple[int, list[str] | None, str]]:
     sample = text.read(SNIFF)
     rest = io.StringIO(sample)
     reader = csv.reader(_Chain(rest, text), _dialect(sample))
@@ -503,20 +511,24 @@ class ChatTableConnector(FileConnector):
         return ""
 
     def _json_rows(self, table: Table) -> Iterator[tuple[int, list | None, str]]:
-        raw = table.opener()
         try:
-            for lineno, line in iter_lines(raw):
-                if line is not None and not line.strip():
-                    continue
-                if line is None:
-                    yield lineno, None, "a line too long to be a message"
-                    continue
-                value, reason = load_json_line(line)
-                if not reason and not isinstance(value, dict):
-                    reason = "a line that is not an object"
-                yield lineno, (None if reason else [value]), reason
+            with table.opener() as raw:
+                yield from self._json_lines(raw)
         except (OSError, EOFError, zipfile.BadZipFile, ValueError) as e:
             raise ConnectorError(f"cannot be read to the end: {e}", table.label) from e
+
+    @staticmethod
+    def _json_lines(raw: BinaryIO) -> Iterator[tuple[int, list | None, str]]:
+        for lineno, line in iter_lines(raw):
+            if line is not None and not line.strip():
+                continue
+            if line is None:
+                yield lineno, None, "a line too long to be a message"
+                continue
+            value, reason = load_json_line(line)
+            if not reason and not isinstance(value, dict):
+                reason = "a line that is not an object"
+            yield lineno, (None if reason else [value]), reason
 
     def _order(self, table: Table) -> str:
         """Day or month first, from the table's own times (a first pass over its time column)."""
@@ -618,6 +630,10 @@ class _Guarded(io.RawIOBase):
             raise ConnectorError(f"zip member {self.name} cannot be read: {e}", self.label) from e
         b[: len(data)] = data
         return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
 
 
 def _header_of(head: bytes, suffix: str, s: ChatTableSettings) -> bool:
