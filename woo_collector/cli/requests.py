@@ -141,10 +141,15 @@ def request_collect(app: AppContext, req_id: str, undated: str | None, fmt: str)
         click.echo(json.dumps({"selection": res.selection, "items_hit": res.items_hit, "items_selected": res.items_selected,
                                "documents": res.documents, "duplicates": res.duplicates, "near_duplicates": res.near_duplicates,
                                "redactions": res.redactions, "added": res.added, "dropped": res.dropped, "terms": res.term_hits,
-                               "undated": {"items": res.undated, "handling": res.undated_mode}}, ensure_ascii=False, indent=2))
+                               "undated": {"items": res.undated, "handling": res.undated_mode},
+                               "awaiting_decision": len(res.awaiting_decision),
+                               "awaiting_decision_documents": res.awaiting_decision}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{res.items_hit} items hit, {res.items_selected} with their families; {res.duplicates} duplicates removed; "
                f"{res.documents} documents; {res.near_duplicates} possible near-duplicates; {res.redactions} redactions proposed.")
+    if res.awaiting_decision:
+        click.echo(f"{len(res.awaiting_decision)} chat medium/media without text (photos, videos, voice notes) get no automatic "
+                   f"decision: 'nog te beoordelen' until a handler decides them ({', '.join(res.awaiting_decision)}).")
     for t in res.term_hits:
         click.echo(f"  term {t['term']!r}: {t['before']} items, {t['after']} documents")
     if res.added or res.dropped:
@@ -276,10 +281,15 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
 @click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
 @click.option("--zip", "zip_", is_flag=True, help="Also a zip of the whole package.")
+@format_option(("table", "json"))
 @pass_app
 @handle_errors
-def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool) -> None:
+def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool, fmt: str) -> None:
     """Write the disclosure package; if any redacted text is found in it, it is removed (exit 4).
+
+    Chat media without text (photos, videos, voice notes) get no automatic decision: they are in the
+    inventory as 'nog te beoordelen' and left out of the bundles until a handler decides them in the
+    review workbook; the export says how many are waiting (json: "awaiting_decision").
 
     Example: woo request export WOO-2025-014 --out pakket/
     """
@@ -290,10 +300,23 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
     except LeakError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LEAK)
+    waiting = result.awaiting_decision
+    if fmt == "json":
+        click.echo(json.dumps({"out": str(out), "files": dict(sorted(result.files.items())), "parts": result.parts,
+                               "zip": str(result.zip_path) if result.zip_path else None, "counts": result.counts,
+                               "awaiting_decision": len(waiting), "awaiting_decision_documents": waiting,
+                               "warnings": result.warnings}, ensure_ascii=False, indent=2))
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
+        return
     click.echo(f"Package written to {out}:")
     for f in sorted(result.files):
         click.echo(f"  {f}")
     if result.zip_path:
         click.echo(f"Zip: {result.zip_path}")
+    if waiting:
+        click.echo(f"{len(waiting)} medium/media waiting for a handler's decision (no automatic decision for a photo, "
+                   f"video or voice note), left out of the bundles: {', '.join(waiting)}. "
+                   f"Decide them in the review workbook (woo request review {req_id} --export beoordeling.xlsx) and export again.")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from woo_collector.dates import local
-from woo_collector.documents import Document, Redaction, RequestInfo, TermHits
+from woo_collector.documents import PENDING, Document, Redaction, RequestInfo, TermHits
 from woo_collector.errors import ConfigError
 from woo_collector.requests.model import WITHDRAWN, Request, query_from, subject_terms
 from woo_collector.workspace import Workspace
@@ -204,7 +204,7 @@ def load_documents(ws: Workspace, req_id: str) -> list[Document]:
                              date=datetime.fromisoformat(r["date"]) if r["date"] else None, title=r["title"],
                              items=tuple(items[i] for i in r["items"] if i in items), thread=r["thread"] or "",
                              places=tuple(r["places"]), decision=r["decision"], grounds=tuple(r["grounds"]), note=r["note"] or "",
-                             redactions=tuple(reds.get(r["nr"], []))))
+                             redactions=tuple(reds.get(r["nr"], [])), needs_decision=r["decision"] == PENDING))
     return docs
 
 
@@ -223,7 +223,8 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
                       "undated": sel["filters"].get("undated", "include")} if sel else None,
         "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
                        "filetype": d.filetype, "title": d.title, "items": [i.id for i in d.items], "places": list(d.places),
-                       "thread": d.thread, "decision": d.decision, "grounds": list(d.grounds), "note": d.note,
+                       "thread": d.thread, "decision": d.decision, "needs_decision": d.needs_decision,
+                       "grounds": list(d.grounds), "note": d.note,
                        "redactions": sum(1 for r in d.redactions if r.apply)} for d in docs],
     }
 
