@@ -179,3 +179,18 @@ def test_real_sample_exports_with_media(ws, tmp_path):
     manifesto = next(d["nr"] for d in media if d["title"] == "Manifesto.pdf")
     assert f"Document {manifesto}" in text and "EUPL" in text  # the PDF and its text (redacted where the detectors say)
     assert not any(f"Document {d['nr']}\n" in text + "\n" for d in media if d["needs_decision"])
+
+
+def test_one_chat_from_two_phones_brings_its_media_once(ws, tmp_path):
+    for who in ("Anne", "Bert"):
+        (tmp_path / who).mkdir()
+        archive = whatsapp_zip(tmp_path / who / "WhatsApp Chat - Windpark.zip")
+        r = woo(ws, "import", str(archive), "--type", "whatsapp", "--custodian", who)
+        assert r.exit_code == 0, r.output
+    woo(ws, "request", "create", "R4", "--subject", "windturbines", "--from", "2025-03-11", "--to", "2025-03-11")
+    assert woo(ws, "request", "collect", "R4").exit_code == 0
+    docs = docs_of(ws, "R4")
+    (chat,) = [d for d in docs.values() if d["kind"] == "chat"]
+    assert len(chat["places"]) == 2
+    assert [(d["nr"], d["title"]) for d in docs.values() if d["kind"] == "attachment"] == [
+        (f"{chat['nr']}.1", PDF_NAME), (f"{chat['nr']}.2", PHOTO)]
