@@ -38,10 +38,14 @@ def request() -> None:
 @click.option("--source", "sources", multiple=True, help="Search only this source (repeatable).")
 @click.option("--received", metavar="DATE", help="Day the request was received (default today): the deadline runs from it.")
 @click.option("--requester", default="", help="Who asked (kept internal, never exported).")
+@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+              help="Items that match but have no date: include them, marked 'datum onbekend' (the default), or leave "
+                   "them out. Stored on the request; 'request collect' uses it unless given --undated.")
 @pass_app
 @handle_errors
 def request_create(app: AppContext, req_id: str, subject: str, date_from: str, date_to: str, query: str | None,
-                   terms_file: Path | None, custodians, sources, received: str | None, requester: str) -> None:
+                   terms_file: Path | None, custodians, sources, received: str | None, requester: str,
+                   undated: str | None) -> None:
     """Record a Woo request.
 
     REQ is its id: letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters
@@ -54,7 +58,8 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
     terms = read_terms(terms_file) if terms_file else []
     ws = app.ws
     req = create(ws, req_id, subject, parse_day(date_from, "--from"), parse_day(date_to, "--to"), query=query, terms=terms,
-                 custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester)
+                 custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester,
+                 undated=undated or "")
     click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {show_day(req.deadline)}.")
     click.echo(f"Next: woo request collect {req_id}")
 
@@ -73,10 +78,12 @@ def read_terms(path: Path) -> list[str]:
               help="The agreed search terms, replacing the earlier ones (one term or phrase per line).")
 @click.option("--query", help="Whoosh query replacing the one the request searches with.")
 @click.option("--received", metavar="DATE", help="Day the request was received: the deadline runs from it.")
+@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+              help="What collects do with matching items that have no date (include, marked 'datum onbekend', or exclude).")
 @pass_app
 @handle_errors
 def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: str | None, date_to: str | None,
-                 terms_file: Path | None, query: str | None, received: str | None) -> None:
+                 terms_file: Path | None, query: str | None, received: str | None, undated: str | None) -> None:
     """Correct a request: only what is given changes (audited).
 
     A new period, terms or query after a collect is allowed: the earlier selection is kept as history
@@ -88,7 +95,7 @@ def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: s
 
     req, changes, stale = edit(app.ws, req_id, subject=subject, period_from=parse_day(date_from, "--from"),
                                period_to=parse_day(date_to, "--to"), terms=read_terms(terms_file) if terms_file else None,
-                               query=query, received=parse_day(received, "--received"))
+                               query=query, received=parse_day(received, "--received"), undated=undated)
     if not changes:
         click.echo(f"Request {req_id}: nothing changed (the values given are the current ones).")
     for field, (old, new) in changes.items():
@@ -120,8 +127,9 @@ def request_withdraw(app: AppContext, req_id: str, reason: str) -> None:
 @request.command("collect")
 @click.argument("req_id", metavar="REQ")
 @click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
-              help="Items that match but have no date: include them, marked 'datum onbekend' (default), or leave them out. "
-                   "The choice holds for later collects of this request.")
+              help="Items that match but have no date: include them, marked 'datum onbekend', or leave them out. "
+                   "Without it, the request's own choice (request create/edit --undated) holds, else include; a choice "
+                   "given here becomes the request's for later collects.")
 @format_option(("table", "json"))
 @pass_app
 @handle_errors

@@ -12,7 +12,7 @@ from woo_collector.dates import day_bounds, local
 from woo_collector.documents import PENDING, Document, Redaction
 from woo_collector.errors import ConfigError
 from woo_collector.models import Item
-from woo_collector.requests import grouping, neardup, redact, refuse_withdrawn
+from woo_collector.requests import UNDATED_MODES, grouping, neardup, redact, refuse_withdrawn
 from woo_collector.requests.model import Request, subject_terms
 from woo_collector.workspace import Workspace
 
@@ -33,7 +33,6 @@ class CollectResult:
     awaiting_decision: list[str] = field(default_factory=list)  # numbers of the documents without an automatic decision
 
 
-UNDATED_MODES = ("include", "exclude")
 UNDATED_NOTE = "datum onbekend"
 
 
@@ -75,14 +74,16 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
 
     Items that match the query but have no date are reported; ``undated`` says what happens to them:
     "include" (taken in, their documents marked "datum onbekend") or "exclude". Without it, the
-    choice of the last collect holds, else "include"."""
+    request's own choice holds (``request create/edit --undated``, or the one given to an earlier
+    collect, which becomes the request's), else the last collect's, else "include"."""
     user = user or ws.user
     repo = ws.catalog.requests
     req = repo.get(req_id)
     refuse_withdrawn(req, "collected")
+    set_default = undated is not None and undated != req.undated  # a choice given to collect becomes the request's
     if undated is None:
         last = repo.last_selection(req_id)
-        undated = (last["filters"].get("undated") if last else None) or "include"
+        undated = req.undated or (last["filters"].get("undated") if last else None) or "include"
     if undated not in UNDATED_MODES:
         raise ConfigError(f"undated must be one of {', '.join(UNDATED_MODES)}, not {undated!r}")
     flt = period_filters(req)
@@ -161,8 +162,9 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
         repo.replace_documents(req_id, documents, keys, sort_keys, dropped, red_rows)
         faults.point("collect-documents")
         sel = repo.add_selection(req_id, user, req.query, filters, state, selected, items_hash, term_hits, counts, changes)
-        if req.status == "ontvangen":
-            req.status = "verzameld"
+        if req.status == "ontvangen" or set_default:
+            req.status = "verzameld" if req.status == "ontvangen" else req.status
+            req.undated = undated  # the request's choice from now on
             repo.save(req)
         faults.point("collect-selection")
         entry.args["selection"] = sel
