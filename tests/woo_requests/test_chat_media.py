@@ -109,6 +109,8 @@ def test_whatsapp_zip_photo_and_pdf_through_the_cli(ws, tmp_path):
     text = bundle_text(out)
     assert f"Document {nr}.1" in text and "geluidsnormen bij het Kraaiennest" in text
     assert f"Document {nr}.2" not in text and f"{nr}.2 (nog te beoordelen)" in text
+    letter = "\n".join(p.text for p in docx.Document(str(out / "besluit-concept.docx")).paragraphs)
+    assert "nog niet beoordeeld): 1]" in letter  # the draft letter's counts add up, the waiting photo included
     manifest = json.loads((out / "manifest.json").read_text())
     assert any(d["nr"] == f"{nr}.2" for d in manifest["documents"])  # listed, its original's SHA-256 with it
 
