@@ -38,7 +38,7 @@ from exports.leakguard import scan_package
 from exports.render import Redactor
 from woo_collector import faults
 from woo_collector.outputs import sha256_file
-from woo_collector.documents import DECISIONS, Document, RequestInfo
+from woo_collector.documents import DECISIONS, PENDING, Document, RequestInfo
 from woo_collector.errors import ExportError, LeakError
 
 __all__ = ["PackageResult", "write_package", "guard"]
@@ -55,6 +55,7 @@ class PackageResult:
     zip_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    awaiting_decision: list[str] = field(default_factory=list)  # numbers of media left out until a handler decides them
 
 
 def guard(root: Path, documents: Sequence[Document]) -> None:
@@ -90,7 +91,7 @@ def _check_out(out: Path, request_id: str) -> bool:
 def _check_documents(documents: Sequence[Document]) -> None:
     seen = set()
     for d in documents:
-        if d.decision not in DECISIONS:
+        if d.decision not in DECISIONS and not (d.needs_decision and d.decision == PENDING):
             raise ExportError(f"document {d.nr}: onbekende beoordeling {d.decision!r} (kies uit {', '.join(DECISIONS)})")
         if d.nr in seen:
             raise ExportError(f"documentnummer {d.nr} komt twee keer voor")
@@ -165,7 +166,8 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         raise
     zip_path = place.zip_target(out) if zip_ else None
     counts = {d: sum(1 for doc in documents if doc.decision == d) for d in DECISIONS}
-    return PackageResult(out, files, len(parts), counts, zip_path, warnings, time.monotonic() - started)
+    return PackageResult(out, files, len(parts), counts, zip_path, warnings, time.monotonic() - started,
+                         [d.nr for d in documents if d.needs_decision])
 
 
 def _check_originals(documents: Sequence[Document], original_path: Callable[[str], Path]) -> list[str]:

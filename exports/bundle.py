@@ -5,12 +5,13 @@ Each released document starts on a new page under a Heading 1 with its number ("
 
 - e-mail: Datum, Van, Aan, CC, Onderwerp (and Bijlagen: the numbers of its attachments);
 - attachment / file: Bestandsnaam, Datum (and Bijlage bij: the e-mail's number);
-- chat (one conversation on one day): Gesprek, Deelnemers, Dag; then a transcript, one paragraph
-  per message: time, author (bold), message.
+- chat (one conversation on one day): Gesprek, Deelnemers, Dag (and Bijlagen: the numbers of the
+  media sent that day); then a transcript, one paragraph per message: time, author (bold), message.
 
 Times are shown in local time (the workspace's ``timezone``), in Dutch ("12 maart 2025 14:05"). Every shown field goes
 through the ``Redactor``; a redacted span is replaced by a box with its ground code. ``niet
-openbaar`` documents are not in a bundle (only in the inventory); ``reeds openbaar`` ones get a
+openbaar`` documents are not in a bundle (only in the inventory), nor are chat media waiting for a
+handler's decision (``Document.needs_decision``: a photo, a video, a voice note); ``reeds openbaar`` ones get a
 line saying so. Documents are split into parts at family boundaries (an e-mail and its
 attachments stay together) by count and by amount of text, so Word opens every part quickly.
 """
@@ -45,8 +46,9 @@ def ordered(documents: Sequence[Document]) -> list[Document]:
 
 
 def released(documents: Sequence[Document]) -> list[Document]:
-    """The documents that go into the bundles, in number order (``niet openbaar`` left out)."""
-    return [d for d in ordered(documents) if d.decision != "niet openbaar"]
+    """The documents that go into the bundles, in number order (``niet openbaar`` left out, and the
+    media no automatic decision could be made for until a handler decides them: ``needs_decision``)."""
+    return [d for d in ordered(documents) if d.decision != "niet openbaar" and not d.needs_decision]
 
 
 def new_document(organisation: str, title: str, now: datetime | None, footer: str, landscape: bool = False):
@@ -143,6 +145,7 @@ class BundleWriter:
             if d.kind == "attachment" and d.family and d.family != d.nr:
                 self.attachments.setdefault(d.family, []).append(d.nr)
         self.withheld = {d.nr for d in documents if d.decision == "niet openbaar"}
+        self.pending = {d.nr for d in documents if d.needs_decision}
         self.extra: dict[str, set[str]] = {}  # grounds of boxes a document got beyond its own redactions
 
     def write(self, part: Part, total: int, folder: Path) -> Path:
@@ -223,10 +226,14 @@ class BundleWriter:
                 out.append(self._field("CC", "; ".join(item.cc), item.id, ("cc",)))
             out.append(self._field("Onderwerp", item.subject or d.title, item.id, ("subject", "title")))
             if self.attachments.get(d.nr):
-                shown = [n + (" (niet openbaar)" if n in self.withheld else "") for n in self.attachments[d.nr]]
-                out.append(self._field("Bijlagen", ("documenten " if len(shown) > 1 else "document ") + ", ".join(shown), "", ()))
+                out.append(self._attachments_field(d))
             out.extend(self._body(item))
         return out
+
+    def _attachments_field(self, d: Document) -> str:
+        shown = [n + (" (niet openbaar)" if n in self.withheld else " (nog te beoordelen)" if n in self.pending else "")
+                 for n in self.attachments[d.nr]]
+        return self._field("Bijlagen", ("documenten " if len(shown) > 1 else "document ") + ", ".join(shown), "", ())
 
     def _file(self, d: Document) -> list[str]:
         out = []
@@ -259,6 +266,8 @@ class BundleWriter:
         out.append(paragraph_xml(runs_xml([Run("Deelnemers: ")], bold=True) + runs_xml(runs, breaks=False), style="NoSpacing"))
         day = local(d.date or (first.sent if first else None))
         out.append(self._field("Dag", nl_date(day, time=False, weekday=True) if day else "onbekend", "", ()))
+        if self.attachments.get(d.nr):  # the media sent that day
+            out.append(self._attachments_field(d))
         out.append(paragraph_xml(""))
         for item in d.items:
             when = local(item.sent)

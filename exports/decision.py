@@ -22,7 +22,7 @@ from docx.oxml import parse_xml
 from exports.bundle import new_document, ordered
 from exports.inventory import grounds_of
 from exports.render import W_NS, Redactor, Run, nl_date, runs_xml
-from woo_collector.documents import DECISIONS, GROUNDS, Document, RequestInfo
+from woo_collector.documents import DECISIONS, GROUNDS, PENDING, Document, RequestInfo
 
 ABSOLUTE = ("5.1.1a", "5.1.1b", "5.1.1c", "5.1.1d", "5.1.1e")
 COUNT_LABELS = {
@@ -174,6 +174,9 @@ class LetterWriter:
         }
         for decision in DECISIONS:
             self.para(f"{labels[decision]}: {c[decision]}", style="List Bullet")
+        if c[PENDING]:  # chat media without text that no handler has decided yet: left out of the bundles
+            self.para(f"[nog te beoordelen (foto's, video's of spraakberichten; nog niet beoordeeld): {c[PENDING]}]",
+                      style="List Bullet")
 
     def section_search(self) -> None:
         i = self.info

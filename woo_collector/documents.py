@@ -1,8 +1,11 @@
 """Documents of a Woo request: what the request code produces and the export writers consume.
 
 A ``Document`` is the unit of the inventory and of the decision: an e-mail, one of its attachments
-(same family: nr 12, 12.1, 12.2), a chat conversation on one local calendar day, or a
-file. ``Redaction`` marks a span of one item's field to be replaced by a box carrying its ground.
+(same family: nr 12, 12.1, 12.2), a chat conversation on one local calendar day with the media sent
+in it that day (chat day 5, media 5.1, 5.2 in message order), or a file. A medium without text (a
+photo, a video, a voice note) can show what no text detector sees: it gets no automatic decision
+(``needs_decision``, Beoordeling ``PENDING``) and stays out of the package's bundles until a handler
+decides it. ``Redaction`` marks a span of one item's field to be replaced by a box carrying its ground.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Mapping
 from woo_collector.models import Item
 
 DECISIONS = ("openbaar", "deels openbaar", "niet openbaar", "reeds openbaar")
+PENDING = "nog te beoordelen"  # the Beoordeling of a document no automatic decision can be made for (needs_decision)
 
 GROUNDS = {
     "5.1.1a": "de eenheid van de Kroon",
@@ -78,6 +82,8 @@ class Document:
     grounds: tuple[str, ...] = ()
     note: str = ""  # Toelichting
     redactions: tuple[Redaction, ...] = ()
+    needs_decision: bool = False  # no automatic decision (a chat photo, video, voice note): decision is PENDING
+    # until a handler decides; listed in the inventory, left out of the bundles until then
 
     def applied(self) -> tuple[Redaction, ...]:
         return tuple(r for r in self.redactions if r.apply)

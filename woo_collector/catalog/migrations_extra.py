@@ -81,3 +81,13 @@ def _request_withdrawal(db) -> None:
 
 
 MIGRATIONS.append(_request_withdrawal)
+
+
+# 6: what a request does with matching items that have no date (woo request create/edit --undated):
+# '' (not chosen: include), 'include' or 'exclude'; request collect uses it unless given --undated
+def _request_undated(db) -> None:
+    if "undated" not in {r[1] for r in db.execute("PRAGMA table_info(requests)")}:
+        db.execute("ALTER TABLE requests ADD COLUMN undated TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS.append(_request_undated)

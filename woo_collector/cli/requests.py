@@ -38,10 +38,14 @@ def request() -> None:
 @click.option("--source", "sources", multiple=True, help="Search only this source (repeatable).")
 @click.option("--received", metavar="DATE", help="Day the request was received (default today): the deadline runs from it.")
 @click.option("--requester", default="", help="Who asked (kept internal, never exported).")
+@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+              help="Items that match but have no date: include them, marked 'datum onbekend' (the default), or leave "
+                   "them out. Stored on the request; 'request collect' uses it unless given --undated.")
 @pass_app
 @handle_errors
 def request_create(app: AppContext, req_id: str, subject: str, date_from: str, date_to: str, query: str | None,
-                   terms_file: Path | None, custodians, sources, received: str | None, requester: str) -> None:
+                   terms_file: Path | None, custodians, sources, received: str | None, requester: str,
+                   undated: str | None) -> None:
     """Record a Woo request.
 
     REQ is its id: letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters
@@ -54,7 +58,8 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
     terms = read_terms(terms_file) if terms_file else []
     ws = app.ws
     req = create(ws, req_id, subject, parse_day(date_from, "--from"), parse_day(date_to, "--to"), query=query, terms=terms,
-                 custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester)
+                 custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester,
+                 undated=undated or "")
     click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {show_day(req.deadline)}.")
     click.echo(f"Next: woo request collect {req_id}")
 
@@ -73,10 +78,12 @@ def read_terms(path: Path) -> list[str]:
               help="The agreed search terms, replacing the earlier ones (one term or phrase per line).")
 @click.option("--query", help="Whoosh query replacing the one the request searches with.")
 @click.option("--received", metavar="DATE", help="Day the request was received: the deadline runs from it.")
+@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+              help="What collects do with matching items that have no date (include, marked 'datum onbekend', or exclude).")
 @pass_app
 @handle_errors
 def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: str | None, date_to: str | None,
-                 terms_file: Path | None, query: str | None, received: str | None) -> None:
+                 terms_file: Path | None, query: str | None, received: str | None, undated: str | None) -> None:
     """Correct a request: only what is given changes (audited).
 
     A new period, terms or query after a collect is allowed: the earlier selection is kept as history
@@ -88,7 +95,7 @@ def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: s
 
     req, changes, stale = edit(app.ws, req_id, subject=subject, period_from=parse_day(date_from, "--from"),
                                period_to=parse_day(date_to, "--to"), terms=read_terms(terms_file) if terms_file else None,
-                               query=query, received=parse_day(received, "--received"))
+                               query=query, received=parse_day(received, "--received"), undated=undated)
     if not changes:
         click.echo(f"Request {req_id}: nothing changed (the values given are the current ones).")
     for field, (old, new) in changes.items():
@@ -120,8 +127,9 @@ def request_withdraw(app: AppContext, req_id: str, reason: str) -> None:
 @request.command("collect")
 @click.argument("req_id", metavar="REQ")
 @click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
-              help="Items that match but have no date: include them, marked 'datum onbekend' (default), or leave them out. "
-                   "The choice holds for later collects of this request.")
+              help="Items that match but have no date: include them, marked 'datum onbekend', or leave them out. "
+                   "Without it, the request's own choice (request create/edit --undated) holds, else include; a choice "
+                   "given here becomes the request's for later collects.")
 @format_option(("table", "json"))
 @pass_app
 @handle_errors
@@ -141,10 +149,15 @@ def request_collect(app: AppContext, req_id: str, undated: str | None, fmt: str)
         click.echo(json.dumps({"selection": res.selection, "items_hit": res.items_hit, "items_selected": res.items_selected,
                                "documents": res.documents, "duplicates": res.duplicates, "near_duplicates": res.near_duplicates,
                                "redactions": res.redactions, "added": res.added, "dropped": res.dropped, "terms": res.term_hits,
-                               "undated": {"items": res.undated, "handling": res.undated_mode}}, ensure_ascii=False, indent=2))
+                               "undated": {"items": res.undated, "handling": res.undated_mode},
+                               "awaiting_decision": len(res.awaiting_decision),
+                               "awaiting_decision_documents": res.awaiting_decision}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{res.items_hit} items hit, {res.items_selected} with their families; {res.duplicates} duplicates removed; "
                f"{res.documents} documents; {res.near_duplicates} possible near-duplicates; {res.redactions} redactions proposed.")
+    if res.awaiting_decision:
+        click.echo(f"{len(res.awaiting_decision)} chat medium/media without text (photos, videos, voice notes) get no automatic "
+                   f"decision: 'nog te beoordelen' until a handler decides them ({', '.join(res.awaiting_decision)}).")
     for t in res.term_hits:
         click.echo(f"  term {t['term']!r}: {t['before']} items, {t['after']} documents")
     if res.added or res.dropped:
@@ -276,10 +289,15 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
 @click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
 @click.option("--zip", "zip_", is_flag=True, help="Also a zip of the whole package.")
+@format_option(("table", "json"))
 @pass_app
 @handle_errors
-def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool) -> None:
+def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool, fmt: str) -> None:
     """Write the disclosure package; if any redacted text is found in it, it is removed (exit 4).
+
+    Chat media without text (photos, videos, voice notes) get no automatic decision: they are in the
+    inventory as 'nog te beoordelen' and left out of the bundles until a handler decides them in the
+    review workbook; the export says how many are waiting (json: "awaiting_decision").
 
     Example: woo request export WOO-2025-014 --out pakket/
     """
@@ -290,10 +308,23 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
     except LeakError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LEAK)
+    waiting = result.awaiting_decision
+    if fmt == "json":
+        click.echo(json.dumps({"out": str(out), "files": dict(sorted(result.files.items())), "parts": result.parts,
+                               "zip": str(result.zip_path) if result.zip_path else None, "counts": result.counts,
+                               "awaiting_decision": len(waiting), "awaiting_decision_documents": waiting,
+                               "warnings": result.warnings}, ensure_ascii=False, indent=2))
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
+        return
     click.echo(f"Package written to {out}:")
     for f in sorted(result.files):
         click.echo(f"  {f}")
     if result.zip_path:
         click.echo(f"Zip: {result.zip_path}")
+    if waiting:
+        click.echo(f"{len(waiting)} medium/media waiting for a handler's decision (no automatic decision for a photo, "
+                   f"video or voice note), left out of the bundles: {', '.join(waiting)}. "
+                   f"Decide them in the review workbook (woo request review {req_id} --export beoordeling.xlsx) and export again.")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)

@@ -1,7 +1,8 @@
 """The assessment round trip in Excel: export a workbook, let the handler decide, import it back.
 
 Sheets: ``Verzoek`` (the request, the query and the period), ``Documenten`` (one row per
-document; Beoordeling, Beoordelingsgrond and Toelichting are the handler's), ``Lakken`` (one row
+document; Beoordeling, Beoordelingsgrond and Toelichting are the handler's; a chat medium without
+text reads ``nog te beoordelen`` until the handler chooses a decision for it), ``Lakken`` (one row
 per proposed redaction; Grond and Toepassen are the handler's). Import checks the whole workbook
 first and changes nothing when any row is wrong, listing every wrong row and why.
 
@@ -17,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from woo_collector.dates import local
-from woo_collector.documents import DECISIONS, GROUNDS, normalise_ground
+from woo_collector.documents import DECISIONS, GROUNDS, PENDING, normalise_ground
 from woo_collector.errors import WooError
 from woo_collector.requests import refuse_withdrawn
 from woo_collector.workspace import Workspace
@@ -101,7 +102,10 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
                  ("Beslistermijn", req.deadline), ("Documenten", len(docs)), ("Voorgestelde lakkingen", len(reds)),
                  ("Let op", "Intern werkbestand: bevat de te lakken teksten. Niet verspreiden of publiceren."),
                  ("Invullen", "Documenten: kolommen Beoordeling, Beoordelingsgrond (codes gescheiden door ;) en Toelichting. "
-                              "Lakken: kolommen Grond en Toepassen (ja/nee). Andere kolommen niet wijzigen.")]:
+                              "Lakken: kolommen Grond en Toepassen (ja/nee). Andere kolommen niet wijzigen."),
+                 ("Nog te beoordelen", f"{sum(1 for d in docs if d['Beoordeling'] == PENDING)} media uit chats (foto's, video's, "
+                                       "spraakberichten) zonder tekst: geen automatische beoordeling. Ze blijven buiten het pakket "
+                                       "tot u in Beoordeling een keuze maakt.")]:
         cover.append([k, v])
     cover.column_dimensions["A"].width = 24
     cover.column_dimensions["B"].width = 100
@@ -225,8 +229,11 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
             if col not in DOC_EDITABLE and _norm(row[col]) != _norm(cur[col]):
                 problems.append(f"{where}: column {col} is read-only (was {cur[col]!r}, now {row[col]!r})")
         decision = row["Beoordeling"].lower()
+        if cur["Beoordeling"] == PENDING and decision in ("", PENDING):
+            continue  # a medium no automatic decision was made for, still undecided: it stays out of the package
         if decision not in DECISIONS:
-            problems.append(f"{where}: Beoordeling {row['Beoordeling']!r} is not one of {', '.join(DECISIONS)}")
+            pending = f" ('{PENDING}' only for a medium still waiting for its decision)" if decision == PENDING else ""
+            problems.append(f"{where}: Beoordeling {row['Beoordeling']!r} is not one of {', '.join(DECISIONS)}{pending}")
             continue
         grounds = []
         for g in filter(None, (x.strip() for x in row["Beoordelingsgrond"].replace(",", ";").split(";"))):
