@@ -1,0 +1,118 @@
+"""Leaks found in real Dutch mail and chat (issue 13), each through `request collect` and `request export`.
+
+Every test imports what a handler would import, collects, exports, and reads the package back as
+a reader would (docx paragraphs, xlsx cells, json, file names), in NFC: a name must not be
+readable in any form, whole or in part.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import mail, woo
+
+DATE = "Tue, 11 Mar 2025 09:14:00 +0100"
+
+
+@pytest.fixture
+def ws(tmp_path):
+    assert woo(tmp_path / "ws", "init").exit_code == 0
+    return tmp_path / "ws"
+
+
+def import_mails(ws: Path, folder: Path, mails: dict[str, bytes], custodian: str = "sanne"):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, raw in mails.items():
+        (folder / name).write_bytes(raw)
+    r = woo(ws, "import", str(folder), "--type", "eml", "--custodian", custodian, "--source", f"mail-{custodian}")
+    assert r.exit_code == 0, r.output
+
+
+def raw_mail(sender: str, subject: str, body: str, msgid: str = "", attachments=()) -> bytes:
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
+    m["Subject"] = subject
+    m["Date"] = DATE
+    if msgid:
+        m["Message-ID"] = msgid
+    m.set_content(body)
+    for name, data in attachments:
+        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return m.as_bytes()
+
+
+def collect_and_export(ws: Path, tmp_path: Path, req: str = "R1", subject: str = "windturbines") -> Path:
+    assert woo(ws, "request", "create", req, "--subject", subject, "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
+    r = woo(ws, "request", "collect", req)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / f"pakket-{req}"
+    r = woo(ws, "request", "export", req, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def package_text(out: Path) -> str:
+    """Everything a reader of the package sees, NFC: file names, docx text, xlsx cells, json strings."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    parts = [p.relative_to(out).as_posix() for p in out.rglob("*")]
+    for f in out.rglob("*.docx"):
+        doc = Document(f)
+        parts += [p.text for p in doc.paragraphs]
+        parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        for s in doc.sections:
+            parts += [p.text for p in s.header.paragraphs]
+    for f in out.rglob("*.xlsx"):
+        parts += [str(c.value) for ws in load_workbook(f).worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    for f in out.rglob("*.json"):
+        parts.append(json.dumps(json.loads(f.read_text(encoding="utf-8")), ensure_ascii=False))
+    return unicodedata.normalize("NFC", "\n".join(parts))
+
+
+def readable(word: str, text: str) -> bool:
+    """``word`` stands in ``text`` as a word of its own (not inside a longer word)."""
+    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
+
+
+def redactions(ws: Path, req: str = "R1") -> list[dict]:
+    """The proposed redactions of a request as the catalog holds them (text, category, ground, apply)."""
+    from woo_collector.workspace import Workspace
+
+    return Workspace.open(ws).catalog.requests.redactions(req)
+
+
+# 1. Unicode ---------------------------------------------------------------------------------------
+
+def test_a_name_written_in_nfd_is_boxed_whole(ws, tmp_path):
+    body = unicodedata.normalize("NFD", "Beste José Pérez,\n\nDe windturbines komen er. Ik bel mevrouw Pérez morgen.")
+    import_mails(ws, tmp_path / "m", {"1.eml": mail("Windturbines", body, DATE, "<nfd@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    assert "windturbines" in text
+    for part in ("José", "Pérez", "rez", "Jos"):
+        assert not readable(part, text), part
+
+
+def test_a_name_hyphenated_over_a_line_end_or_with_a_soft_hyphen_is_boxed(ws, tmp_path):
+    body = ("Over de windturbines sprak ik gisteren met mevrouw Korte-\nkaas uit de Dorpsstraat.\n"
+            "Ook meneer Ver\u00adhoeven belde over de windturbines.")
+    import_mails(ws, tmp_path / "m", {"1.eml": mail("Windturbines", body, DATE, "<hy@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    assert "Dorpsstraat" in text
+    for part in ("Korte", "kaas", "Korte-", "Ver", "hoeven", "Verhoeven"):
+        assert not readable(part, text), part
+
+
+def test_the_leak_guard_reads_text_normalised_as_the_detector_reads_it():
+    from exports.render import Needle, Needles, fold
+
+    needles = Needles([Needle(fold("José Kortekaas"), "5.1.2e", "k1", "name", "1")])
+    assert needles.scan(unicodedata.normalize("NFD", "Aan José Kortekaas"))
+    assert needles.scan("Aan José Korte\u00adkaas") and needles.scan("Aan José Korte-\nkaas")
