@@ -116,3 +116,18 @@ def test_the_leak_guard_reads_text_normalised_as_the_detector_reads_it():
     needles = Needles([Needle(fold("José Kortekaas"), "5.1.2e", "k1", "name", "1")])
     assert needles.scan(unicodedata.normalize("NFD", "Aan José Kortekaas"))
     assert needles.scan("Aan José Korte\u00adkaas") and needles.scan("Aan José Korte-\nkaas")
+
+
+# 2. Phones ----------------------------------------------------------------------------------------
+
+def test_phone_numbers_the_numbering_plan_does_not_know_are_boxed_by_shape_and_context(ws, tmp_path):
+    body = ("Over de windturbines: bel me op 06 98765432 of 06-99887766.\n"
+            "Vanuit Frankrijk ben ik bereikbaar op 06.29.38.47.56.\n"
+            "Het dossiernummer is 2025-0311 en het zaaknummer 0123456789.")
+    import_mails(ws, tmp_path / "m", {"1.eml": mail("Windturbines", body, DATE, "<tel@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    digits = re.sub(r"\D", "", text)
+    for number in ("0698765432", "0699887766", "0629384756"):
+        assert number not in digits, number
+    assert "98765432" not in text and "99887766" not in text and "06.29.38" not in text
+    assert "2025-0311" in text
