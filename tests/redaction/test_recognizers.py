@@ -125,7 +125,7 @@ def test_findings_explain_themselves():
     assert "validation passed" in f.explanation and "'BSN'" in f.explanation
     assert f.score == 1.0
     s = next(f for f in ANALYZER.analyze("Hij is overspannen.") if f.category == "special")
-    assert s.suggestion_only and s.ground == "5.1.1d"
+    assert not s.suggestion_only and s.ground == "5.1.1d"  # an absolute ground: applied by default (issue 13)
 
 
 def test_recognizers_never_edit_text_and_findings_do_not_overlap():

@@ -131,3 +131,30 @@ def test_phone_numbers_the_numbering_plan_does_not_know_are_boxed_by_shape_and_c
         assert number not in digits, number
     assert "98765432" not in text and "99887766" not in text and "06.29.38" not in text
     assert "2025-0311" in text
+
+
+# 3. Special categories ----------------------------------------------------------------------------
+
+def test_health_data_is_proposed_applied_and_the_handler_may_lift_it(ws, tmp_path):
+    body = "Over de windturbines: ik kan niet komen, ik ben hartpatiënt en lig in het ziekenhuis."
+    import_mails(ws, tmp_path / "m", {"1.eml": mail("Windturbines", body, DATE, "<gez@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    assert not readable("hartpatiënt", text) and "5.1.1d" in text
+    special = [r for r in redactions(ws) if r["ground"] == "5.1.1d"]
+    assert special and all(r["apply"] for r in special)
+    import openpyxl
+
+    book = tmp_path / "beoordeling.xlsx"
+    assert woo(ws, "request", "review", "R1", "--export", str(book)).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    lak = wb["Lakken"]
+    rows = [row for row in lak.iter_rows(min_row=2) if row[3].value == "5.1.1d"]
+    assert rows and all(row[4].value == "ja" for row in rows)
+    for row in rows:
+        row[4].value = "nee"
+    wb.save(book)
+    r = woo(ws, "request", "review", "R1", "--import", str(book))
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "pakket-lifted"
+    assert woo(ws, "request", "export", "R1", "--out", str(out)).exit_code == 0
+    assert readable("hartpatiënt", package_text(out))
