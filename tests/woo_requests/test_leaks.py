@@ -158,3 +158,22 @@ def test_health_data_is_proposed_applied_and_the_handler_may_lift_it(ws, tmp_pat
     out = tmp_path / "pakket-lifted"
     assert woo(ws, "request", "export", "R1", "--out", str(out)).exit_code == 0
     assert readable("hartpatiënt", package_text(out))
+
+
+# 4. The organisation itself -----------------------------------------------------------------------
+
+def test_the_organisation_its_departments_and_functional_mailboxes_are_never_persons(ws, tmp_path):
+    body = ("Geachte heer Van der Meulen,\n\nNamens Gemeente Voorbeeld danken wij u voor uw vraag over de windturbines. "
+            "Afdeling Vergunningen en Team Omgevingskwaliteit nemen contact op.\n\n"
+            "Met vriendelijke groet,\n\nGemeente Voorbeeld\nAfdeling Vergunningen\n")
+    import_mails(ws, tmp_path / "m", {
+        "1.eml": raw_mail("Gemeente Voorbeeld <info@voorbeeld.nl>", "Windturbines", body, "<org@x>"),
+        "2.eml": raw_mail('"Vergunningen | Gemeente Voorbeeld" <vergunningen@voorbeeld.nl>', "Windturbines: ontvangst",
+                          "Wij hebben uw vraag over de windturbines ontvangen.", "<org2@x>"),
+        "3.eml": raw_mail("Team Omgevingskwaliteit <omgevingskwaliteit@voorbeeld.nl>", "Windturbines: planning",
+                          "De planning van de windturbines volgt.", "<org3@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    assert text.count("Gemeente Voorbeeld") >= 3 and "Afdeling Vergunningen" in text and "Team Omgevingskwaliteit" in text
+    assert not readable("Meulen", text)
+    names = [r["text"] for r in redactions(ws) if r["category"] == "name"]
+    assert not [n for n in names if "Voorbeeld" in n or "Vergunningen" in n or "Omgevingskwaliteit" in n], names

@@ -9,6 +9,7 @@ wrote or received a message in the request, minus the keep list), and turns find
 from __future__ import annotations
 
 import email.utils
+from dataclasses import replace
 from typing import Iterable
 
 from woo_collector.documents import Redaction
@@ -39,13 +40,25 @@ def known_people(items: Iterable[Item]) -> list[str]:
     return people
 
 
-def propose(request_id: str, items: list[Item], policy_cfg: dict) -> list[Redaction]:
-    """Every redaction a careful handler would make, with its ground (suggestions not applied)."""
+def addressees(items: Iterable[Item]) -> list[tuple[str, str]]:
+    """(display name, address) of everyone who wrote or received a message."""
+    return [(n, a) for it in items for who in (it.sender, *it.recipients, *it.cc, *it.bcc) if who
+            for n, a in email.utils.getaddresses([who])]
+
+
+def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: str = "") -> list[Redaction]:
+    """Every redaction a careful handler would make, with its ground (suggestions not applied).
+    The ``organisation`` (the workspace's setting), its departments and functional mailboxes are no persons."""
     from woo_collector.redaction import Analyzer, Policy
+    from woo_collector.redaction.organisation import organisation_names
 
     policy = Policy(keep=tuple(policy_cfg.get("keep", ())), redact=dict(policy_cfg.get("redact", {})),
                     org_domains=tuple(policy_cfg.get("org_domains", ())), keep_numbers=tuple(policy_cfg.get("keep_numbers", ())))
-    analyzer = Analyzer(policy, known_people=known_people(items))
+    org = organisation_names(addressees(items), organisation, policy)
+    if org:
+        policy = replace(policy, keep=policy.keep + tuple(o for o in org if o not in policy.keep))
+    org_low = {o.lower() for o in org}
+    analyzer = Analyzer(policy, known_people=[p for p in known_people(items) if p.lower() not in org_low])
     texts = [(it, f, field_text(it, f)) for it in items for f in FIELDS]
     texts = [(it, f, t) for it, f, t in texts if t.strip()]
     # one pass learns every name in the request, a second finds all its forms everywhere
