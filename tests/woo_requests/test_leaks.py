@@ -177,3 +177,24 @@ def test_the_organisation_its_departments_and_functional_mailboxes_are_never_per
     assert not readable("Meulen", text)
     names = [r["text"] for r in redactions(ws) if r["category"] == "name"]
     assert not [n for n in names if "Voorbeeld" in n or "Vergunningen" in n or "Omgevingskwaliteit" in n], names
+
+
+# 5. Chat authors ----------------------------------------------------------------------------------
+
+CHAT = """11-03-2025 20:00 - Carol Christmas Work: Morgen praten we over de windturbines
+11-03-2025 20:01 - Dave Privé: Goed, Carol Christmas neemt de tekeningen mee
+11-03-2025 20:02 - Carol Christmas Work: [10/3, 16:08] Coen Goedhart: Hoi, ik heb de chat over de windturbines gemaakt
+[10/3, 16:09] Coen Goedhart: De taal is ingesteld op: Nederlands
+11-03-2025 20:03 - Dave Privé: Christmas en Coen komen ook. carol zei dat het goed is
+11-03-2025 20:04 - Carol Christmas Work: Dank je Dave
+"""
+
+
+def test_chat_authors_are_known_persons_boxed_whole_in_every_form(ws, tmp_path):
+    p = tmp_path / "WhatsApp-chat met Windpark.txt"
+    p.write_text(CHAT, encoding="utf-8")
+    assert woo(ws, "import", str(p), "--custodian", "pieter").exit_code == 0
+    text = package_text(collect_and_export(ws, tmp_path))
+    assert "windturbines" in text and "tekeningen" in text
+    for part in ("Carol", "carol", "Christmas", "Dave", "Privé", "Coen", "Goedhart"):
+        assert not readable(part, text), part

@@ -24,6 +24,14 @@ def field_text(item: Item, field: str) -> str:
     return getattr(item, field) or ""
 
 
+def parse_who(who: str) -> list[tuple[str, str]]:
+    """(name, address) pairs of a sender or recipient field: a mail header ("Name <addr>, ...") or a
+    chat author as the export names it ("Carol Christmas Work", kept whole)."""
+    if "@" in who or "<" in who:
+        return email.utils.getaddresses([who])
+    return [(who.strip(), "")]
+
+
 def known_people(items: Iterable[Item]) -> list[str]:
     """Names and addresses of everyone who wrote or received a message (the strongest signal)."""
     people: list[str] = []
@@ -32,7 +40,7 @@ def known_people(items: Iterable[Item]) -> list[str]:
         for who in (it.sender, *it.recipients, *it.cc, *it.bcc):
             if not who:
                 continue
-            for name, addr in email.utils.getaddresses([who]):
+            for name, addr in parse_who(who):
                 for v in (name.strip().strip('"'), addr.strip()):
                     if v and v.lower() not in seen and not v.startswith("+") and not v[:1].isdigit():
                         seen.add(v.lower())
@@ -43,7 +51,7 @@ def known_people(items: Iterable[Item]) -> list[str]:
 def addressees(items: Iterable[Item]) -> list[tuple[str, str]]:
     """(display name, address) of everyone who wrote or received a message."""
     return [(n, a) for it in items for who in (it.sender, *it.recipients, *it.cc, *it.bcc) if who
-            for n, a in email.utils.getaddresses([who])]
+            for n, a in parse_who(who)]
 
 
 def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: str = "") -> list[Redaction]:

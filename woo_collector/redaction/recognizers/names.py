@@ -64,6 +64,9 @@ NAMEISH = rf"[{UP}{LO}][{UP}{LO}'’.-]*(?:[ \t]+[{UP}{LO}][{UP}{LO}'’.-]*){{0
 SPEAKER_STAMPED = re.compile(rf"^{STAMP}(?P<v>{NAMEISH})[ \t]*:", re.M)
 SPEAKER_TIME = re.compile(rf"^(?P<v>{NAMEISH})[ \t]+(?:\(\d{{1,2}}:\d{{2}}\)|\d{{1,2}}:\d{{2}})[ \t]*(?::|$)", re.M)
 SPEAKER_BARE = re.compile(rf"^(?P<v>{NAMEISH})[ \t]*:[ \t]", re.M)
+# a chat message pasted into another: "[5/2, 16:08] Coen Goedhart: ...", anywhere on a line, year optional
+SPEAKER_QUOTED = re.compile(rf"\[\d{{1,2}}[-/.]\d{{1,2}}(?:[-/.]\d{{2,4}})?,?[ \t]+\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?\][ \t]*"
+                            rf"(?P<v>{NAMEISH})[ \t]*:")
 
 
 def trie_regex(words) -> str:
@@ -166,6 +169,7 @@ class NameRecognizer(Recognizer):
                     break
                 pos = nl + 1
         for rx, why in ((SPEAKER_STAMPED, "chat speaker"), (SPEAKER_TIME, "chat speaker"),
+                        (SPEAKER_QUOTED, "speaker of a pasted chat message"),
                         (SPEAKER_BARE, "chat speaker (no time)")):
             for m in rx.finditer(text):
                 speakers.append((m.start("v"), m.end("v"), why))
