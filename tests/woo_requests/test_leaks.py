@@ -77,6 +77,18 @@ def package_text(out: Path) -> str:
     return unicodedata.normalize("NFC", "\n".join(parts))
 
 
+def docx_bytes(text: str) -> bytes:
+    import io
+
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph(text)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
 def readable(word: str, text: str) -> bool:
     """``word`` stands in ``text`` as a word of its own (not inside a longer word)."""
     return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
@@ -198,3 +210,23 @@ def test_chat_authors_are_known_persons_boxed_whole_in_every_form(ws, tmp_path):
     assert "windturbines" in text and "tekeningen" in text
     for part in ("Carol", "carol", "Christmas", "Dave", "Privé", "Coen", "Goedhart"):
         assert not readable(part, text), part
+
+
+# 6. Names in identifiers and file names -----------------------------------------------------------
+
+def test_names_in_file_names_message_ids_and_encoded_words_are_boxed(ws, tmp_path):
+    import base64
+
+    encoded = "=?utf-8?B?" + base64.b64encode("Joris Kortekaas".encode()).decode() + "?="
+    body = (f"Over de windturbines: zie de bijlagen CV_Jan_Jansen.docx en jan-jansen-zienswijze.docx.\n"
+            f"Doorgestuurd van: {encoded} <jk@example.org>\n")
+    import_mails(ws, tmp_path / "m", {"1.eml": raw_mail(
+        "Sanne de Vries <s.devries@voorbeeld.nl>", "Windturbines", body, "<20250311091400.4711@LAPTOP-JAN-JANSEN>",
+        attachments=[("CV_Jan_Jansen.docx", docx_bytes("Curriculum vitae")),
+                     ("jan-jansen-zienswijze.docx", docx_bytes("Mijn zienswijze over de windturbines.")),
+                     ("KortekaasJoris_brief.txt", b"Een brief over de windturbines.")])})
+    text = package_text(collect_and_export(ws, tmp_path))
+    assert "zienswijze" in text and "windturbines" in text
+    low = text.lower()
+    for part in ("jansen", "kortekaas", encoded.lower(), encoded[10:30].lower()):
+        assert part not in low, part

@@ -16,6 +16,7 @@ from woo_collector.documents import Redaction
 from woo_collector.models import Item, stable_id
 
 FIELDS = ("subject", "body", "sender", "recipients", "cc")
+ID_FIELDS = ("conversation", "message_id", "locator")  # shown in the package (Thread ID, manifest), not analysed as prose
 
 
 def field_text(item: Item, field: str) -> str:
@@ -71,6 +72,8 @@ def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: 
     texts = [(it, f, t) for it, f, t in texts if t.strip()]
     # one pass learns every name in the request, a second finds all its forms everywhere
     results = analyzer.analyze_many([t for _, _, t in texts])
+    results = [_with_identifiers(analyzer, it, f, t, fs) for (it, f, t), fs in zip(texts, results)]
+    texts, results = _id_fields(analyzer, items, texts, results)
     out: list[Redaction] = []
     for (it, f, _t), fs in zip(texts, results):
         for fnd in sorted(fs, key=lambda x: (x.start, x.end)):
@@ -80,3 +83,38 @@ def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: 
                                  explanation=fnd.explanation or fnd.recognizer))
     return out
 
+
+
+def _with_identifiers(analyzer, it: Item, field: str, text: str, found: list) -> list:
+    """``found`` plus the names inside identifiers of ``text``: a whole file or attachment name, the
+    file names, ids and encoded-words inside a body (``woo_collector.redaction.identifiers``)."""
+    from woo_collector.redaction import Analyzer
+    from woo_collector.redaction.identifiers import embedded, identifier_findings
+
+    extra = embedded(analyzer, text)
+    if field == "subject" and it.kind in ("attachment", "file"):
+        extra += identifier_findings(analyzer, text)
+    if not extra:
+        return found
+    return Analyzer.resolve(Analyzer.merge_names(list(found) + extra, text))
+
+
+def _id_fields(analyzer, items: list[Item], texts: list, results: list) -> tuple[list, list]:
+    """Thread and conversation ids, Message-IDs and locators, each distinct string analysed once (as
+    text and as an identifier) and its findings put on the first item that has it."""
+    from woo_collector.redaction import Analyzer
+    from woo_collector.redaction.identifiers import identifier_findings
+
+    texts, results = list(texts), list(results)
+    seen: set[str] = set()
+    for it in items:
+        for f in ID_FIELDS:
+            t = getattr(it, f) or ""
+            if not t.strip() or t in seen:
+                continue
+            seen.add(t)
+            found = Analyzer.resolve(Analyzer.merge_names(analyzer.analyze(t) + identifier_findings(analyzer, t), t))
+            if found:
+                texts.append((it, f, t))
+                results.append(found)
+    return texts, results
