@@ -111,6 +111,14 @@ NAME_TABLE = [
     ("Een roos voor de wil van Storm.", []),
     ("Geachte heer, mevrouw,\n\nHierbij mijn klacht.", []),
     ("Medewerker Openbare Orde en Veiligheid", []),
+    # issue 13: name position decides, not the list; particles in both cases; "Word van X" is no name
+    ("Kamerlid Yves Leterme zei het.", ["Yves Leterme"]),
+    ("Volgens Alain Hubert is het zo.", ["Alain Hubert"]),
+    ("Het plan van Luc Van den Bossche en Vincent De Poortere.", ["Luc Van den Bossche", "Vincent De Poortere"]),
+    ("DOOR GUY VERHOFSTADT\n\nBRUSSEL - Het kabinet valt.", ["GUY VERHOFSTADT"]),
+    ("De minister van Financiën was bij de Spelen van Sydney.", []),
+    ("Met vriendelijke groet,\n\nNadia Bouzid\nMedewerker Openbare Orde en Veiligheid", ["Nadia Bouzid"]),
+    ("De omzet van elke onderneming steeg.", []),
 ]
 
 

@@ -230,3 +230,25 @@ def test_names_in_file_names_message_ids_and_encoded_words_are_boxed(ws, tmp_pat
     low = text.lower()
     for part in ("jansen", "kortekaas", encoded.lower(), encoded[10:30].lower()):
         assert part not in low, part
+
+
+# 7. Rules that do not depend on a list ------------------------------------------------------------
+
+NEWS = """DOOR GUY VERHOFSTADT
+
+BRUSSEL - Kamerlid Yves Leterme zei gisteren dat de windturbines er komen. Hoofdredacteur Dirk Veldeman
+reageert niet. Volgens Alain Hubert is het plan geslaagd. Het voorstel van Luc Van den Bossche kreeg steun
+van Vincent De Poortere. De minister van Financiën betaalt, net als bij de Spelen van Sydney.
+De omzet en de winst van elke onderneming in het onderwijs stegen. Leterme en Veldeman waren tevreden.
+"""
+
+
+def test_names_in_name_position_are_boxed_whatever_the_given_name_and_word_van_x_is_no_name(ws, tmp_path):
+    import_mails(ws, tmp_path / "m", {"1.eml": mail("Windturbines in het nieuws", NEWS, DATE, "<news@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    for part in ("GUY", "VERHOFSTADT", "Yves", "Leterme", "Dirk", "Veldeman", "Alain", "Hubert", "Luc", "Bossche",
+                 "Vincent", "Poortere"):
+        assert not readable(part, text), part
+    for kept in ("Kamerlid", "Hoofdredacteur", "Volgens", "minister van Financiën", "Spelen van Sydney",
+                 "omzet", "winst", "elke", "onderwijs"):
+        assert readable(kept, text), kept

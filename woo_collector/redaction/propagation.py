@@ -192,6 +192,10 @@ def _ordinary(word: str, lenient: bool = False) -> bool:
     return low in words("first_names_ambiguous") or low in words("not_names") or len(low) <= 2
 
 
+def _listed(word: str) -> bool:
+    return word in words("first_names") or word in words("surnames")
+
+
 def _literal(variant: str) -> str:
     return r"\s+".join(re.escape(p) for p in variant.split())
 
@@ -271,7 +275,9 @@ class _Matcher:
                     continue
                 single = " " not in v and "." not in v
                 is_local = bool(re.fullmatch(r"[a-z0-9._-]+", v)) and low not in given
-                capital_only = single and not is_local and _ordinary(v, lenient)
+                # a single word is matched in lower case only when it is a listed name (or a person
+                # named by the source): a wrong capitalised candidate must not spread "omzet" or "winst"
+                capital_only = single and not is_local and (_ordinary(v, lenient) or not (lenient or _listed(low)))
                 entries.setdefault(low, []).append((v, key, is_local, capital_only))
             if parts.surname_full and (parts.given or parts.initials):
                 ini = _initials_of(parts)[:1]
