@@ -252,3 +252,16 @@ def test_names_in_name_position_are_boxed_whatever_the_given_name_and_word_van_x
     for kept in ("Kamerlid", "Hoofdredacteur", "Volgens", "minister van Financiën", "Spelen van Sydney",
                  "omzet", "winst", "elke", "onderwijs"):
         assert readable(kept, text), kept
+
+
+# 8. Wider name lists ------------------------------------------------------------------------------
+
+def test_given_names_people_in_nl_and_flanders_have_are_known(ws, tmp_path):
+    body = ("Over de windturbines spraken gisteren Yves Desmet, André Flahaut, Mustapha Benali, Magali Poncelet, "
+            "Abdulkadir Aksu en Lajita Ramdin. Wilfried Martens stuurde een reactie.")
+    import_mails(ws, tmp_path / "m", {"1.eml": mail("Windturbines", body, DATE, "<lists@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    for part in ("Yves", "Desmet", "André", "Flahaut", "Mustapha", "Benali", "Magali", "Poncelet", "Abdulkadir",
+                 "Aksu", "Lajita", "Ramdin", "Wilfried", "Martens"):
+        assert not readable(part, text), part
+    assert "windturbines" in text and "reactie" in text

@@ -124,9 +124,11 @@ def _lexicon() -> dict:
         rf"(?P<tv>(?:(?=[{tv_first}])(?i:{tv_alt})[ \t]+){{0,2}})"
         rf"(?P<sur>{CAPW})(?![\w@'’-]|\.\w)")
     return {
-        "first": first,
+        # the sourced lists (data/README.txt) widen capitalised detection; lower-case chat writing
+        # only looks for the hand-written given names (the automaton above)
+        "first": first | (words("first_names_sourced") - words("first_names_ambiguous")),
         "amb": words("first_names_ambiguous"),
-        "sur": words("surnames"),
+        "sur": words("surnames") | words("surnames_sourced"),
         "not": words("not_names"),
         "tv": set(tv),
         "titles": set(titles),
