@@ -201,3 +201,13 @@ def test_analyzer_never_crashes_and_findings_are_consistent(parts):
     findings = ANALYZER.analyze(text)
     assert all(text[f.start:f.end] == f.text and f.start < f.end for f in findings)
     assert all(a.end <= b.start for a, b in zip(findings, findings[1:], strict=False))
+
+
+def test_a_capital_dotted_i_keeps_lower_case_names_in_place():
+    """"İ" lowers to two characters; in NFD it is two characters that NFC joins: spans stay right."""
+    import unicodedata
+
+    for text in ("İlknur belde, sanne zei ja.", unicodedata.normalize("NFD", "İlknur belde, sanne zei ja.")):
+        names = [f for f in ANALYZER.analyze(text) if f.category == "name"]
+        assert "sanne" in [text[f.start:f.end] for f in names]
+        assert all(text[f.start:f.end] == f.text for f in names)

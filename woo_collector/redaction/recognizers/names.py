@@ -198,6 +198,7 @@ class NameRecognizer(Recognizer):
         skip = 0
         title = None
         role = False
+        cue_word = None
         while given:
             word = given[0]
             lw = word.lower()
@@ -206,7 +207,7 @@ class NameRecognizer(Recognizer):
             elif self._is_function(lw):
                 title, role = word, True
             elif lw in lx["cues"]:
-                title, role = word, True
+                title, role, cue_word = word, True, word
             elif lw.rstrip(".") in lx["not"] or lw in lx["not"]:
                 pass
             elif (len(given) + 1 >= 3 and lw not in lx["first"] and lw not in lx["sur"] and not init
@@ -232,15 +233,18 @@ class NameRecognizer(Recognizer):
         first_amb = bool(given) and low[0] in lx["amb"]
         if tv and given and tv[0].isupper() and not init and tv.lower() not in CAPITAL_PARTICLES:
             # Flemish and Dutch names: "Luc Van den Bossche", "Vincent De Poortere"; not "Hotel De Wereld"
-            if not (first_ok or first_amb or title is not None or cue is not None
-                    or (len(given) == 1 and len(low[0]) <= 8 and low[0] not in lx["not"] and sur.lower() not in lx["not"])):
+            if not (first_ok or first_amb or (title is not None and cue_word is None) or cue is not None
+                    or (len(given) == 1 and len(low[0]) <= 8 and low[0] not in lx["not"] and sur.lower() not in lx["not"]
+                        and not _sentence_start(text, start + skip))):
                 return 0.0, notes + ["capitalised tussenvoegsel after a word"], skip
             notes.append("capitalised tussenvoegsel after a given name")
         if tv and tv[0].islower() and not given and not init and role and low[-1] not in lx["sur"]:
             return 0.0, notes + [f"'{title} {tv} ...' names an office, not a person"], skip
         if tv and tv[0].islower() and given and not init and not (first_ok or first_amb) and title is None \
-                and cue is None and low[-1] not in lx["sur"]:
-            return 0.0, notes + ["word + 'van' + word: no listed given name or surname"], skip
+                and cue is None and (low[-1] not in lx["sur"] or self._inside_proper_noun(text, start + skip)):
+            return 0.0, notes + ["word + 'van' + word: no listed given name, or part of a longer proper noun"], skip
+        if tv and not given and not init and title is not None and re.match(rf"[ \t]+[{UP}]", self._after(text, start + skip, tokens)):
+            return 0.0, notes + ["a capitalised word follows: an office or a body ('Minister Van Buitenlandse Zaken')"], skip
         if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[start + skip + len(" ".join(tokens)):][:3] or " "):
             return 0.0, notes + ["street name"], skip
         if any(s in sur.lower() for s in ("straat", "laan", "plein", "gracht")):
@@ -261,6 +265,8 @@ class NameRecognizer(Recognizer):
                 return 0.0, notes + ["role word before an unlisted word"], skip
             if self._function_line(text, start, skip, tokens):
                 return 0.0, notes + ["a function and department line"], skip
+        if cue_word is not None and not any(t in lx["first"] or t in lx["sur"] for t in low):
+            return 0.0, notes + [f"{cue_word!r} before unlisted words"], skip
         strong = title is not None or cue is not None
         if init:
             score = 0.85 if (tv or sur_known or strong or given) else 0.65
@@ -304,6 +310,19 @@ class NameRecognizer(Recognizer):
         if strong and score:
             score = min(1.0, max(score, 0.8) + 0.05)
         return score, notes, skip
+
+    @staticmethod
+    def _after(text: str, start: int, tokens: list[str]) -> str:
+        """The text right after the candidate's last token."""
+        end = text.find(tokens[-1], start) + len(tokens[-1])
+        return text[end:end + 3]
+
+    @staticmethod
+    def _inside_proper_noun(text: str, start: int) -> bool:
+        """"de Olympische Spelen van Parijs": an article or a capitalised word right before."""
+        before = text[max(0, start - 20):start].split()
+        return bool(before) and (before[-1] in ("de", "het", "een", "der", "des") or before[-1][:1].isupper()
+                                 and not before[-1].endswith((".", ":", "!", "?")))
 
     @staticmethod
     def _function_line(text: str, start: int, skip: int, tokens: list[str]) -> bool:
@@ -430,6 +449,8 @@ class NameRecognizer(Recognizer):
         """Lower-case given names in chat writing, with a second cue next to them."""
         lx = self.lex
         low = text.lower()
+        if len(low) != len(text):  # "İ" lowers to two characters: keep offsets aligned
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         out = []
         for end, name in lx["automaton"].iter(low):
             start = end - len(name) + 1
