@@ -32,6 +32,7 @@ import ahocorasick
 
 from woo_collector import dates
 from woo_collector.documents import Document, Redaction
+from woo_collector.redaction.normalise import Normalised, normalise
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
@@ -63,8 +64,10 @@ def nl_date(dt, time: bool = True, weekday: bool = False) -> str:
 
 
 def fold(text: str) -> str:
-    """Case and whitespace folded text, the form needles and haystacks are compared in."""
-    return _SPACES.sub(" ", text.casefold()).strip()
+    """Case and whitespace folded text, the form needles and haystacks are compared in; normalised
+    the way detection normalises (NFC, soft hyphens and line-end hyphens), so "José" written in NFD
+    or "Korte-\nkaas" is the same needle."""
+    return _SPACES.sub(" ", normalise(text).casefold()).strip()
 
 
 def digits(text: str) -> str:
@@ -252,12 +255,12 @@ class Redactor:
                 if 0 <= r.start < r.end <= len(text) and fold(text[r.start:r.end]) == fold(r.text):
                     spans.append((r.start, r.end, r.ground))
         if self.needles:
-            folded, idx = _fold_with_map(text)
+            norm = Normalised(text)
+            folded, idx = _fold_with_map(norm.text)
             for s, e, n in self.needles.find_text(folded):
-                if idx is None:
-                    spans.append((s, e, n.ground))
-                else:
-                    spans.append((idx[s], idx[e - 1] + 1, n.ground))
+                if idx is not None:
+                    s, e = idx[s], idx[e - 1] + 1
+                spans.append((*norm.span(s, e), n.ground))
             if self.needles.digit:
                 spans += self._digit_spans(text)
         return merge(spans)

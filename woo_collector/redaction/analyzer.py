@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .model import Finding, Policy, normalise_ground
+from .normalise import Normalised
 from .propagation import Propagator, email_locals, fold, name_variants, split_name
 from .recognizers import BUILTIN, Context, Recognizer
 
@@ -151,7 +152,12 @@ class Analyzer:
 
     # the whole job ------------------------------------------------------------------------
     def analyze(self, text: str, known_people: Iterable | None = None) -> list[Finding]:
-        """Findings in ``text``: non-overlapping, sorted, above the threshold, policy applied."""
+        """Findings in ``text``: non-overlapping, sorted, above the threshold, policy applied.
+        Detection runs on the normalised text (NFC, soft hyphens, line-end hyphens joined); the
+        findings' spans are in ``text``."""
+        norm = Normalised(text)
+        if norm.changed:
+            return [norm.restore(f) for f in self.analyze(norm.text, known_people)]
         known = tuple(known_people) if known_people is not None else self.known_people
         ctx = Context(policy=self.policy, known_people=self._parsed_people(known))
         found: list[Finding] = []

@@ -111,7 +111,7 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
 
     near = neardup.flag([(nr, d.text()) for nr, d in numbered if d.kind in ("email", "file", "attachment")])
     doc_items = [i for _, d in numbered for i in d.items]
-    proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}))
+    proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}), organisation=ws.settings.organisation)
     by_item: dict[str, list[Redaction]] = defaultdict(list)
     for r in proposals:
         by_item[r.item_id].append(r)
