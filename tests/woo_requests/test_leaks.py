@@ -22,7 +22,7 @@ DATE = "Tue, 11 Mar 2025 09:14:00 +0100"
 
 @pytest.fixture
 def ws(tmp_path):
-    assert woo(tmp_path / "ws", "init").exit_code == 0
+    assert woo(tmp_path / "ws", "init", "--organisation", "Gemeente Voorbeeld").exit_code == 0
     return tmp_path / "ws"
 
 
