@@ -3,6 +3,7 @@
 ``write_package`` writes, into a temporary folder beside ``out``::
 
     documenten/documenten-deel-01.docx ...   the released documents, redacted (bundle.py)
+    documenten/<ID>.pdf                       one per openbaar / deels openbaar document (pdf.py)
     inventarislijst.xlsx, inventarislijst.docx  one row per document (inventory.py)
     besluit-concept.docx                      the draft decision letter (decision.py)
     manifest.json                             request, documents, originals' SHA-256, files' SHA-256
@@ -134,6 +135,7 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
                             "in het verzoek is gelakt; controleer de beoordeling")
+        pdf_mod.write_documents(pdf_mod.jobs_for(info.id, organisation, writer, documents, folder))
         table = inventory.rows(info.id, documents, redactor, writer.extra)
         office.append(inventory.write_xlsx(tmp / "inventarislijst.xlsx", table, organisation, info.id, now))
         office.append(inventory.write_docx(tmp / "inventarislijst.docx", table, organisation, info.id, now))
