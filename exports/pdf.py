@@ -11,8 +11,8 @@ never reaches the PDF, it was already replaced by its box, a black rectangle car
 code (``5.1.2e``) as real white text. Everything else is a real text layer. Each page carries the
 document number and ID in its header and the page number in its footer. Document properties
 (Author, Creator, Producer) and the XMP metadata stream name the organisation and nothing else;
-the title is the document's ID; no dates (reportlab's ``invariant`` mode, so a re-export writes
-the same bytes). The documents are set by two worker processes (``workers``), one per core.
+the title is the document's ID; reportlab's ``invariant`` mode (a fixed date, 2000-01-01, and a
+fixed file ID), so a re-export writes the same bytes. The documents are set by two worker processes (``workers``), one per core.
 
 Measured on bench/bench_export.py's 2,000 documents (bench/RESULTS.md, bench/bench_pdf.py): reportlab about 30 ms a
 document; LibreOffice as a converter about ten times that, so LibreOffice is kept only for the
@@ -249,6 +249,18 @@ def write_documents(jobs: Sequence[Job], processes: int | None = None) -> list[P
     chunk = max(1, len(jobs) // (processes * 8))
     with ProcessPoolExecutor(processes) as pool:
         return [Path(p) for p in pool.map(write_one, jobs, chunksize=chunk)]
+
+
+def set_metadata(src: Path, dst: Path, organisation: str, title: str) -> Path:
+    """Copy the PDF ``src`` to ``dst`` with properties and XMP naming the organisation only."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(src))
+    writer.metadata = {"/Author": organisation, "/Creator": organisation, "/Producer": organisation, "/Title": title}
+    writer.xmp_metadata = _xmp(organisation, title)
+    with open(dst, "wb") as f:
+        writer.write(f)
+    return dst
 
 
 # LibreOffice -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export.
+"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export / finalise.
 
 Each command parses its options, calls the library function that does the work and writes the
 audit row (``woo_collector.requests``, ``requests.collect``, ``requests.review``,
@@ -297,3 +297,26 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
         click.echo(f"Zip: {result.zip_path}")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+@request.command("finalise")
+@click.argument("req_id", metavar="REQ")
+@click.option("--letter", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The decision letter as the handler edited it (besluit-concept.docx, saved under any name).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The package folder (default: the folder the request was exported to).")
+@pass_app
+@handle_errors
+def request_finalise(app: AppContext, req_id: str, letter: Path, out: Path | None) -> None:
+    """Turn the edited decision letter into besluit.pdf in the package, checked by the leak guard (exit 4 on a leak).
+
+    Example: woo request finalise WOO-2025-014 --letter besluit-definitief.docx
+    """
+    from exports.finalise import finalise
+
+    try:
+        done = finalise(app.ws, req_id, letter, out)
+    except LeakError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LEAK)
+    click.echo(f"Wrote {done.pdf} ({done.pages} page(s), sha256 {done.sha256}); recorded in manifest.json.")
