@@ -275,7 +275,9 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the package.")
 @click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
 @click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
-@click.option("--zip", "zip_", is_flag=True, help="Also a zip of the whole package.")
+@click.option("--zip", "zip_", is_flag=True,
+              help="Also a zip of the package (beside it, DIR.zip) and the upload zips for the national Woo platform "
+                   "(upload/*-documenten-NN.zip in the package: the documenten/<ID>.pdf files only, at most 4 GB each).")
 @pass_app
 @handle_errors
 def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool) -> None:
