@@ -1,4 +1,4 @@
-"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export / finalise.
+"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export / finalise / publish.
 
 Each command parses its options, calls the library function that does the work and writes the
 audit row (``woo_collector.requests``, ``requests.collect``, ``requests.review``,
@@ -322,3 +322,30 @@ def request_finalise(app: AppContext, req_id: str, letter: Path, out: Path | Non
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LEAK)
     click.echo(f"Wrote {done.pdf} ({done.pages} page(s), sha256 {done.sha256}); recorded in manifest.json.")
+
+
+@request.command("publish")
+@click.argument("req_id", metavar="REQ")
+@click.option("--gpp", "url", required=True, metavar="URL",
+              help="Base URL of the GPP-Woo publicatiebank (https://publicaties.example.nl); the API key is read from "
+                   "the environment variable WOO_GPP_TOKEN (or the one named by --token-env), never from woo.toml.")
+@click.option("--token-env", default="WOO_GPP_TOKEN", show_default=True, metavar="VAR",
+              help="The environment variable that holds the publicatiebank's API key.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The package folder (default: the folder the request was exported to).")
+@pass_app
+@handle_errors
+def request_publish(app: AppContext, req_id: str, url: str, token_env: str, out: Path | None) -> None:
+    """Publish the released documents, the inventory and the letter to GPP-Woo (resumable: run it again after a failure).
+
+    Example: WOO_GPP_TOKEN=... woo request publish WOO-2025-014 --gpp https://publicaties.example.nl
+    """
+    from exports.gpp import publish
+
+    try:
+        done = publish(app.ws, req_id, url, out=out, token_env=token_env)
+    except LeakError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LEAK)
+    click.echo(f"Publication {done.publication} (concept): {done.total} documents; {done.registered} registered and "
+               f"{done.uploaded_parts} part(s) uploaded now, {done.skipped} done by an earlier run.")
