@@ -258,6 +258,11 @@ def set_metadata(src: Path, dst: Path, organisation: str, title: str) -> Path:
     writer = PdfWriter(clone_from=PdfReader(src))
     writer.metadata = {"/Author": organisation, "/Creator": organisation, "/Producer": organisation, "/Title": title}
     writer.xmp_metadata = _xmp(organisation, title)
+    from pypdf.generic import NameObject
+
+    stream = writer.root_object["/Metadata"].get_object()
+    stream[NameObject("/Type")] = NameObject("/Metadata")  # pypdf leaves them out; readers want them
+    stream[NameObject("/Subtype")] = NameObject("/XML")
     with open(dst, "wb") as f:
         writer.write(f)
     return dst
