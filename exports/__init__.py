@@ -3,14 +3,16 @@
 ``write_package`` writes, into a temporary folder beside ``out``::
 
     documenten/documenten-deel-01.docx ...   the released documents, redacted (bundle.py)
+    documenten/<ID>.pdf                       one per openbaar / deels openbaar document (pdf.py)
     inventarislijst.xlsx, inventarislijst.docx  one row per document (inventory.py)
     besluit-concept.docx                      the draft decision letter (decision.py)
     manifest.json                             request, documents, originals' SHA-256, files' SHA-256
     [*.pdf]  [diwoo-metadata.xml]             with pdf=True / diwoo=True
+    [upload/<context>-documenten-01.zip ...]  with zip_=True: the <ID>.pdf files for the platform (upload.py)
 
 then checks every Office file for leftovers (clean.py) and every file for every redacted text
-(leakguard.py). Only a complete and clean package (and its zip, written beside it under a temporary
-name) is put in place as ``out`` (and ``out.zip``), by one journalled step that an export killed
+(leakguard.py). Only a complete and clean package (and its zip of everything but ``upload/``, written
+beside it under a temporary name) is put in place as ``out`` (and ``out.zip``), by one journalled step that an export killed
 halfway finishes the next time (place.py); what an interrupted export left beside ``out`` is removed
 by the next one. A package that would leak is deleted and ``LeakError`` names the file and the
 place. An existing non-empty ``out`` is replaced only when it holds an earlier package of the same
@@ -32,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place
+from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place, upload
 from exports.decision import write_letter
 from exports.leakguard import scan_package
 from exports.render import Redactor
@@ -102,7 +104,8 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
                   organisation: str, original_path: Callable[[str], Path] | None = None,
                   tool_version: str, now: datetime | None = None,
                   part_max_docs: int = 250, part_max_bytes: int = 20_000_000,
-                  pdf: bool = False, diwoo: bool = False, zip_: bool = False) -> PackageResult:
+                  pdf: bool = False, diwoo: bool = False, zip_: bool = False,
+                  upload_max_bytes: int = upload.MAX_BYTES) -> PackageResult:
     """Write the disclosure package of ``info`` to ``out``; see the module docstring."""
     started = time.monotonic()
     out = Path(out)
@@ -115,12 +118,14 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
         _check_out(out, info.id)
         return _write(info, documents, out, organisation=organisation, original_path=original_path,
                       tool_version=tool_version, now=now, part_max_docs=part_max_docs,
-                      part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started)
+                      part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started,
+                      upload_max_bytes=upload_max_bytes)
 
 
 def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organisation: str,
            original_path: Callable[[str], Path] | None, tool_version: str, now: datetime, part_max_docs: int,
-           part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float) -> PackageResult:
+           part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float,
+           upload_max_bytes: int = upload.MAX_BYTES) -> PackageResult:
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     warnings: list[str] = []
@@ -135,6 +140,9 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
                             "in het verzoek is gelakt; controleer de beoordeling")
+        released_pdfs = pdf_mod.write_documents(pdf_mod.jobs_for(info.id, organisation, writer, documents, folder))
+        if zip_:
+            upload.write_zips(tmp, info.id, released_pdfs, upload_max_bytes)
         table = inventory.rows(info.id, documents, redactor, writer.extra)
         office.append(inventory.write_xlsx(tmp / "inventarislijst.xlsx", table, organisation, info.id, now))
         office.append(inventory.write_docx(tmp / "inventarislijst.docx", table, organisation, info.id, now))

@@ -112,7 +112,7 @@ def zip_temp(package: Path, name: str) -> Path:
     try:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
             for p in sorted(package.rglob("*")):
-                if p.is_file():
+                if p.is_file() and p.relative_to(package).parts[0] != "upload":  # the upload zips hold the PDFs again
                     z.write(p, f"{name}/{p.relative_to(package).as_posix()}")
     except BaseException:
         target.unlink(missing_ok=True)

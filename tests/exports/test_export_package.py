@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import sys
 import zipfile
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ import docx
 import openpyxl
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 sys.path.insert(0, str(Path(__file__).parent))
 from export_corpus import KEPT, ORG, REDACTED, SECRET, documents, request_info  # noqa: E402
@@ -85,6 +87,14 @@ def every_text(root: Path) -> list[tuple[str, str]]:
                             out.append((f"{rel}:{name}", "".join(p.itertext())))
                         out.append((f"{rel}:{name}", " ".join(root_el.itertext())))
                         out.append((f"{rel}:{name}:raw", data.decode("utf-8")))
+        elif path.suffix == ".pdf":  # poppler's text layer and the raw metadata, not the guard's pypdf text
+            text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout
+            out.append((rel, text.decode("utf-8")))
+            reader = PdfReader(path)
+            out += [(f"{rel}:info {k}", str(v)) for k, v in (reader.metadata or {}).items()]
+            xmp = reader.trailer["/Root"].get("/Metadata")
+            if xmp is not None:
+                out.append((f"{rel}:xmp", xmp.get_object().get_data().decode("utf-8")))
         else:
             out.append((rel, path.read_text(encoding="utf-8")))
     return out
@@ -94,7 +104,7 @@ def every_text(root: Path) -> list[tuple[str, str]]:
 
 def test_documents_in_number_order_each_on_a_new_page(package):
     out, result = package
-    assert sorted(p.name for p in (out / "documenten").iterdir()) == ["documenten-deel-01.docx"]
+    assert sorted(p.name for p in (out / "documenten").iterdir() if p.suffix != ".pdf") == ["documenten-deel-01.docx"]
     d = docx.Document(str(out / "documenten" / "documenten-deel-01.docx"))
     headings = [p for p in d.paragraphs if p.style.name == "Heading 1"]
     assert [h.text for h in headings] == ["Document 1", "Document 1.1", "Document 2", "Document 3", "Document 5"]
@@ -286,7 +296,7 @@ def test_manifest_hashes_match(package):
 def test_parts_split_by_count_keep_families(tmp_path):
     out = tmp_path / "pkg"
     result = write_package(request_info(), documents(), out, organisation=ORG, tool_version="t", now=NOW, part_max_docs=2)
-    names = sorted(p.name for p in (out / "documenten").iterdir())
+    names = sorted(p.name for p in (out / "documenten").iterdir() if p.suffix != ".pdf")
     assert names == ["documenten-deel-01.docx", "documenten-deel-02.docx", "documenten-deel-03.docx"]
     heads = [[t for s, t in paragraphs(out / "documenten" / n) if s == "Heading 1"] for n in names]
     assert heads == [["Document 1", "Document 1.1"], ["Document 2", "Document 3"], ["Document 5"]]

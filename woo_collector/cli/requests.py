@@ -1,4 +1,4 @@
-"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export.
+"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export / finalise / publish.
 
 Each command parses its options, calls the library function that does the work and writes the
 audit row (``woo_collector.requests``, ``requests.collect``, ``requests.review``,
@@ -288,7 +288,9 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the package.")
 @click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
 @click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
-@click.option("--zip", "zip_", is_flag=True, help="Also a zip of the whole package.")
+@click.option("--zip", "zip_", is_flag=True,
+              help="Also a zip of the package (beside it, DIR.zip) and the upload zips for the national Woo platform "
+                   "(upload/*-documenten-NN.zip in the package: the documenten/<ID>.pdf files only, at most 4 GB each).")
 @format_option(("table", "json"))
 @pass_app
 @handle_errors
@@ -328,3 +330,53 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
                    f"Decide them in the review workbook (woo request review {req_id} --export beoordeling.xlsx) and export again.")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+@request.command("finalise")
+@click.argument("req_id", metavar="REQ")
+@click.option("--letter", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The decision letter as the handler edited it (besluit-concept.docx, saved under any name).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The package folder (default: the folder the request was exported to).")
+@pass_app
+@handle_errors
+def request_finalise(app: AppContext, req_id: str, letter: Path, out: Path | None) -> None:
+    """Turn the edited decision letter into besluit.pdf in the package, checked by the leak guard (exit 4 on a leak).
+
+    Example: woo request finalise WOO-2025-014 --letter besluit-definitief.docx
+    """
+    from exports.finalise import finalise
+
+    try:
+        done = finalise(app.ws, req_id, letter, out)
+    except LeakError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LEAK)
+    click.echo(f"Wrote {done.pdf} ({done.pages} page(s), sha256 {done.sha256}); recorded in manifest.json.")
+
+
+@request.command("publish")
+@click.argument("req_id", metavar="REQ")
+@click.option("--gpp", "url", required=True, metavar="URL",
+              help="Base URL of the GPP-Woo publicatiebank (https://publicaties.example.nl); the API key is read from "
+                   "the environment variable WOO_GPP_TOKEN (or the one named by --token-env), never from woo.toml.")
+@click.option("--token-env", default="WOO_GPP_TOKEN", show_default=True, metavar="VAR",
+              help="The environment variable that holds the publicatiebank's API key.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The package folder (default: the folder the request was exported to).")
+@pass_app
+@handle_errors
+def request_publish(app: AppContext, req_id: str, url: str, token_env: str, out: Path | None) -> None:
+    """Publish the released documents, the inventory and the letter to GPP-Woo (resumable: run it again after a failure).
+
+    Example: WOO_GPP_TOKEN=... woo request publish WOO-2025-014 --gpp https://publicaties.example.nl
+    """
+    from exports.gpp import publish
+
+    try:
+        done = publish(app.ws, req_id, url, out=out, token_env=token_env)
+    except LeakError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LEAK)
+    click.echo(f"Publication {done.publication} (concept): {done.total} documents; {done.registered} registered and "
+               f"{done.uploaded_parts} part(s) uploaded now, {done.skipped} done by an earlier run.")
