@@ -76,8 +76,9 @@ class Document:
     places: tuple[str, ...] = ()  # every place this document was found ("custodian / source / folder")
     decision: str = "openbaar"
     grounds: tuple[str, ...] = ()
-    note: str = ""  # Toelichting
+    note: str = ""  # Toelichting: public, it goes into the inventory
     redactions: tuple[Redaction, ...] = ()
+    remarks: str = ""  # internal notes for the handler ("gevonden op 3 plaatsen"): review workbook only, never a package
 
     def applied(self) -> tuple[Redaction, ...]:
         return tuple(r for r in self.redactions if r.apply)

@@ -25,7 +25,8 @@ from woo_collector.errors import ExportError  # noqa: E402
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NOW = datetime(2025, 4, 20, 9, 0, tzinfo=timezone.utc)
 COLUMNS = ["ID", "Documentnummer", "Datum", "Omschrijving", "File type", "Familie", "Thread ID",
-           "Beoordeling", "Beoordelingsgrond", "Toelichting", "Publieke link"]
+           "Beoordeling", "Beoordelingsgrond", "Toelichting", "Publieke link", "Publicatiecontext"]
+DOCX_COLUMNS = COLUMNS[:-1]
 
 
 @pytest.fixture(scope="module")
@@ -195,8 +196,12 @@ def test_inventory_xlsx(package):
     by_nr = {r[1]: dict(zip(COLUMNS, r)) for r in rows[1:]}
     assert by_nr["1"]["Omschrijving"] == "Windturbines Kraaiennest: gesprek met [5.1.2e]"
     assert by_nr["1"]["Beoordelingsgrond"] == "5.1.2e;5.1.1e"
-    assert by_nr["1"]["Datum"] == datetime(2025, 3, 12, 14, 5)
-    assert by_nr["1.1"]["Familie"] == "1" and by_nr["1.1"]["Thread ID"] == "thread-windturbines"
+    assert by_nr["1"]["Datum"] == datetime(2025, 3, 12)  # a date-only cell, as the platform reads it
+    assert ws["C2"].number_format == "DD-MM-YYYY"
+    assert by_nr["1"]["ID"] == "2025014D0001" and by_nr["1.1"]["ID"] == "2025014D0001B01"
+    assert by_nr["1.1"]["Familie"] == 1 and by_nr["1.1"]["Thread ID"] == 1  # threads numbered within the request
+    assert by_nr["2"]["Thread ID"] == 2 and by_nr["3"]["Thread ID"] is None
+    assert {r[11] for r in rows[1:]} == {"2025014"}
     assert by_nr["4"]["Beoordeling"] == "niet openbaar"
     assert by_nr["4"]["Omschrijving"] == "Vertrouwelijk: grondaankoop"
     assert by_nr["4"]["Toelichting"] == "Intern beraad over een lopende grondaankoop."
@@ -204,7 +209,7 @@ def test_inventory_xlsx(package):
     assert by_nr["2"]["File type"] == "chat"
     assert all(r[10] in (None, "") for r in rows[1:])
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:K7"
+    assert ws.auto_filter.ref == "A1:L7"
     assert ws.column_dimensions["D"].width == 60
     assert wb.properties.creator == ORG and wb.properties.lastModifiedBy == ORG
 
@@ -213,10 +218,11 @@ def test_inventory_docx_table(package):
     out, _ = package
     d = docx.Document(str(out / "inventarislijst.docx"))
     table = d.tables[0]
-    assert [c.text for c in table.rows[0].cells] == COLUMNS
+    assert [c.text for c in table.rows[0].cells] == DOCX_COLUMNS
     assert [r.cells[1].text for r in table.rows[1:]] == ["1", "1.1", "2", "3", "4", "5"]
     assert table.rows[1].cells[3].text == "Windturbines Kraaiennest: gesprek met [5.1.2e]"
-    assert table.rows[1].cells[2].text == "12 maart 2025 14:05"
+    assert table.rows[1].cells[2].text == "12 maart 2025"
+    assert "Publicatiecontext: 2025014." in "\n".join(p.text for p in d.paragraphs)
     assert table.rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
 
 

@@ -135,4 +135,5 @@ def test_inventory_rows_redact_title_and_cap_the_note():
     assert table[1]["Omschrijving"] == "Overleg met [5.1.2e]"
     assert table[1]["Beoordelingsgrond"] == "5.1.2i;5.1.2e"
     assert len(table[1]["Toelichting"]) == NOTE_MAX and table[1]["Toelichting"].endswith("…")
-    assert table[0]["ID"] == "R-1-1" and table[0]["Publieke link"] == ""
+    assert table[0]["ID"] == "R1D0001" and table[0]["Publieke link"] == ""  # alphanumeric: a file can be linked
+    assert table[0]["Publicatiecontext"] == table[1]["Publicatiecontext"] == "R1"

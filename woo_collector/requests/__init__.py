@@ -204,7 +204,7 @@ def load_documents(ws: Workspace, req_id: str) -> list[Document]:
                              date=datetime.fromisoformat(r["date"]) if r["date"] else None, title=r["title"],
                              items=tuple(items[i] for i in r["items"] if i in items), thread=r["thread"] or "",
                              places=tuple(r["places"]), decision=r["decision"], grounds=tuple(r["grounds"]), note=r["note"] or "",
-                             redactions=tuple(reds.get(r["nr"], []))))
+                             redactions=tuple(reds.get(r["nr"], [])), remarks=r.get("remarks") or ""))
     return docs
 
 
@@ -223,7 +223,7 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
                       "undated": sel["filters"].get("undated", "include")} if sel else None,
         "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
                        "filetype": d.filetype, "title": d.title, "items": [i.id for i in d.items], "places": list(d.places),
-                       "thread": d.thread, "decision": d.decision, "grounds": list(d.grounds), "note": d.note,
+                       "thread": d.thread, "decision": d.decision, "grounds": list(d.grounds), "note": d.note, "remarks": d.remarks,
                        "redactions": sum(1 for r in d.redactions if r.apply)} for d in docs],
     }
 

@@ -22,7 +22,8 @@ from woo_collector.requests import refuse_withdrawn
 from woo_collector.workspace import Workspace
 
 DOC_COLUMNS = ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
-               "Beoordeling", "Beoordelingsgrond", "Toelichting"]
+               "Beoordeling", "Beoordelingsgrond", "Toelichting", "Opmerkingen"]
+DOC_OPTIONAL = {"Opmerkingen"}  # read-only and internal; a workbook exported before it existed still imports
 DOC_EDITABLE = {"Beoordeling", "Beoordelingsgrond", "Toelichting"}
 RED_COLUMNS = ["Nr", "Tekst", "Categorie", "Grond", "Toepassen", "Sleutel"]
 RED_EDITABLE = {"Grond", "Toepassen"}
@@ -50,7 +51,8 @@ def _doc_rows(ws: Workspace, req_id: str) -> list[dict[str, str]]:
         rows.append({"Nr": d.nr, "Datum": local(d.date).strftime("%Y-%m-%d %H:%M") if d.date else "",
                      "Type": d.filetype, "Omschrijving": d.title, "Van": van, "Aan": aan, "Bron": "; ".join(d.places),
                      "Familie": d.family, "Thread ID": d.thread, "Beoordeling": d.decision,
-                     "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note})
+                     "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note,
+                     "Opmerkingen": d.remarks})
     return rows
 
 
@@ -77,7 +79,8 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
                  ("Periode", f"{req.period_from:%d-%m-%Y} t/m {req.period_to:%d-%m-%Y}"), ("Ontvangen", f"{req.received:%d-%m-%Y}"),
                  ("Beslistermijn", f"{req.deadline:%d-%m-%Y}"), ("Documenten", len(docs)), ("Voorgestelde lakkingen", len(reds)),
                  ("Let op", "Intern werkbestand: bevat de te lakken teksten. Niet verspreiden of publiceren."),
-                 ("Invullen", "Documenten: kolommen Beoordeling, Beoordelingsgrond (codes gescheiden door ;) en Toelichting. "
+                 ("Invullen", "Documenten: kolommen Beoordeling, Beoordelingsgrond (codes gescheiden door ;) en Toelichting "
+                              "(openbaar: komt in de inventarislijst; Opmerkingen zijn intern en blijven hier). "
                               "Lakken: kolommen Grond en Toepassen (ja/nee). Andere kolommen niet wijzigen.")]:
         cover.append([k, v])
     cover.column_dimensions["A"].width = 24
@@ -114,7 +117,7 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
 
     dsh = sheet("Documenten", DOC_COLUMNS, docs, DOC_EDITABLE,
                 {"Nr": 7, "Datum": 17, "Omschrijving": 50, "Van": 30, "Aan": 30, "Bron": 30, "Thread ID": 20,
-                 "Beoordeling": 16, "Beoordelingsgrond": 20, "Toelichting": 40})
+                 "Beoordeling": 16, "Beoordelingsgrond": 20, "Toelichting": 40, "Opmerkingen": 40})
     n = max(2, len(docs) + 1)
     dv = DataValidation(type="list", formula1='"' + ",".join(DECISIONS) + '"', allow_blank=False,
                         error="Kies openbaar, deels openbaar, niet openbaar of reeds openbaar.", errorTitle="Beoordeling")
@@ -156,7 +159,8 @@ class Change:
     new: str
 
 
-def _read(path: Path, sheet: str, columns: list[str], problems: list[str]) -> list[tuple[int, dict[str, str]]]:
+def _read(path: Path, sheet: str, columns: list[str], problems: list[str],
+          optional: set[str] = frozenset()) -> list[tuple[int, dict[str, str]]]:
     import pandas as pd
 
     try:
@@ -164,11 +168,12 @@ def _read(path: Path, sheet: str, columns: list[str], problems: list[str]) -> li
     except ValueError:
         problems.append(f"sheet {sheet!r} is missing")
         return []
-    missing = [c for c in columns if c not in df.columns]
+    missing = [c for c in columns if c not in df.columns and c not in optional]
     if missing:
         problems.append(f"sheet {sheet}: column(s) {', '.join(missing)} are missing")
         return []
-    return [(n + 2, {c: str(row[c]).strip() for c in columns}) for n, row in enumerate(df.to_dict("records"))]
+    present = [c for c in columns if c in df.columns]
+    return [(n + 2, {c: str(row[c]).strip() for c in present}) for n, row in enumerate(df.to_dict("records"))]
 
 
 def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
@@ -180,7 +185,7 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
     current_reds = {r["Sleutel"]: r for r in _red_rows(ws, req_id)}
     changes: list[Change] = []
     doc_updates: dict[str, tuple[str, list[str], str]] = {}
-    for rownum, row in _read(Path(path), "Documenten", DOC_COLUMNS, problems):
+    for rownum, row in _read(Path(path), "Documenten", DOC_COLUMNS, problems, DOC_OPTIONAL):
         nr = row["Nr"]
         cur = current_docs.get(nr)
         where = f"Documenten row {rownum} (Nr {nr or '?'})"
@@ -188,7 +193,7 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
             problems.append(f"{where}: unknown document number")
             continue
         for col in DOC_COLUMNS:
-            if col not in DOC_EDITABLE and _norm(row[col]) != _norm(cur[col]):
+            if col not in DOC_EDITABLE and col in row and _norm(row[col]) != _norm(cur[col]):
                 problems.append(f"{where}: column {col} is read-only (was {cur[col]!r}, now {row[col]!r})")
         decision = row["Beoordeling"].lower()
         if decision not in DECISIONS:
