@@ -84,9 +84,15 @@ def _family(d: Document) -> int | None:
 
 def grounds_of(d: Document, extra: Mapping[str, set[str]] | None = None) -> list[str]:
     """The document's grounds, those of its applied redactions and of boxes added by the
-    request-wide redaction (``extra``), in first-seen order."""
+    request-wide redaction (``extra``), in first-seen order.
+
+    A document that is not released shows no boxes, so nothing is added to the handler's grounds:
+    ``reeds openbaar``, and ``niet openbaar`` or ``dubbel`` with the handler's grounds (a withheld
+    document without any ground keeps those of its proposed redactions)."""
+    handlers_own = d.decision == "reeds openbaar" or (bool(d.grounds) and (d.decision == "niet openbaar" or "dubbel" in d.grounds))
+    found = [] if handlers_own else [r.ground for r in d.applied()] + sorted((extra or {}).get(d.nr, ()))
     out: list[str] = []
-    for g in list(d.grounds) + [r.ground for r in d.applied()] + sorted((extra or {}).get(d.nr, ())):
+    for g in list(d.grounds) + found:
         if g and g not in out:
             out.append(g)
     return out

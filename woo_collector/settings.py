@@ -43,6 +43,8 @@ class Settings:
     index_limitmb: int = _s(256, "memory (MB) per Whoosh indexing process")
     log_keep: int = _s(1000, "run log files kept in logs/ (older ones are removed)")
     part_max_docs: int = _s(250, "documents per docx bundle part in a disclosure package")
+    competent_body: str = _s("het college van burgemeester en wethouders",
+                             "the body that decides on a Woo request and hears an objection (the decision letter's 'bezwaar maken bij ...')")
 
     @classmethod
     def help(cls) -> dict[str, str]:

@@ -241,13 +241,13 @@ def test_decision_letter(package):
     for line in ("geheel openbaar: 1", "gedeeltelijk openbaar (met gelakte passages): 3", "niet openbaar: 1",
                  "reeds openbaar (niet opnieuw verstrekt): 1"):
         assert line in text
-    assert "Gezocht bij: ⟦5.1.2e⟧, Karin Smit" in text
-    assert "Bronnen: mail-gemeente, whatsapp-import" in text
+    assert "Gezocht bij: Karin Smit en 1 medewerker" in text  # the redacted custodian counted, never boxed
+    assert "Bronnen: e-mail van 1 medewerker; chatberichten van 1 medewerker; bestanden van 1 medewerker" in text
     assert "dubbele items verwijderd: 9" in text
     assert "5.1.2e: de eerbiediging van de persoonlijke levenssfeer" in text
     assert "artikel 5.1, eerste lid, aanhef en onder e, van de Woo" in text
     assert "Deze grond is toegepast in 4 documenten (1, 1.1, 2, 3)." in text
-    assert "binnen zes weken" in text and "bezwaar maken bij Gemeente Zaanstad" in text
+    assert "binnen zes weken" in text and "bezwaar maken bij het college van burgemeester en wethouders" in text
     d = docx.Document(str(out / "besluit-concept.docx"))
     terms = [[c.text for c in r.cells] for r in d.tables[0].rows]
     assert terms == [["Zoekterm", "Treffers vóór ontdubbeling", "Documenten na ontdubbeling"],

@@ -95,6 +95,11 @@ class SQLiteRequestStore(RequestStore):
     def selection_custodians(self, selection: int) -> list[str]:
         return self._selected("custodian", selection)
 
+    def selection_media(self, selection: int) -> list[tuple[str, str, str, str]]:
+        return sorted(tuple(r) for r in self.db.execute(
+            "SELECT DISTINCT i.source, i.custodian, i.kind, i.platform FROM selection_items si "
+            "JOIN items i ON i.id = si.item_id WHERE si.selection=?", (selection,)))
+
     def _selected(self, column: str, selection: int) -> list[str]:
         return sorted({v for (v,) in self.db.execute(
             f"SELECT DISTINCT i.{column} FROM selection_items si JOIN items i ON i.id = si.item_id WHERE si.selection=?", (selection,))})
