@@ -101,7 +101,8 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
                   organisation: str, original_path: Callable[[str], Path] | None = None,
                   tool_version: str, now: datetime | None = None,
                   part_max_docs: int = 250, part_max_bytes: int = 20_000_000,
-                  pdf: bool = False, diwoo: bool = False, zip_: bool = False) -> PackageResult:
+                  pdf: bool = False, diwoo: bool = False, zip_: bool = False,
+                  author_letters: bool = True) -> PackageResult:
     """Write the disclosure package of ``info`` to ``out``; see the module docstring."""
     started = time.monotonic()
     out = Path(out)
@@ -114,12 +115,14 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
         _check_out(out, info.id)
         return _write(info, documents, out, organisation=organisation, original_path=original_path,
                       tool_version=tool_version, now=now, part_max_docs=part_max_docs,
-                      part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started)
+                      part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started,
+                      author_letters=author_letters)
 
 
 def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organisation: str,
            original_path: Callable[[str], Path] | None, tool_version: str, now: datetime, part_max_docs: int,
-           part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float) -> PackageResult:
+           part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float,
+           author_letters: bool = True) -> PackageResult:
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     warnings: list[str] = []
@@ -129,7 +132,7 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         parts = bundle.split_parts(documents, part_max_docs, part_max_bytes)
         folder = tmp / "documenten"
         folder.mkdir()
-        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now)
+        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now, author_letters=author_letters)
         office = [writer.write(p, len(parts), folder) for p in parts]
         for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "

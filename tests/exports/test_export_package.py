@@ -108,9 +108,9 @@ def test_mail_header_block_and_boxes(package):
     mail = section(bundle(out), "1")
     assert mail[:6] == [
         "Datum: 12 maart 2025 14:05",
-        "Van: ⟦5.1.2e⟧ <⟦5.1.2e⟧>",
+        "Van: ⟦5.1.2e⟧",  # name and address: one box, no stray < > beside it
         "Aan: Karin Smit <k.smit@zaanstad.nl>",
-        "CC: ⟦5.1.2e⟧ <⟦5.1.2e⟧>",
+        "CC: ⟦5.1.2e⟧",
         "Onderwerp: Windturbines Kraaiennest: gesprek met ⟦5.1.2e⟧",
         "Bijlagen: document 1.1",
     ]
@@ -124,9 +124,9 @@ def test_box_is_real_text_of_fixed_length(package):
     d = docx.Document(str(out / "documenten" / "documenten-deel-01.docx"))
     boxes = [r for p in d.paragraphs for r in p.runs if is_box(r)]
     assert len(boxes) >= 15
-    assert {r.text.strip() for r in boxes} == {"5.1.2e", "5.1.1e"}
+    assert {r.text.strip() for r in boxes} == {"5.1.2e", "5.1.1e", "5.1.2e A", "5.1.2e B"}  # letters: chat authors
     # "Pieter van der Meulen" and "Anna de Boer" give boxes of the same length
-    assert {len(r.text) for r in boxes} == {len("\u00a05.1.2e\u00a0")}
+    assert {len(r.text) for r in boxes} == {len("\u00a05.1.2e\u00a0"), len("\u00a05.1.2e A\u00a0")}
     assert all(r.bold for r in boxes)
 
 
@@ -140,11 +140,11 @@ def test_attachment_follows_its_mail(package):
 def test_chat_reads_as_a_transcript(package):
     out, _ = package
     chat = section(bundle(out), "2")
-    assert chat[:3] == ["Gesprek: Windpark overleg", "Deelnemers: ⟦5.1.2e⟧, Karin Smit, ⟦5.1.2e⟧", "Dag: vrijdag 14 maart 2025"]
-    assert chat[-3:] == [
-        "09:15  ⟦5.1.2e⟧: Goedemorgen, de notitie over de turbines is klaar.",
+    assert chat[:3] == ["Gesprek: Windpark overleg", "Deelnemers: ⟦5.1.2e A⟧, Karin Smit, ⟦5.1.2e B⟧", "Dag: vrijdag 14 maart 2025"]
+    assert chat[-3:] == [  # redacted authors told apart: a letter per person
+        "09:15  ⟦5.1.2e A⟧: Goedemorgen, de notitie over de turbines is klaar.",
         "09:17  Karin Smit: Dank! Kun je ⟦5.1.2e⟧ bellen op ⟦5.1.2e⟧?",
-        "10:02  ⟦5.1.2e⟧: Ik ben er vanmiddag.\nTot dan.",
+        "10:02  ⟦5.1.2e B⟧: Ik ben er vanmiddag.\nTot dan.",
     ]
 
 
