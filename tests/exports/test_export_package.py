@@ -309,9 +309,13 @@ def test_out_folder_rules(tmp_path):
     out = tmp_path / "pkg"
     write_package(request_info(), documents(), out, organisation=ORG, tool_version="t", now=NOW)
     (out / "oud.txt").write_text("van de vorige keer")
-    write_package(request_info(), documents(), out, organisation=ORG, tool_version="t2", now=NOW)
+    with pytest.raises(ExportError, match="--replace"):  # the handler's work in it is never overwritten unasked
+        write_package(request_info(), documents(), out, organisation=ORG, tool_version="t2", now=NOW)
+    assert (out / "oud.txt").exists() and json.loads((out / "manifest.json").read_text())["tool_version"] == "t"
+    result = write_package(request_info(), documents(), out, organisation=ORG, tool_version="t2", now=NOW, replace=True)
     assert not (out / "oud.txt").exists()
     assert json.loads((out / "manifest.json").read_text())["tool_version"] == "t2"
+    assert (result.previous / "oud.txt").read_text() == "van de vorige keer"  # moved aside, not deleted
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -276,17 +276,19 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
 @click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
 @click.option("--zip", "zip_", is_flag=True, help="Also a zip of the whole package.")
+@click.option("--replace", is_flag=True,
+              help="Replace an earlier package of this request in --out; it is moved aside whole as OUT.vorige-<time>, never deleted.")
 @pass_app
 @handle_errors
-def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool) -> None:
+def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool, replace: bool) -> None:
     """Write the disclosure package; if any redacted text is found in it, it is removed (exit 4).
 
-    Example: woo request export WOO-2025-014 --out pakket/
+    Example: woo request export WOO-2025-014 --out pakket/   (again into pakket/: add --replace)
     """
     from exports.package import export
 
     try:
-        result = export(app.ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_)
+        result = export(app.ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_, replace=replace)
     except LeakError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LEAK)
@@ -295,5 +297,7 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
         click.echo(f"  {f}")
     if result.zip_path:
         click.echo(f"Zip: {result.zip_path}")
+    if result.previous:
+        click.echo(f"The earlier package was moved to {result.previous} (with any edits and added files in it).")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
