@@ -162,7 +162,7 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
             warnings += _check_originals(documents, original_path)
         if diwoo:
             rels = [p.relative_to(tmp).as_posix() for p in sorted(tmp.rglob("*")) if p.is_file()]
-            diwoo_mod.write(tmp, info.id, organisation, rels, now)
+            diwoo_mod.write(tmp, info.id, organisation, rels, now, documents, redactor)
         files = manifest.package_files(tmp)
         manifest.write(tmp, manifest.build(info, documents, redactor, organisation, tool_version, now, files, writer.extra))
         guard(tmp, documents)

@@ -326,7 +326,7 @@ def test_diwoo_and_zip(tmp_path):
     tree = etree.parse(str(out / "diwoo-metadata.xml"))
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "d": "https://standaarden.overheid.nl/diwoo/metadata/"}
     locs = tree.xpath("//s:url/s:loc/text()", namespaces=ns)
-    assert "besluit-concept.docx" in locs and "documenten/documenten-deel-01.docx" in locs
+    assert "besluit-concept.docx" in locs and "documenten/2025014D0001.pdf" in locs  # a file per released document
     cats = tree.xpath("//d:informatiecategorie/@resource", namespaces=ns)
     assert set(cats) == {"https://identifier.overheid.nl/tooi/def/thes/kern/c_3baef532"}
     assert result.zip_path == tmp_path / "pkg.zip"
