@@ -212,6 +212,12 @@ def letter(n: int) -> str:
     return out
 
 
+def person_key(who: str) -> str:
+    """One person however a chat writes the author: 'Sanne de Vries <+31612345678>' is 'sanne de vries'."""
+    name = who.split("<", 1)[0] if "<" in who and who.split("<", 1)[0].strip() else who
+    return " ".join(name.casefold().split())
+
+
 def bookmark(nr: str) -> str:
     return "doc_" + nr.replace(".", "_")
 
@@ -244,7 +250,7 @@ class BundleWriter:
         """The letter of a chat author whose name is wholly redacted ('' for a name that is shown)."""
         if not who:
             return ""
-        key = " ".join(who.casefold().split())
+        key = person_key(who)
         if key in self.letters:
             return self.letters[key]
         runs = self.redactor.runs(who, item_id, (field,))
@@ -256,7 +262,7 @@ class BundleWriter:
     def _author(self, who: str, item_id: str, field: str) -> list[Run]:
         """A chat author's runs: a redacted one as one box with its letter ('5.1.2e A')."""
         runs = self.redactor.runs(who, item_id, (field,))
-        key = " ".join(who.casefold().split())
+        key = person_key(who)
         if key in self.letters and runs and all(r.box or not r.text.strip() for r in runs):
             grounds = "; ".join(sorted({g for r in runs if r.box for g in r.ground.split("; ")}))
             return [Run(who, f"{grounds} {self.letters[key]}")]
@@ -386,8 +392,8 @@ class BundleWriter:
         seen = set()
         for item in d.items:
             for who, field in [(item.sender, "sender")] + [(r, "recipients") for r in item.recipients]:
-                if who and who.casefold() not in seen:
-                    seen.add(who.casefold())
+                if who and person_key(who) not in seen:
+                    seen.add(person_key(who))
                     people.append((who, item.id, field))
         runs: list[Run] = []
         for i, (who, item_id, field) in enumerate(people):

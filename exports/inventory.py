@@ -146,6 +146,9 @@ def write_xlsx(path: Path, table: list[dict], organisation: str, request_id: str
                 cell.alignment = wrap
         for cell in ws["C"][1:]:
             cell.number_format = DATE_FORMAT
+        ws.page_setup.orientation = "landscape"  # printed: one page wide, as many long as it takes
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         prepare_workbook(wb, organisation, f"Inventarislijst {request_id}", now)
     return path
 
@@ -160,7 +163,7 @@ def write_docx(path: Path, table: list[dict], organisation: str, request_id: str
         "weigeringsgronden. Gelakte tekst in de omschrijving staat als [grond], bijvoorbeeld [5.1.2e]. "
         f"Publicatiecontext: {context_id(request_id)}."
     )
-    widths = (2000, 900, 1100, 3300, 900, 700, 700, 1100, 1100, 2400, 600)
+    widths = (2400, 1300, 1100, 2750, 850, 750, 750, 1150, 1150, 1650, 700)  # 14,550 of landscape A4's 14,570 twips
     cols = DOCX_COLUMNS
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
 

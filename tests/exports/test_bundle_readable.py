@@ -93,16 +93,18 @@ def chat_day(nr: str, day: int, messages) -> Document:
                        subject="Windpark overleg", conversation="wa-windpark", meta=meta)
                   for i, (who, text, meta) in enumerate(messages))
     reds = tuple(Redaction(it.id, "sender", 0, len(it.sender), it.sender, "name", "5.1.2e", key=f"{it.id}-s")
-                 for it in items if it.sender in ("Pieter van der Meulen", "Jeroen Bakker"))
+                 for it in items if it.sender.startswith(("Pieter van der Meulen", "Jeroen Bakker")))
     return Document(nr, nr, "chat", "chat", items[0].sent, f"Chat Windpark overleg, {day} maart 2025", items,
                     thread="wa-windpark", decision="deels openbaar", grounds=("5.1.2e",), redactions=reds)
 
 
 def test_redacted_chat_authors_keep_one_letter_per_person_in_the_whole_request(tmp_path):
-    later = chat_day("6", 28, [("Jeroen Bakker", "Ik kom later.", {}), ("Pieter van der Meulen", "Prima.", {})])
+    later = chat_day("6", 28, [("Jeroen Bakker", "Ik kom later.", {}), ("Pieter van der Meulen", "Prima.", {}),
+                               ("Pieter van der Meulen <+31612345678>", "Per sms.", {})])
     lines = texts(write(tmp_path, documents() + [later]))
     assert "09:15  ⟦5.1.2e A⟧: Goedemorgen, de notitie over de turbines is klaar." in lines  # Pieter, document 2
     assert "09:00  ⟦5.1.2e B⟧: Ik kom later." in lines and "09:01  ⟦5.1.2e A⟧: Prima." in lines  # document 6
+    assert "09:02  ⟦5.1.2e A⟧: Per sms." in lines  # the same person with a number beside the name
     assert "Deelnemers: ⟦5.1.2e B⟧, ⟦5.1.2e A⟧" in lines
     off = texts(write(tmp_path / "off", documents() + [later], author_letters=False))
     assert "09:00  ⟦5.1.2e⟧: Ik kom later." in off and not any("5.1.2e A" in t for t in off)
