@@ -44,6 +44,10 @@ class Settings:
     index_limitmb: int = _s(256, "memory (MB) per Whoosh indexing process")
     log_keep: int = _s(1000, "run log files kept in logs/ (older ones are removed)")
     part_max_docs: int = _s(250, "documents per docx bundle part in a disclosure package")
+    chat_author_letters: bool = _s(True, "in a package's chats, tell redacted authors apart by a letter per person within "
+                                         "the request (5.1.2e A, 5.1.2e B); false shows every one as 5.1.2e")
+    competent_body: str = _s("het college van burgemeester en wethouders",
+                             "the body that decides on a Woo request and hears an objection (the decision letter's 'bezwaar maken bij ...')")
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -68,6 +72,15 @@ class Settings:
 
 
 def _coerce(type_name: Any, value: Any, where: str) -> Any:
+    if type_name in (bool, "bool"):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes", "ja", "on"):
+            return True
+        if text in ("false", "0", "no", "nee", "off"):
+            return False
+        raise ConfigError(f"{where} must be true or false, not {value!r}")
     if type_name in (int, "int"):
         try:
             return int(value)

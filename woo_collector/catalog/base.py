@@ -129,6 +129,10 @@ class RequestStore(ABC):
     def selection_custodians(self, selection: int) -> list[str]:
         """The custodians of the selected items, sorted."""
 
+    @abstractmethod
+    def selection_media(self, selection: int) -> list[tuple[str, str, str, str]]:
+        """(source, custodian, kind, platform) of the selected items, each combination once, sorted."""
+
     # documents and redactions -------------------------------------------------------------------
     @abstractmethod
     def documents(self, req_id: str, include_dropped: bool = False) -> list[dict[str, Any]]: ...

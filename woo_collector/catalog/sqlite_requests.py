@@ -95,6 +95,11 @@ class SQLiteRequestStore(RequestStore):
     def selection_custodians(self, selection: int) -> list[str]:
         return self._selected("custodian", selection)
 
+    def selection_media(self, selection: int) -> list[tuple[str, str, str, str]]:
+        return sorted(tuple(r) for r in self.db.execute(
+            "SELECT DISTINCT i.source, i.custodian, i.kind, i.platform FROM selection_items si "
+            "JOIN items i ON i.id = si.item_id WHERE si.selection=?", (selection,)))
+
     def _selected(self, column: str, selection: int) -> list[str]:
         return sorted({v for (v,) in self.db.execute(
             f"SELECT DISTINCT i.{column} FROM selection_items si JOIN items i ON i.id = si.item_id WHERE si.selection=?", (selection,))})
@@ -120,14 +125,14 @@ class SQLiteRequestStore(RequestStore):
                 prev = reviewed.get(key)
                 decision, grounds, note = (prev["decision"], prev["grounds"], prev["note"]) if prev else (d.decision, list(d.grounds), d.note)
                 self.db.execute(
-                    "INSERT INTO documents(request, nr, key, family, sort_key, kind, filetype, date, title, items, places, thread, decision, grounds, note, status, reviewed) "
-                    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'active', ?) ON CONFLICT(request, nr) DO UPDATE SET key=excluded.key, family=excluded.family, "
+                    "INSERT INTO documents(request, nr, key, family, sort_key, kind, filetype, date, title, items, places, thread, decision, grounds, note, remarks, status, reviewed) "
+                    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'active', ?) ON CONFLICT(request, nr) DO UPDATE SET key=excluded.key, family=excluded.family, "
                     "sort_key=excluded.sort_key, kind=excluded.kind, filetype=excluded.filetype, date=excluded.date, title=excluded.title, "
                     "items=excluded.items, places=excluded.places, thread=excluded.thread, decision=excluded.decision, grounds=excluded.grounds, "
-                    "note=excluded.note, status='active'",
+                    "note=excluded.note, remarks=excluded.remarks, status='active'",
                     (req_id, d.nr, key, d.family, sort_keys[d.nr], d.kind, d.filetype, d.date.isoformat() if d.date else None, d.title,
                      json.dumps([i.id for i in d.items]), json.dumps(list(d.places), ensure_ascii=False), d.thread, decision,
-                     json.dumps(list(grounds)), note, 1 if prev else 0))
+                     json.dumps(list(grounds)), note, d.remarks, 1 if prev else 0))
             for nr in dropped:
                 self.db.execute("UPDATE documents SET status='dropped' WHERE request=? AND nr=?", (req_id, nr))
             self.db.execute("DELETE FROM redactions WHERE request=? AND decided_by = ''", (req_id,))

@@ -291,22 +291,25 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @click.option("--zip", "zip_", is_flag=True,
               help="Also a zip of the package (beside it, DIR.zip) and the upload zips for the national Woo platform "
                    "(upload/*-documenten-NN.zip in the package: the documenten/<ID>.pdf files only, at most 4 GB each).")
+@click.option("--replace", is_flag=True,
+              help="Replace an earlier package of this request in --out; it is moved aside whole as OUT.vorige-<time>, never deleted.")
 @format_option(("table", "json"))
 @pass_app
 @handle_errors
-def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool, fmt: str) -> None:
+def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool, replace: bool,
+                   fmt: str) -> None:
     """Write the disclosure package; if any redacted text is found in it, it is removed (exit 4).
 
     Chat media without text (photos, videos, voice notes) get no automatic decision: they are in the
     inventory as 'nog te beoordelen' and left out of the bundles until a handler decides them in the
     review workbook; the export says how many are waiting (json: "awaiting_decision").
 
-    Example: woo request export WOO-2025-014 --out pakket/
+    Example: woo request export WOO-2025-014 --out pakket/   (again into pakket/: add --replace)
     """
     from exports.package import export
 
     try:
-        result = export(app.ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_)
+        result = export(app.ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_, replace=replace)
     except LeakError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LEAK)
@@ -315,6 +318,7 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
         click.echo(json.dumps({"out": str(out), "files": dict(sorted(result.files.items())), "parts": result.parts,
                                "zip": str(result.zip_path) if result.zip_path else None, "counts": result.counts,
                                "awaiting_decision": len(waiting), "awaiting_decision_documents": waiting,
+                               "previous": str(result.previous) if result.previous else None,
                                "warnings": result.warnings}, ensure_ascii=False, indent=2))
         for w in result.warnings:
             click.echo(f"warning: {w}", err=True)
@@ -324,6 +328,8 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
         click.echo(f"  {f}")
     if result.zip_path:
         click.echo(f"Zip: {result.zip_path}")
+    if result.previous:
+        click.echo(f"The earlier package was moved to {result.previous} (with any edits and added files in it).")
     if waiting:
         click.echo(f"{len(waiting)} medium/media waiting for a handler's decision (no automatic decision for a photo, "
                    f"video or voice note), left out of the bundles: {', '.join(waiting)}. "

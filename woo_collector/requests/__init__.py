@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from woo_collector.dates import local
-from woo_collector.documents import PENDING, Document, Redaction, RequestInfo, TermHits
+from woo_collector.documents import MEDIUM_OF_TYPE, PENDING, Document, Redaction, RequestInfo, TermHits, medium_of
 from woo_collector.errors import ConfigError
 from woo_collector.requests.model import WITHDRAWN, Request, query_from, subject_terms
 from woo_collector.workspace import Workspace
@@ -219,7 +219,8 @@ def load_documents(ws: Workspace, req_id: str) -> list[Document]:
                              date=datetime.fromisoformat(r["date"]) if r["date"] else None, title=r["title"],
                              items=tuple(items[i] for i in r["items"] if i in items), thread=r["thread"] or "",
                              places=tuple(r["places"]), decision=r["decision"], grounds=tuple(r["grounds"]), note=r["note"] or "",
-                             redactions=tuple(reds.get(r["nr"], [])), needs_decision=r["decision"] == PENDING))
+                             redactions=tuple(reds.get(r["nr"], [])), needs_decision=r["decision"] == PENDING,
+                             remarks=r.get("remarks") or ""))
     return docs
 
 
@@ -240,7 +241,7 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
         "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
                        "filetype": d.filetype, "title": d.title, "items": [i.id for i in d.items], "places": list(d.places),
                        "thread": d.thread, "decision": d.decision, "needs_decision": d.needs_decision,
-                       "grounds": list(d.grounds), "note": d.note,
+                       "grounds": list(d.grounds), "note": d.note, "remarks": d.remarks,
                        "redactions": sum(1 for r in d.redactions if r.apply)} for d in docs],
     }
 
@@ -258,10 +259,19 @@ def request_info(ws: Workspace, req_id: str) -> RequestInfo:
                           f"run 'woo request collect {req_id}' first")
     sources = req.sources or repo.selection_sources(sel["id"])
     custodians = req.custodians or repo.selection_custodians(sel["id"])
+    searched = {(medium_of(kind, platform), custodian) for _, custodian, kind, platform in repo.selection_media(sel["id"])
+                if kind != "attachment"}
+    found = {source for source, *_ in repo.selection_media(sel["id"])}
+    configured = ws.config.get("sources", {})
+    for name in sources:  # a source named in the request that gave nothing was searched all the same
+        if name not in found and name in configured:
+            searched.add((MEDIUM_OF_TYPE.get(configured[name].get("type", ""), "overig"), configured[name].get("custodian", "")))
     return RequestInfo(
         id=req.id, subject=req.subject, query=req.query, period_from=req.period_from, period_to=req.period_to,
         received=req.received, deadline=req.deadline, extended=bool(req.extension_reason), organisation=ws.settings.organisation,
         sources=tuple(sources), custodians=tuple(custodians),
         terms=tuple(TermHits(t["term"], t["before"], t["after"]) for t in sel["term_hits"]),
         counts=dict(sel["counts"]), selection_id=f"{sel['id']}:{sel['items_hash'][:16]}",
-        collected_at=datetime.fromisoformat(sel["created"]), undated_handling=sel["filters"].get("undated", "include"))
+        collected_at=datetime.fromisoformat(sel["created"]), undated_handling=sel["filters"].get("undated", "include"),
+        competent_body=ws.settings.competent_body, searched=tuple(sorted(searched)))
+

@@ -124,19 +124,19 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
             d.needs_decision = False
         reds = tuple(r for i in d.items for r in by_item.get(i.id, []))
         applied = [r for r in reds if r.apply]
-        note = f"mogelijk duplicaat van nr {near[nr]}" if nr in near else ""
+        remarks = [f"mogelijk duplicaat van nr {near[nr]}"] if nr in near else []
         if d.same_id_as in nr_of_key:
-            note = "; ".join(x for x in (f"zelfde Message-ID als nr {nr_of_key[d.same_id_as]}, andere inhoud", note) if x)
+            remarks.insert(0, f"zelfde Message-ID als nr {nr_of_key[d.same_id_as]}, andere inhoud")
         if len(d.places) > 1:
-            note = "; ".join(x for x in (note, f"gevonden op {len(d.places)} plaatsen") if x)
-        if d.date is None and any(i.id in undated_ids for i in d.items):
-            note = "; ".join(x for x in (UNDATED_NOTE, note) if x)
+            remarks.append(f"gevonden op {len(d.places)} plaatsen")
+        # the Toelichting is public (it goes into the inventory); what only the handler needs is a remark
+        note = UNDATED_NOTE if d.date is None and any(i.id in undated_ids for i in d.items) else ""
         documents.append(Document(
             nr=nr, family=nr.split(".")[0], kind=d.kind, filetype=d.filetype, date=d.date, title=d.title,
             items=tuple(d.items), thread=d.thread, places=tuple(d.places),
             decision=PENDING if d.needs_decision else "deels openbaar" if applied else "openbaar",
             grounds=() if d.needs_decision else tuple(sorted({r.ground for r in applied})),
-            note=note, redactions=reds, needs_decision=d.needs_decision))
+            note=note, redactions=reds, needs_decision=d.needs_decision, remarks="; ".join(remarks)))
         keys[nr], sort_keys[nr] = d.key, d.sort_key
         red_rows += [(nr, r) for r in reds]
 

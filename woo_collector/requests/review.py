@@ -24,7 +24,8 @@ from woo_collector.requests import refuse_withdrawn
 from woo_collector.workspace import Workspace
 
 DOC_COLUMNS = ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
-               "Beoordeling", "Beoordelingsgrond", "Toelichting"]
+               "Beoordeling", "Beoordelingsgrond", "Toelichting", "Opmerkingen"]
+DOC_OPTIONAL = {"Opmerkingen"}  # read-only and internal; a workbook exported before it existed still imports
 DOC_EDITABLE = {"Beoordeling", "Beoordelingsgrond", "Toelichting"}
 RED_COLUMNS = ["Nr", "Tekst", "Categorie", "Grond", "Toepassen", "Sleutel"]
 RED_EDITABLE = {"Grond", "Toepassen"}
@@ -55,7 +56,8 @@ def _doc_rows(ws: Workspace, req_id: str) -> list[dict]:
         rows.append({"Nr": d.nr, "Datum": _excel_time(d.date) or "",
                      "Type": d.filetype, "Omschrijving": d.title, "Van": van, "Aan": aan, "Bron": "; ".join(d.places),
                      "Familie": d.family, "Thread ID": d.thread, "Beoordeling": d.decision,
-                     "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note})
+                     "Beoordelingsgrond": "; ".join(d.grounds), "Toelichting": d.note,
+                     "Opmerkingen": d.remarks})
     return rows
 
 
@@ -101,7 +103,8 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
                  ("Periode van", req.period_from), ("Periode tot en met", req.period_to), ("Ontvangen", req.received),
                  ("Beslistermijn", req.deadline), ("Documenten", len(docs)), ("Voorgestelde lakkingen", len(reds)),
                  ("Let op", "Intern werkbestand: bevat de te lakken teksten. Niet verspreiden of publiceren."),
-                 ("Invullen", "Documenten: kolommen Beoordeling, Beoordelingsgrond (codes gescheiden door ;) en Toelichting. "
+                 ("Invullen", "Documenten: kolommen Beoordeling, Beoordelingsgrond (codes gescheiden door ;) en Toelichting "
+                              "(openbaar: komt in de inventarislijst; Opmerkingen zijn intern en blijven hier). "
                               "Lakken: kolommen Grond en Toepassen (ja/nee). Andere kolommen niet wijzigen."),
                  ("Nog te beoordelen", f"{sum(1 for d in docs if d['Beoordeling'] == PENDING)} media uit chats (foto's, video's, "
                                        "spraakberichten) zonder tekst: geen automatische beoordeling. Ze blijven buiten het pakket "
@@ -145,7 +148,7 @@ def export_workbook(ws: Workspace, req_id: str, path: Path) -> tuple[int, int]:
 
     dsh = sheet("Documenten", DOC_COLUMNS, docs, DOC_EDITABLE,
                 {"Nr": 7, "Datum": 17, "Omschrijving": 50, "Van": 30, "Aan": 30, "Bron": 30, "Thread ID": 20,
-                 "Beoordeling": 16, "Beoordelingsgrond": 20, "Toelichting": 40})
+                 "Beoordeling": 16, "Beoordelingsgrond": 20, "Toelichting": 40, "Opmerkingen": 40})
     datum = DOC_COLUMNS.index("Datum") + 1
     for row in dsh.iter_rows(min_row=2, min_col=datum, max_col=datum):
         for cell in row:
@@ -192,7 +195,8 @@ class Change:
     new: str
 
 
-def _read(path: Path, sheet: str, columns: list[str], problems: list[str]) -> list[tuple[int, dict[str, str]]]:
+def _read(path: Path, sheet: str, columns: list[str], problems: list[str],
+          optional: set[str] = frozenset()) -> list[tuple[int, dict[str, str]]]:
     import pandas as pd
 
     try:
@@ -200,11 +204,12 @@ def _read(path: Path, sheet: str, columns: list[str], problems: list[str]) -> li
     except ValueError:
         problems.append(f"sheet {sheet!r} is missing")
         return []
-    missing = [c for c in columns if c not in df.columns]
+    missing = [c for c in columns if c not in df.columns and c not in optional]
     if missing:
         problems.append(f"sheet {sheet}: column(s) {', '.join(missing)} are missing")
         return []
-    return [(n + 2, {c: str(row[c]).strip() for c in columns}) for n, row in enumerate(df.to_dict("records"))]
+    present = [c for c in columns if c in df.columns]
+    return [(n + 2, {c: str(row[c]).strip() for c in present}) for n, row in enumerate(df.to_dict("records"))]
 
 
 def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
@@ -216,7 +221,7 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
     current_reds = {r["Sleutel"]: r for r in _red_rows(ws, req_id)}
     changes: list[Change] = []
     doc_updates: dict[str, tuple[str, list[str], str]] = {}
-    for rownum, row in _read(Path(path), "Documenten", DOC_COLUMNS, problems):
+    for rownum, row in _read(Path(path), "Documenten", DOC_COLUMNS, problems, DOC_OPTIONAL):
         nr = row["Nr"]
         cur = current_docs.get(nr)
         where = f"Documenten row {rownum} (Nr {nr or '?'})"
@@ -226,7 +231,7 @@ def import_workbook(ws: Workspace, req_id: str, path: Path) -> list[Change]:
         for col in DOC_COLUMNS:
             if col == "Datum" and _read_day(row[col]) == _read_day(cur[col]):
                 continue
-            if col not in DOC_EDITABLE and _norm(row[col]) != _norm(cur[col]):
+            if col not in DOC_EDITABLE and col in row and _norm(row[col]) != _norm(cur[col]):
                 problems.append(f"{where}: column {col} is read-only (was {cur[col]!r}, now {row[col]!r})")
         decision = row["Beoordeling"].lower()
         if cur["Beoordeling"] == PENDING and decision in ("", PENDING):
