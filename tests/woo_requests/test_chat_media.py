@@ -44,7 +44,8 @@ def show(ws: Path, req: str) -> dict:
 
 
 def export(ws: Path, req: str, out: Path) -> dict:
-    r = woo(ws, "request", "export", req, "--out", str(out), "--format", "json")
+    again = ("--replace",) if out.exists() else ()  # an earlier package is moved aside, never overwritten
+    r = woo(ws, "request", "export", req, "--out", str(out), "--format", "json", *again)
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout)
 
@@ -114,7 +115,7 @@ def test_whatsapp_zip_photo_and_pdf_through_the_cli(ws, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert any(d["nr"] == f"{nr}.2" for d in manifest["documents"])  # listed, its original's SHA-256 with it
 
-    r = woo(ws, "request", "export", "R1", "--out", str(out))
+    r = woo(ws, "request", "export", "R1", "--out", str(out), "--replace")
     assert r.exit_code == 0, r.output
     assert "1 medium/media waiting for a handler's decision" in r.output and f"{nr}.2" in r.output
 
