@@ -154,23 +154,12 @@ def test_a_place_vetoes_a_weak_rule_candidate_not_a_strong_one():
 
 # --- the real Frog --------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def frog_layer():
-    """One Frog start for the whole session (the process's shared server); closed at the end."""
-    if frog_path() is None:
-        pytest.skip("Frog is not installed (apt-get install frog frogdata uctodata)")
-    from woo_collector.redaction.frog import shared_server
-
-    yield FrogLayer
-    shared_server.close()
-
-
 @needs_frog
-def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoji(frog_layer):
+def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoji(frog_session):
     texts = ["Kamerlid Yves Leterme sprak met Jose\u0301 Pe\u0301rez 😀 in Gent.\r\nGroet, Luc Van den Bossche",
              "Kamerlid Yves Leterme sprak met Jose\u0301 Pe\u0301rez 😀 in Gent.\r\nGroet, Luc Van den Bossche",
              "De ashoogte is met Rijkswaterstaat besproken."]
-    layer = frog_layer()
+    layer = frog_session()
     layer.prepare(texts)
     assert layer.ran and layer.texts_sent == 2          # the same text twice goes to Frog once
     ents = layer.entities(texts[0])

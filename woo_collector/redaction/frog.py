@@ -66,7 +66,9 @@ def frog_version() -> str | None:
     if not exe:
         return None
     try:
-        out = subprocess.run([exe, "-V"], capture_output=True, text=True, timeout=30)
+        import tempfile
+
+        out = subprocess.run([exe, "-V"], capture_output=True, text=True, timeout=30, cwd=tempfile.gettempdir())
     except (OSError, subprocess.TimeoutExpired):
         return None
     m = re.search(r"frog\s+(\d[\w.]*)", out.stdout + out.stderr)

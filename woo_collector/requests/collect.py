@@ -12,6 +12,7 @@ from woo_collector.dates import day_bounds, local
 from woo_collector.documents import Document, Redaction
 from woo_collector.errors import ConfigError
 from woo_collector.models import Item
+from woo_collector.redaction import layers
 from woo_collector.requests import grouping, neardup, redact, refuse_withdrawn
 from woo_collector.requests.model import Request, subject_terms
 from woo_collector.workspace import Workspace
@@ -30,6 +31,8 @@ class CollectResult:
     term_hits: list[dict] = field(default_factory=list)
     undated: int = 0  # items that match the query but have no date, so no period can place them
     undated_mode: str = "include"  # "include" (taken in and marked "datum onbekend") or "exclude"
+    layers: list[str] = field(default_factory=lambda: ["rules"])  # the detection layers that ran
+    warnings: list[str] = field(default_factory=list)  # one line each: a layer missing or failed
 
 
 UNDATED_MODES = ("include", "exclude")
@@ -107,7 +110,10 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
 
     near = neardup.flag([(nr, d.text()) for nr, d in numbered if d.kind in ("email", "file", "attachment")])
     doc_items = [i for _, d in numbered for i in d.items]
-    proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}))
+    extra_layers, warnings = layers.build(ws.config)
+    proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}), layers=extra_layers)
+    warnings += [layers.failed_note(x.error) for x in extra_layers if x.error]
+    ran = ["rules"] + [x.name for x in extra_layers if x.ran]
     by_item: dict[str, list[Redaction]] = defaultdict(list)
     for r in proposals:
         by_item[r.item_id].append(r)
@@ -143,7 +149,8 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
     n_dupes = sum(1 for i in items if i.kind in ("email", "file", "chat")) - sum(
         len(d.items) for _, d in numbered if d.kind in ("email", "file", "chat"))
     counts = {"items_hit": len(hits), "items_selected": len(items), "duplicates": n_dupes, "documents": len(documents),
-              "near_duplicates": len(near), "redactions": len(proposals), "undated": len(undated_ids)}
+              "near_duplicates": len(near), "redactions": len(proposals), "undated": len(undated_ids),
+              "redaction_layers": ran}
     added = [nr for nr, d in numbered if d.key in new_keys] if previous else []
     changes = {"added": added, "dropped": dropped} if previous else {}
     filters = {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()} | {"undated": undated}
@@ -160,7 +167,9 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
         faults.point("collect-selection")
         entry.args["selection"] = sel
         entry.outcome = (f"{len(documents)} documents, {len(proposals)} redactions proposed"
-                         + (f", {len(undated_ids)} undated items {undated}d" if undated_ids else ""))
+                         + (f", {len(undated_ids)} undated items {undated}d" if undated_ids else "")
+                         + f"; layers: {', '.join(ran)}")
     return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
                          duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
-                         dropped=dropped, term_hits=term_hits, undated=len(undated_ids), undated_mode=undated)
+                         dropped=dropped, term_hits=term_hits, undated=len(undated_ids), undated_mode=undated,
+                         layers=ran, warnings=warnings)

@@ -9,7 +9,7 @@ wrote or received a message in the request, minus the keep list), and turns find
 from __future__ import annotations
 
 import email.utils
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from woo_collector.documents import Redaction
 from woo_collector.models import Item, stable_id
@@ -39,13 +39,15 @@ def known_people(items: Iterable[Item]) -> list[str]:
     return people
 
 
-def propose(request_id: str, items: list[Item], policy_cfg: dict) -> list[Redaction]:
-    """Every redaction a careful handler would make, with its ground (suggestions not applied)."""
+def propose(request_id: str, items: list[Item], policy_cfg: dict, layers: Sequence = ()) -> list[Redaction]:
+    """Every redaction a careful handler would make, with its ground (suggestions not applied).
+    ``layers``: detection layers beside the rules (``redaction.layers.build``); each says afterwards
+    whether it ran."""
     from woo_collector.redaction import Analyzer, Policy
 
     policy = Policy(keep=tuple(policy_cfg.get("keep", ())), redact=dict(policy_cfg.get("redact", {})),
                     org_domains=tuple(policy_cfg.get("org_domains", ())), keep_numbers=tuple(policy_cfg.get("keep_numbers", ())))
-    analyzer = Analyzer(policy, known_people=known_people(items))
+    analyzer = Analyzer(policy, known_people=known_people(items), layers=layers)
     texts = [(it, f, field_text(it, f)) for it in items for f in FIELDS]
     texts = [(it, f, t) for it, f, t in texts if t.strip()]
     # one pass learns every name in the request, a second finds all its forms everywhere
