@@ -194,5 +194,7 @@ def frog_session():
 
     if frog_path() is None:
         pytest.skip("Frog is not installed (apt-get install frog frogdata uctodata)")
+    with shared_server(2):   # as many connections as any test asks for, so it starts once
+        pass
     yield FrogLayer
     shared_server.close()

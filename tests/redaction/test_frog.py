@@ -13,8 +13,8 @@ from functools import partial
 import pytest
 
 from woo_collector.redaction import Analyzer, Finding
-from woo_collector.redaction.frog import (Entity, FrogLayer, FrogServer, align, entities, frog_input,
-                                          frog_path, parse_table)
+from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogServer, align, entities,
+                                          frog_input, frog_path, parse_table, split_entities)
 
 needs_frog = pytest.mark.skipif(frog_path() is None, reason="Frog is not installed (apt-get install frog frogdata uctodata)")
 
@@ -57,6 +57,15 @@ def test_entities_decode_bio_tags_and_leave_out_the_stop_frog_keeps():
 
 def test_the_ner_column_is_found_whatever_modules_ran():
     assert parse_table("1\tJan\tjan\t[jan]\tSPEC(deeleigen)\t0.990000\tB-PER\tB-NP\n") == [("Jan", "B-PER")]
+
+
+def test_entities_of_a_batch_are_split_back_per_text():
+    texts = ["Jan Jansen belde.", "Gent", "Met Piet."]
+    joined = SEPARATOR.join(texts)
+    found = [Entity(joined.index(w), joined.index(w) + len(w), label, w)
+             for w, label in (("Jan Jansen", "PER"), ("Gent", "LOC"), ("Piet", "PER"))]
+    assert split_entities(found, [len(t) for t in texts]) == [
+        [Entity(0, 10, "PER", "Jan Jansen")], [Entity(0, 4, "LOC", "Gent")], [Entity(4, 8, "PER", "Piet")]]
 
 
 def test_input_never_ends_a_request_early_or_hangs_frog():
@@ -159,7 +168,7 @@ def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoj
     texts = ["Kamerlid Yves Leterme sprak met Jose\u0301 Pe\u0301rez 😀 in Gent.\r\nGroet, Luc Van den Bossche",
              "Kamerlid Yves Leterme sprak met Jose\u0301 Pe\u0301rez 😀 in Gent.\r\nGroet, Luc Van den Bossche",
              "De ashoogte is met Rijkswaterstaat besproken."]
-    layer = frog_session()
+    layer = frog_session(workers=1)                     # one connection: the texts go in one batch
     layer.prepare(texts)
     assert layer.ran and layer.texts_sent == 2          # the same text twice goes to Frog once
     ents = layer.entities(texts[0])

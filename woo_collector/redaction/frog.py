@@ -354,6 +354,43 @@ atexit.register(shared_server.close)
 
 # --- the layer the analyzer calls -------------------------------------------------------------
 
+SEPARATOR = "\n\n"       # a paragraph break: Frog never joins tokens or sentences across it
+BATCH_CHARS = 20_000     # texts go to Frog in batches of about this size (one round trip each)
+BATCH_TEXTS = 200
+
+
+def batches(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """(key, text) pairs in batches of at most ``BATCH_TEXTS`` texts and about ``BATCH_CHARS``."""
+    out: list[list[tuple[str, str]]] = []
+    size = 0
+    for kv in items:
+        if not out or len(out[-1]) >= BATCH_TEXTS or size + len(kv[1]) > BATCH_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(kv)
+        size += len(kv[1]) + len(SEPARATOR)
+    return out
+
+
+def split_entities(found: list[Entity], lengths: list[int]) -> list[list[Entity]]:
+    """The entities of texts joined with ``SEPARATOR``, per text, with offsets in that text."""
+    out: list[list[Entity]] = [[] for _ in lengths]
+    bounds, at = [], 0
+    for n in lengths:
+        bounds.append((at, at + n))
+        at += n + len(SEPARATOR)
+    i = 0
+    for e in found:
+        while i < len(bounds) and e.start >= bounds[i][1]:
+            i += 1
+        if i == len(bounds):
+            break
+        lo, hi = bounds[i]
+        if e.start >= lo and e.end <= hi:
+            out[i].append(Entity(e.start - lo, e.end - lo, e.label, e.text))
+    return out
+
+
 def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -396,18 +433,19 @@ class FrogLayer:
         if not todo:
             return
         items = sorted(todo.items(), key=lambda kv: -len(kv[1]))   # long texts first: even finish
-        lanes = [items[i::self.workers] for i in range(self.workers)]
+        lanes = [batches(items[i::self.workers]) for i in range(self.workers)]
         lanes = [lane for lane in lanes if lane]
         results: dict[str, list[Entity]] = {}
         lock = threading.Lock()
         try:
             with self.server_factory(connections=len(lanes)) as server:
                 def run(conn: int) -> None:
-                    for k, t in lanes[conn]:
-                        table = server.ask(t, conn)
-                        ents = entities(t, table)
+                    for batch in lanes[conn]:
+                        joined = SEPARATOR.join(t for _, t in batch)
+                        table = server.ask(joined, conn)
+                        found = split_entities(entities(joined, table), [len(t) for _, t in batch])
                         with lock:
-                            results[k] = ents
+                            results.update((k, ents) for (k, _), ents in zip(batch, found))
                             self.tokens += table.count("\n")
                 with ThreadPoolExecutor(len(lanes)) as pool:
                     for f in [pool.submit(run, i) for i in range(len(lanes))]:
