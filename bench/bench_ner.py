@@ -4,8 +4,8 @@ documents bench_collect.py generates (the texts redaction analyses: subject, bod
 
     python bench/bench_ner.py [--docs 1000] [--workers 2]
 
-Reports tokens/s (whitespace tokens of the analysed texts), Frog's start time, how many texts went
-to Frog after deduplication, and peak memory: this Python process (max RSS) and Frog (its server
+Reports tokens/s (whitespace tokens of the analysed texts), Frog's start time, how many paragraphs
+went to Frog after deduplication, and peak memory: this Python process (max RSS) and Frog (its server
 and per-connection children, sampled every second: RSS summed, and PSS, which counts the models the
 children share with the server once).
 """
@@ -103,7 +103,8 @@ def main() -> None:
     print(f"rules + frog:  {dt:7.1f} s  {tokens / dt:9,.0f} tokens/s  {mb / dt:.2f} MB/s  "
           f"{sum(len(r) for r in both):,} findings ({names(both):,} names, rules alone {names(rules):,}); "
           f"{args.workers} connection(s)")
-    print(f"  Frog start {start:.1f} s; {layer.texts_sent:,} distinct texts of {len(texts):,} sent "
+    n_paras = sum(len(frog.paragraphs(t)) for t in texts)
+    print(f"  Frog start {start:.1f} s; {layer.paragraphs_sent:,} distinct paragraphs of {n_paras:,} sent "
           f"(deduplicated by hash), {layer.tokens:,} Frog tokens")
     print(f"  peak memory: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB; "
           f"Frog RSS summed {sampler.rss // 1024} MB, PSS {sampler.pss // 1024} MB")

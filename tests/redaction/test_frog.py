@@ -14,7 +14,7 @@ import pytest
 
 from woo_collector.redaction import Analyzer, Finding
 from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogServer, align, entities,
-                                          frog_input, frog_path, parse_table, split_entities)
+                                          frog_input, frog_path, paragraphs, parse_table, split_entities)
 
 needs_frog = pytest.mark.skipif(frog_path() is None, reason="Frog is not installed (apt-get install frog frogdata uctodata)")
 
@@ -66,6 +66,11 @@ def test_entities_of_a_batch_are_split_back_per_text():
              for w, label in (("Jan Jansen", "PER"), ("Gent", "LOC"), ("Piet", "PER"))]
     assert split_entities(found, [len(t) for t in texts]) == [
         [Entity(0, 10, "PER", "Jan Jansen")], [Entity(0, 4, "LOC", "Gent")], [Entity(4, 8, "PER", "Piet")]]
+
+
+def test_paragraphs_are_the_units_deduplicated_with_their_offsets():
+    text = "Beste Jan,\n\nDe vergunning.\n \n\nMet vriendelijke groet,\nKees\n\n"
+    assert paragraphs(text) == [(0, "Beste Jan,"), (12, "De vergunning."), (30, "Met vriendelijke groet,\nKees")]
 
 
 def test_input_never_ends_a_request_early_or_hangs_frog():
@@ -170,7 +175,7 @@ def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoj
              "De ashoogte is met Rijkswaterstaat besproken."]
     layer = frog_session(workers=1)                     # one connection: the texts go in one batch
     layer.prepare(texts)
-    assert layer.ran and layer.texts_sent == 2          # the same text twice goes to Frog once
+    assert layer.ran and layer.paragraphs_sent == 2     # the same text twice goes to Frog once
     ents = layer.entities(texts[0])
     assert [(e.label, e.text) for e in ents if e.label in ("PER", "LOC")] == [
         ("PER", "Yves Leterme"), ("PER", "Jose\u0301 Pe\u0301rez"), ("LOC", "Gent"), ("PER", "Luc Van den Bossche")]
