@@ -14,7 +14,8 @@ import pytest
 
 from woo_collector.redaction import Analyzer, Finding
 from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogServer, align, entities,
-                                          frog_input, frog_path, paragraphs, parse_table, split_entities)
+                                          frog_input, frog_path, needs_ner, paragraphs, parse_table,
+                                          split_entities)
 
 needs_frog = pytest.mark.skipif(frog_path() is None, reason="Frog is not installed (apt-get install frog frogdata uctodata)")
 
@@ -71,6 +72,17 @@ def test_entities_of_a_batch_are_split_back_per_text():
 def test_paragraphs_are_the_units_deduplicated_with_their_offsets():
     text = "Beste Jan,\n\nDe vergunning.\n \n\nMet vriendelijke groet,\nKees\n\n"
     assert paragraphs(text) == [(0, "Beste Jan,"), (12, "De vergunning."), (30, "Met vriendelijke groet,\nKees")]
+
+
+@pytest.mark.parametrize("text, ner", [
+    ("Pieter van der Meulen <p.vandermeulen@dijkstad.nl>", False),
+    ('"Boer, Sanne de" <s.deboer@dijkstad.nl>, woo@dijkstad.nl; Kees <k@x.nl>', False),
+    ("Overleg met Pieter van der Meulen <p.vandermeulen@dijkstad.nl> over de vergunning", True),
+    ("Windturbines Kraaiennest", True),
+    (" \n", False),
+])
+def test_address_fields_do_not_go_to_frog(text, ner):
+    assert needs_ner(text) is ner
 
 
 def test_input_never_ends_a_request_early_or_hangs_frog():
