@@ -194,7 +194,9 @@ def frog_session():
 
     if frog_path() is None:
         pytest.skip("Frog is not installed (apt-get install frog frogdata uctodata)")
+    shared_server.pinned = True
     with shared_server(2):   # as many connections as any test asks for, so it starts once
         pass
     yield FrogLayer
+    shared_server.pinned = False
     shared_server.close()

@@ -115,7 +115,7 @@ HANGS = """
 
 @pytest.mark.parametrize("body, message", [
     (CRASHES, "Frog exited with code 3 while starting: frog: cannot load the NER model"),
-    (HANGS, "Frog did not answer within 1 s"),
+    (HANGS, "Frog did not answer within "),
 ], ids=["crashes", "hangs"])
 def test_a_frog_that_crashes_or_hangs_is_an_error_and_the_rules_still_run(tmp_path, body, message):
     layer = FrogLayer(workers=2, server_factory=partial(FrogServer, exe=fake_frog(tmp_path, body), text_timeout=1,
