@@ -13,6 +13,7 @@ from functools import partial
 import pytest
 
 from woo_collector.redaction import Analyzer, Finding
+from woo_collector.redaction.frog import _plausible_person  # noqa: E402 (a private rule, tested as a table)
 from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogServer, align, entities,
                                           frog_input, frog_path, needs_ner, paragraphs, parse_table,
                                           split_entities)
@@ -165,6 +166,20 @@ def test_the_layers_person_span_and_the_rules_become_one_box():
     text = "Gesprek met Jan de Vries-Bakker over de vergunning."
     got = Analyzer(layers=[Layer(persons=["Jan de Vries-Bakker"])]).analyze(text)
     assert names(got) == ["Jan de Vries-Bakker"]
+
+
+def test_a_layers_name_never_cuts_into_an_address():
+    text = "Aan: Esther van Leeuwen <e.vanleeuwen@dijkstad.nl>"
+    got = Analyzer(layers=[Layer(persons=["Esther van Leeuwen <e"])]).analyze(text)
+    assert [(f.text, f.category) for f in got] == [("Esther van Leeuwen", "name"), ("e.vanleeuwen@dijkstad.nl", "email")]
+
+
+@pytest.mark.parametrize("span, after, person", [
+    ("Yves Leterme", "", True), ("Leterme", ".", True), ("Rekeningnummer", ":", False), ("De", " ", False),
+    ("KW", "", False), ("Griffier", "", False), ("elke", " ", False),
+])
+def test_frogs_one_word_persons_that_are_ordinary_words_are_left_out(span, after, person):
+    assert _plausible_person(span, after) is person
 
 
 def test_a_place_vetoes_a_weak_rule_candidate_not_a_strong_one():

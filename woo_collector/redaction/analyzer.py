@@ -198,8 +198,29 @@ class Analyzer:
         """The rule layer's findings with the other layers' added and their vetoes applied."""
         for layer in self.layers:
             extra, vetoes = layer.analyze(text)
-            found = [f for f in found if not self._veto(f, vetoes, extra)] + list(extra)
+            structured = [f for f in found if f.category != "name"]
+            extra = [g for g in (self._clip(x, structured, text) for x in extra) if g is not None]
+            found = [f for f in found if not self._veto(f, vetoes, extra)] + extra
         return found
+
+    @staticmethod
+    def _clip(f: Finding, structured: list[Finding], text: str) -> Finding | None:
+        """A layer's name span cut back where it runs into a rule finding of another category (Frog
+        reads "Esther van Leeuwen <e" of "<e.vanleeuwen@...>"): the address stays one box."""
+        start, end = f.start, f.end
+        for s in structured:
+            if s.start < end and start < s.end:
+                if s.start > start:
+                    end = s.start
+                else:
+                    start = max(start, s.end)
+        while start < end and not text[start].isalnum():
+            start += 1
+        while end > start and not text[end - 1].isalnum():
+            end -= 1
+        if start >= end:
+            return None
+        return f if (start, end) == (f.start, f.end) else replace(f, start=start, end=end, text=text[start:end])
 
     @staticmethod
     def _veto(f: Finding, vetoes, persons: list[Finding]) -> bool:

@@ -515,12 +515,46 @@ class FrogLayer:
         return [Entity(e.start + at, e.end + at, e.label, e.text) for at, p in paras for e in self.cache[text_key(p)]]
 
     def analyze(self, text: str) -> tuple[list[Finding], list[Entity]]:
-        """(person findings, LOC/ORG entities that veto weaker rule name candidates)."""
+        """(person findings, LOC/ORG entities that veto weaker rule name candidates). A person span
+        is cut at line ends, and a piece that is one ordinary word, a title or an abbreviation
+        (Frog's "Rekeningnummer", "De", "KW", "Griffier" on a signature's next line) is left out."""
         found, vetoes = [], []
         for e in self.entities(text):
             if e.label == "PER":
-                found.append(Finding(e.start, e.end, e.text, "name", GROUND_PRIVACY, PER_SCORE, "frog", "PER",
-                                     f"frog NER: person (PER) -> {PER_SCORE:.2f}"))
+                for s, t in _pieces(text, e.start, e.end):
+                    if _plausible_person(t, text[s + len(t):s + len(t) + 1]):
+                        found.append(Finding(s, s + len(t), t, "name", GROUND_PRIVACY, PER_SCORE, "frog", "PER",
+                                             f"frog NER: person (PER) -> {PER_SCORE:.2f}"))
             elif e.label in ("LOC", "ORG"):
                 vetoes.append(e)
         return found, vetoes
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    out = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        s, e = start + m.start(), start + m.end()
+        while s < e and not text[s].isalnum():
+            s += 1
+        while e > s and not text[e - 1].isalnum():
+            e -= 1
+        if s < e:
+            out.append((s, text[s:e]))
+    return out
+
+
+def _plausible_person(span: str, after: str = "") -> bool:
+    """Whether one of Frog's person spans can be a name: several words, or one capitalised word that
+    is no ordinary word, title, abbreviation or label (``after`` is the character after it)."""
+    from .lexicon import words
+
+    tokens = span.split()
+    if len(tokens) > 1:
+        return True
+    if after == ":":
+        return False
+    word = tokens[0]
+    low = word.lower()
+    if len(word) <= 2 or (word.isupper() and len(word) <= 5) or not word[:1].isupper():
+        return False
+    return low not in words("not_names") and low not in words("titles") and low.rstrip(".") not in words("titles")
