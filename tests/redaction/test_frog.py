@@ -168,6 +168,13 @@ def test_the_layers_person_span_and_the_rules_become_one_box():
     assert names(got) == ["Jan de Vries-Bakker"]
 
 
+def test_a_one_word_person_of_the_layer_is_boxed_where_found_and_not_spread():
+    texts = ["Windturbines (12)", "Over de windturbines: de Windturbines zijn hoog.", "Leterme en Yves Leterme."]
+    layer = Layer(persons=["Windturbines", "Yves Leterme"])
+    got = Analyzer(layers=[layer]).analyze_many(texts)
+    assert [names(g) for g in got] == [["Windturbines"], ["Windturbines"], ["Leterme", "Yves Leterme"]]
+
+
 def test_a_layers_name_never_cuts_into_an_address():
     text = "Aan: Esther van Leeuwen <e.vanleeuwen@dijkstad.nl>"
     got = Analyzer(layers=[Layer(persons=["Esther van Leeuwen <e"])]).analyze(text)

@@ -181,12 +181,12 @@ class Analyzer:
         found = [f for f in found if f.score >= self.threshold and not self._is_kept(f, kept)]
         local = Propagator()
         local.block(self.policy.keep)
-        local.learn(f for f in found if f.category == "name" and f.recognizer != "policy")
+        local.learn(f for f in found if self._teaches(f))
         found.extend(f for f in local.apply(text) if not self._is_kept(f, kept))
         found.extend(self._policy_terms(text))
         result = self.resolve(self.merge_names(found, text))
         if self.propagator is not None:
-            self.propagator.learn(f for f in result if f.category == "name" and f.recognizer != "policy")
+            self.propagator.learn(f for f in result if self._teaches(f))
         return result
 
     # the layer hook ------------------------------------------------------------------------
@@ -221,6 +221,15 @@ class Analyzer:
         if start >= end:
             return None
         return f if (start, end) == (f.start, f.end) else replace(f, start=start, end=end, text=text[start:end])
+
+    @staticmethod
+    def _teaches(f: Finding) -> bool:
+        """Whether propagation learns a name from ``f``: not from a policy term, and not from a
+        layer's one-word person (Frog reads a subject's "Windturbines" as a person now and then;
+        boxed where Frog saw it, it must not spread to every "windturbines" of the request)."""
+        if f.category != "name" or f.recognizer == "policy":
+            return False
+        return not (f.recognizer == "frog" and len(f.text.split()) < 2)
 
     @staticmethod
     def _veto(f: Finding, vetoes, persons: list[Finding]) -> bool:
