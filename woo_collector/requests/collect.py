@@ -166,9 +166,9 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
             repo.save(req)
         faults.point("collect-selection")
         entry.args["selection"] = sel
+        entry.args["layers"] = ran
         entry.outcome = (f"{len(documents)} documents, {len(proposals)} redactions proposed"
-                         + (f", {len(undated_ids)} undated items {undated}d" if undated_ids else "")
-                         + f"; layers: {', '.join(ran)}")
+                         + (f", {len(undated_ids)} undated items {undated}d" if undated_ids else ""))
     return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
                          duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
                          dropped=dropped, term_hits=term_hits, undated=len(undated_ids), undated_mode=undated,
