@@ -284,7 +284,7 @@ class LetterWriter:
         if i.counts:
             self.para("Resultaat van de zoekslag:")
             for key, value in i.counts.items():
-                if key == "undated":
+                if key in ("undated", "redaction_layers"):
                     continue
                 self.para(f"{COUNT_LABELS.get(key, key.replace('_', ' '))}: {value}", style="List Bullet")
 

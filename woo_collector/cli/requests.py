@@ -145,16 +145,20 @@ def request_collect(app: AppContext, req_id: str, undated: str | None, fmt: str)
         click.echo(f"warning: {res.undated} item(s) match the query but have no date, so no period can place them: "
                    + ("included, marked 'datum onbekend' (--undated exclude leaves them out)" if res.undated_mode == "include"
                       else "left out (--undated include takes them in)"), err=True)
+    for w in res.warnings:
+        click.echo(w, err=True)
     if fmt == "json":
         click.echo(json.dumps({"selection": res.selection, "items_hit": res.items_hit, "items_selected": res.items_selected,
                                "documents": res.documents, "duplicates": res.duplicates, "near_duplicates": res.near_duplicates,
                                "redactions": res.redactions, "added": res.added, "dropped": res.dropped, "terms": res.term_hits,
                                "undated": {"items": res.undated, "handling": res.undated_mode},
                                "awaiting_decision": len(res.awaiting_decision),
-                               "awaiting_decision_documents": res.awaiting_decision}, ensure_ascii=False, indent=2))
+                               "awaiting_decision_documents": res.awaiting_decision,
+                               "layers": res.layers}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{res.items_hit} items hit, {res.items_selected} with their families; {res.duplicates} duplicates removed; "
                f"{res.documents} documents; {res.near_duplicates} possible near-duplicates; {res.redactions} redactions proposed.")
+    click.echo(f"Detection layers that ran: {', '.join(res.layers)}")
     if res.awaiting_decision:
         click.echo(f"{len(res.awaiting_decision)} chat medium/media without text (photos, videos, voice notes) get no automatic "
                    f"decision: 'nog te beoordelen' until a handler decides them ({', '.join(res.awaiting_decision)}).")

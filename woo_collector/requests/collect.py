@@ -12,6 +12,7 @@ from woo_collector.dates import day_bounds, local
 from woo_collector.documents import PENDING, Document, Redaction
 from woo_collector.errors import ConfigError
 from woo_collector.models import Item
+from woo_collector.redaction import layers
 from woo_collector.requests import UNDATED_MODES, grouping, neardup, redact, refuse_withdrawn
 from woo_collector.requests.model import Request, subject_terms
 from woo_collector.workspace import Workspace
@@ -31,6 +32,8 @@ class CollectResult:
     undated: int = 0  # items that match the query but have no date, so no period can place them
     undated_mode: str = "include"  # "include" (taken in and marked "datum onbekend") or "exclude"
     awaiting_decision: list[str] = field(default_factory=list)  # numbers of the documents without an automatic decision
+    layers: list[str] = field(default_factory=lambda: ["rules"])  # the detection layers that ran
+    warnings: list[str] = field(default_factory=list)  # one line each: a layer missing or failed
 
 
 UNDATED_NOTE = "datum onbekend"
@@ -111,7 +114,11 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
 
     near = neardup.flag([(nr, d.text()) for nr, d in numbered if d.kind in ("email", "file", "attachment")])
     doc_items = [i for _, d in numbered for i in d.items]
-    proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}), organisation=ws.settings.organisation)
+    extra_layers, warnings = layers.build(ws.config)
+    proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}), organisation=ws.settings.organisation,
+                               layers=extra_layers)
+    warnings += [layers.failed_note(x.error) for x in extra_layers if x.error]
+    ran = ["rules"] + [x.name for x in extra_layers if x.ran]
     by_item: dict[str, list[Redaction]] = defaultdict(list)
     for r in proposals:
         by_item[r.item_id].append(r)
@@ -151,7 +158,7 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
         len(d.items) for _, d in numbered if d.kind in ("email", "file", "chat"))
     counts = {"items_hit": len(hits), "items_selected": len(items), "duplicates": n_dupes, "documents": len(documents),
               "near_duplicates": len(near), "redactions": len(proposals), "undated": len(undated_ids),
-              "awaiting_decision": sum(1 for d in documents if d.needs_decision)}
+              "awaiting_decision": sum(1 for d in documents if d.needs_decision), "redaction_layers": ran}
     added = [nr for nr, d in numbered if d.key in new_keys] if previous else []
     changes = {"added": added, "dropped": dropped} if previous else {}
     filters = {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()} | {"undated": undated}
@@ -168,9 +175,10 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
             repo.save(req)
         faults.point("collect-selection")
         entry.args["selection"] = sel
+        entry.args["layers"] = ran
         entry.outcome = (f"{len(documents)} documents, {len(proposals)} redactions proposed"
                          + (f", {len(undated_ids)} undated items {undated}d" if undated_ids else ""))
     return CollectResult(selection=sel, items_hit=len(hits), items_selected=len(items), documents=len(documents),
                          duplicates=n_dupes, near_duplicates=len(near), redactions=len(proposals), added=added,
                          dropped=dropped, term_hits=term_hits, undated=len(undated_ids), undated_mode=undated,
-                         awaiting_decision=[d.nr for d in documents if d.needs_decision])
+                         awaiting_decision=[d.nr for d in documents if d.needs_decision], layers=ran, warnings=warnings)

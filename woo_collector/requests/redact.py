@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from woo_collector.documents import Redaction
 from woo_collector.models import Item, stable_id
@@ -55,9 +55,12 @@ def addressees(items: Iterable[Item]) -> list[tuple[str, str]]:
             for n, a in parse_who(who)]
 
 
-def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: str = "") -> list[Redaction]:
+def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: str = "",
+            layers: Sequence = ()) -> list[Redaction]:
     """Every redaction a careful handler would make, with its ground (suggestions not applied).
-    The ``organisation`` (the workspace's setting), its departments and functional mailboxes are no persons."""
+    The ``organisation`` (the workspace's setting), its departments and functional mailboxes are no persons.
+    ``layers``: detection layers beside the rules (``redaction.layers.build``); each says afterwards
+    whether it ran."""
     from woo_collector.redaction import Analyzer, Policy
     from woo_collector.redaction.organisation import organisation_names
 
@@ -67,7 +70,7 @@ def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: 
     if org:
         policy = replace(policy, keep=policy.keep + tuple(o for o in org if o not in policy.keep))
     org_low = {o.lower() for o in org}
-    analyzer = Analyzer(policy, known_people=[p for p in known_people(items) if p.lower() not in org_low])
+    analyzer = Analyzer(policy, known_people=[p for p in known_people(items) if p.lower() not in org_low], layers=layers)
     texts = [(it, f, field_text(it, f)) for it in items for f in FIELDS]
     texts = [(it, f, t) for it, f, t in texts if t.strip()]
     # one pass learns every name in the request, a second finds all its forms everywhere
