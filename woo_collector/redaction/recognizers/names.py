@@ -254,6 +254,9 @@ class NameRecognizer(Recognizer):
             return 0.0, notes + ["ordinary word"], skip
         sur_known = low[-1] in lx["sur"]
         bad = [t for t in low if t in lx["not"] and not (t in lx["sur"] and (first_ok or tv or init))]
+        if (first_ok or first_amb) and cue is not None:
+            # a listed given name in name position ('Van: Els Sydney'): its surname may be a word or a place
+            bad = [t for t in bad if t not in (low[0], low[-1])]
         if tv:
             bad = [b for b in bad if b not in lx["tv"]]
         if bad:
