@@ -139,7 +139,30 @@ class RequestStore(ABC):
         """Write the collected documents in one transaction; keep handler decisions of documents already reviewed."""
 
     @abstractmethod
-    def redactions(self, req_id: str) -> list[dict[str, Any]]: ...
+    def redactions(self, req_id: str, nrs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The request's redactions (of the documents ``nrs`` only, when given), in document order."""
+
+    @abstractmethod
+    def redaction(self, req_id: str, key: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def redactions_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        """The redactions whose text is ``text`` (case and runs of white space aside)."""
+
+    @abstractmethod
+    def document(self, req_id: str, nr: str) -> dict[str, Any] | None:
+        """One document row, whatever its status (active, dropped, buiten), or None."""
+
+    @abstractmethod
+    def set_scope(self, req_id: str, nr: str, reason: str) -> None:
+        """Take a document out of scope (status 'buiten', with ``reason``), or back in when ``reason`` is ''."""
+
+    @abstractmethod
+    def out_of_scope(self, req_id: str) -> list[dict[str, Any]]:
+        """The documents a handler took out of scope, with their ``scope_reason``."""
+
+    @abstractmethod
+    def mark_reviewed(self, req_id: str, nr: str, reviewed: bool = True) -> None: ...
 
     @abstractmethod
     def apply_review(self, req_id: str, user: str, documents: dict[str, tuple[str, list[str], str]],

@@ -81,3 +81,12 @@ def _request_withdrawal(db) -> None:
 
 
 MIGRATIONS.append(_request_withdrawal)
+
+
+# 6: a handler can take a document out of scope ("buiten de reikwijdte", status 'buiten') with a reason
+def _scope_reason(db) -> None:
+    if "scope_reason" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
+        db.execute("ALTER TABLE documents ADD COLUMN scope_reason TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS.append(_scope_reason)

@@ -124,7 +124,7 @@ class SQLiteRequestStore(RequestStore):
                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'active', ?) ON CONFLICT(request, nr) DO UPDATE SET key=excluded.key, family=excluded.family, "
                     "sort_key=excluded.sort_key, kind=excluded.kind, filetype=excluded.filetype, date=excluded.date, title=excluded.title, "
                     "items=excluded.items, places=excluded.places, thread=excluded.thread, decision=excluded.decision, grounds=excluded.grounds, "
-                    "note=excluded.note, status='active'",
+                    "note=excluded.note, status=CASE WHEN documents.status='buiten' THEN 'buiten' ELSE 'active' END",
                     (req_id, d.nr, key, d.family, sort_keys[d.nr], d.kind, d.filetype, d.date.isoformat() if d.date else None, d.title,
                      json.dumps([i.id for i in d.items]), json.dumps(list(d.places), ensure_ascii=False), d.thread, decision,
                      json.dumps(list(grounds)), note, 1 if prev else 0))
@@ -140,10 +140,51 @@ class SQLiteRequestStore(RequestStore):
                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                     (req_id, r.key, nr, r.item_id, r.field, r.start, r.end, r.text, r.category, r.ground, int(r.apply), r.explanation))
 
-    def redactions(self, req_id: str) -> list[dict[str, Any]]:
-        rows = [dict(r) for r in self.db.execute("SELECT * FROM redactions WHERE request=?", (req_id,))]
+    def redactions(self, req_id: str, nrs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        if nrs is None:
+            rows = [dict(r) for r in self.db.execute("SELECT * FROM redactions WHERE request=?", (req_id,))]
+        else:
+            nrs = list(nrs)
+            rows = [dict(r) for r in self.db.execute(
+                f"SELECT * FROM redactions WHERE request=? AND nr IN ({','.join('?' * len(nrs))})", (req_id, *nrs))]
         rows.sort(key=lambda r: (_nr_key(r["nr"]), r["item_id"], r["field"], r["start"], r["key"]))
         return rows
+
+    def redaction(self, req_id: str, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM redactions WHERE request=? AND key=?", (req_id, key)).fetchone()
+        return dict(row) if row else None
+
+    def redactions_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        want = " ".join(text.casefold().split())
+        if text.isascii() and " ".join(text.split()) == text:  # SQLite's lower() folds ASCII only
+            rows = self.db.execute("SELECT * FROM redactions WHERE request=? AND lower(text)=lower(?)", (req_id, text))
+        else:
+            rows = self.db.execute("SELECT * FROM redactions WHERE request=?", (req_id,))
+        return [dict(r) for r in rows if " ".join(r["text"].casefold().split()) == want]
+
+    def document(self, req_id: str, nr: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM documents WHERE request=? AND nr=?", (req_id, nr)).fetchone()
+        if row is None:
+            return None
+        r = dict(row)
+        for k in ("items", "places", "grounds"):
+            r[k] = json.loads(r[k])
+        return r
+
+    def set_scope(self, req_id: str, nr: str, reason: str) -> None:
+        with self._tx():
+            self.db.execute("UPDATE documents SET status=?, scope_reason=?, reviewed=1 WHERE request=? AND nr=?",
+                            ("buiten" if reason else "active", reason, req_id, nr))
+
+    def out_of_scope(self, req_id: str) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.db.execute("SELECT nr, title, scope_reason FROM documents WHERE request=? AND status='buiten'",
+                                                 (req_id,))]
+        rows.sort(key=lambda r: _nr_key(r["nr"]))
+        return rows
+
+    def mark_reviewed(self, req_id: str, nr: str, reviewed: bool = True) -> None:
+        with self._tx():
+            self.db.execute("UPDATE documents SET reviewed=? WHERE request=? AND nr=?", (int(reviewed), req_id, nr))
 
     def apply_review(self, req_id: str, user: str, documents: dict[str, tuple[str, list[str], str]],
                      redactions: dict[str, tuple[bool, str]], added: list[tuple[str, Redaction]]) -> None:
