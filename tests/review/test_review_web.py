@@ -118,6 +118,7 @@ def test_a_post_without_the_csrf_token_changes_nothing(ws):
         assert c.post("/box", data=data).status_code == 403
     assert c.post("/doc/1/scope", data={"reason": "x"}).status_code == 403
     assert c.post("/box", data={"key": key, "apply": "0", "csrf": csrf_of(c)}, headers={"Origin": "http://evil.example"}).status_code == 403
+    assert c.post("/box", data={"key": key, "apply": "0", "csrf": csrf_of(c)}, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     assert show(ws) == before
     assert c.post("/box", data={"key": key, "apply": "0", "csrf": csrf_of(c)}).status_code == 302
 

@@ -113,8 +113,10 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
             sent = request.form.get("csrf") or request.headers.get("X-CSRF-Token") or ""
             if not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
                 abort(403, "the form is out of date (CSRF token missing or wrong): reload the page")
-            origin = request.headers.get("Origin")
-            if origin and origin.split("://", 1)[-1].rsplit(":", 1)[0] not in HOSTS:
+            # with Referrer-Policy no-referrer a browser sends "Origin: null" for its own forms; Sec-Fetch-Site tells
+            origin = request.headers.get("Origin", "null")
+            site = request.headers.get("Sec-Fetch-Site", "same-origin")
+            if site not in ("same-origin", "none") or origin != "null" and origin.split("://", 1)[-1].rsplit(":", 1)[0] not in HOSTS:
                 abort(403, "a change from another site is refused")
 
     @app.after_request
