@@ -275,3 +275,35 @@ def test_woo_review_help_and_an_unknown_request(ws):
     assert r.exit_code == 0 and "127.0.0.1" in r.output and "--no-browser" in r.output
     r = woo(ws, "review", "NOPE", "--no-browser")
     assert r.exit_code == 1 and "no request 'NOPE'" in r.output
+
+
+def test_the_page_boxes_exactly_what_the_package_boxes_after_changes(ws):
+    """The review page keeps its boxes in step with each change (no rebuild): the same characters as the
+    package's Redactor over the whole request."""
+    from exports.render import Redactor
+    from woo_collector.requests import load_documents
+    from woo_collector.review_web.view import Segmenter
+
+    app = make_app(ws)
+    c = login(app)
+    token = csrf_of(c)
+    repo = Workspace.open(ws).catalog.requests
+    unique = next(r for r in repo.redactions("R1") if len(repo.redactions_of_text("R1", r["text"])) == 1 and r["apply"])
+    c.post("/box", data={"key": unique["key"], "apply": "0", "csrf": token})
+    c.post("/person", data={"text": "Henk Jansen", "apply": "0", "csrf": token})
+    c.post("/add", data={"text": "Zwaluw", "ground": "5.1.2i", "csrf": token})
+    c.post("/doc/3/scope", data={"reason": "ander project", "csrf": token})
+    state = app.extensions["woo_review"]
+    docs = load_documents(state.ws, "R1")
+    package = Redactor(docs)
+    masked = 0
+    for d in docs:
+        seg = Segmenter(state.ws.catalog.requests.redactions("R1", [d.nr]), state.published())
+        for it in d.items:
+            for f in ("subject", "body", "sender"):
+                text = getattr(it, f)
+                want = "".join("█" * len(r.text) if r.box else r.text for r in package.runs(text, it.id, (f,)))
+                got = "".join("█" * len(s.text) if s.boxed else s.text for s in seg.cut(text, it.id, (f,)))
+                assert got == want.replace("\r\n", "\n"), (d.nr, f)
+                masked += got.count("█")
+    assert masked > 0

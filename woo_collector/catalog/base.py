@@ -164,6 +164,40 @@ class RequestStore(ABC):
     @abstractmethod
     def mark_reviewed(self, req_id: str, nr: str, reviewed: bool = True) -> None: ...
 
+    # what the review pages count, without reading every row ------------------------------------------
+    @abstractmethod
+    def redaction_stats(self, req_id: str) -> list[dict[str, Any]]:
+        """Counts of redactions per category, ground, decided (by a handler) and apply: [{..., "n"}]."""
+
+    @abstractmethod
+    def applied_counts(self, req_id: str) -> dict[str, int]:
+        """Applied redactions per document number."""
+
+    @abstractmethod
+    def documents_with_redactions(self, req_id: str, *, special: bool = False, text: str = "") -> set[str]:
+        """Numbers of documents with special-category redactions (``special``) or with a redaction containing ``text``."""
+
+    @abstractmethod
+    def document_rows(self, req_id: str) -> list[dict[str, Any]]:
+        """The active documents in number order, as stored: ``places`` and ``grounds`` are JSON text (not decoded,
+        so a page of 10,000 documents is listed fast), ``items`` is left out."""
+
+    @abstractmethod
+    def document_marks(self, req_id: str) -> list[tuple[str, bool]]:
+        """(nr, reviewed) of every active document, in number order."""
+
+    @abstractmethod
+    def family_members(self, req_id: str, family: str) -> list[dict[str, Any]]:
+        """nr and title of the active documents of a family, in number order."""
+
+    @abstractmethod
+    def applied_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        """The applied redactions of ``text`` (case and white space aside) in documents of the selection."""
+
+    @abstractmethod
+    def applied_texts(self, req_id: str) -> list[dict[str, Any]]:
+        """One applied redaction per distinct text (case aside): what the package boxes wherever it occurs."""
+
     @abstractmethod
     def apply_review(self, req_id: str, user: str, documents: dict[str, tuple[str, list[str], str]],
                      redactions: dict[str, tuple[bool, str]], added: list[tuple[str, Redaction]]) -> None:

@@ -155,6 +155,7 @@ class SQLiteRequestStore(RequestStore):
         return dict(row) if row else None
 
     def redactions_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        """(Of documents in the selection or not: the caller looks at ``nr``.)"""
         want = " ".join(text.casefold().split())
         if text.isascii() and " ".join(text.split()) == text:  # SQLite's lower() folds ASCII only
             rows = self.db.execute("SELECT * FROM redactions WHERE request=? AND lower(text)=lower(?)", (req_id, text))
@@ -185,6 +186,62 @@ class SQLiteRequestStore(RequestStore):
     def mark_reviewed(self, req_id: str, nr: str, reviewed: bool = True) -> None:
         with self._tx():
             self.db.execute("UPDATE documents SET reviewed=? WHERE request=? AND nr=?", (int(reviewed), req_id, nr))
+
+    def redaction_stats(self, req_id: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT category, ground, decided_by != '' AS decided, apply, count(*) AS n FROM redactions WHERE request=? "
+            "GROUP BY category, ground, decided_by != '', apply", (req_id,))]
+
+    def applied_counts(self, req_id: str) -> dict[str, int]:
+        return dict(self.db.execute("SELECT nr, count(*) FROM redactions WHERE request=? AND apply=1 GROUP BY nr", (req_id,)).fetchall())
+
+    def documents_with_redactions(self, req_id: str, *, special: bool = False, text: str = "") -> set[str]:
+        out: set[str] = set()
+        if special:
+            out |= {nr for (nr,) in self.db.execute(
+                "SELECT DISTINCT nr FROM redactions WHERE request=? AND (category='special' OR ground='5.1.1d')", (req_id,))}
+        if text:
+            want = text.casefold()
+            if text.isascii():
+                rows = self.db.execute("SELECT nr, text FROM redactions WHERE request=? AND instr(lower(text), lower(?)) > 0", (req_id, text))
+            else:
+                rows = self.db.execute("SELECT nr, text FROM redactions WHERE request=?", (req_id,))
+            out |= {nr for nr, t in rows if want in t.casefold()}
+        return out
+
+    def document_rows(self, req_id: str) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.db.execute(
+            "SELECT nr, family, kind, filetype, date, title, places, grounds, decision, note, reviewed FROM documents "
+            "WHERE request=? AND status='active'", (req_id,))]
+        rows.sort(key=lambda r: _nr_key(r["nr"]))
+        return rows
+
+    def document_marks(self, req_id: str) -> list[tuple[str, bool]]:
+        rows = [(nr, bool(rev)) for nr, rev in self.db.execute(
+            "SELECT nr, reviewed FROM documents WHERE request=? AND status='active'", (req_id,))]
+        rows.sort(key=lambda r: _nr_key(r[0]))
+        return rows
+
+    def family_members(self, req_id: str, family: str) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.db.execute(
+            "SELECT nr, title FROM documents WHERE request=? AND family=? AND status='active'", (req_id, family))]
+        rows.sort(key=lambda r: _nr_key(r["nr"]))
+        return rows
+
+    def applied_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        active = {nr for nr, _ in self.document_marks(req_id)}
+        return [r for r in self.redactions_of_text(req_id, text) if r["apply"] and r["nr"] in active]
+
+    def applied_texts(self, req_id: str) -> list[dict[str, Any]]:
+        seen: set[str] = set()
+        out = []
+        for r in self.db.execute("SELECT r.* FROM redactions r JOIN documents d ON d.request = r.request AND d.nr = r.nr "
+                                 "WHERE r.request=? AND r.apply=1 AND d.status='active'", (req_id,)):
+            folded = " ".join(r["text"].casefold().split())
+            if (folded, r["ground"]) not in seen:
+                seen.add((folded, r["ground"]))
+                out.append(dict(r))
+        return out
 
     def apply_review(self, req_id: str, user: str, documents: dict[str, tuple[str, list[str], str]],
                      redactions: dict[str, tuple[bool, str]], added: list[tuple[str, Redaction]]) -> None:

@@ -39,6 +39,7 @@ class Outcome:
     changed: int
     documents: tuple[str, ...]
     message: str
+    texts: tuple[str, ...] = ()  # the redacted texts whose boxes changed (what the package boxes may differ for them)
 
 
 def _open(ws: Workspace, req_id: str):
@@ -74,7 +75,7 @@ def set_box(ws: Workspace, req_id: str, key: str, apply: bool) -> Outcome:
     if not apply and same:
         msg += (f"; the same text is accepted in {len(same)} other place(s), so the package still boxes it there and here: "
                 "reject it everywhere to release it")
-    return Outcome(changed, (row["nr"],), msg)
+    return Outcome(changed, (row["nr"],), msg, (row["text"],) if changed else ())
 
 
 def person_forms(text: str) -> tuple[set[str], set[str]]:
@@ -108,7 +109,8 @@ def set_person(ws: Workspace, req_id: str, text: str, apply: bool) -> Outcome:
             repo.apply_review(req_id, ws.user, {}, {r["key"]: (apply, r["ground"]) for r in todo}, [])
     word = "accepted" if apply else "rejected"
     return Outcome(len(todo), docs, f"{text!r} {word} in {len(todo)} place(s) in {len(docs)} document(s)"
-                   + (f" ({len(rows) - len(todo)} already {word})" if len(rows) > len(todo) else ""))
+                   + (f" ({len(rows) - len(todo)} already {word})" if len(rows) > len(todo) else ""),
+                   tuple(dict.fromkeys(r["text"] for r in todo)))
 
 
 def term_pattern(text: str) -> re.Pattern:
@@ -133,6 +135,7 @@ def add_box(ws: Workspace, req_id: str, text: str, ground: str) -> Outcome:
         raise ConfigError(str(e)) from None
     rx = term_pattern(text)
     existing = {(r["item_id"], r["field"], r["start"], r["end"]): r for r in repo.redactions(req_id)}
+    existing_text = {r["key"]: r["text"] for r in existing.values()}
     updates: dict[str, tuple[bool, str]] = {}
     added: list[tuple[str, Redaction]] = []
     doc_updates: dict[str, tuple[str, list[str], str]] = {}
@@ -176,7 +179,8 @@ def add_box(ws: Workspace, req_id: str, text: str, ground: str) -> Outcome:
                 repo.mark_reviewed(req_id, nr, False)
     docs = tuple(docs)
     return Outcome(places, docs, f"{text!r} boxed under {ground} in {places} place(s) in {len(docs)} document(s): "
-                   + ", ".join(docs[:20]) + (f" and {len(docs) - 20} more" if len(docs) > 20 else ""))
+                   + ", ".join(docs[:20]) + (f" and {len(docs) - 20} more" if len(docs) > 20 else ""),
+                   tuple(dict.fromkeys([r.text for _, r in added] + [existing_text[k] for k in updates])))
 
 
 def decide(ws: Workspace, req_id: str, nr: str, decision: str, grounds: list[str], note: str | None = None) -> Outcome:
@@ -231,4 +235,5 @@ def set_out_of_scope(ws: Workspace, req_id: str, nr: str, reason: str) -> Outcom
     with ws.change("review scope", {"document": nr, "old": old, "new": reason}, request=req_id) as entry:
         entry.outcome = "out of scope" if reason else "back in scope"
         repo.set_scope(req_id, nr, reason)
-    return Outcome(1, (nr,), f"document {nr} " + (f"is out of scope ({reason})" if reason else "is back in scope"))
+    texts = tuple(dict.fromkeys(r["text"] for r in repo.redactions(req_id, [nr]) if r["apply"]))
+    return Outcome(1, (nr,), f"document {nr} " + (f"is out of scope ({reason})" if reason else "is back in scope"), texts)

@@ -45,9 +45,8 @@ class State:
         self.root, self.req_id, self.make_published = root, req_id, published
         self.local = threading.local()
         self.lock = threading.Lock()
-        self._published = None
+        self._boxes: view.Boxes | None = None
         self._facts: dict | None = None
-        self.version = 0  # bumped by every change: the published boxes are rebuilt after one
 
     @property
     def ws(self):
@@ -65,23 +64,28 @@ class State:
             self._facts = view.facts_of(load_documents(self.ws, self.req_id))
         return self._facts
 
+    def item_ids(self) -> set[str]:
+        """The items of the request's documents (only they are served as images)."""
+        return {i for d in self.ws.catalog.requests.documents(self.req_id, include_dropped=True) if d["status"] != "dropped"
+                for i in d["items"]}
+
     def published(self):
-        """(text, item_id, fields) -> spans the package boxes; rebuilt after a change."""
+        """(text, item_id, fields) -> spans the package boxes (None without a ``published`` factory)."""
         if self.make_published is None:
             return None
         with self.lock:
-            if self._published is None or self._published[0] != self.version:
-                red = self.make_published(view.light_documents(self.ws, self.req_id))
-                self._published = (self.version, red.spans_of)
-            return self._published[1]
+            if self._boxes is None:
+                self._boxes = view.Boxes(self.make_published, self.ws.catalog.requests, self.req_id)
+            return self._boxes.spans
 
-    def changed(self) -> None:
+    def changed(self, texts) -> None:
         with self.lock:
-            self.version += 1
+            if self._boxes is not None and texts:
+                self._boxes.update(self.ws.catalog.requests, texts)
 
 
 def create_app(root: Path, req_id: str, *, token: str | None = None,
-               published: Callable[[Sequence], Any] | None = None) -> Flask:
+               published: Callable[[Sequence], Any] | None = None, warm: bool = True) -> Flask:
     """The review application of request ``req_id`` in the workspace at ``root``; ``app.config['TOKEN']``
     is the token the first URL must carry."""
     app = Flask(__name__)
@@ -92,6 +96,9 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
     st = State(Path(root), req_id, published)
     app.extensions["woo_review"] = st
     st.ws.catalog.requests.get(req_id)  # an unknown request is refused at once (ConfigError)
+    if warm:  # what the first pages need, before the address is printed
+        st.facts()
+        st.published()
 
     @app.before_request
     def guard():
@@ -159,11 +166,11 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
         row = repo.document(req_id, nr)
         if row is None or row["status"] == "dropped":
             abort(404, f"no document {nr}")
-        family_nrs = [d["nr"] for d in repo.documents(req_id) if d["family"] == row["family"] and d["nr"] != nr]
+        family = [m for m in repo.family_members(req_id, row["family"]) if m["nr"] != nr]
         reds = repo.redactions(req_id, [nr])
         d = _document(ws, row, reds)
         seg = view.Segmenter(reds, st.published(), ws.config.get("policy", {}).get("keep", ()), ws.settings.organisation)
-        page = view.document_page(d, seg, [repo.document(req_id, n) for n in family_nrs])
+        page = view.document_page(d, seg, family)
         prev, nxt = view.neighbours(ws, req_id, nr)
         selected = request.args.get("box", "")
         box = next((r for r in reds if r["key"] == selected), None)
@@ -208,7 +215,7 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
     @app.get("/media/<item_id>")
     def media(item_id: str):
         ws = st.ws
-        if not any(item_id in d["items"] for d in ws.catalog.requests.documents(req_id)):
+        if item_id not in st.item_ids():
             abort(404)
         item = ws.catalog.get_item(item_id)
         if item is None or not item.sha256:
@@ -229,7 +236,7 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
 
     def done(outcome) -> None:
         if outcome.changed:
-            st.changed()
+            st.changed(outcome.texts)
         flash(outcome.message)
 
     @app.post("/box")

@@ -31,14 +31,12 @@ def state(r: dict) -> str:
 def overview(ws, req_id: str, facts: dict[str, dict]) -> dict[str, Any]:
     repo = ws.catalog.requests
     req = repo.get(req_id)
-    docs = repo.documents(req_id)
-    reds = repo.redactions(req_id)
-    by_cat: Counter = Counter()
-    for r in reds:
-        by_cat[(r["category"], r["ground"], state(r))] += 1
+    docs = repo.document_rows(req_id)
     table: dict[tuple[str, str], dict[str, int]] = {}
-    for (cat, ground, st), n in sorted(by_cat.items()):
-        table.setdefault((cat, ground), {"proposed": 0, "accepted": 0, "rejected": 0})[st] = n
+    for r in sorted(repo.redaction_stats(req_id), key=lambda r: (r["category"], r["ground"])):
+        st = ("accepted" if r["apply"] else "rejected") if r["decided"] else "proposed"
+        cell = table.setdefault((r["category"], r["ground"]), {"proposed": 0, "accepted": 0, "rejected": 0})
+        cell[st] += r["n"]
     sel = repo.last_selection(req_id)
     waiting = [d["nr"] for d in docs if facts.get(d["nr"], {}).get("needs_decision") and not d["reviewed"]]
     return {
@@ -93,17 +91,15 @@ def place_parts(place: str) -> tuple[str, str]:
 
 
 def document_list(ws, req_id: str, f: Filters, facts: dict[str, dict]) -> dict[str, Any]:
+    import json
+
     repo = ws.catalog.requests
-    docs = repo.documents(req_id)
-    need_reds = f.special or f.person
-    reds_by_nr: dict[str, list[dict]] = {}
-    counts: Counter = Counter()
-    for r in repo.redactions(req_id):
-        if r["apply"]:
-            counts[r["nr"]] += 1
-        if need_reds:
-            reds_by_nr.setdefault(r["nr"], []).append(r)
-    person = f.person.casefold()
+    docs = repo.document_rows(req_id)
+    counts = repo.applied_counts(req_id)
+    special = repo.documents_with_redactions(req_id, special=True) if f.special else None
+    person = repo.documents_with_redactions(req_id, text=f.person) if f.person else None
+    places_of = {raw: [place_parts(p) for p in json.loads(raw)] for raw in {d["places"] for d in docs}}  # few distinct
+    custodian, source = f.custodian.casefold(), f.source.casefold()
     out = []
     for d in docs:
         if f.status == "unreviewed" and d["reviewed"] or f.status == "reviewed" and not d["reviewed"]:
@@ -114,31 +110,29 @@ def document_list(ws, req_id: str, f: Filters, facts: dict[str, dict]) -> dict[s
             continue
         if f.media and not facts.get(d["nr"], {}).get("media"):
             continue
-        places = [place_parts(p) for p in d["places"]]
-        if f.custodian and f.custodian.casefold() not in {c.casefold() for c, _ in places}:
+        if custodian and custodian not in {c.casefold() for c, _ in places_of[d["places"]]}:
             continue
-        if f.source and f.source.casefold() not in {s.casefold() for _, s in places}:
+        if source and source not in {s.casefold() for _, s in places_of[d["places"]]}:
             continue
-        if f.special and not any(r["category"] == "special" or r["ground"] == "5.1.1d" for r in reds_by_nr.get(d["nr"], ())):
+        if special is not None and d["nr"] not in special or person is not None and d["nr"] not in person:
             continue
-        if person and not any(person in r["text"].casefold() for r in reds_by_nr.get(d["nr"], ())):
-            continue
-        out.append({**d, "boxes": counts[d["nr"]]})
+        out.append(d)
     pages = max(1, -(-len(out) // PAGE))
     page = min(f.page, pages)
-    custodians = sorted({c for d in docs for c, _ in map(place_parts, d["places"]) if c})
-    sources = sorted({s for d in docs for _, s in map(place_parts, d["places"]) if s})
-    return {"rows": out[(page - 1) * PAGE: page * PAGE], "matched": len(out), "page": page, "pages": pages,
+    rows = [{**d, "grounds": json.loads(d["grounds"]), "boxes": counts.get(d["nr"], 0)} for d in out[(page - 1) * PAGE: page * PAGE]]
+    custodians = sorted({c for ps in places_of.values() for c, _ in ps if c})
+    sources = sorted({s for ps in places_of.values() for _, s in ps if s})
+    return {"rows": rows, "matched": len(out), "page": page, "pages": pages,
             "custodians": custodians, "sources": sources, "kinds": sorted({d["kind"] for d in docs})}
 
 
 def neighbours(ws, req_id: str, nr: str) -> tuple[str | None, str | None]:
     """The previous and next unreviewed documents around ``nr`` (in number order)."""
-    docs = ws.catalog.requests.documents(req_id)
-    nrs = [d["nr"] for d in docs]
+    marks = ws.catalog.requests.document_marks(req_id)
+    nrs = [n for n, _ in marks]
     at = nrs.index(nr) if nr in nrs else -1
-    prev = next((d["nr"] for d in reversed(docs[:max(at, 0)]) if not d["reviewed"]), None)
-    nxt = next((d["nr"] for d in docs[at + 1:] if not d["reviewed"]), None)
+    prev = next((n for n, rev in reversed(marks[:max(at, 0)]) if not rev), None)
+    nxt = next((n for n, rev in marks[at + 1:] if not rev), None)
     return prev, nxt
 
 
@@ -182,10 +176,10 @@ class Segmenter:
             return []
         own = [r for f in fields for r in self.by_field.get((item_id, f), ())
                if 0 <= r["start"] < r["end"] <= len(text) and text[r["start"]:r["end"]].casefold() == r["text"].casefold()]
+        # boxed: this field's own accepted spans, and every text accepted anywhere in the request (as the package boxes)
+        pub = [(r["start"], r["end"], (r["ground"],)) for r in own if r["apply"]]
         if self.published is not None:
-            pub = [(s, e, g) for s, e, g in self.published(text, item_id, fields)]
-        else:
-            pub = [(r["start"], r["end"], (r["ground"],)) for r in own if r["apply"]]
+            pub += self.published(text, item_id, fields)
         cuts = sorted({0, len(text)} | {r["start"] for r in own} | {r["end"] for r in own}
                       | {s for s, _, _ in pub} | {e for _, e, _ in pub})
         out: list[Segment] = []
@@ -319,13 +313,63 @@ def redaction_of(r: dict) -> Redaction:
                      explanation=r["explanation"] or "")
 
 
-def light_documents(ws, req_id: str) -> list[Document]:
-    """Every document with its redactions but without its items: what a Redactor needs to box the request."""
+def needle_documents(rows: Sequence[dict]) -> list[Document]:
+    """Redactions as documents without items: what a Redactor needs to box, in any text, every text the package
+    boxes wherever it occurs (a field's own spans are added by the Segmenter)."""
     reds: dict[str, list[Redaction]] = {}
-    for r in ws.catalog.requests.redactions(req_id):
+    for r in rows:
         reds.setdefault(r["nr"], []).append(redaction_of(r))
     return [Document(nr=nr, family=nr.split(".")[0], kind="", filetype="", date=None, title="", items=(),
                      redactions=tuple(rs)) for nr, rs in reds.items()]
+
+
+def fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+class Boxes:
+    """What the package boxes wherever it occurs, kept in step with the changes this server makes.
+
+    Built once from one applied redaction per distinct text (``make``: the package's Redactor); a text
+    boxed since gets a small Redactor of its own, a text no longer boxed anywhere is filtered out, so a
+    change costs a query per changed text, not a rebuild."""
+
+    def __init__(self, make: Callable[[Sequence[Document]], Any], repo, req_id: str):
+        self.make, self.req_id = make, req_id  # (no repo kept: a SQLite connection belongs to its thread)
+        rows = repo.applied_texts(req_id)
+        self.parts = [make(needle_documents(rows))]
+        self.on = {fold(r["text"]) for r in rows}
+        self.off: set[str] = set()
+        self.off_digits: set[str] = set()
+
+    def update(self, repo, texts: Sequence[str]) -> None:
+        for t in dict.fromkeys(texts):
+            f = fold(t)
+            rows = repo.applied_of_text(self.req_id, t)
+            if rows and f not in self.on:
+                self.parts.append(self.make(needle_documents(rows[:1])))
+                self.on.add(f)
+            elif rows:
+                self.off.discard(f)
+                self.off_digits.discard(digits(t))
+            elif f in self.on:
+                self.off.add(f)
+                if len(digits(t)) >= 6:
+                    self.off_digits.add(digits(t))
+
+    def spans(self, text: str, item_id: str, fields: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+        out = []
+        for part in self.parts:
+            for s, e, g in part.spans_of(text, item_id, fields):
+                piece = text[s:e]
+                if self.off and fold(piece) in self.off or self.off_digits and digits(piece) in self.off_digits:
+                    continue
+                out.append((s, e, g))
+        return out
 
 
 def today() -> date:
