@@ -38,7 +38,11 @@ SHEET = "Inventarislijst"
 
 def grounds_of(d: Document, extra: Mapping[str, set[str]] | None = None) -> list[str]:
     """The document's grounds, those of its applied redactions and of boxes added by the
-    request-wide redaction (``extra``), in first-seen order."""
+    request-wide redaction (``extra``), in first-seen order. A document that is not released
+    (niet openbaar, reeds openbaar) with grounds of its own has those only: its boxes are never
+    shown, and the handler's grounds are the grounds."""
+    if d.decision in ("niet openbaar", "reeds openbaar") and d.grounds:
+        return list(dict.fromkeys(d.grounds))
     out: list[str] = []
     for g in list(d.grounds) + [r.ground for r in d.applied()] + sorted((extra or {}).get(d.nr, ())):
         if g and g not in out:

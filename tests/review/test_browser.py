@@ -162,6 +162,7 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     decisions = {doc["nr"]: doc["decision"] for doc in manifest["documents"]}
     assert "2" not in decisions and decisions["9"] == "niet openbaar"
+    assert next(doc["grounds"] for doc in manifest["documents"] if doc["nr"] == "9") == ["5.1.2i"]  # the handler's, nothing added
     letter = "\n".join(p.text for p in Document(out / "besluit-concept.docx").paragraphs)
     assert "documenten buiten de reikwijdte geplaatst (na beoordeling): 1" in letter
     actions = {a["action"] for a in json.loads(woo(ws, "audit", REQ, "--format", "json").stdout)}

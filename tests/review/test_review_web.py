@@ -224,6 +224,8 @@ def test_decision_reviewed_mark_and_out_of_scope(ws, tmp_path):
     token = csrf_of(c)
     r = c.post("/doc/2/decision", data={"decision": "niet openbaar", "csrf": token})
     assert "needs at least one ground" in c.get(r.headers["Location"]).get_data(as_text=True)
+    r = c.post("/doc/1/decision", data={"decision": "openbaar", "csrf": token})
+    assert "document 1 still has" in c.get(r.headers["Location"]).get_data(as_text=True)  # its boxes would be published
     c.post("/doc/2/decision", data={"decision": "niet openbaar", "grounds": ["5.1.2i"], "csrf": token})
     r = c.post("/doc/1/reviewed", data={"reviewed": "1", "then": "next", "csrf": token})
     assert r.headers["Location"] == "/doc/1.1"  # on to the next unreviewed
@@ -247,6 +249,8 @@ def test_decision_reviewed_mark_and_out_of_scope(ws, tmp_path):
     assert "documenten buiten de reikwijdte geplaatst (na beoordeling): 1" in letter
     manifest = json.loads((out / "manifest.json").read_text())
     assert "3" not in {d["nr"] for d in manifest["documents"]}
+    # the handler's grounds are the grounds: document 2's boxes (5.1.2e) add nothing to 'niet openbaar, 5.1.2i'
+    assert next(d["grounds"] for d in manifest["documents"] if d["nr"] == "2") == ["5.1.2i"]
 
 
 def test_overview_list_filters_and_paging(ws):

@@ -200,6 +200,9 @@ def decide(ws: Workspace, req_id: str, nr: str, decision: str, grounds: list[str
     codes = sorted(set(codes))
     if decision in NEED_GROUND and not codes:
         raise ConfigError(f"'{decision}' needs at least one ground")
+    boxes = sum(1 for r in repo.redactions(req_id, [nr]) if r["apply"])
+    if decision == "openbaar" and boxes:
+        raise ConfigError(f"document {nr} still has {boxes} accepted box(es): reject them first, or choose 'deels openbaar'")
     note = row["note"] if note is None else note
     if len(note) > 1000:
         raise ConfigError("the Toelichting is longer than 1,000 characters")
