@@ -91,6 +91,7 @@ def test_every_page_needs_the_token_then_a_strict_httponly_session_cookie(ws):
     assert r.status_code == 302 and r.headers["Location"] == "/doc/1"  # the token leaves the address bar
     cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Expires" not in cookie and "Max-Age" not in cookie  # gone when the browser closes
     assert c.get("/doc/1").status_code == 200 and c.get("/static/review.js").status_code == 200
     other = make_app(ws)  # another server has another token and another session key
     assert other.config["TOKEN"] != app.config["TOKEN"]
@@ -311,3 +312,47 @@ def test_the_page_boxes_exactly_what_the_package_boxes_after_changes(ws):
                 assert got == want.replace("\r\n", "\n"), (d.nr, f)
                 masked += got.count("█")
     assert masked > 0
+
+
+def test_woo_review_on_a_port_in_use_says_so(ws):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = woo(ws, "review", "R1", "--port", str(port), "--no-browser")
+    assert r.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in r.output and "choose another --port" in r.output
+
+
+def test_images_are_shown_from_the_store_and_nothing_else_is_served_as_one(tmp_path):
+    import zlib
+
+    def png() -> bytes:
+        import struct
+
+        def chunk(kind, data):
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+    ws = tmp_path / "ws"
+    assert woo(ws, "init").exit_code == 0
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
+    (folder / "1.eml").write_bytes(mail("Windturbines foto", "Foto van de windturbines.", "Mon, 10 Mar 2025 09:00:00 +0100", "<p1@x>",
+                                        [("locatie.png", png()), ("nep.png", svg)]))
+    assert woo(ws, "import", str(folder), "--type", "eml", "--custodian", "sanne").exit_code == 0
+    woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    assert woo(ws, "request", "collect", "R1").exit_code == 0
+    c = login(make_app(ws))
+    docs = {d["title"]: d for d in show(ws)["documents"]}
+    real, fake = docs["locatie.png"], docs["nep.png"]
+    page = c.get(f"/doc/{real['nr']}").get_data(as_text=True)
+    assert f'<img src="/media/{real["items"][0]}"' in page
+    r = c.get(f"/media/{real['items'][0]}")
+    assert r.status_code == 200 and r.mimetype == "image/png" and r.data.startswith(b"\x89PNG")
+    assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert c.get(f"/media/{fake['items'][0]}").status_code == 415  # an SVG (script) named .png is not served
+    assert "media" in c.get("/documents?media=1").get_data(as_text=True)

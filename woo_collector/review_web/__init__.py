@@ -323,6 +323,11 @@ def serve(app: Flask, port: int = 0, on_ready: Callable[[str], None] | None = No
         def log_request(self, *args, **kwargs):  # the first address holds the token: no request log
             pass
 
+    if port:  # werkzeug would print its own advice and exit: say it our way (OSError)
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))
     server = make_server("127.0.0.1", port, app, threaded=False, request_handler=Quiet)
     url = f"http://127.0.0.1:{server.server_port}/?token={app.config['TOKEN']}"
     if on_ready:
