@@ -77,14 +77,14 @@ def main() -> None:
     app, startup = timed(create_app, ws.root, "BENCH", published=Redactor)
     c = app.test_client()
     c.get("/?token=" + app.config["TOKEN"])
-    rows = [("server start (create_app)", "", ms(startup))]
+    rows = [("server start (create_app: per-document facts, the package's boxes)", "", ms(startup))]
 
     def get(path: str) -> float:
         r, dt = timed(c.get, path)
         assert r.status_code == 200, (path, r.status_code)
         return dt
 
-    rows.append(("overview, first (loads the per-document facts)", "/", ms(get("/"))))
+    rows.append(("overview, first", "/", ms(get("/"))))
     over = [get("/") for _ in range(5)]
     rows.append(("overview", "/ (median of 5)", ms(statistics.median(over))))
     for label, path in (("list, first page", "/documents"), ("list, page 100", "/documents?page=100"),
@@ -93,7 +93,7 @@ def main() -> None:
         rows.append((label, path, ms(statistics.median(get(path) for _ in range(3)))))
     nrs = [d["nr"] for d in ws.catalog.requests.documents("BENCH")]
     rnd = random.Random(5)
-    rows.append(("document page, first (builds the package's boxes)", "/doc/1", ms(get("/doc/1"))))
+    rows.append(("document page, first", "/doc/1", ms(get("/doc/1"))))
     times = sorted(get(f"/doc/{rnd.choice(nrs)}") for _ in range(args.pages))
     p95 = times[int(len(times) * 0.95) - 1]
     rows.append((f"document page ({args.pages} random)", "p50 / p95 / max",

@@ -191,6 +191,10 @@ class RequestStore(ABC):
         """nr and title of the active documents of a family, in number order."""
 
     @abstractmethod
+    def redactions_containing(self, req_id: str, part: str) -> list[dict[str, Any]]:
+        """The redactions whose text contains ``part`` (an ASCII string, case aside)."""
+
+    @abstractmethod
     def applied_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
         """The applied redactions of ``text`` (case and white space aside) in documents of the selection."""
 

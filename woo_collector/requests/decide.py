@@ -97,8 +97,10 @@ def set_person(ws: Workspace, req_id: str, text: str, apply: bool) -> Outcome:
     if not text.strip():
         raise ConfigError("give the name or text to accept or reject")
     forms, locals_ = person_forms(text)
-    rows = [r for r in repo.redactions(req_id)
-            if fold(r["text"]) in forms or (locals_ and "@" in r["text"] and fold(r["text"].split("@")[0]) in locals_)]
+    found = {r["key"]: r for f in forms for r in repo.redactions_of_text(req_id, f)}
+    if locals_:
+        found.update({r["key"]: r for r in repo.redactions_containing(req_id, "@") if fold(r["text"].split("@")[0]) in locals_})
+    rows = sorted(found.values(), key=lambda r: (tuple(int(x) for x in r["nr"].split(".")), r["key"]))
     todo = [r for r in rows if bool(r["apply"]) != apply]
     docs = tuple(dict.fromkeys(r["nr"] for r in todo))
     if todo:
