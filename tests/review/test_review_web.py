@@ -356,3 +356,29 @@ def test_images_are_shown_from_the_store_and_nothing_else_is_served_as_one(tmp_p
     assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Content-Type-Options"] == "nosniff"
     assert c.get(f"/media/{fake['items'][0]}").status_code == 415  # an SVG (script) named .png is not served
     assert "media" in c.get("/documents?media=1").get_data(as_text=True)
+
+
+def test_a_workbook_imported_while_the_server_runs_shows_on_the_next_page(ws, tmp_path):
+    import openpyxl
+
+    from woo_collector.review_web.view import Segmenter
+
+    app = make_app(ws)
+    c = login(app)
+    assert 'data-text="Henk Jansen"' in c.get("/doc/2").get_data(as_text=True)
+    book = tmp_path / "b.xlsx"
+    assert woo(ws, "request", "review", "R1", "--export", str(book)).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    sheet = wb["Lakken"]
+    head = [x.value for x in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[head.index("Tekst")].value == "Henk Jansen":
+            row[head.index("Toepassen")].value = "nee"
+    wb.save(book)
+    assert woo(ws, "request", "review", "R1", "--import", str(book)).exit_code == 0
+    page = c.get("/doc/2").get_data(as_text=True)
+    assert re.search(r'class="box rejected"[^>]*data-text="Henk Jansen"', page)
+    state = app.extensions["woo_review"]
+    item = Workspace.open(ws).catalog.get_items(show(ws)["documents"][-2]["items"])[0]
+    segs = Segmenter(state.ws.catalog.requests.redactions("R1", ["2"]), state.published()).cut(item.body, item.id, ("body",))
+    assert not any(s.boxed and "Henk" in s.text for s in segs)

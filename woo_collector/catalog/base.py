@@ -340,4 +340,9 @@ class Catalog(ABC):
     def audit_rows(self, request: str | None = None) -> list[dict[str, Any]]: ...
 
     @abstractmethod
+    def audit_since(self, after: int, request: str = "") -> list[tuple[int, str]]:
+        """(id, action) of the audit rows after row ``after`` (of ``request`` and of no request, when given), unchecked:
+        how a long-running reader (the review page) learns that someone else changed something."""
+
+    @abstractmethod
     def close(self) -> None: ...

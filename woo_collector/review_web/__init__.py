@@ -47,6 +47,7 @@ class State:
         self.lock = threading.Lock()
         self._boxes: view.Boxes | None = None
         self._facts: dict | None = None
+        self._seen = 0  # the last audit row this server has taken into account
 
     @property
     def ws(self):
@@ -70,18 +71,32 @@ class State:
                 for i in d["items"]}
 
     def published(self):
-        """(text, item_id, fields) -> spans the package boxes (None without a ``published`` factory)."""
+        """(text, item_id, fields) -> spans the package boxes (None without a ``published`` factory). Rebuilt when
+        someone else changed the request's boxes meanwhile (an Excel import, a collect: seen in the audit log)."""
         if self.make_published is None:
             return None
         with self.lock:
-            if self._boxes is None:
+            news = self.ws.catalog.audit_since(self._seen, self.req_id)
+            if news:
+                self._seen = news[-1][0]
+            if self._boxes is None or any(changes_boxes(action) for _, action in news):
                 self._boxes = view.Boxes(self.make_published, self.ws.catalog.requests, self.req_id)
+                self._facts = None
             return self._boxes.spans
 
     def changed(self, texts) -> None:
+        """After a change this server made: its boxes follow it, and its audit rows are not news."""
         with self.lock:
             if self._boxes is not None and texts:
                 self._boxes.update(self.ws.catalog.requests, texts)
+            news = self.ws.catalog.audit_since(self._seen, self.req_id)
+            if news and not any(changes_boxes(a) and not a.startswith("review ") for _, a in news):
+                self._seen = news[-1][0]
+
+
+def changes_boxes(action: str) -> bool:
+    """An audit action after which the request's redactions may differ."""
+    return action in ("request review", "request collect") or action.startswith("review ")
 
 
 def create_app(root: Path, req_id: str, *, token: str | None = None,
