@@ -32,7 +32,7 @@ def browser(tmp_path):
         opts.add_argument(a)
     opts.binary_location = CHROMIUM
     driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
-    driver.implicitly_wait(2)
+    driver.implicitly_wait(15)  # a loaded CI machine can be slow
     yield driver
     driver.quit()
 
@@ -84,7 +84,7 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     box(d, "hartpatiënt").click()
     assert "hartpatiënt" in d.find_element("id", "boxinfo").text
     key(d, "a")
-    WebDriverWait(d, 5).until(EC.presence_of_element_located(("css selector", ".flash")))
+    WebDriverWait(d, 30).until(EC.presence_of_element_located(("css selector", ".flash")))
     assert "box accepted in document 7" in flash(d)
     assert "accepted" in box(d, "hartpatiënt").get_attribute("class")
 
@@ -92,7 +92,7 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     d.get(base + "/doc/6")
     box(d, "0612987654").click()
     key(d, "r")
-    WebDriverWait(d, 5).until(EC.presence_of_element_located(("css selector", ".flash")))
+    WebDriverWait(d, 30).until(EC.presence_of_element_located(("css selector", ".flash")))
     assert "box rejected in document 6" in flash(d)
 
     # reject a person everywhere: says how many places
@@ -109,7 +109,7 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     word = d.find_element("xpath", "//u[contains(@class,'maybe') and text()='Wilgenlaan']")
     word.click()
     key(d, "x")
-    WebDriverWait(d, 5).until(EC.presence_of_element_located(("css selector", ".flash")))
+    WebDriverWait(d, 30).until(EC.presence_of_element_located(("css selector", ".flash")))
     msg = flash(d)
     assert "'Wilgenlaan' boxed under 5.1.2e in" in msg
     boxed_docs = msg.split(": ", 1)[1].split(", ")
@@ -131,9 +131,9 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     d.find_element("id", "mark-reviewed").click()
     assert d.current_url.endswith("/doc/1.1") and "marked reviewed" in flash(d)
     key(d, "j")
-    WebDriverWait(d, 5).until(lambda drv: drv.current_url.endswith("/doc/2"))
+    WebDriverWait(d, 30).until(lambda drv: drv.current_url.endswith("/doc/2"))
     key(d, "k")
-    WebDriverWait(d, 5).until(lambda drv: drv.current_url.endswith("/doc/1.1"))
+    WebDriverWait(d, 30).until(lambda drv: drv.current_url.endswith("/doc/1.1"))
 
     # take a document out of scope
     d.get(base + "/doc/2")
