@@ -80,8 +80,9 @@ class State:
             if news:
                 self._seen = news[-1][0]
             if self._boxes is None or any(changes_boxes(action) for _, action in news):
+                if self._boxes is not None:  # changed elsewhere since this server started: a collect may add documents
+                    self._facts = None
                 self._boxes = view.Boxes(self.make_published, self.ws.catalog.requests, self.req_id)
-                self._facts = None
             return self._boxes.spans
 
     def changed(self, texts) -> None:
