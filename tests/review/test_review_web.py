@@ -382,3 +382,24 @@ def test_a_workbook_imported_while_the_server_runs_shows_on_the_next_page(ws, tm
     item = Workspace.open(ws).catalog.get_items(show(ws)["documents"][-2]["items"])[0]
     segs = Segmenter(state.ws.catalog.requests.redactions("R1", ["2"]), state.published()).cut(item.body, item.id, ("body",))
     assert not any(s.boxed and "Henk" in s.text for s in segs)
+
+
+def test_near_duplicates_side_by_side_with_the_differences_marked(tmp_path):
+    long = ("De gemeente onderzoekt de plaatsing van vier windturbines bij het Kraaiennest. De ashoogte wordt ongeveer "
+            "135 meter en de geluidsnorm is 47 dB Lden. Omwonenden worden uitgenodigd voor een informatieavond in het "
+            "gemeentehuis, waar het adviesbureau de berekeningen voor slagschaduw en geluid toelicht.")
+    ws = tmp_path / "ws"
+    assert woo(ws, "init").exit_code == 0
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "1.eml").write_bytes(mail("Windturbines", long, "Tue, 11 Mar 2025 09:14:00 +0100", "<o@x>"))
+    (folder / "2.eml").write_bytes(mail("FW: Windturbines", "Ter info <b>nu</b>.\n\n" + long, "Wed, 12 Mar 2025 10:00:00 +0100", "<f@x>"))
+    assert woo(ws, "import", str(folder), "--type", "eml", "--custodian", "sanne").exit_code == 0
+    woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31")
+    assert woo(ws, "request", "collect", "R1").exit_code == 0
+    c = login(make_app(ws))
+    assert 'href="/doc/2/compare"' in c.get("/doc/2").get_data(as_text=True)
+    page = c.get("/doc/2/compare").get_data(as_text=True)
+    assert '<tr class="insert"><td></td><td>Ter info &lt;b&gt;nu&lt;/b&gt;.</td></tr>' in page
+    assert '<tr class="equal">' in page
+    assert c.get("/doc/1/compare").status_code == 404  # the first of the pair has nothing to compare with
