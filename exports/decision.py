@@ -35,6 +35,7 @@ COUNT_LABELS = {
     "duplicates": "dubbele items verwijderd",
     "near_duplicates": "bijna-dubbele items gemarkeerd",
     "documents": "documenten na ontdubbeling",
+    "out_of_scope": "documenten buiten de reikwijdte geplaatst (na beoordeling)",
 }
 REASONS = {
     "5.1.2e": (

@@ -149,8 +149,8 @@ def test_review_round_trip(ws, tmp_path):
     s.cell(3, col["Beoordelingsgrond"]).value = "5.1.2.i"
     lak = good["Lakken"]
     lak_header = [c.value for c in lak[1]]
-    assert lak_header[:5] == ["Nr", "Tekst", "Categorie", "Grond", "Toepassen"]
-    lak.cell(2, 5).value = "nee"
+    assert lak_header == ["Tekst", "Categorie", "Grond", "Plaatsen", "Context", "Documenten", "Toepassen", "Sleutel"]
+    lak.cell(2, lak_header.index("Toepassen") + 1).value = "nee"
     good.save(tmp_path / "good.xlsx")
     r = woo(ws, "request", "review", "R5", "--import", str(tmp_path / "good.xlsx"))
     assert r.exit_code == 0, r.output
@@ -193,8 +193,9 @@ def test_a_handler_adds_a_redaction_in_the_lakken_sheet_and_the_export_carries_i
     book = tmp_path / "b.xlsx"
     woo(ws, "request", "review", "R7", "--export", str(book))
     wb = openpyxl.load_workbook(book)
-    wb["Lakken"].append(["1", "project Zwaluw", "", "5.1.2i", "ja", ""])
-    wb["Lakken"].append(["1", "bestaat niet", "", "5.1.2i", "ja", ""])
+    # Tekst, Categorie, Grond, Plaatsen, Context, Documenten, Toepassen, Sleutel
+    wb["Lakken"].append(["project Zwaluw", "", "5.1.2i", "", "", "1", "ja", ""])
+    wb["Lakken"].append(["bestaat niet", "", "5.1.2i", "", "", "1", "ja", ""])
     wb.save(book)
     r = woo(ws, "request", "review", "R7", "--import", str(book))
     assert r.exit_code == 1 and "'bestaat niet' does not occur in document 1" in r.output

@@ -111,3 +111,13 @@ def _document_remarks(db) -> None:
 
 
 MIGRATIONS.append(_document_remarks)
+# 8: a handler can take a document out of scope ("buiten de reikwijdte", status 'buiten') with a reason;
+# indexes of the redactions by document and by text
+def _scope_reason(db) -> None:
+    if "scope_reason" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
+        db.execute("ALTER TABLE documents ADD COLUMN scope_reason TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX IF NOT EXISTS redactions_nr ON redactions(request, nr)")  # one document's boxes, for the review page
+    db.execute("CREATE INDEX IF NOT EXISTS redactions_text ON redactions(request, lower(text))")  # every place of one text
+
+
+MIGRATIONS.append(_scope_reason)

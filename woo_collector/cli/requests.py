@@ -274,8 +274,9 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
         raise click.UsageError("give either --export FILE.xlsx or --import FILE.xlsx")
     ws = app.ws
     if export_path:
-        n_docs, n_reds = export_workbook(ws, req_id, export_path)
-        click.echo(f"Wrote {export_path}: {n_docs} documents, {n_reds} proposed redactions (internal file: it lists the texts to redact).")
+        n_docs, n_texts, n_places = export_workbook(ws, req_id, export_path)
+        click.echo(f"Wrote {export_path}: {n_docs} documents, {n_texts} redacted texts in {n_places} places "
+                   "(internal file: it lists the texts to redact).")
         return
     try:
         changes = import_workbook(ws, req_id, import_path)
@@ -283,8 +284,9 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
         click.echo(str(e), err=True)
         sys.exit(1)
     click.echo(f"Imported {import_path}: {len(changes)} change(s), each recorded in the audit log.")
-    for c in changes[:30]:
-        click.echo(f"  {c.sheet} {c.key}: {c.column} {c.old!r} -> {c.new!r}")
+    for c in changes:  # every one: a list cut short would hide what changed
+        where = f"Lakken {c.key!r} ({c.places} places)" if c.places else f"{c.sheet} {c.key}"
+        click.echo(f"  {printable(where)}: {c.column} {printable(repr(c.old))} -> {printable(repr(c.new))}")
 
 
 @request.command("export")

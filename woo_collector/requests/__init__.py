@@ -271,7 +271,11 @@ def request_info(ws: Workspace, req_id: str) -> RequestInfo:
         received=req.received, deadline=req.deadline, extended=bool(req.extension_reason), organisation=ws.settings.organisation,
         sources=tuple(sources), custodians=tuple(custodians),
         terms=tuple(TermHits(t["term"], t["before"], t["after"]) for t in sel["term_hits"]),
-        counts=dict(sel["counts"]), selection_id=f"{sel['id']}:{sel['items_hash'][:16]}",
+        counts=_with_out_of_scope(dict(sel["counts"]), len(repo.out_of_scope(req_id))), selection_id=f"{sel['id']}:{sel['items_hash'][:16]}",
         collected_at=datetime.fromisoformat(sel["created"]), undated_handling=sel["filters"].get("undated", "include"),
         competent_body=ws.settings.competent_body, searched=tuple(sorted(searched)))
 
+
+def _with_out_of_scope(counts: dict, n: int) -> dict:
+    """The selection's counts, with the documents a handler took out of scope (when any) after 'documents'."""
+    return {**counts, "out_of_scope": n} if n else counts
