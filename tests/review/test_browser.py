@@ -57,6 +57,21 @@ def flash(driver) -> str:
     return driver.find_element("css selector", ".flash").text
 
 
+def wait_flash(driver, text: str) -> str:
+    """The flash message once it says ``text`` (a form post navigates: the old page may still be shown)."""
+    from selenium.common.exceptions import StaleElementReferenceException, NoSuchElementException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def said(drv):
+        try:
+            return text in flash(drv)
+        except (StaleElementReferenceException, NoSuchElementException):
+            return False
+
+    WebDriverWait(driver, 30).until(said)
+    return flash(driver)
+
+
 def box(driver, text: str):
     return driver.find_element("xpath", f"//a[contains(@class,'box') and @data-text={json.dumps(text, ensure_ascii=False)}]")
 
@@ -99,7 +114,7 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     d.get(base + "/doc/1")
     box(d, "Fatima El Amrani").click()
     d.find_element("id", "reject-all").click()
-    msg = flash(d)
+    msg = wait_flash(d, "rejected in")
     assert "'Fatima El Amrani' rejected in" in msg
     places = int(msg.split(" rejected in ")[1].split(" ")[0])
     assert places >= 10
@@ -126,10 +141,11 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     grounds.deselect_all()
     grounds.select_by_visible_text("5.1.2i")
     d.find_element("id", "decide").click()
-    assert "document 9: niet openbaar (5.1.2i)" in flash(d)
+    assert "document 9: niet openbaar (5.1.2i)" in wait_flash(d, "document 9:")
     d.get(base + "/doc/1")
     d.find_element("id", "mark-reviewed").click()
-    assert d.current_url.endswith("/doc/1.1") and "marked reviewed" in flash(d)
+    WebDriverWait(d, 30).until(lambda drv: drv.current_url.endswith("/doc/1.1"))
+    assert "marked reviewed" in wait_flash(d, "marked reviewed")
     key(d, "j")
     WebDriverWait(d, 30).until(lambda drv: drv.current_url.endswith("/doc/2"))
     key(d, "k")
@@ -139,7 +155,7 @@ def test_review_the_demo_in_a_browser_and_export_it(server, browser, tmp_path):
     d.get(base + "/doc/2")
     d.find_element("id", "scope-reason").send_keys("gaat over een ander project")
     d.find_element("id", "scope-out").click()
-    assert "document 2 is out of scope" in flash(d)
+    assert "document 2 is out of scope" in wait_flash(d, "out of scope")
 
     d.get(base + "/doc/5")
     d.save_screenshot(str(SHOTS / "woo-review-document.png"))

@@ -23,7 +23,7 @@ HOSTILE_FILE = "<script>alert('file')</script>.txt"
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("review")
     ws = tmp / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp / "mail"
     folder.mkdir()
     (folder / "1.eml").write_bytes(mail(HOSTILE_SUBJECT, HOSTILE_BODY, "Mon, 10 Mar 2025 09:00:00 +0100", "<h1@x>",
@@ -337,7 +337,7 @@ def test_images_are_shown_from_the_store_and_nothing_else_is_served_as_one(tmp_p
                 + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
@@ -389,7 +389,7 @@ def test_near_duplicates_side_by_side_with_the_differences_marked(tmp_path):
             "135 meter en de geluidsnorm is 47 dB Lden. Omwonenden worden uitgenodigd voor een informatieavond in het "
             "gemeentehuis, waar het adviesbureau de berekeningen voor slagschaduw en geluid toelicht.")
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "1.eml").write_bytes(mail("Windturbines", long, "Tue, 11 Mar 2025 09:14:00 +0100", "<o@x>"))

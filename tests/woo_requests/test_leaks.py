@@ -160,10 +160,11 @@ def test_health_data_is_proposed_applied_and_the_handler_may_lift_it(ws, tmp_pat
     assert woo(ws, "request", "review", "R1", "--export", str(book)).exit_code == 0
     wb = openpyxl.load_workbook(book)
     lak = wb["Lakken"]
-    rows = [row for row in lak.iter_rows(min_row=2) if row[3].value == "5.1.1d"]
-    assert rows and all(row[4].value == "ja" for row in rows)
+    col = {c.value: i for i, c in enumerate(lak[1])}
+    rows = [row for row in lak.iter_rows(min_row=2) if row[col["Grond"]].value == "5.1.1d"]
+    assert rows and all(row[col["Toepassen"]].value == "ja" for row in rows)
     for row in rows:
-        row[4].value = "nee"
+        row[col["Toepassen"]].value = "nee"
     wb.save(book)
     r = woo(ws, "request", "review", "R1", "--import", str(book))
     assert r.exit_code == 0, r.output

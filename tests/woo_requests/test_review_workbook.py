@@ -19,7 +19,7 @@ HEADER = ["Tekst", "Categorie", "Grond", "Plaatsen", "Context", "Documenten", "T
 @pytest.fixture
 def ws(tmp_path):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     for n in range(1, N + 1):

@@ -62,7 +62,7 @@ def set_box(ws: Workspace, req_id: str, key: str, apply: bool) -> Outcome:
     if row is None:
         raise ConfigError(f"request {req_id} has no redaction {key!r}")
     same = [r for r in repo.redactions_of_text(req_id, row["text"]) if r["key"] != key and r["apply"]]
-    if bool(row["apply"]) != apply:
+    if bool(row["apply"]) != apply or not row.get("decided_by"):  # a proposal confirmed is a decision too
         with ws.change("review box", {"key": key, "document": row["nr"], "field": row["field"], "column": "Toepassen",
                                       "old": "ja" if row["apply"] else "nee", "new": "ja" if apply else "nee"},
                        request=req_id) as entry:

@@ -190,7 +190,7 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
         prev, nxt = view.neighbours(ws, req_id, nr)
         selected = request.args.get("box", "")
         box = next((r for r in reds if r["key"] == selected), None)
-        near = (row["note"] or "").split(view.NEAR, 1)[1].split(";")[0].strip() if view.NEAR in (row["note"] or "") else ""
+        near = view.notes(row).split(view.NEAR, 1)[1].split(";")[0].strip() if view.NEAR in view.notes(row) else ""
         return render_template("document.html", row=row, page=page, reds=reds, box=box, prev=prev, next=nxt, near=near,
                                state=view.state)
 
@@ -201,9 +201,9 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
         ws = st.ws
         repo = ws.catalog.requests
         row = repo.document(req_id, nr)
-        if row is None or view.NEAR not in (row["note"] or ""):
+        if row is None or view.NEAR not in view.notes(row):
             abort(404, f"document {nr} has no near-duplicate")
-        other_nr = row["note"].split(view.NEAR, 1)[1].split(";")[0].strip()
+        other_nr = view.notes(row).split(view.NEAR, 1)[1].split(";")[0].strip()
         other = repo.document(req_id, other_nr)
         if other is None:
             abort(404, f"no document {other_nr}")
@@ -316,14 +316,15 @@ def create_app(root: Path, req_id: str, *, token: str | None = None,
 def _document(ws, row: dict, reds: list[dict]):
     from datetime import datetime
 
-    from woo_collector.documents import Document
+    from woo_collector.documents import PENDING, Document
 
     items = {i.id: i for i in ws.catalog.get_items(row["items"])}
     return Document(nr=row["nr"], family=row["family"], kind=row["kind"], filetype=row["filetype"],
                     date=datetime.fromisoformat(row["date"]) if row["date"] else None, title=row["title"],
                     items=tuple(items[i] for i in row["items"] if i in items), thread=row["thread"] or "",
                     places=tuple(row["places"]), decision=row["decision"], grounds=tuple(row["grounds"]), note=row["note"] or "",
-                    redactions=tuple(view.redaction_of(r) for r in reds))
+                    redactions=tuple(view.redaction_of(r) for r in reds), remarks=row.get("remarks") or "",
+                    needs_decision=row["decision"] == PENDING)
 
 
 def _body(ws, row: dict) -> str:

@@ -17,6 +17,12 @@ from woo_collector.requests.redact import field_text
 
 PAGE = 50
 NEAR = "mogelijk duplicaat van nr "
+
+
+def notes(row) -> str:
+    """A document row's internal remarks and its Toelichting (the near-duplicate remark is a remark;
+    catalogs from before the remarks column held it in the note)."""
+    return "; ".join(x for x in (row.get("remarks") or "", row.get("note") or "") if x)
 # (text, item_id, fields) -> merged [start, end) spans with their grounds, as the package will box them
 Published = Callable[[str, str, Sequence[str]], list[tuple[int, int, tuple[str, ...]]]]
 
@@ -45,7 +51,7 @@ def overview(ws, req_id: str, facts: dict[str, dict]) -> dict[str, Any]:
         "decisions": Counter(d["decision"] for d in docs),
         "boxes": [{"category": c, "ground": g, **v} for (c, g), v in table.items()],
         "undated": sum(1 for d in docs if not d["date"]),
-        "near": sum(1 for d in docs if NEAR in (d["note"] or "")),
+        "near": sum(1 for d in docs if NEAR in notes(d)),
         "media_waiting": waiting,
         "out_of_scope": repo.out_of_scope(req_id),
         "selection": sel,
@@ -106,7 +112,7 @@ def document_list(ws, req_id: str, f: Filters, facts: dict[str, dict]) -> dict[s
             continue
         if f.kind and d["kind"] != f.kind:
             continue
-        if f.near and NEAR not in (d["note"] or ""):
+        if f.near and NEAR not in notes(d):
             continue
         if f.media and not facts.get(d["nr"], {}).get("media"):
             continue
@@ -150,6 +156,30 @@ class Segment:
     @property
     def key(self) -> str:
         return self.reds[0]["key"] if self.reds else ""
+
+
+_OPENERS = {"<": ">", "(": ")", "[": "]", "{": "}", "«": "»"}
+_GAP = re.compile(r"[ \t\u00a0]*")
+
+
+def _as_published(segs: list[Segment]) -> list[Segment]:
+    """The package's tidying (exports.render.tidy) on the page's segments: a box alone between brackets
+    loses them ("Pieter <p@x.nl>"), and the spaces between two boxes are boxed with them, so the page
+    shows the very characters the package replaces; each box keeps its own buttons."""
+    out = list(segs)
+    for i in range(1, len(out) - 1):
+        before, seg, after = out[i - 1], out[i], out[i + 1]
+        if seg.boxed and not before.boxed and not after.boxed and before.text and after.text:
+            opener = before.text[-1]
+            if opener in _OPENERS and after.text[0] == _OPENERS[opener]:
+                before.text = before.text[:-1].rstrip(" ") + (" " if before.text[:-1].endswith(" ") else "")
+                after.text = after.text[1:]
+    out = [x for x in out if x.boxed or x.text or x.reds]
+    for i in range(1, len(out) - 1):
+        gap = out[i]
+        if not gap.boxed and not gap.reds and out[i - 1].boxed and out[i + 1].boxed and _GAP.fullmatch(gap.text):
+            out[i] = Segment(gap.text, "box", out[i - 1].state, True, out[i - 1].grounds)
+    return out
 
 
 _CAPITAL = re.compile(r"(?<![\w@.])[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:-[A-Z][a-zß-öø-ÿ]+)?(?![\w@])")
@@ -202,6 +232,7 @@ class Segmenter:
                 last.text += seg.text
             else:
                 out.append(seg)
+        out = _as_published(out)
         res: list[Segment] = []
         for i, part in enumerate(out):
             res += self._maybe(part, after_box=i > 0 and not out[i - 1].text.endswith("\n")) if part.kind == "plain" else [part]
