@@ -27,7 +27,8 @@ How it is read: ``date`` is the exporting computer's local time without offset
 workspace's). ``sender`` is ``Me`` for the phone's owner (recorded as the custodian) and ``No-Sender``
 when the tool did not know. The tool appends two spaces to every body (for Markdown) and writes a
 reply's quoted text as ``\\n\\n> text\\n\\n``; both are undone. Attachments found in the chat folder
-are kept in the store and listed in ``meta["media"]``; calls, deletions, stickers, reactions and
+are kept in the store, listed in ``meta["media"]`` and yielded as ``attachment`` items of their
+message with their text (``connectors.support.chat.media_items``); calls, deletions, stickers, reactions and
 earlier versions of edited messages (``edits``, newer versions of the tool) go into meta. Lines
 carry no message id, so an item's id comes from chat, time, sender and text.
 """
@@ -39,7 +40,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from connectors.base import FileConnector, Yield, walk_files
-from connectors.support.chat import as_dict, as_list, as_str, iter_lines, load_json_line, parse_iso, zone
+from connectors.support.chat import (
+    Medium, as_dict, as_list, as_str, iter_lines, load_json_line, media_items, medium_failure, parse_iso, read_medium, zone,
+)
 from woo_collector.connector_settings import DeviceClockSettings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
@@ -159,37 +162,46 @@ class SignalConnector(FileConnector):
                  for e in as_list(m.get("edits"))]
         if edits:
             meta["edits"] = edits
-        media = [self._attachment(a, chat_dir) for a in as_list(m.get("attachments"))]
-        if media:
-            meta["media"] = [x for x in media if x]
+        found = [self._attachment(a, chat_dir) for a in as_list(m.get("attachments"))]
+        if found:
+            meta["media"] = [entry for entry, _ in found if entry]
+        media = [medium for _, medium in found if medium is not None]
         key = self._key(seen, raw_date, raw_sender, body)
-        yield Item(
+        message = Item(
             id=self.item_id("signal", conversation, key), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender, subject=chat, body=body,
             locator=locator, conversation=conversation, message_id=key, platform="signal", meta=meta,
         )
+        yield message
+        yield from media_items(self, message, media)
+        for medium in media:
+            problem = medium_failure(medium, str(chat_dir / medium.locator), "", medium.sha256)
+            if problem:
+                yield problem
         if sent is None:
             yield Failure(str(path), f"unreadable date {raw_date!r}; the message was kept without a time", locator, sha)
 
-    def _attachment(self, att: Any, chat_dir: Path) -> dict:
+    def _attachment(self, att: Any, chat_dir: Path) -> tuple[dict, Medium | None]:
+        """(what meta["media"] lists of an attachment, the medium when the chat folder holds its file)."""
         att = as_dict(att)
         name, rel = as_str(att.get("name")), as_str(att.get("path")).replace("%20", " ")
         entry: dict[str, Any] = {"name": name, "path": rel}
         if as_str(att.get("missing_kind")):
             entry["missing"] = as_str(att["missing_kind"])
-            return entry
+            return entry, None
         try:
             target = (chat_dir / rel).resolve() if rel else None
             inside = target is not None and chat_dir.resolve() in target.parents
             found = inside and target.is_file() and not (chat_dir / rel).is_symlink()
         except (OSError, ValueError):  # a name the file system cannot hold
             target, inside, found = None, False, False
-        if found:
-            entry["sha256"] = self.sink.keep(target, target.name)
-            entry["size"] = target.stat().st_size
-        else:
+        if not found:
             entry["missing"] = "not in the export folder" if inside or not rel else "path outside the chat folder"
-        return entry
+            return entry, None
+        entry["sha256"] = self.sink.keep(target, target.name)
+        entry["size"] = target.stat().st_size
+        return entry, read_medium(name or target.name, entry["sha256"], target, entry["size"], locator=rel,
+                                  content_type=as_str(att.get("contentType") or att.get("content_type")))
 
     @staticmethod
     def _key(seen: dict[str, int], date: str, sender: str, body: str) -> str:

@@ -30,7 +30,8 @@ to UTF-16 surrogates (``&#55357;&#56832;``), which is not valid XML; they are me
 
 Each message is one chat item; the conversation is the set of other parties' numbers
 (normalised, so ``06-1234 5678`` and ``+31612345678`` meet). MMS text parts form the body; pictures
-and other parts are decoded and kept in the store, listed in ``meta["media"]``. The XML is read as
+and other parts are decoded and kept in the store, listed in ``meta["media"]`` and yielded as
+``attachment`` items of their message with their text (``connectors.support.chat.media_items``). The XML is read as
 a stream (lxml ``iterparse``, elements cleared as they are done); a DTD with entity declarations
 or an external DTD (XML bombs, external entities) is refused.
 """
@@ -48,7 +49,7 @@ from typing import BinaryIO, Iterator
 from lxml import etree
 
 from connectors.base import FileConnector, Yield, walk_files
-from connectors.support.chat import from_epoch_ms, phone_key
+from connectors.support.chat import Medium, from_epoch_ms, media_items, medium_failure, phone_key, read_medium
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
 
@@ -270,6 +271,7 @@ class SmsConnector(FileConnector):
                 addrs.setdefault(addr.get("type", ""), []).append(number)
         texts: list[str] = []
         media: list[dict] = []
+        parts: list[Medium] = []
         problems: list[Failure] = []
         for n, part in enumerate(el.iter("part")):
             ct = (_null(part.get("ct")) or "application/octet-stream").lower()
@@ -301,6 +303,7 @@ class SmsConnector(FileConnector):
             entry["sha256"] = self.sink.keep(raw, name)
             entry["size"] = len(raw)
             media.append(entry)
+            parts.append(read_medium(name, entry["sha256"], raw, len(raw), locator=f"{locator} part {n}", content_type=ct))
         body = "\n".join(t for t in texts if t)
         frm = addrs.get(MMS_FROM, [])
         if direction == "received":
@@ -325,13 +328,19 @@ class SmsConnector(FileConnector):
             meta["group_members"] = addrs[MMS_CC]
         key = m_id or _twin_key(seen, last_date, a.get("date", ""), "mms", direction, address, body)
         conversation = "sms:" + ",".join(numbers)
-        yield Item(
+        message = Item(
             id=self.item_id("mms", conversation, key), kind="chat", source=self.spec.name,
             custodian=me, sha256=sha, sent=sent, sender=sender, recipients=recipients,
             subject=contact or address, body=body, locator=locator, conversation=conversation,
             message_id=key, platform="mms", meta=meta,
         )
+        yield message
+        yield from media_items(self, message, parts)
         yield from problems
+        for medium in parts:
+            problem = medium_failure(medium, str(path), medium.locator, sha)
+            if problem:
+                yield problem
         if sent is None:
             yield Failure(str(path), f"unreadable date {a.get('date')!r}; the message was kept without a time",
                           locator, sha)

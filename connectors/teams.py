@@ -21,7 +21,9 @@ group and meeting chats) or ``teamId/channelId`` for channel messages; a reply (
 stays in its channel's conversation with ``meta["reply_to"]``. HTML bodies become text: mentions
 as ``@Name``, emoji by their character, quoted replies as ``> `` lines, code kept, inline images
 (hosted contents) as ``[afbeelding]`` and listed in ``meta["hosted_contents"]``. Attachments are
-listed in ``meta["attachments"]``. System events (``systemEventMessage``, or ``unknownFutureValue``
+listed in ``meta["attachments"]``; an attachment whose file the export holds beside the JSON (by its
+name, in the same folder or its ``attachments/`` folder) is kept and yielded as an ``attachment``
+item of its message with its text (``connectors.support.chat.media_items``). System events (``systemEventMessage``, or ``unknownFutureValue``
 when the request lacked ``Prefer: include-unknown-enum-members``) are kept as events with
 ``meta["event"]`` and no sender. Edited and deleted messages are marked in meta. A timestamp
 missing its 'T' (``2021-03-1706:47:05.123Z``, in Microsoft's own documentation) is repaired; one
@@ -40,8 +42,8 @@ from lxml import etree
 
 from connectors.base import FileConnector, Yield, walk_files
 from connectors.support.chat import (
-    MAX_JSON, as_dict, as_list, as_str, iter_lines, line_of, load_json, load_json_line, parse_iso,
-    salvage_array,
+    MAX_JSON, Medium, as_dict, as_list, as_str, iter_lines, line_of, load_json, load_json_line, media_items,
+    medium_failure, parse_iso, read_medium, salvage_array,
 )
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item
@@ -317,10 +319,35 @@ class TeamsConnector(FileConnector):
                 meta["event_detail"] = detail
             text = text or _event_text(event, detail)
             sender = ""
-        yield Item(
+        media = [m for m in (self._attached_file(path.parent, entry) for entry in attachments) if m is not None]
+        message = Item(
             id=self.item_id("teams", conversation, mid), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender,
             subject=as_str(msg.get("subject")), body=text, locator=locator, conversation=conversation,
             message_id=mid, platform="teams", meta=meta,
         )
+        yield message
+        yield from media_items(self, message, media)
         yield from problems
+        for medium in media:
+            problem = medium_failure(medium, str(path.parent / medium.locator), "", medium.sha256)
+            if problem:
+                yield problem
+
+    def _attached_file(self, folder: Path, entry: dict) -> Medium | None:
+        """The file of an attachment when the export holds it beside the JSON (in its folder or its
+        ``attachments/`` folder, by the attachment's name): kept, with its text. Graph itself gives only
+        a link (``contentUrl``) to the file in SharePoint or OneDrive; that stays in ``meta["attachments"]``."""
+        name = entry.get("name", "")
+        if not name or "/" in name or "\\" in name or name in (".", ".."):
+            return None
+        for rel in (name, f"attachments/{name}"):
+            candidate = folder / rel
+            try:
+                if candidate.is_file() and not candidate.is_symlink():
+                    entry["sha256"] = self.sink.keep(candidate, name)
+                    entry["size"] = candidate.stat().st_size
+                    return read_medium(name, entry["sha256"], candidate, entry["size"], locator=rel)
+            except (OSError, ValueError):  # a name the file system cannot hold
+                return None
+        return None

@@ -26,7 +26,9 @@ present; otherwise ``date``, the exporting computer's local clock, is read in th
 ``timezone`` setting (by default the workspace's). Service messages (``type: "service"``: joins,
 calls, pins, title changes) are kept as events (``meta["event"]`` is the ``action``, no sender).
 Photos, files, stickers, voice and video messages are listed in ``meta["media"]``; those present
-in the export folder are kept in the store. The conversation is the chat's ``id``.
+in the export folder are kept in the store, and a photo or file (voice note, video, document) is
+also an ``attachment`` item of its message with its text (``connectors.support.chat.media_items``).
+The conversation is the chat's ``id``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from typing import Any, Iterator
 
 from connectors.base import FileConnector, Yield
 from connectors.support.chat import (
-    JsonStreamError, as_dict, as_list, as_str, from_epoch_s, load_json_line, parse_iso, stream_arrays, zone,
+    JsonStreamError, Medium, as_dict, as_list, as_str, from_epoch_s, load_json_line, media_items, medium_failure, parse_iso,
+    read_medium, stream_arrays, zone,
 )
 from woo_collector.connector_settings import DeviceClockSettings
 from woo_collector.errors import ConnectorError
@@ -171,12 +174,19 @@ class TelegramConnector(FileConnector):
         if media:
             meta["media"] = media
         conversation = f"telegram:{chat_id}"
-        yield Item(
+        message = Item(
             id=self.item_id("telegram", conversation, mid), kind="chat", source=self.spec.name,
             custodian=self.spec.custodian, sha256=sha, sent=sent, sender=sender,
             subject=as_str(chat.get("name")), body=body, locator=locator, conversation=conversation,
             message_id=mid, platform="telegram", meta=meta,
         )
+        yield message
+        sent_files = self._sent_files(media, m, path.parent)
+        yield from media_items(self, message, sent_files)
+        for medium in sent_files:
+            problem = medium_failure(medium, str(path.parent / medium.locator), "", medium.sha256)
+            if problem:
+                yield problem
         if sent is None:
             yield Failure(str(path), f"no readable date ({as_str(m.get('date')) or 'missing'}); "
                           "the message was kept without a time", locator, sha)
@@ -198,6 +208,23 @@ class TelegramConnector(FileConnector):
             else:
                 media[key] = value if isinstance(value, (str, int, float, bool)) else _plain(value)
         return media
+
+    @staticmethod
+    def _sent_files(media: dict, m: dict, folder: Path) -> list[Medium]:
+        """The photo and the file (voice note, video, document) of a message that the export holds, with their text.
+
+        A thumbnail is a preview the export made of a video or a file: kept and listed, not a medium of its own.
+        """
+        out = []
+        for key in ("photo", "file"):
+            entry = media.get(key)
+            if not isinstance(entry, dict) or not entry.get("sha256"):
+                continue
+            rel = entry["path"]
+            name = as_str(m.get("file_name")) if key == "file" and as_str(m.get("file_name")) else Path(rel).name
+            out.append(read_medium(name, entry["sha256"], folder / rel, entry.get("size", -1), locator=rel,
+                                   content_type=as_str(m.get("mime_type")) if key == "file" else ""))
+        return out
 
     def _keep(self, folder: Path, rel: str) -> dict:
         try:

@@ -47,7 +47,8 @@ How it is read:
   ``meta["event"]`` and the actor (or "") as sender, never someone's words. Deleted messages carry
   ``meta["deleted"]``, edited ones ``meta["edited"]`` (the marker is taken out of the body), media
   ``meta["media"]`` (files found in the zip or beside the text are kept in the store and also
-  yielded as ``attachment`` items whose parent is the message; their content is not text). A medium
+  yielded as ``attachment`` items whose parent is the message, with the text of a PDF or Office
+  document read through ``connectors.support.chat.read_medium``, as every chat connector does). A medium
   that cannot be kept (a member refused by ``safezip``, a corrupt or unreadable one, a zip sent in the
   chat that is itself a bomb) is one ``Failure`` naming it, listed once; its message goes in.
 - The file is read line by line (a line longer than ``MAX_LINE`` characters is refused before the
@@ -90,6 +91,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
 
 from connectors.base import FileUnitConnector, Yield, walk_files
+from connectors.support.chat import Medium, media_items, medium_failure, read_medium
 from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
@@ -764,7 +766,7 @@ class WhatsAppConnector(FileUnitConnector):
             ident = stable_id("whatsapp", key, when, msg.ident, occ)
             item_id = self.item_id("whatsapp", ident)
             sent = base + timedelta(seconds=msg.local.second) if msg.local.second else base
-            media_meta = []
+            media: list[Medium] = []
             for name in msg.media_names:
                 info = kept_media.get(name)
                 if info is None:
@@ -773,8 +775,14 @@ class WhatsAppConnector(FileUnitConnector):
                         kept_media[name] = info
                         if isinstance(info, Failure):  # this medium failed (listed once); the message goes in
                             yield info
-                if isinstance(info, dict):
-                    media_meta.append(info)
+                        else:
+                            where, inner, fsha = self._medium_place(export, info.name, sha)
+                            problem = medium_failure(info, where, inner, fsha or info.sha256)
+                            if problem:  # kept and an item, without its text (listed once)
+                                yield problem
+                if isinstance(info, Medium):
+                    media.append(info)
+            media_meta = [{"name": m.name, "sha256": m.sha256, "size": m.size} for m in media]
             meta: dict = {
                 "conversation": conv_name,
                 "participants": participants,
@@ -802,25 +810,29 @@ class WhatsAppConnector(FileUnitConnector):
             if not msg.event:
                 recipients = others.get(msg.author) or others.setdefault(
                     msg.author, tuple(p for p in participants if p != msg.author))
-            yield Item(
+            message = Item(
                 id=item_id, kind="chat", source=self.spec.name, custodian=self.spec.custodian, sha256=sha,
                 sent=sent, sender=msg.author, recipients=recipients, subject=conv_name, body=msg.body,
                 locator=export.where(msg.line_no), conversation=key, platform="whatsapp", seq=msg.seq, identity=ident,
                 meta=meta,
             )
-            for info in media_meta:
-                yield Item(
-                    id=self.item_id("whatsapp-media", item_id, info["sha256"]), kind="attachment",
-                    source=self.spec.name, custodian=self.spec.custodian, sha256=info["sha256"], sent=sent,
-                    sender=msg.author, subject=info["name"], locator=info["name"], conversation=key,
-                    parent=item_id, platform="whatsapp", meta={"size": info["size"], "conversation": conv_name},
-                )
+            yield message
+            yield from media_items(self, message, media)
         for f in problems:
             yield Failure(f.path, f.reason, f.locator, sha)
 
-    def _keep_media(self, export: Export, name: str, export_sha: str) -> dict | Failure | None:
-        """Keep the medium a message refers to: its info, None when the export does not hold it, or the
-        Failure of that medium alone (unreadable, corrupt, lying about its size, a zip that is a bomb).
+    @staticmethod
+    def _medium_place(export: Export, found_name: str, export_sha: str) -> tuple[str, str, str]:
+        """(path, locator, sha) a Failure of a medium names: the zip and its member, or the medium's own file."""
+        if not export.member:
+            return str(export.kept.parent / found_name), "", ""
+        folder = str(PurePosixPath(export.member).parent)
+        return str(export.kept), found_name if folder in ("", ".") else f"{folder}/{found_name}", export_sha
+
+    def _keep_media(self, export: Export, name: str, export_sha: str) -> Medium | Failure | None:
+        """Keep the medium a message refers to: the medium with its text (``chat.read_medium``), None
+        when the export does not hold it, or the Failure of that medium alone (unreadable, corrupt,
+        lying about its size, a zip that is a bomb).
 
         A medium that is a zip is checked as one (``safezip.open_zip``), not opened further: a zip bomb
         sent in a chat is kept as evidence and listed, never expanded and never an attachment.
@@ -829,12 +841,7 @@ class WhatsAppConnector(FileUnitConnector):
         if opener is None:
             return None
         found_name, get = opener
-        in_zip = bool(export.member)
-        folder = str(PurePosixPath(export.member).parent) if in_zip else ""
-        locator = found_name if folder in ("", ".") else f"{folder}/{found_name}"
-        where, inner, sha = str(export.kept), locator, export_sha
-        if not in_zip:
-            where, inner, sha = str(export.kept.parent / found_name), "", ""
+        where, inner, sha = self._medium_place(export, found_name, export_sha)
         kept = ""
         try:
             data, size = get()
@@ -844,7 +851,7 @@ class WhatsAppConnector(FileUnitConnector):
             return Failure(where, e.reason, inner, sha or kept)
         except OSError as e:
             return Failure(where, f"medium {found_name} cannot be read: {e.strerror or e}", inner, sha or kept)
-        return {"name": found_name, "sha256": kept, "size": size}
+        return read_medium(found_name, kept, data, size, locator=found_name)
 
     # -- which exports are one conversation --------------------------------------------------
     def _conversations(self, found: list[tuple[Export, Scan]]) -> list[str]:

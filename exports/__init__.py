@@ -3,18 +3,24 @@
 ``write_package`` writes, into a temporary folder beside ``out``::
 
     documenten/documenten-deel-01.docx ...   the released documents, redacted (bundle.py)
+    documenten/<ID>.pdf                       one per openbaar / deels openbaar document (pdf.py)
     inventarislijst.xlsx, inventarislijst.docx  one row per document (inventory.py)
     besluit-concept.docx                      the draft decision letter (decision.py)
     manifest.json                             request, documents, originals' SHA-256, files' SHA-256
     [*.pdf]  [diwoo-metadata.xml]             with pdf=True / diwoo=True
+    [upload/<context>-documenten-01.zip ...]  with zip_=True: the <ID>.pdf files for the platform (upload.py)
 
 then checks every Office file for leftovers (clean.py) and every file for every redacted text
-(leakguard.py). Only a complete and clean package (and its zip, written beside it under a temporary
-name) is put in place as ``out`` (and ``out.zip``), by one journalled step that an export killed
+(leakguard.py). Only a complete and clean package (and its zip of everything but ``upload/``, written
+beside it under a temporary name) is put in place as ``out`` (and ``out.zip``), by one journalled step that an export killed
 halfway finishes the next time (place.py); what an interrupted export left beside ``out`` is removed
 by the next one. A package that would leak is deleted and ``LeakError`` names the file and the
-place. An existing non-empty ``out`` is replaced only when it holds an earlier package of the same
-request.
+place.
+
+An existing non-empty ``out`` is the handler's work (an edited ``besluit-concept.docx``, a file
+added by hand): an export into it refuses unless ``replace=True``, and refuses anyway when it is not
+an earlier package of the same request. With ``replace=True`` the earlier package is moved aside
+whole, as ``<out>.vorige-<time>`` beside it (``PackageResult.previous``): nothing in it is deleted.
 
 ``write_package`` knows nothing of workspaces; ``exports.package.export(ws, req_id, out)`` is the
 library function that reads a request from the workspace, calls it and writes the audit row.
@@ -32,13 +38,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place
+from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place, upload
 from exports.decision import write_letter
 from exports.leakguard import scan_package
 from exports.render import Redactor
 from woo_collector import faults
 from woo_collector.outputs import sha256_file
-from woo_collector.documents import DECISIONS, Document, RequestInfo
+from woo_collector.documents import DECISIONS, PENDING, Document, RequestInfo
 from woo_collector.errors import ExportError, LeakError
 
 __all__ = ["PackageResult", "write_package", "guard"]
@@ -55,6 +61,8 @@ class PackageResult:
     zip_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    awaiting_decision: list[str] = field(default_factory=list)  # numbers of media left out until a handler decides them
+    previous: Path | None = None  # where the earlier package in ``out`` was moved (replace=True)
 
 
 def guard(root: Path, documents: Sequence[Document]) -> None:
@@ -69,14 +77,15 @@ def guard(root: Path, documents: Sequence[Document]) -> None:
         raise err
 
 
-def _check_out(out: Path, request_id: str) -> bool:
-    """True when ``out`` holds an earlier package of this request (to be replaced)."""
+def _check_out(out: Path, request_id: str, replace: bool) -> Path | None:
+    """Where the earlier package in ``out`` goes (``None``: ``out`` is absent or empty); refuses a folder
+    that is not an earlier package of this request, and an earlier package without ``replace``."""
     if not out.exists():
-        return False
+        return None
     if not out.is_dir():
         raise ExportError(f"{out} bestaat al en is geen map; kies een andere --out")
     if not any(out.iterdir()):
-        return True
+        return None
     try:
         earlier = json.loads((out / manifest.NAME).read_text(encoding="utf-8"))["request"]["id"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -84,13 +93,18 @@ def _check_out(out: Path, request_id: str) -> bool:
     if earlier != request_id:
         raise ExportError(f"{out} is niet leeg en bevat geen eerder pakket van verzoek {request_id}; "
                           "kies een lege of nieuwe map voor --out")
-    return True
+    if not replace:
+        raise ExportError(f"{out} already holds a package of request {request_id}, perhaps with a handler's work in it "
+                          "(an edited besluit-concept.docx, files added by hand); choose a new folder for --out, or "
+                          f"pass --replace: the earlier package is then moved aside whole, as {out.name}.vorige-<time>, "
+                          "and nothing in it is lost")
+    return place.aside(out)
 
 
 def _check_documents(documents: Sequence[Document]) -> None:
     seen = set()
     for d in documents:
-        if d.decision not in DECISIONS:
+        if d.decision not in DECISIONS and not (d.needs_decision and d.decision == PENDING):
             raise ExportError(f"document {d.nr}: onbekende beoordeling {d.decision!r} (kies uit {', '.join(DECISIONS)})")
         if d.nr in seen:
             raise ExportError(f"documentnummer {d.nr} komt twee keer voor")
@@ -101,7 +115,9 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
                   organisation: str, original_path: Callable[[str], Path] | None = None,
                   tool_version: str, now: datetime | None = None,
                   part_max_docs: int = 250, part_max_bytes: int = 20_000_000,
-                  pdf: bool = False, diwoo: bool = False, zip_: bool = False) -> PackageResult:
+                  pdf: bool = False, diwoo: bool = False, zip_: bool = False,
+                  upload_max_bytes: int = upload.MAX_BYTES,
+                  author_letters: bool = True, replace: bool = False) -> PackageResult:
     """Write the disclosure package of ``info`` to ``out``; see the module docstring."""
     started = time.monotonic()
     out = Path(out)
@@ -111,15 +127,18 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
     out.parent.mkdir(parents=True, exist_ok=True)
     with place.exclusive(out):
         place.prepare(out)
-        _check_out(out, info.id)
+        previous = _check_out(out, info.id, replace)
         return _write(info, documents, out, organisation=organisation, original_path=original_path,
                       tool_version=tool_version, now=now, part_max_docs=part_max_docs,
-                      part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started)
+                      part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started,
+                      upload_max_bytes=upload_max_bytes, author_letters=author_letters, previous=previous)
 
 
 def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organisation: str,
            original_path: Callable[[str], Path] | None, tool_version: str, now: datetime, part_max_docs: int,
-           part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float) -> PackageResult:
+           part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float,
+           upload_max_bytes: int = upload.MAX_BYTES, author_letters: bool = True,
+           previous: Path | None = None) -> PackageResult:
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     warnings: list[str] = []
@@ -129,11 +148,14 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         parts = bundle.split_parts(documents, part_max_docs, part_max_bytes)
         folder = tmp / "documenten"
         folder.mkdir()
-        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now)
+        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now, author_letters=author_letters)
         office = [writer.write(p, len(parts), folder) for p in parts]
         for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
                             "in het verzoek is gelakt; controleer de beoordeling")
+        released_pdfs = pdf_mod.write_documents(pdf_mod.jobs_for(info.id, organisation, writer, documents, folder))
+        if zip_:
+            upload.write_zips(tmp, info.id, released_pdfs, upload_max_bytes)
         table = inventory.rows(info.id, documents, redactor, writer.extra)
         office.append(inventory.write_xlsx(tmp / "inventarislijst.xlsx", table, organisation, info.id, now))
         office.append(inventory.write_docx(tmp / "inventarislijst.docx", table, organisation, info.id, now))
@@ -148,7 +170,7 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
             warnings += _check_originals(documents, original_path)
         if diwoo:
             rels = [p.relative_to(tmp).as_posix() for p in sorted(tmp.rglob("*")) if p.is_file()]
-            diwoo_mod.write(tmp, info.id, organisation, rels, now)
+            diwoo_mod.write(tmp, info.id, organisation, rels, now, documents, redactor)
         files = manifest.package_files(tmp)
         manifest.write(tmp, manifest.build(info, documents, redactor, organisation, tool_version, now, files, writer.extra))
         guard(tmp, documents)
@@ -156,7 +178,7 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         files = manifest.package_files(tmp)
         files[manifest.NAME] = sha256_file(tmp / manifest.NAME)
         zip_tmp = place.zip_temp(tmp, out.name) if zip_ else None
-        place.commit(tmp, out, zip_tmp)
+        place.commit(tmp, out, zip_tmp, previous)
     except OSError as e:
         _discard(out, tmp, zip_tmp)
         raise ExportError(f"kon het pakket niet schrijven in {out.parent}: {e}") from e
@@ -165,7 +187,9 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         raise
     zip_path = place.zip_target(out) if zip_ else None
     counts = {d: sum(1 for doc in documents if doc.decision == d) for d in DECISIONS}
-    return PackageResult(out, files, len(parts), counts, zip_path, warnings, time.monotonic() - started)
+    return PackageResult(out, files, len(parts), counts, zip_path, warnings, time.monotonic() - started,
+                         [d.nr for d in documents if d.needs_decision],
+                         previous if previous is not None and previous.exists() else None)
 
 
 def _check_originals(documents: Sequence[Document], original_path: Callable[[str], Path]) -> list[str]:

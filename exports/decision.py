@@ -11,18 +11,20 @@ Every free text from the request (subject, query, custodians) goes through the `
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Sequence
+from xml.sax.saxutils import escape
 
 from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml import parse_xml
 
 from exports.bundle import new_document, ordered
 from exports.inventory import grounds_of
-from exports.render import W_NS, Redactor, Run, nl_date, runs_xml
-from woo_collector.documents import DECISIONS, GROUNDS, Document, RequestInfo
+from exports.render import W_NS, Redactor, Run, clean_text, nl_date, runs_xml
+from woo_collector.documents import DECISIONS, GROUNDS, PENDING, Document, RequestInfo, medium_of
 
 ABSOLUTE = ("5.1.1a", "5.1.1b", "5.1.1c", "5.1.1d", "5.1.1e")
 COUNT_LABELS = {
@@ -33,6 +35,7 @@ COUNT_LABELS = {
     "duplicates": "dubbele items verwijderd",
     "near_duplicates": "bijna-dubbele items gemarkeerd",
     "documents": "documenten na ontdubbeling",
+    "out_of_scope": "documenten buiten de reikwijdte geplaatst (na beoordeling)",
 }
 REASONS = {
     "5.1.2e": (
@@ -55,6 +58,67 @@ REASONS = {
         "herleidbare vorm openbaar. Feiten, prognoses en beleidsalternatieven zijn wel openbaar gemaakt."
     ),
 }
+
+
+# how the letter names what was searched: (what, of whom); never a source's own name
+MEDIA = {"email": "e-mail", "whatsapp": "WhatsApp-berichten", "sms": "sms-berichten", "teams": "Teams-chats",
+         "signal": "Signal-berichten", "telegram": "Telegram-berichten", "chat": "chatberichten", "file": "bestanden",
+         "overig": "overige bestanden"}
+# the request's own words that the sentence "U vraagt om openbaarmaking van documenten over: ..." already says
+_SUBJECT_SAYS_DOCUMENTS = re.compile(r"^\s*(alle\s+)?(documenten|stukken|informatie|correspondentie|e-?mails?|berichten)\b", re.I)
+_OPERATORS = {"OR": "of", "AND": "en", "NOT": "niet"}
+_FIELDS = {"subject": "in het onderwerp", "from": "als afzender", "to": "als geadresseerde", "custodian": "bij de bewaarder",
+           "source": "in de bron", "body": "in de tekst"}
+
+
+def joined(words: Sequence[str], last: str = "en") -> str:
+    """'a', 'a en b', 'a, b en c'."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def query_in_words(query: str) -> str:
+    """A search query as a reader says it: 'windturbines OR windpark OR Kraaiennest' -> 'windturbines,
+    windpark of Kraaiennest'; 'windturbine*' -> 'woorden die beginnen met windturbine'."""
+    tokens = re.findall(r'"[^"]*"|\(|\)|[^\s()]+', query or "")
+    terms: list[str] = []
+    ops: list[str] = []
+    out: list[str] = []
+    for tok in tokens:
+        if tok == ")":
+            out.append(tok)
+            continue
+        if tok in _OPERATORS:
+            ops.append(tok)
+            out.append(_OPERATORS[tok])
+            continue
+        if out and out[-1] not in _OPERATORS.values() and out[-1] != "(":
+            ops.append("AND")  # words side by side must all occur
+            out.append("en")
+        if tok == "(":
+            out.append(tok)
+            continue
+        terms.append(_term_in_words(tok))
+        out.append(terms[-1])
+    if not terms:
+        return ""
+    if ops and all(o == ops[0] for o in ops) and ops[0] in ("OR", "AND"):
+        return joined(terms, _OPERATORS[ops[0]])
+    return " ".join(out).replace("( ", "(").replace(" )", ")")
+
+
+def _term_in_words(tok: str) -> str:
+    where = ""
+    m = re.match(r"^([a-z]+):(.+)$", tok)
+    if m and m.group(1) in _FIELDS:
+        where, tok = " " + _FIELDS[m.group(1)], m.group(2)
+    if tok.startswith('"') and tok.endswith('"') and len(tok) > 1:
+        return f"“{tok[1:-1]}”{where}"
+    if tok.endswith("*") and len(tok) > 1 and "*" not in tok[:-1]:
+        return f"woorden die beginnen met “{tok[:-1]}”{where}"
+    return tok + where
 
 
 def article(code: str) -> str:
@@ -111,9 +175,9 @@ class LetterWriter:
         self.para("Aan: ", ("?", "[naam verzoeker]"))
         self.para(("?", "[adres verzoeker]"))
         self.para("Datum: ", ("?", "[datum besluit]"))
-        self.para("Ons kenmerk: ", i.id)
+        append_nobreak(self.para("Ons kenmerk: "), i.id)
         self.para("Onderwerp: besluit op uw verzoek op grond van de Wet open overheid")
-        self.doc.add_heading(f"Besluit op Woo-verzoek {i.id}", level=0)
+        append_nobreak(self.doc.add_heading("Besluit op Woo-verzoek ", level=0), i.id)
         self.para("Geachte ", ("?", "[aanhef]"), ",")
         self.section_request()
         self.section_procedure()
@@ -130,9 +194,10 @@ class LetterWriter:
         i = self.info
         self.heading("1. Uw verzoek")
         received = nl_date(i.received, time=False) if i.received else None
+        asked = (["openbaarmaking van ", self.red(i.subject.strip().rstrip("."))] if _SUBJECT_SAYS_DOCUMENTS.match(i.subject)
+                 else ["openbaarmaking van documenten over: ", self.red(i.subject.strip().rstrip("."))])
         self.para("Op ", received or ("?", "[datum ontvangst]"),
-                  " hebben wij uw verzoek ontvangen op grond van de Wet open overheid (Woo). U vraagt om "
-                  "openbaarmaking van documenten over: ", self.red(i.subject), ".")
+                  " hebben wij uw verzoek ontvangen op grond van de Wet open overheid (Woo). U vraagt om ", *asked, ".")
         self.para(f"Uw verzoek gaat over de periode van {nl_date(i.period_from, time=False)} tot en met "
                   f"{nl_date(i.period_to, time=False)}.")
 
@@ -164,8 +229,14 @@ class LetterWriter:
             verdict = "toe te wijzen voor zover de documenten niet al openbaar zijn"
         else:
             verdict = "af te wijzen"
-        self.para(f"Wij hebben besloten uw verzoek {verdict}. Wij hebben {len(self.documents)} documenten "
-                  "gevonden die onder uw verzoek vallen. Daarvan maken wij openbaar:")
+        n = len(self.documents)
+        if not n:
+            self.para("Wij hebben geen documenten gevonden die onder uw verzoek vallen. Wij kunnen daarom geen "
+                      "documenten openbaar maken en wijzen uw verzoek af. In paragraaf 4 leest u hoe wij hebben gezocht.")
+            return
+        found = "1 document gevonden dat" if n == 1 else f"{n} documenten gevonden die"
+        self.para(f"Wij hebben besloten uw verzoek {verdict}. Wij hebben {found} onder uw verzoek "
+                  + ("valt. Wij beslissen daarover als volgt:" if n == 1 else "vallen. Wij beslissen daarover als volgt:"))
         labels = {
             "openbaar": "geheel openbaar",
             "deels openbaar": "gedeeltelijk openbaar (met gelakte passages)",
@@ -174,6 +245,9 @@ class LetterWriter:
         }
         for decision in DECISIONS:
             self.para(f"{labels[decision]}: {c[decision]}", style="List Bullet")
+        if c[PENDING]:  # chat media without text that no handler has decided yet: left out of the bundles
+            self.para(f"[nog te beoordelen (foto's, video's of spraakberichten; nog niet beoordeeld): {c[PENDING]}]",
+                      style="List Bullet")
 
     def section_search(self) -> None:
         i = self.info
@@ -183,9 +257,9 @@ class LetterWriter:
                      if i.selection_id else "")
                   + " en kan worden herhaald en gecontroleerd.")
         self.para(("b", "Periode: "), f"{nl_date(i.period_from, time=False)} tot en met {nl_date(i.period_to, time=False)}")
-        self.para(("b", "Bronnen: "), *(self._joined(i.sources) if i.sources else ["alle aangesloten bronnen"]))
-        self.para(("b", "Gezocht bij: "), *(self._joined(i.custodians) if i.custodians else ["alle medewerkers in de bronnen"]))
-        self.para(("b", "Zoekvraag: "), self.red(i.query or i.subject))
+        self.para(("b", "Bronnen: "), *self.sources_in_words())
+        self.para(("b", "Gezocht bij: "), *self.custodians_in_words(i.custodians))
+        self.para(("b", "Zoektermen: "), self.red(query_in_words(i.query or i.subject) or i.subject))
         if i.terms:
             table = self.doc.add_table(rows=1, cols=3)
             table.style = "Table Grid"
@@ -211,17 +285,46 @@ class LetterWriter:
         if i.counts:
             self.para("Resultaat van de zoekslag:")
             for key, value in i.counts.items():
-                if key == "undated":
+                if key in ("undated", "redaction_layers"):
                     continue
                 self.para(f"{COUNT_LABELS.get(key, key.replace('_', ' '))}: {value}", style="List Bullet")
 
-    def _joined(self, values: Sequence[str]) -> list:
-        out: list = []
-        for n, v in enumerate(values):
-            if n:
-                out.append(", ")
-            out.append(self.red(v))
-        return out
+    def _person(self, name: str) -> bool:
+        """A custodian whose name is redacted is a person who does not appear in public for the job."""
+        return bool(self.r.spans_of(name))
+
+    def _whose(self, custodians: Sequence[str]) -> str:
+        """'Afdeling Ruimte en 3 medewerkers': names only where they are not redacted."""
+        named = sorted({c for c in custodians if c and not self._person(c)})
+        persons = len({c.casefold() for c in custodians if c and self._person(c)})
+        if persons:
+            named.append("1 medewerker" if persons == 1 else f"{persons} medewerkers")
+        return joined(named)
+
+    def searched(self) -> list[tuple[str, str]]:
+        """(medium, custodian) of what was searched: recorded with the selection, else read off the documents."""
+        if self.info.searched:
+            return list(self.info.searched)
+        return sorted({(medium_of(it.kind, it.platform), it.custodian) for d in self.documents for it in d.items
+                       if it.kind != "attachment"})
+
+    def sources_in_words(self) -> list:
+        """The sources by kind and by whom ('e-mail van 3 medewerkers; bestanden van Afdeling Ruimte'), never
+        by their names, which often hold a person's name."""
+        by_medium: dict[str, list[str]] = {}
+        for medium, custodian in self.searched():
+            by_medium.setdefault(medium, []).append(custodian)
+        if not by_medium:
+            return ["alle aangesloten bronnen"]
+        parts = []
+        for medium in sorted(by_medium, key=lambda m: list(MEDIA).index(m) if m in MEDIA else 99):
+            whose = self._whose(by_medium[medium])
+            parts.append(MEDIA.get(medium, medium) + (f" van {whose}" if whose else ""))
+        return [clean_text("; ".join(parts))]
+
+    def custodians_in_words(self, custodians: Sequence[str]) -> list:
+        whose = self._whose(custodians)
+        return [whose] if whose else ["alle medewerkers in de bronnen"]
 
     def used_grounds(self) -> dict[str, list[str]]:
         used: dict[str, list[str]] = {}
@@ -242,8 +345,8 @@ class LetterWriter:
             text = GROUNDS.get(code, code)
             if code == "dubbel":
                 self.heading("Dubbele documenten", level=2)
-                self.para(f"Documenten {', '.join(nrs)} zijn al beoordeeld als onderdeel van een ander document "
-                          "en worden daar verstrekt.")
+                self.para((f"Document {nrs[0]} is" if len(nrs) == 1 else f"De documenten {joined(nrs)} zijn")
+                          + " al beoordeeld als onderdeel van een ander document en worden daar verstrekt.")
                 continue
             self.heading(f"{code}: {text}", level=2)
             if code in ABSOLUTE:
@@ -270,7 +373,7 @@ class LetterWriter:
     def section_objection(self) -> None:
         self.heading("7. Bezwaar")
         self.para("Bent u het niet eens met dit besluit? Dan kunt u binnen zes weken na de dag waarop dit besluit "
-                  f"bekend is gemaakt bezwaar maken bij {self.org}. Stuur uw bezwaarschrift naar ",
+                  f"bekend is gemaakt bezwaar maken bij {self.info.competent_body or self.org}. Stuur uw bezwaarschrift naar ",
                   ("?", "[adres]"), ". Vermeld daarin uw naam en adres, de datum, het kenmerk van dit besluit, "
                   "waarom u het er niet mee eens bent, en onderteken het.")
         self.para("Met vriendelijke groet,")
@@ -282,6 +385,15 @@ class LetterWriter:
         self.para("Inventarislijst (inventarislijst.xlsx en inventarislijst.docx)", style="List Bullet")
         if self.bundles:
             self.para("Documenten: " + ", ".join(self.bundles), style="List Bullet")
+
+
+def append_nobreak(paragraph, text: str):
+    """Append ``text`` as one run whose hyphens are non-breaking (``w:noBreakHyphen``): a request id such
+    as WOO-2025-001 never breaks over two lines."""
+    pieces = "<w:noBreakHyphen/>".join(f'<w:t xml:space="preserve">{escape(clean_text(p))}</w:t>' if p else ""
+                                       for p in text.split("-"))
+    paragraph._p.append(parse_xml(f'<w:r xmlns:w="{W_NS}">{pieces}</w:r>'))
+    return paragraph
 
 
 def append_runs(paragraph, runs: Sequence[Run]) -> None:

@@ -7,7 +7,8 @@ Nothing is trusted to the writers. Each file is read back as a reader's software
   sheets, docProps). Text is joined across runs within a paragraph (w:p), a cell (c), a shared
   string (si), and also across the whole part, so a name split over two runs or two paragraphs
   is found; every attribute value (link targets, alt texts) is searched as well;
-- json: every string; xml and text: the text; pdf: the text layer of each page (pypdf).
+- json: every string; xml and text: the text; pdf: the text layer of each page (pypdf), the
+  document properties and the XMP metadata stream.
 
 What is searched: every applied redaction's text, whole words, any case, whitespace folded (the
 same ``Needles`` the renderer uses), and the digits of every redacted number of six or more
@@ -126,6 +127,9 @@ def file_units(name: str, data: bytes) -> Iterator[tuple[str, str, bool]]:
                 yield f"pagina {n}, regel {k}", line, True
         for key, value in (reader.metadata or {}).items():
             yield f"eigenschap {key}", str(value), True
+        xmp = reader.trailer["/Root"].get("/Metadata")
+        if xmp is not None:
+            yield from xml_units(xmp.get_object().get_data(), "XMP-metadata")
     else:
         yield "inhoud", data.decode("utf-8", "replace"), True
 

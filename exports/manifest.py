@@ -2,7 +2,7 @@
 
     {"request": {"id", "subject", "query", "period": {"from", "to"}, "received", "deadline",
                  "selection_id"},
-     "organisation", "tool_version", "created",
+     "organisation", "tool_version", "created", "redaction_layers": ["rules", "frog"],
      "documents": [{"nr", "family", "kind", "decision", "grounds",
                     "items": [{"id", "sha256", "locator"}]}],
      "files": {"documenten/documenten-deel-01.docx": "<sha256>", ...}}
@@ -52,6 +52,8 @@ def build(info: RequestInfo, documents: Sequence[Document], redactor: Redactor, 
         "organisation": organisation,
         "tool_version": tool_version,
         "created": now.isoformat(),
+        # the detection layers whose proposals this package rests on (collects before layers: rules)
+        "redaction_layers": list(info.counts.get("redaction_layers", ["rules"])),
         "documents": [
             {
                 "nr": d.nr,

@@ -13,22 +13,32 @@ from pathlib import Path
 
 from exports import PackageResult, write_package
 from woo_collector import __version__, outputs
-from woo_collector.errors import LeakError
+from woo_collector.errors import ConfigError, LeakError
 from woo_collector.requests import load_documents, request_info
 from woo_collector.workspace import Workspace
 
 
-def export(ws: Workspace, req_id: str, out: Path, *, pdf: bool = False, diwoo: bool = False, zip_: bool = False) -> PackageResult:
-    """Write the disclosure package; raises LeakError (package removed) or ExportError."""
+def export(ws: Workspace, req_id: str, out: Path, *, pdf: bool = False, diwoo: bool = False, zip_: bool = False,
+           replace: bool = False) -> PackageResult:
+    """Write the disclosure package; raises LeakError (package removed) or ExportError. An earlier package in
+    ``out`` is refused unless ``replace``, and then moved aside whole (``PackageResult.previous``)."""
     info = request_info(ws, req_id)
+    if not ws.settings.organisation.strip():
+        raise ConfigError(
+            f"the workspace has no organisation, and every letter, inventory and document property of the package "
+            f"carries it: set it in {ws.config_path} under [settings] as  organisation = \"Gemeente ...\"  "
+            f"(or in the environment variable WOO_ORGANISATION), then export again")
     docs = load_documents(ws, req_id)
     ws.catalog.check_audit()  # an export that could not be audited is not written (AuditError says what to do)
     outputs.record(ws.root, Path(out), req_id)  # before anything is written: doctor checks this folder from now on
     try:
         result = write_package(info, docs, Path(out), organisation=ws.settings.organisation, original_path=ws.store.path,
-                               tool_version=__version__, part_max_docs=ws.settings.part_max_docs, pdf=pdf, diwoo=diwoo, zip_=zip_)
+                               tool_version=__version__, part_max_docs=ws.settings.part_max_docs, pdf=pdf, diwoo=diwoo, zip_=zip_,
+                               author_letters=ws.settings.chat_author_letters, replace=replace)
     except LeakError:
         ws.audit("request export", {"id": req_id, "out": str(out)}, "refused: leak found, package removed", request=req_id)
         raise
-    ws.audit("request export", {"id": req_id, "out": str(out)}, f"{len(result.files)} files", request=req_id)
+    ws.audit("request export", {"id": req_id, "out": str(out), "replace": replace},
+             f"{len(result.files)} files" + (f", earlier package moved to {result.previous}" if result.previous else ""),
+             request=req_id)
     return result

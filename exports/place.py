@@ -8,7 +8,9 @@ and ``roll_forward`` makes the change:
 1. the old ``<name>.zip`` goes (it belongs to the old package and must never lie beside the new one);
 2. the new package replaces ``out``: one atomic swap (``renameat2(RENAME_EXCHANGE)``) where the
    system has it, so there is never a moment without a package; elsewhere ``out`` is renamed
-   aside and the new package renamed to ``out``;
+   aside and the new package renamed to ``out``. An earlier package (an export with ``replace``)
+   is never deleted: the journal names where it goes (``previous``, ``<name>.vorige-<time>``),
+   and it is renamed there whole, with whatever the handler edited or added in it;
 3. the new zip is renamed to ``<name>.zip``;
 4. the journal goes, then every leftover.
 
@@ -29,6 +31,7 @@ import ctypes.util
 import json
 import os
 import shutil
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -94,7 +97,8 @@ def prepare(out: Path) -> None:
     if j.exists():
         try:
             data = json.loads(j.read_text(encoding="utf-8"))
-            roll_forward(out, Path(data["tmp"]), Path(data["zip"]) if data.get("zip") else None, data["manifest"])
+            roll_forward(out, Path(data["tmp"]), Path(data["zip"]) if data.get("zip") else None, data["manifest"],
+                         Path(data["previous"]) if data.get("previous") else None)
         except (OSError, ValueError, KeyError, TypeError):
             j.unlink(missing_ok=True)  # a torn journal is written before any change: nothing to finish
     if not out.exists() and not j.exists():
@@ -112,7 +116,7 @@ def zip_temp(package: Path, name: str) -> Path:
     try:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
             for p in sorted(package.rglob("*")):
-                if p.is_file():
+                if p.is_file() and p.relative_to(package).parts[0] != "upload":  # the upload zips hold the PDFs again
                     z.write(p, f"{name}/{p.relative_to(package).as_posix()}")
     except BaseException:
         target.unlink(missing_ok=True)
@@ -120,12 +124,25 @@ def zip_temp(package: Path, name: str) -> Path:
     return target
 
 
-def commit(tmp: Path, out: Path, zip_tmp: Path | None) -> None:
-    """Put the package ``tmp`` (and the zip ``zip_tmp``) in place as ``out`` (and ``out.zip``)."""
+def aside(out: Path) -> Path:
+    """Where an earlier package in ``out`` is kept: ``<name>.vorige-<UTC time>`` beside it, never taken."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    target = out.parent / f"{out.name}.vorige-{stamp}"
+    n = 1
+    while target.exists():
+        n += 1
+        target = out.parent / f"{out.name}.vorige-{stamp}-{n}"
+    return target
+
+
+def commit(tmp: Path, out: Path, zip_tmp: Path | None, previous: Path | None = None) -> None:
+    """Put the package ``tmp`` (and the zip ``zip_tmp``) in place as ``out`` (and ``out.zip``); an
+    earlier package in ``out`` is moved to ``previous``."""
     token = sha256_file(tmp / "manifest.json")
     faults.point("export-commit")
-    write_json_atomic(journal(out), {"tmp": str(tmp), "zip": str(zip_tmp) if zip_tmp else None, "manifest": token})
-    roll_forward(out, tmp, zip_tmp, token)
+    write_json_atomic(journal(out), {"tmp": str(tmp), "zip": str(zip_tmp) if zip_tmp else None, "manifest": token,
+                                     "previous": str(previous) if previous else None})
+    roll_forward(out, tmp, zip_tmp, token, previous)
 
 
 def _is_new(out: Path, token: str) -> bool:
@@ -135,7 +152,7 @@ def _is_new(out: Path, token: str) -> bool:
         return False
 
 
-def roll_forward(out: Path, tmp: Path, zip_tmp: Path | None, token: str) -> None:
+def roll_forward(out: Path, tmp: Path, zip_tmp: Path | None, token: str, previous: Path | None = None) -> None:
     target = zip_target(out)
     faults.point("export-rename")
     if zip_tmp is None or zip_tmp.exists():  # 1. the old zip goes
@@ -146,9 +163,15 @@ def roll_forward(out: Path, tmp: Path, zip_tmp: Path | None, token: str) -> None
             raise OSError(f"the new package {tmp} is gone; export again")
         if not (out.exists() and _exchange(tmp, out)):
             if out.exists():
-                out.rename(out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+                out.rename(previous if previous is not None else out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}")
                 faults.point("export-rename")
             tmp.rename(out)
+    faults.point("export-rename")
+    if previous is not None and tmp.is_dir() and not previous.exists():  # after a swap, tmp holds the earlier package
+        if any(tmp.iterdir()):
+            tmp.rename(previous)
+        else:
+            tmp.rmdir()  # an empty folder: no file in it to keep
     faults.point("export-rename")
     if zip_tmp is not None and zip_tmp.exists():  # 3. the new zip
         zip_tmp.replace(target)

@@ -32,6 +32,7 @@ import ahocorasick
 
 from woo_collector import dates
 from woo_collector.documents import Document, Redaction
+from woo_collector.redaction.normalise import Normalised, normalise
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
@@ -63,8 +64,10 @@ def nl_date(dt, time: bool = True, weekday: bool = False) -> str:
 
 
 def fold(text: str) -> str:
-    """Case and whitespace folded text, the form needles and haystacks are compared in."""
-    return _SPACES.sub(" ", text.casefold()).strip()
+    """Case and whitespace folded text, the form needles and haystacks are compared in; normalised
+    the way detection normalises (NFC, soft hyphens and line-end hyphens), so "José" written in NFD
+    or "Korte-\nkaas" is the same needle."""
+    return _SPACES.sub(" ", normalise(text).casefold()).strip()
 
 
 def digits(text: str) -> str:
@@ -252,12 +255,12 @@ class Redactor:
                 if 0 <= r.start < r.end <= len(text) and fold(text[r.start:r.end]) == fold(r.text):
                     spans.append((r.start, r.end, r.ground))
         if self.needles:
-            folded, idx = _fold_with_map(text)
+            norm = Normalised(text)
+            folded, idx = _fold_with_map(norm.text)
             for s, e, n in self.needles.find_text(folded):
-                if idx is None:
-                    spans.append((s, e, n.ground))
-                else:
-                    spans.append((idx[s], idx[e - 1] + 1, n.ground))
+                if idx is not None:
+                    s, e = idx[s], idx[e - 1] + 1
+                spans.append((*norm.span(s, e), n.ground))
             if self.needles.digit:
                 spans += self._digit_spans(text)
         return merge(spans)
@@ -288,11 +291,50 @@ class Redactor:
             at = e
         if at < len(text):
             out.append(Run(clean_text(text[at:])))
-        return [r for r in out if r.text or r.box]
+        return tidy([r for r in out if r.text or r.box])
 
     def marked(self, text: str, item_id: str = "", fields: Sequence[str] = ()) -> str:
         """``text`` with each redacted span replaced by a marker such as '[5.1.2e]' (inventory, JSON)."""
         return "".join(f"[{r.ground}]" if r.box else r.text for r in self.runs(text, item_id, fields))
+
+
+_OPENERS = {"<": ">", "(": ")", "[": "]", "{": "}", "«": "»"}
+_GAP = re.compile(r"[ \t\u00a0]*")
+
+
+def _grounds(*runs: Run) -> str:
+    out: list[str] = []
+    for r in runs:
+        for g in r.ground.split("; "):
+            if g and g not in out:
+                out.append(g)
+    return "; ".join(sorted(out))
+
+
+def tidy(runs: list[Run]) -> list[Run]:
+    """No stray punctuation beside a box: a box alone between brackets loses them ("<[box]>" ->
+    "[box]", as in "Pieter <p@x.nl>"), and boxes with only spaces between them become one box."""
+    out = list(runs)
+    for i in range(1, len(out) - 1):
+        before, box, after = out[i - 1], out[i], out[i + 1]
+        if box.box and not before.box and not after.box and before.text and after.text:
+            opener = before.text[-1]
+            if opener in _OPENERS and after.text[0] == _OPENERS[opener]:
+                out[i - 1] = Run(before.text[:-1].rstrip(" ") + (" " if before.text[:-1].endswith(" ") else ""))
+                out[i + 1] = Run(after.text[1:])
+    out = [r for r in out if r.box or r.text]
+    merged: list[Run] = []
+    for r in out:
+        if r.box and len(merged) >= 2 and merged[-2].box and not merged[-1].box and _GAP.fullmatch(merged[-1].text):
+            gap = merged.pop()
+            prev = merged.pop()
+            merged.append(Run(prev.text + gap.text + r.text, _grounds(prev, r)))
+        elif r.box and merged and merged[-1].box:
+            prev = merged.pop()
+            merged.append(Run(prev.text + r.text, _grounds(prev, r)))
+        else:
+            merged.append(r)
+    return merged
 
 
 def clean_text(text: str) -> str:

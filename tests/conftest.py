@@ -21,6 +21,10 @@ from hypothesis import settings as hypothesis_settings
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(os.environ.get("WOO_SAMPLES", ROOT.parent / "shared" / "samples"))
 
+# The suite runs the rule layer alone (the default where Frog is installed is rules + Frog); the tests of
+# the Frog layer ask for it themselves (tests/redaction/test_frog.py), sharing one Frog start a session.
+os.environ.setdefault("WOO_REDACTION_LAYERS", "rules")
+
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 hypothesis_settings.register_profile("dev", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
@@ -178,7 +182,7 @@ def ws(request, tmp_path):
     """A new workspace (``woo init``); a test module may define its own. A test that also asks for
     ``engine`` gets a workspace of that engine (``woo init --engine``), once for each engine."""
     args = ["--engine", request.getfixturevalue("engine")] if "engine" in request.fixturenames else []
-    r = woo(tmp_path / "ws", "init", *args)
+    r = woo(tmp_path / "ws", "init", "--organisation", "Gemeente Test", *args)
     assert r.exit_code == 0, r.output
     return tmp_path / "ws"
 
@@ -200,3 +204,20 @@ def mail(subject: str, body: str, date: str | None = None, msgid: str = "", atta
     for name, data in attachments:
         m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return m.as_bytes()
+
+
+@pytest.fixture(scope="session")
+def frog_session():
+    """Frog started once for the whole test session (the process's shared server, which every
+    FrogLayer and every collect with the frog layer uses), closed at the end; skips, saying why,
+    where Frog is not installed. Yields ``FrogLayer``."""
+    from woo_collector.redaction.frog import FrogLayer, frog_path, shared_server
+
+    if frog_path() is None:
+        pytest.skip("Frog is not installed (apt-get install frog frogdata uctodata)")
+    shared_server.pinned = True
+    with shared_server(2):   # as many connections as any test asks for, so it starts once
+        pass
+    yield FrogLayer
+    shared_server.pinned = False
+    shared_server.close()

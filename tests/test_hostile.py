@@ -42,7 +42,7 @@ def woo(ws: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProce
 def ws(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     w = root / "ws"
-    assert woo(w, "init").returncode == 0
+    assert woo(w, "init", "--organisation", "Gemeente Test").returncode == 0
     good = root / "good.eml"
     good.write_bytes(GOOD)
     assert woo(w, "import", str(good), "--custodian", "test").returncode == 0

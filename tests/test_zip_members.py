@@ -17,7 +17,7 @@ from tests.conftest import woo
 
 @pytest.fixture
 def ws(tmp_path):
-    assert woo(tmp_path / "ws", "init").exit_code == 0
+    assert woo(tmp_path / "ws", "init", "--organisation", "Gemeente Test").exit_code == 0
     return tmp_path / "ws"
 
 

@@ -72,6 +72,9 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
         if not cls.network and spec.path and not Path(spec.path).exists():
             problems.append(f"source {name}: path {spec.path} does not exist; fix it in woo.toml or re-add the source")
     problems += export_problems(ws, facts, quick)
+    from woo_collector.redaction import layers
+
+    facts["redaction layers"] = layers.describe(ws.config)
     return problems, facts
 
 

@@ -1,8 +1,11 @@
 """Documents of a Woo request: what the request code produces and the export writers consume.
 
 A ``Document`` is the unit of the inventory and of the decision: an e-mail, one of its attachments
-(same family: nr 12, 12.1, 12.2), a chat conversation on one local calendar day, or a
-file. ``Redaction`` marks a span of one item's field to be replaced by a box carrying its ground.
+(same family: nr 12, 12.1, 12.2), a chat conversation on one local calendar day with the media sent
+in it that day (chat day 5, media 5.1, 5.2 in message order), or a file. A medium without text (a
+photo, a video, a voice note) can show what no text detector sees: it gets no automatic decision
+(``needs_decision``, Beoordeling ``PENDING``) and stays out of the package's bundles until a handler
+decides it. ``Redaction`` marks a span of one item's field to be replaced by a box carrying its ground.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Mapping
 from woo_collector.models import Item
 
 DECISIONS = ("openbaar", "deels openbaar", "niet openbaar", "reeds openbaar")
+PENDING = "nog te beoordelen"  # the Beoordeling of a document no automatic decision can be made for (needs_decision)
 
 GROUNDS = {
     "5.1.1a": "de eenheid van de Kroon",
@@ -76,8 +80,11 @@ class Document:
     places: tuple[str, ...] = ()  # every place this document was found ("custodian / source / folder")
     decision: str = "openbaar"
     grounds: tuple[str, ...] = ()
-    note: str = ""  # Toelichting
+    note: str = ""  # Toelichting: public, it goes into the inventory
     redactions: tuple[Redaction, ...] = ()
+    needs_decision: bool = False  # no automatic decision (a chat photo, video, voice note): decision is PENDING
+    # until a handler decides; listed in the inventory, left out of the bundles until then
+    remarks: str = ""  # internal notes for the handler ("gevonden op 3 plaatsen"): review workbook only, never a package
 
     def applied(self) -> tuple[Redaction, ...]:
         return tuple(r for r in self.redactions if r.apply)
@@ -110,3 +117,21 @@ class RequestInfo:
     selection_id: str = ""
     collected_at: datetime | None = None
     undated_handling: str = "include"  # what the selection did with matching items without a date (counts["undated"])
+    competent_body: str = "het college van burgemeester en wethouders"  # where an objection goes (the competent body)
+    # what was searched, by kind and by whom: (medium, custodian) per source; the letter describes
+    # sources by these, never by their names (a source's name often holds a person's name)
+    searched: tuple[tuple[str, str], ...] = ()
+
+
+# what a source holds, as the decision letter names it: by connector TYPE, and by item
+MEDIUM_OF_TYPE = {"exchange": "email", "graph": "email", "imap": "email", "eml": "email", "mbox": "email", "maildir": "email",
+                  "msg": "email", "pst": "email", "teams": "teams", "whatsapp": "whatsapp", "sms": "sms", "signal": "signal",
+                  "telegram": "telegram", "files": "file"}
+
+
+def medium_of(kind: str, platform: str) -> str:
+    """'email', 'file', 'whatsapp', 'sms', 'teams', 'signal', 'telegram', 'chat' or 'overig' for an item."""
+    if kind == "chat":
+        p = (platform or "").lower()
+        return "sms" if p in ("sms", "mms") else p if p in ("whatsapp", "teams", "signal", "telegram") else "chat"
+    return kind if kind in ("email", "file") else "overig"

@@ -91,7 +91,8 @@ def record(root: Path, out: Path, request: str) -> None:
 def package_problems(out: Path, request: str, rehash: bool = True) -> list[str]:
     """What is wrong with the package folder ``out`` and its zip: leftovers, an unfinished swap,
     files that do not match ``manifest.json``, a zip that is not of this package. Each with the fix."""
-    again = f"run 'woo request export {request} --out {out}' again"
+    # --replace: a package in the folder is moved aside whole (never deleted), so the export can go ahead
+    again = f"run 'woo request export {request} --out {out} --replace' again"
     problems = []
     if journal(out).exists():
         problems.append(f"export {out}: an export of {request} was interrupted while its package was put in place "

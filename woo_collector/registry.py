@@ -36,6 +36,7 @@ BUILT_IN: dict[str, str] = {
     "teams": "connectors.teams:TeamsConnector",
     "signal": "connectors.signal:SignalConnector",
     "telegram": "connectors.telegram:TelegramConnector",
+    "chattable": "connectors.chattable:ChatTableConnector",
     "files": "connectors.files:FilesConnector",
 }
 

@@ -39,7 +39,8 @@ def _s(default: Any, help: str):
 
 @dataclass
 class Settings:
-    organisation: str = _s("Gemeente Voorbeeld", "name of the public body; used in packages and document properties")
+    organisation: str = _s("", "name of the public body (woo init asks for it); every letter, inventory and document "
+                              "property carries it, so a package is not exported until it is set")
     timezone: str = _s(DEFAULT_TIMEZONE, "local time zone for command-line dates and chat exports")
     engine: str = _s("whoosh", "the search engine of the index: whoosh (default) or tantivy (for large archives); "
                                "switch with 'woo reindex --engine NAME'")
@@ -50,6 +51,10 @@ class Settings:
     index_limitmb: int = _s(256, "memory (MB) per Whoosh indexing process")
     log_keep: int = _s(1000, "run log files kept in logs/ (older ones are removed)")
     part_max_docs: int = _s(250, "documents per docx bundle part in a disclosure package")
+    chat_author_letters: bool = _s(True, "in a package's chats, tell redacted authors apart by a letter per person within "
+                                         "the request (5.1.2e A, 5.1.2e B); false shows every one as 5.1.2e")
+    competent_body: str = _s("het college van burgemeester en wethouders",
+                             "the body that decides on a Woo request and hears an objection (the decision letter's 'bezwaar maken bij ...')")
 
     @classmethod
     def help(cls) -> dict[str, str]:
@@ -77,6 +82,15 @@ class Settings:
 
 
 def _coerce(type_name: Any, value: Any, where: str) -> Any:
+    if type_name in (bool, "bool"):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes", "ja", "on"):
+            return True
+        if text in ("false", "0", "no", "nee", "off"):
+            return False
+        raise ConfigError(f"{where} must be true or false, not {value!r}")
     if type_name in (int, "int"):
         try:
             return int(value)

@@ -57,7 +57,8 @@ class Workspace:
             os.chmod(root, 0o700)
             for sub in ("store", "index", "logs", "requests"):
                 (root / sub).mkdir(exist_ok=True)
-            settings = {"organisation": organisation or Settings().organisation}
+            # no organisation given: none is written (never a made-up one); export refuses until it is set
+            settings = {"organisation": organisation} if organisation else {}
             if engine:
                 settings["engine"] = engine
             config = {"settings": settings, "sources": {},

@@ -1,8 +1,12 @@
-"""Helpers shared by the chat connectors (sms, teams, signal, telegram).
+"""Helpers shared by the chat connectors (whatsapp, sms, teams, signal, telegram).
 
 Plain functions: reading untrusted JSON without crashing (whole, salvaged, streamed array by array,
-or line by line), times from epochs and local clocks, phone numbers as comparable keys. The loop
-over files (keep, skip, checkpoint, retry) is ``connectors.base.FileConnector``'s.
+or line by line), times from epochs and local clocks, phone numbers as comparable keys, and chat
+media: every file sent in a chat message (a photo, a PDF, a voice note, an MMS part) is read once
+with ``read_medium`` (its text through ``connectors.support.documents``, where it has any) and
+becomes an ``attachment`` item of its message and conversation through ``media_items``, the one way
+all chat connectors do it. The loop over files (keep, skip, checkpoint, retry) is
+``connectors.base.FileConnector``'s.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from woo_collector.dates import DEFAULT_TIMEZONE
 from woo_collector.errors import ConnectorError
+from woo_collector.models import Failure, Item
+from woo_collector.text import filetype_of
 
 DEFAULT_TZ = DEFAULT_TIMEZONE
 MAX_JSON = 512 * 1024 * 1024  # a JSON document larger than this is kept, not parsed
@@ -317,3 +324,107 @@ def iter_lines(f, limit: int = MAX_LINE) -> Iterator[tuple[int, bytes | None]]:
             yield lineno, None
             continue
         yield lineno, line
+
+
+# media ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Medium:
+    """One file sent in a chat message, kept in the store bit for bit under ``sha256``, with its text."""
+
+    name: str
+    sha256: str
+    size: int
+    locator: str = ""  # where inside the export it was (a zip member, an MMS part); the name when ""
+    content_type: str = ""
+    text: str = ""  # what document extraction read from it ("" for a photo, a voice note, a video)
+    filetype: str = "other"  # the inventory's word: pdf, doc, image, audio, video, ...
+    meta: Mapping[str, Any] = field(default_factory=dict)  # the document's own metadata (doc_author, ...)
+    problem: str = ""  # why its text could not be read (a protected or broken document)
+
+
+def read_medium(name: str, sha256: str, data: bytes | Path, size: int = -1, *, locator: str = "",
+                content_type: str = "") -> Medium:
+    """A kept medium with the text ``connectors.support.documents.extract_text`` reads from it.
+
+    ``data`` is its bytes or the path of its file. Only a medium that is a document by its content or
+    name (PDF, Office, OpenDocument, RTF, HTML, text) is read whole; a photo or a video is not read
+    again. A document that cannot be read gives ``problem`` (the medium stays an item, without text).
+    """
+    from connectors.support.documents import MAX_DOCUMENT, document_kind, extract_text
+
+    if size < 0:
+        size = len(data) if isinstance(data, bytes) else _size(data)
+    if isinstance(data, Path):
+        try:
+            with open(data, "rb") as f:
+                head = f.read(1024)
+        except OSError as e:
+            return Medium(name, sha256, size, locator, content_type, filetype=filetype_of(name),
+                          problem=f"cannot be read: {e.strerror or e}")
+    else:
+        head = data[:1024]
+    if not document_kind(name, head, content_type):  # a zip is read whole: it may be an Office document without its extension
+        ft = filetype_of(name)
+        if ft == "other" and content_type:
+            ft = _content_filetype(content_type)
+        return Medium(name, sha256, size, locator, content_type, filetype=ft)
+    if size > MAX_DOCUMENT:
+        return Medium(name, sha256, size, locator, content_type, filetype=filetype_of(name),
+                      problem=f"document of {size} bytes is larger than {MAX_DOCUMENT} bytes; kept, text not extracted")
+    try:
+        raw = data.read_bytes() if isinstance(data, Path) else data
+        ex = extract_text(name, raw, content_type)
+    except ConnectorError as e:
+        return Medium(name, sha256, size, locator, content_type, filetype=filetype_of(name), problem=e.reason)
+    except OSError as e:
+        return Medium(name, sha256, size, locator, content_type, filetype=filetype_of(name),
+                      problem=f"cannot be read: {e.strerror or e}")
+    return Medium(name, sha256, size, locator, content_type, ex.text, ex.filetype,
+                  {f"doc_{k}": v for k, v in ex.meta.items()})
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _content_filetype(content_type: str) -> str:
+    major = content_type.split("/", 1)[0].lower()
+    return {"image": "image", "audio": "audio", "video": "video"}.get(major, "other")
+
+
+def media_items(conn: Any, message: Item, media: Iterable[Medium]) -> Iterator[Item]:
+    """The ``attachment`` items of the media sent with ``message``, in the order sent.
+
+    Each is an item of the message's conversation (same ``conversation``, ``sent``, sender,
+    recipients, ``platform`` and ``seq``; ``parent`` is the message), so a request makes it a family
+    member of its chat-day document. Its id is stable: the connector's ``item_id`` of
+    ``<platform>-media``, the message's id and the medium's sha256 (and its place when one message
+    sends the same file twice).
+    """
+    seen: dict[str, int] = {}
+    for m in media:
+        n = seen.get(m.sha256, 0)
+        seen[m.sha256] = n + 1
+        keys = (f"{message.platform}-media", message.id, m.sha256) + ((n,) if n else ())
+        meta: dict[str, Any] = {"size": m.size, "conversation": str(message.meta.get("conversation") or message.subject)}
+        if m.content_type:
+            meta["content_type"] = m.content_type
+        if m.problem:
+            meta["problems"] = [m.problem]
+        meta.update(m.meta)
+        yield Item(
+            id=conn.item_id(*keys), kind="attachment", source=message.source, custodian=message.custodian,
+            sha256=m.sha256, sent=message.sent, sender=message.sender, recipients=message.recipients,
+            subject=m.name, body=m.text, locator=m.locator or m.name, conversation=message.conversation,
+            parent=message.id, filetype=m.filetype, platform=message.platform, seq=message.seq, meta=meta,
+        )
+
+
+def medium_failure(m: Medium, where: str, locator: str = "", sha: str = "") -> Failure | None:
+    """The Failure listing a medium whose text could not be read (it is kept, and an item without text)."""
+    if not m.problem:
+        return None
+    return Failure(where, f"medium {m.name}: {m.problem}", locator, sha)

@@ -70,7 +70,8 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # What zipfile, zlib and the XML parsers raise on a damaged document while it is read (a truncated
 # deflate stream, a bad CRC, a malformed part); ValueError also from parsing numbers and dates in the
 # document. Anything else (a KeyError or TypeError of our own) is a bug and stays loud.
-_LIBRARY_ERRORS = (zipfile.BadZipFile, zlib_error, OSError, EOFError, ValueError, SyntaxError, NotImplementedError)
+_LIBRARY_ERRORS = (zipfile.BadZipFile, zlib_error, OSError, EOFError, ValueError, SyntaxError, NotImplementedError,
+                   LookupError)  # LookupError: an XML declaration naming an encoding Python does not know
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 import zipfile
 
@@ -636,3 +637,25 @@ def test_damaged_documents_give_text_or_a_connector_error(name, data):
         target[pos:pos + cut] = data.draw(st.binary(max_size=20) | st.sampled_from([b"<", b">", b"&", b'"', b"</w:p>", b"<a:p>", b"\xff\xfe"]))
     mutated = bytes(target) if name.endswith(".pdf") else replace_parts(doc, {part: bytes(target)})
     _assert_text_or_connector_error(name, mutated)
+
+
+_UTF8_DECL = re.compile(rb"""encoding=(['"])UTF-8\1""", re.I)
+
+
+def _bad_decl(raw: bytes) -> bytes:
+    return _UTF8_DECL.sub(b"encoding='TF-8'", raw, count=1)
+
+
+def test_a_part_declaring_an_unknown_encoding_is_a_connector_error():
+    """Found by the property test above: an XML declaration naming an encoding Python does not know
+    (``TF-8``: one byte cut) raised LookupError, which a chat medium would turn into the whole chat failing."""
+    doc = _built("a.docx")
+    with zipfile.ZipFile(io.BytesIO(doc)) as zf:
+        app = zf.read("docProps/app.xml")
+    broken = _bad_decl(app)
+    assert broken != app
+    _assert_text_or_connector_error("a.docx", replace_parts(doc, {"docProps/app.xml": broken}))
+    for part in ("word/document.xml", "docProps/core.xml"):
+        with zipfile.ZipFile(io.BytesIO(doc)) as zf:
+            raw = zf.read(part)
+        _assert_text_or_connector_error("a.docx", replace_parts(doc, {part: _bad_decl(raw)}))

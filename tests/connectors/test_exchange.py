@@ -415,7 +415,7 @@ def test_nightly_woo_ingest_against_the_loopback_server(server, tmp_path):
     server.add_mailbox(ANNE)
     for n in range(3):
         server.add_mail(ANNE, "Inbox", mime(n, attachment=n == 0))
-    assert woo("init").exit_code == 0
+    assert woo("init", "--organisation", "Gemeente Test").exit_code == 0
     r = woo("source", "add", "mail-anne", "--type", "exchange", "--custodian", "Anne Jansen",
             "--set", f"service_endpoint={server.endpoint}", "--set", f"mailboxes={ANNE}", "--set", "auth=basic",
             "--set", "username=svc-woo", "--set", "password_env=WOO_TEST_EWS_PASSWORD")

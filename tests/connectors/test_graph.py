@@ -300,7 +300,7 @@ def test_nightly_woo_ingest_against_the_loopback_graph_server(server, tmp_path):
     box, inbox, projects, sent = mailbox_with_folders(server)
     for n in range(1, 4):
         box.deliver(inbox, mail(n))
-    assert woo("init").exit_code == 0
+    assert woo("init", "--organisation", "Gemeente Test").exit_code == 0
     r = woo("source", "add", "exo-anne", "--type", "graph", "--custodian", "Anne Jansen", "--set", f"graph_url={server.url}",
             "--set", "token_env=WOO_TEST_GRAPH_TOKEN", "--set", f"mailboxes={A}", "--set", "retry_base_delay=0.05")
     assert r.exit_code == 0, r.output

@@ -323,7 +323,7 @@ def test_woo_ingest_through_a_dropping_connection_exits_3_then_completes(dovecot
     dovecot.append(user, pw, "INBOX", [mail(n, body=filler + f"\r\nnummer {n}\r\n") for n in range(1, 7)])
     proxy = CuttingProxy((dovecot.host, dovecot.port), cut_after=130_000)
     try:
-        assert woo("init").exit_code == 0
+        assert woo("init", "--organisation", "Gemeente Test").exit_code == 0
         for name, port in (("via-proxy", proxy.port), ("direct", dovecot.port)):
             r = woo("source", "add", name, "--type", "imap", "--custodian", "Griffie", "--set", "host=127.0.0.1",
                     "--set", f"port={port}", "--set", "tls=none", "--set", f"user={user}", "--set", "password_env=WOO_TEST_IMAP_PW",

@@ -155,10 +155,16 @@ def test_export_folder(export):
     sink = MemorySink()
     out = run_connector("signal", export, sink, custodian="Piet Jansen")
     items = out["items"]
-    assert len(items) == 7 and out["failures"] == []
+    assert len(items) == 8 and out["failures"] == []  # 7 messages and the photo the export holds
+    media = [i for i in items if i.kind == "attachment"]
+    items = [i for i in items if i.kind == "chat"]
     chat = [i for i in items if i.conversation == "signal:SannedeVries"]
     group = [i for i in items if i.conversation == "signal:Wethouders"]
     assert len(chat) == 4 and len(group) == 3
+    (medium,) = media  # the PDF of the group is not in the export folder: listed in meta, no item
+    assert medium.parent == chat[0].id and medium.conversation == "signal:SannedeVries" and medium.platform == "signal"
+    assert medium.sent == chat[0].sent and medium.subject == "2025-03-11T09-14-00.000_00_IMG_0042.jpg"
+    assert medium.filetype == "image" and medium.body == "" and sink.blobs[medium.sha256] == b"\xff\xd8jpeg"
     first, mine, deleted, call = chat
     # local clock of the exporting computer, read as Europe/Amsterdam (CET in March, CEST in July)
     assert first.sent == utc(2025, 3, 11, 8, 14, 0, 123000)

@@ -76,7 +76,14 @@ def test_sample_small_sms_and_mms_share_conversations():
 def test_sample_mms_media_kept_not_in_body():
     sink = MemorySink()
     out = run_connector("sms", sample(FIX + "sample_mms.xml"), sink)
-    items = out["items"]
+    parts = [i for i in out["items"] if i.kind == "attachment"]
+    items = [i for i in out["items"] if i.kind == "chat"]
+    assert [i.kind for i in out["items"]] == ["chat", "attachment"] * 4  # each MMS, then its medium
+    assert [(p.parent, p.subject, p.filetype, p.platform) for p in parts] == [
+        (items[0].id, "image.png", "image", "mms"), (items[1].id, "video.mp4", "video", "mms"),
+        (items[2].id, "audio.mp3", "audio", "mms"), (items[3].id, "document.pdf", "pdf", "mms")]
+    assert all(p.conversation == m.conversation and p.sent == m.sent for p, m in zip(parts, items))
+    assert [p.sha256 for p in parts] == [m.meta["media"][0]["sha256"] for m in items]
     assert [i.body for i in items] == ["Here is an image attachment", "Here is a video attachment",
                                        "Here is an audio attachment", "Here is a PDF attachment"]
     assert {i.sender for i in items} == {"Contact C <+15550000003>"}
@@ -111,8 +118,10 @@ def test_empty_backup_is_a_clear_error():
 def test_truncated_real_backup_keeps_everything_before_the_break():
     """sms_and_mms.xml ends in the middle of its last <mms>: 41 SMS and 8 MMS come before it."""
     out = run_connector("sms", sample(MIXED))
-    items = out["items"]
+    items = [i for i in out["items"] if i.kind == "chat"]
     assert len(items) == 49
+    assert [i.parent for i in out["items"] if i.kind == "attachment"] == [
+        i.id for i in items for m in i.meta.get("media", []) if m.get("sha256")]  # every kept MMS part is an item
     assert sum(i.platform == "sms" for i in items) == 41
     assert len(out["failures"]) == 1 and "breaks off" in out["failures"][0].reason
     assert out["failures"][0].locator == "after sms 41, mms 8"

@@ -101,7 +101,8 @@ def test_full_export_with_media(tmp_path):
     p.write_text(json.dumps(FULL, ensure_ascii=False, indent=1))
     sink = MemorySink()
     out = run_connector("telegram", tmp_path, sink)
-    items = out["items"]
+    items = [i for i in out["items"] if i.kind == "chat"]
+    (medium,) = [i for i in out["items"] if i.kind == "attachment"]  # the file the export holds; the photo outside it is not
     assert [(i.conversation, i.message_id) for i in items] == [
         ("telegram:4000000001", "1"), ("telegram:4000000001", "2"), ("telegram:4000000001", "3"), ("telegram:5", "1")]
     create, edited, reply, forwarded = items
@@ -111,10 +112,15 @@ def test_full_export_with_media(tmp_path):
     assert reply.meta["reply_to_message_id"] == "2"
     pdf = reply.meta["media"]["file"]
     assert sink.blobs[pdf["sha256"]] == b"%PDF-1.7 nota" and reply.meta["media"]["file_name"] == "nota.pdf"
+    assert (medium.parent, medium.subject, medium.sha256, medium.conversation, medium.platform, medium.sent) == (
+        reply.id, "nota.pdf", pdf["sha256"], reply.conversation, "telegram", reply.sent)
+    assert medium.body == "" and medium.meta["problems"]  # not a readable PDF: kept, listed, no text
     assert forwarded.meta["forwarded_from"] == "Nieuwsbron"
     assert forwarded.meta["media"]["photo"]["included"] is False  # a path leaving the export is not followed
     assert edited.id != forwarded.id
-    assert [f.locator for f in out["failures"]] == ["chat 6"]
+    assert [f.locator for f in out["failures"]] == ["", "chat 6"]
+    assert out["failures"][0].reason.startswith("medium nota.pdf: cannot read this PDF")
+    assert out["failures"][0].sha256 == pdf["sha256"] and out["failures"][0].path == str(tmp_path / "files" / "nota.pdf")
 
 
 def test_not_telegram_raises(tmp_path):

@@ -17,7 +17,7 @@ from tests.conftest import woo
 
 @pytest.fixture
 def ws(tmp_path):
-    assert woo(tmp_path / "ws", "init").exit_code == 0
+    assert woo(tmp_path / "ws", "init", "--organisation", "Gemeente Test").exit_code == 0
     ws = tmp_path / "ws"
     for name in ("Jan Bakker", "Piet Jansen", "Klaas Vaak"):
         assert woo(ws, "policy", "keep", name).exit_code == 0

@@ -170,3 +170,98 @@ def test_the_readme_says_which_tests_skip_and_how_to_see_why():
     readme = (ROOT / "README.md").read_text()
     tests = readme[readme.index("run the tests"):readme.index("## A tour")]
     assert "WOO_SAMPLES" in tests and "-rs" in tests
+
+
+def test_init_without_organisation_off_a_terminal_refuses_in_one_line_naming_the_option(tmp_path):
+    r = woo(tmp_path / "ws", "init")
+    assert r.exit_code == 1
+    assert r.output.strip().count("\n") == 0 and "--organisation" in r.output, r.output
+    assert "Voorbeeld" not in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "ws" / "woo.toml").exists()
+
+
+def test_init_with_an_empty_organisation_refuses(tmp_path):
+    r = woo(tmp_path / "ws", "init", "--organisation", "  ")
+    assert r.exit_code == 1 and "--organisation" in r.output
+    assert not (tmp_path / "ws" / "woo.toml").exists()
+
+
+def test_init_on_a_terminal_asks_for_the_organisation(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+    import tomllib
+
+    master, slave = pty.openpty()
+    p = subprocess.Popen([sys.executable, "-m", "woo_collector", "--workspace", str(tmp_path / "ws"), "init"],
+                         stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2])
+    os.close(slave)
+    os.write(master, b"Gemeente Dijkstad\n")
+    out, err = p.communicate(timeout=120)
+    os.close(master)
+    assert p.returncode == 0, err.decode()
+    assert b"Name of the public body" in out
+    config = tomllib.loads((tmp_path / "ws" / "woo.toml").read_text())
+    assert config["settings"]["organisation"] == "Gemeente Dijkstad"
+
+
+def test_a_workspace_without_organisation_takes_no_made_up_one_and_export_refuses_until_it_is_set(tmp_path):
+    from woo_collector.workspace import Workspace
+
+    ws, _ = Workspace.init(tmp_path / "ws")  # the library leaves it unset; so did hand-made woo.toml files
+    ws.close()
+    ws = tmp_path / "ws"
+    assert "Voorbeeld" not in (ws / "woo.toml").read_text()
+    (tmp_path / "m.mbox").write_text(CAROL)
+    assert woo(ws, "import", str(tmp_path / "m.mbox"), "--custodian", "Carol Christmas").exit_code == 0
+    assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
+    assert woo(ws, "request", "collect", "R1").exit_code == 0
+    r = woo(ws, "request", "export", "R1", "--out", str(tmp_path / "pkg"))
+    assert r.exit_code == 1
+    assert "organisation" in r.output and "woo.toml" in r.output and "[settings]" in r.output, r.output
+    assert not (tmp_path / "pkg").exists()
+
+    toml = (ws / "woo.toml").read_text().replace("[settings]\n", '[settings]\norganisation = "Gemeente Dijkstad"\n', 1)
+    (ws / "woo.toml").write_text(toml)
+    r = woo(ws, "request", "export", "R1", "--out", str(tmp_path / "pkg"))
+    assert r.exit_code == 0, r.output
+    from openpyxl import load_workbook
+
+    assert load_workbook(tmp_path / "pkg" / "inventarislijst.xlsx").properties.creator == "Gemeente Dijkstad"
+
+
+def test_init_off_a_terminal_takes_the_organisation_from_WOO_ORGANISATION(tmp_path):
+    from click.testing import CliRunner
+
+    r = CliRunner(env={"WOO_ORGANISATION": "Gemeente Dijkstad"}).invoke(
+        cli, ["--workspace", str(tmp_path / "ws"), "--quiet", "init"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert 'organisation = "Gemeente Dijkstad"' in (tmp_path / "ws" / "woo.toml").read_text()
+
+
+@pytest.mark.parametrize("command", ["edit", "withdraw"])
+def test_the_readme_documents_request_edit_and_withdraw_with_every_option(command):
+    from woo_collector.cli.requests import request
+
+    readme = (ROOT / "README.md").read_text()
+    rows = [ln for ln in readme.splitlines() if ln.startswith(f"| `woo request {command} REQ")]
+    assert len(rows) == 1, f"README has no command-table row for woo request {command}"
+    for param in request.commands[command].params:
+        for opt in param.opts:
+            if opt.startswith("--"):
+                assert opt in rows[0], f"README's row of request {command} misses {opt}"
+
+
+def test_the_readme_documents_every_key_of_request_show_json(ws, tmp_path):
+    (tmp_path / "m.mbox").write_text(CAROL)
+    assert woo(ws, "import", str(tmp_path / "m.mbox"), "--custodian", "Carol Christmas").exit_code == 0
+    assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
+    assert woo(ws, "request", "collect", "R1").exit_code == 0
+    doc = json.loads(woo(ws, "request", "show", "R1", "--format", "json").stdout)
+    readme = (ROOT / "README.md").read_text()
+    contract = {"id", "subject", "period", "query", "documents", "nr", "date", "kind", "title", "items", "decision", "grounds",
+                "redactions"}
+    keys = set(doc) | set(doc["documents"][0]) | set(doc["selection"])
+    missing = sorted(k for k in keys - contract if f"`{k}`" not in readme and f'"{k}"' not in readme)
+    assert not missing, f"README does not document request show's keys {missing}"

@@ -44,7 +44,7 @@ def corpus(tmp_path_factory):
 
 def setup_ws(tmp_path: Path, corpus: Path, engine: str = "whoosh") -> Path:
     ws = tmp_path / "ws"
-    assert woo(ws, "init", "--engine", engine).returncode == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test", "--engine", engine).returncode == 0
     for name, type_, path in (("pieter", "mbox", "pieter.mbox"), ("sanne", "maildir", "sanne"), ("fatima", "eml", "fatima")):
         r = woo(ws, "source", "add", name, "--type", type_, "--path", str(corpus / path), "--custodian", name)
         assert r.returncode == 0, r.stderr
@@ -111,7 +111,7 @@ def test_sigkill_at_twenty_points_then_complete(tmp_path, corpus, engine):
 
 def test_import_killed_halfway_through_a_large_mbox(tmp_path, corpus):
     ws = tmp_path / "ws"
-    woo(ws, "init")
+    woo(ws, "init", "--organisation", "Gemeente Test")
     p = subprocess.Popen([sys.executable, "-m", "woo_collector", "--workspace", str(ws), "--quiet", "import",
                           str(corpus / "pieter.mbox"), "--custodian", "Pieter"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "WOO_BATCH_SIZE": "200"})

@@ -53,7 +53,7 @@ def killed_run(ws: Path, args: list[str], kill_at: str | None = None, after: flo
 @pytest.fixture
 def ws(tmp_path) -> Path:
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     for n, (raw, _topic, _when) in enumerate(mails(N_MAILS, seed=5)):
@@ -152,7 +152,7 @@ EXPORT_POINTS = ["export-guarded:1", "export-commit:1", "export-rename:1", "expo
 def test_export_killed_at_points_and_at_random_never_leaves_a_mix_and_a_rerun_completes(ws, tmp_path):
     assert woo(ws, "request", "collect", REQ).exit_code == 0
     out = tmp_path / "pkg"
-    args = ["request", "export", REQ, "--out", str(out), "--zip"]
+    args = ["request", "export", REQ, "--out", str(out), "--zip", "--replace"]
     assert woo(ws, *args).exit_code == 0
     rnd = random.Random(1616)
     rounds = [(p, None) for p in EXPORT_POINTS] + [(None, rnd.uniform(0.6, 1.6)) for _ in range(3)]

@@ -18,6 +18,8 @@ def test_demo_ingests_searches_collects_redacts_and_writes_the_package(tmp_path)
     assert list((pkg / "documenten").glob("*.docx"))
     manifest = json.loads((pkg / "manifest.json").read_text())
     assert manifest["documents"] and all(d["items"] for d in manifest["documents"])
+    assert manifest["organisation"] == "Gemeente Voorbeeld"  # the demo keeps its fictional body, explicitly
+    assert 'organisation = "Gemeente Voorbeeld"' in (tmp_path / "demo" / "workspace" / "woo.toml").read_text()
 
     from woo_collector.workspace import Workspace
 

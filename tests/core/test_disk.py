@@ -38,7 +38,7 @@ def remount(mnt: Path, opts: str) -> None:
 
 def test_full_disk_then_read_only_then_room_again(small_disk, tmp_path):
     ws = small_disk / "ws"
-    assert woo(ws, "init").returncode == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").returncode == 0
     box = tmp_path / "groot.mbox"
     write_mbox(box, 3000)
     r = woo(ws, "import", str(box), "--custodian", "S")
@@ -65,7 +65,7 @@ def test_full_disk_then_read_only_then_room_again(small_disk, tmp_path):
 
 def test_search_keeps_answering_while_an_ingest_commits(tmp_path, engine):
     ws = tmp_path / "ws"
-    woo(ws, "init", "--engine", engine)
+    woo(ws, "init", "--organisation", "Gemeente Test", "--engine", engine)
     box = tmp_path / "a.mbox"
     write_mbox(box, 6000)
     woo(ws, "source", "add", "a", "--type", "mbox", "--path", str(box), "--custodian", "A")

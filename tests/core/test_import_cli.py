@@ -18,7 +18,7 @@ def woo(ws: Path, *args: str):
 @pytest.fixture
 def ws(tmp_path):
     w = tmp_path / "ws"
-    assert woo(w, "init").exit_code == 0
+    assert woo(w, "init", "--organisation", "Gemeente Test").exit_code == 0
     return w
 
 

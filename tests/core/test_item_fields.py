@@ -44,7 +44,7 @@ def woo(ws: Path, *args: str):
 @pytest.fixture
 def imported(tmp_path):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "Archief.mbox").write_text(MBOX)
@@ -128,7 +128,7 @@ def test_an_older_workspace_is_migrated_and_an_unchanged_import_changes_nothing(
     after = items(ws)  # opening the workspace migrates it
     assert after == before  # every field back out of meta, into its own column
     db = sqlite3.connect(ws / "catalog.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 5  # 3: these fields; 4: the audit rows' HMAC; 5: withdrawn requests
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 8  # 3: these fields; 4: the audit rows' HMAC; 5: withdrawn requests; 6: undated default; 7: remarks; 8: out of scope, redaction indexes
     assert not any(k in json.loads(m) for (m,) in db.execute("SELECT meta FROM items") for k in FIELD_COLUMNS)
     db.close()
 

@@ -21,7 +21,7 @@ def nested_mail(levels: int) -> bytes:
 
 def test_a_mail_nested_150_deep_is_one_failure_and_the_maildir_goes_in(tmp_path):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     box = tmp_path / "sanne"
     write_maildir(box, 20, seed=3)
     (box / "cur" / "1800000000.M1P1.host:2,S").write_bytes(nested_mail(150))

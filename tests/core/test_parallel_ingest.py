@@ -27,7 +27,7 @@ def maildir(root: Path) -> Path:
 
 def workspace(root: Path, engine: str, procs: int) -> Path:
     ws = root / f"ws-{procs}"
-    assert woo(ws, "init", "--engine", engine).exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test", "--engine", engine).exit_code == 0
     toml = ws / "woo.toml"
     toml.write_text(toml.read_text().replace("[settings]\n", f"[settings]\nparse_procs = {procs}\n", 1))
     return ws

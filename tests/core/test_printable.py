@@ -48,7 +48,7 @@ def imported(tmp_path):
         (folder / n).write_text(f"windturbine overleg {i}", encoding="utf-8")
     (folder / BROKEN).write_bytes(b"PK\x03\x04 not a docx")
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     r = woo(ws, "import", str(folder), "--type", "files", "--custodian", "Anne")
     return ws, r
 

@@ -32,11 +32,18 @@ NOW = datetime(2025, 4, 20, 9, 0, tzinfo=timezone.utc)
 
 
 def export(out: Path, zip_: bool = False, now: datetime = NOW):
-    return write_package(request_info(), documents(), out, organisation=ORG, tool_version="0.1.0", now=now, zip_=zip_)
+    """An export into ``out``, replacing an earlier package there (moved aside as ``pkg.vorige-*``)."""
+    return write_package(request_info(), documents(), out, organisation=ORG, tool_version="0.1.0", now=now, zip_=zip_,
+                         replace=True)
+
+
+def beside(folder: Path) -> list[str]:
+    """What lies in ``folder``, earlier packages moved aside (``pkg.vorige-*``) counted as one name."""
+    return sorted({"pkg.vorige-*" if p.name.startswith("pkg.vorige-") else p.name for p in folder.iterdir()})
 
 
 def new_workspace(root: Path) -> Workspace:
-    assert woo(root, "init").exit_code == 0
+    assert woo(root, "init", "--organisation", "Gemeente Test").exit_code == 0
     return Workspace.open(root)
 
 
@@ -59,7 +66,7 @@ def test_the_next_export_removes_what_interrupted_exports_left(tmp_path):
     left = leave_leftovers(out)
     export(out, zip_=True)
     assert [p for p in left if p.exists()] == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pkg.zip"]
+    assert beside(tmp_path) == ["pkg", "pkg.vorige-*", "pkg.zip"]
 
 
 def test_an_export_without_zip_takes_the_old_zip_away(tmp_path):
@@ -100,7 +107,7 @@ def test_an_export_killed_between_the_two_renames_is_finished_by_the_next_one(tm
     assert outputs.sha256_file(out / "manifest.json") == token
     with zipfile.ZipFile(tmp_path / "pkg.zip") as z:
         assert z.read("pkg/manifest.json") == (out / "manifest.json").read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "pkg.zip", "staging"]
+    assert beside(tmp_path) == ["pkg", "pkg.zip", "staging"]
 
 
 def test_a_second_export_into_the_same_folder_stops_at_once(tmp_path):
@@ -171,7 +178,7 @@ def test_export_records_its_output_folder_in_the_workspace_and_doctor_checks_it(
     from email.message import EmailMessage
 
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = "a@voorbeeld.nl", "b@voorbeeld.nl", "windturbines"
     m["Date"], m["Message-ID"] = "Mon, 03 Mar 2025 10:00:00 +0100", "<wind-1@voorbeeld.nl>"

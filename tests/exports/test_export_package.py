@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 import sys
 import zipfile
 from datetime import datetime, timezone
@@ -14,6 +15,7 @@ import docx
 import openpyxl
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 sys.path.insert(0, str(Path(__file__).parent))
 from export_corpus import KEPT, ORG, REDACTED, SECRET, documents, request_info  # noqa: E402
@@ -25,7 +27,8 @@ from woo_collector.errors import ExportError  # noqa: E402
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NOW = datetime(2025, 4, 20, 9, 0, tzinfo=timezone.utc)
 COLUMNS = ["ID", "Documentnummer", "Datum", "Omschrijving", "File type", "Familie", "Thread ID",
-           "Beoordeling", "Beoordelingsgrond", "Toelichting", "Publieke link"]
+           "Beoordeling", "Beoordelingsgrond", "Toelichting", "Publieke link", "Publicatiecontext"]
+DOCX_COLUMNS = COLUMNS[:-1]
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +88,14 @@ def every_text(root: Path) -> list[tuple[str, str]]:
                             out.append((f"{rel}:{name}", "".join(p.itertext())))
                         out.append((f"{rel}:{name}", " ".join(root_el.itertext())))
                         out.append((f"{rel}:{name}:raw", data.decode("utf-8")))
+        elif path.suffix == ".pdf":  # poppler's text layer and the raw metadata, not the guard's pypdf text
+            text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout
+            out.append((rel, text.decode("utf-8")))
+            reader = PdfReader(path)
+            out += [(f"{rel}:info {k}", str(v)) for k, v in (reader.metadata or {}).items()]
+            xmp = reader.trailer["/Root"].get("/Metadata")
+            if xmp is not None:
+                out.append((f"{rel}:xmp", xmp.get_object().get_data().decode("utf-8")))
         else:
             out.append((rel, path.read_text(encoding="utf-8")))
     return out
@@ -94,7 +105,7 @@ def every_text(root: Path) -> list[tuple[str, str]]:
 
 def test_documents_in_number_order_each_on_a_new_page(package):
     out, result = package
-    assert sorted(p.name for p in (out / "documenten").iterdir()) == ["documenten-deel-01.docx"]
+    assert sorted(p.name for p in (out / "documenten").iterdir() if p.suffix != ".pdf") == ["documenten-deel-01.docx"]
     d = docx.Document(str(out / "documenten" / "documenten-deel-01.docx"))
     headings = [p for p in d.paragraphs if p.style.name == "Heading 1"]
     assert [h.text for h in headings] == ["Document 1", "Document 1.1", "Document 2", "Document 3", "Document 5"]
@@ -107,9 +118,9 @@ def test_mail_header_block_and_boxes(package):
     mail = section(bundle(out), "1")
     assert mail[:6] == [
         "Datum: 12 maart 2025 14:05",
-        "Van: ⟦5.1.2e⟧ <⟦5.1.2e⟧>",
+        "Van: ⟦5.1.2e⟧",  # name and address: one box, no stray < > beside it
         "Aan: Karin Smit <k.smit@zaanstad.nl>",
-        "CC: ⟦5.1.2e⟧ <⟦5.1.2e⟧>",
+        "CC: ⟦5.1.2e⟧",
         "Onderwerp: Windturbines Kraaiennest: gesprek met ⟦5.1.2e⟧",
         "Bijlagen: document 1.1",
     ]
@@ -123,9 +134,9 @@ def test_box_is_real_text_of_fixed_length(package):
     d = docx.Document(str(out / "documenten" / "documenten-deel-01.docx"))
     boxes = [r for p in d.paragraphs for r in p.runs if is_box(r)]
     assert len(boxes) >= 15
-    assert {r.text.strip() for r in boxes} == {"5.1.2e", "5.1.1e"}
+    assert {r.text.strip() for r in boxes} == {"5.1.2e", "5.1.1e", "5.1.2e A", "5.1.2e B"}  # letters: chat authors
     # "Pieter van der Meulen" and "Anna de Boer" give boxes of the same length
-    assert {len(r.text) for r in boxes} == {len("\u00a05.1.2e\u00a0")}
+    assert {len(r.text) for r in boxes} == {len("\u00a05.1.2e\u00a0"), len("\u00a05.1.2e A\u00a0")}
     assert all(r.bold for r in boxes)
 
 
@@ -139,11 +150,11 @@ def test_attachment_follows_its_mail(package):
 def test_chat_reads_as_a_transcript(package):
     out, _ = package
     chat = section(bundle(out), "2")
-    assert chat[:3] == ["Gesprek: Windpark overleg", "Deelnemers: ⟦5.1.2e⟧, Karin Smit, ⟦5.1.2e⟧", "Dag: vrijdag 14 maart 2025"]
-    assert chat[-3:] == [
-        "09:15  ⟦5.1.2e⟧: Goedemorgen, de notitie over de turbines is klaar.",
+    assert chat[:3] == ["Gesprek: Windpark overleg", "Deelnemers: ⟦5.1.2e A⟧, Karin Smit, ⟦5.1.2e B⟧", "Dag: vrijdag 14 maart 2025"]
+    assert chat[-3:] == [  # redacted authors told apart: a letter per person
+        "09:15  ⟦5.1.2e A⟧: Goedemorgen, de notitie over de turbines is klaar.",
         "09:17  Karin Smit: Dank! Kun je ⟦5.1.2e⟧ bellen op ⟦5.1.2e⟧?",
-        "10:02  ⟦5.1.2e⟧: Ik ben er vanmiddag.\nTot dan.",
+        "10:02  ⟦5.1.2e B⟧: Ik ben er vanmiddag.\nTot dan.",
     ]
 
 
@@ -195,8 +206,12 @@ def test_inventory_xlsx(package):
     by_nr = {r[1]: dict(zip(COLUMNS, r)) for r in rows[1:]}
     assert by_nr["1"]["Omschrijving"] == "Windturbines Kraaiennest: gesprek met [5.1.2e]"
     assert by_nr["1"]["Beoordelingsgrond"] == "5.1.2e;5.1.1e"
-    assert by_nr["1"]["Datum"] == datetime(2025, 3, 12, 14, 5)
-    assert by_nr["1.1"]["Familie"] == "1" and by_nr["1.1"]["Thread ID"] == "thread-windturbines"
+    assert by_nr["1"]["Datum"] == datetime(2025, 3, 12)  # a date-only cell, as the platform reads it
+    assert ws["C2"].number_format == "DD-MM-YYYY"
+    assert by_nr["1"]["ID"] == "2025014D0001" and by_nr["1.1"]["ID"] == "2025014D0001B01"
+    assert by_nr["1.1"]["Familie"] == 1 and by_nr["1.1"]["Thread ID"] == 1  # threads numbered within the request
+    assert by_nr["2"]["Thread ID"] == 2 and by_nr["3"]["Thread ID"] is None
+    assert {r[11] for r in rows[1:]} == {"2025014"}
     assert by_nr["4"]["Beoordeling"] == "niet openbaar"
     assert by_nr["4"]["Omschrijving"] == "Vertrouwelijk: grondaankoop"
     assert by_nr["4"]["Toelichting"] == "Intern beraad over een lopende grondaankoop."
@@ -204,7 +219,7 @@ def test_inventory_xlsx(package):
     assert by_nr["2"]["File type"] == "chat"
     assert all(r[10] in (None, "") for r in rows[1:])
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:K7"
+    assert ws.auto_filter.ref == "A1:L7"
     assert ws.column_dimensions["D"].width == 60
     assert wb.properties.creator == ORG and wb.properties.lastModifiedBy == ORG
 
@@ -213,10 +228,11 @@ def test_inventory_docx_table(package):
     out, _ = package
     d = docx.Document(str(out / "inventarislijst.docx"))
     table = d.tables[0]
-    assert [c.text for c in table.rows[0].cells] == COLUMNS
+    assert [c.text for c in table.rows[0].cells] == DOCX_COLUMNS
     assert [r.cells[1].text for r in table.rows[1:]] == ["1", "1.1", "2", "3", "4", "5"]
     assert table.rows[1].cells[3].text == "Windturbines Kraaiennest: gesprek met [5.1.2e]"
-    assert table.rows[1].cells[2].text == "12 maart 2025 14:05"
+    assert table.rows[1].cells[2].text == "12 maart 2025"
+    assert "Publicatiecontext: 2025014." in "\n".join(p.text for p in d.paragraphs)
     assert table.rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
 
 
@@ -235,13 +251,13 @@ def test_decision_letter(package):
     for line in ("geheel openbaar: 1", "gedeeltelijk openbaar (met gelakte passages): 3", "niet openbaar: 1",
                  "reeds openbaar (niet opnieuw verstrekt): 1"):
         assert line in text
-    assert "Gezocht bij: ⟦5.1.2e⟧, Karin Smit" in text
-    assert "Bronnen: mail-gemeente, whatsapp-import" in text
+    assert "Gezocht bij: Karin Smit en 1 medewerker" in text  # the redacted custodian counted, never boxed
+    assert "Bronnen: e-mail van 1 medewerker; chatberichten van 1 medewerker; bestanden van 1 medewerker" in text
     assert "dubbele items verwijderd: 9" in text
     assert "5.1.2e: de eerbiediging van de persoonlijke levenssfeer" in text
     assert "artikel 5.1, eerste lid, aanhef en onder e, van de Woo" in text
     assert "Deze grond is toegepast in 4 documenten (1, 1.1, 2, 3)." in text
-    assert "binnen zes weken" in text and "bezwaar maken bij Gemeente Zaanstad" in text
+    assert "binnen zes weken" in text and "bezwaar maken bij het college van burgemeester en wethouders" in text
     d = docx.Document(str(out / "besluit-concept.docx"))
     terms = [[c.text for c in r.cells] for r in d.tables[0].rows]
     assert terms == [["Zoekterm", "Treffers vóór ontdubbeling", "Documenten na ontdubbeling"],
@@ -286,7 +302,7 @@ def test_manifest_hashes_match(package):
 def test_parts_split_by_count_keep_families(tmp_path):
     out = tmp_path / "pkg"
     result = write_package(request_info(), documents(), out, organisation=ORG, tool_version="t", now=NOW, part_max_docs=2)
-    names = sorted(p.name for p in (out / "documenten").iterdir())
+    names = sorted(p.name for p in (out / "documenten").iterdir() if p.suffix != ".pdf")
     assert names == ["documenten-deel-01.docx", "documenten-deel-02.docx", "documenten-deel-03.docx"]
     heads = [[t for s, t in paragraphs(out / "documenten" / n) if s == "Heading 1"] for n in names]
     assert heads == [["Document 1", "Document 1.1"], ["Document 2", "Document 3"], ["Document 5"]]
@@ -303,9 +319,13 @@ def test_out_folder_rules(tmp_path):
     out = tmp_path / "pkg"
     write_package(request_info(), documents(), out, organisation=ORG, tool_version="t", now=NOW)
     (out / "oud.txt").write_text("van de vorige keer")
-    write_package(request_info(), documents(), out, organisation=ORG, tool_version="t2", now=NOW)
+    with pytest.raises(ExportError, match="--replace"):  # the handler's work in it is never overwritten unasked
+        write_package(request_info(), documents(), out, organisation=ORG, tool_version="t2", now=NOW)
+    assert (out / "oud.txt").exists() and json.loads((out / "manifest.json").read_text())["tool_version"] == "t"
+    result = write_package(request_info(), documents(), out, organisation=ORG, tool_version="t2", now=NOW, replace=True)
     assert not (out / "oud.txt").exists()
     assert json.loads((out / "manifest.json").read_text())["tool_version"] == "t2"
+    assert (result.previous / "oud.txt").read_text() == "van de vorige keer"  # moved aside, not deleted
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -316,7 +336,7 @@ def test_diwoo_and_zip(tmp_path):
     tree = etree.parse(str(out / "diwoo-metadata.xml"))
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "d": "https://standaarden.overheid.nl/diwoo/metadata/"}
     locs = tree.xpath("//s:url/s:loc/text()", namespaces=ns)
-    assert "besluit-concept.docx" in locs and "documenten/documenten-deel-01.docx" in locs
+    assert "besluit-concept.docx" in locs and "documenten/2025014D0001.pdf" in locs  # a file per released document
     cats = tree.xpath("//d:informatiecategorie/@resource", namespaces=ns)
     assert set(cats) == {"https://identifier.overheid.nl/tooi/def/thes/kern/c_3baef532"}
     assert result.zip_path == tmp_path / "pkg.zip"

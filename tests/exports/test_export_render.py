@@ -75,7 +75,7 @@ def test_other_fields_by_offset_and_search():
     rs = (Redaction("m", "sender", 0, 12, "Anna de Boer", "name", "5.1.2e"),
           Redaction("m", "sender", 14, 33, "a.deboer@example.nl", "email", "5.1.2e"))
     d = Document("1", "1", "email", "email", None, "t", (item,), redactions=rs)
-    assert Redactor([d]).marked(item.sender, "m", ("sender",)) == "[5.1.2e] <[5.1.2e]>"
+    assert Redactor([d]).marked(item.sender, "m", ("sender",)) == "[5.1.2e]"  # one box: no stray < > beside it
 
 
 @pytest.mark.parametrize("value, kwargs, expected", [
@@ -135,4 +135,5 @@ def test_inventory_rows_redact_title_and_cap_the_note():
     assert table[1]["Omschrijving"] == "Overleg met [5.1.2e]"
     assert table[1]["Beoordelingsgrond"] == "5.1.2i;5.1.2e"
     assert len(table[1]["Toelichting"]) == NOTE_MAX and table[1]["Toelichting"].endswith("…")
-    assert table[0]["ID"] == "R-1-1" and table[0]["Publieke link"] == ""
+    assert table[0]["ID"] == "R1D0001" and table[0]["Publieke link"] == ""  # alphanumeric: a file can be linked
+    assert table[0]["Publicatiecontext"] == table[1]["Publicatiecontext"] == "R1"

@@ -57,7 +57,8 @@ def test_bad_ground_code_is_refused():
         Policy(redact={"x": "privacy"})
 
 
-def test_special_categories_are_suggestions_only():
+def test_special_categories_are_applied_by_default():
+    """5.1.1d is an absolute ground: proposed applied, the handler may lift it (issue 13)."""
     f = [f for f in Analyzer().analyze("Zij is zwanger en heeft een strafblad.") if f.category == "special"]
     assert [x.text for x in f] == ["zwanger", "strafblad"]
-    assert all(x.suggestion_only and x.ground == "5.1.1d" for x in f)
+    assert all(not x.suggestion_only and x.ground == "5.1.1d" for x in f)

@@ -112,3 +112,14 @@ def test_many_learned_names_use_the_automaton_and_still_match():
     found = [f.text for f in prop.apply(text)]
     assert all(f"{p.split()[0][0]}. {p.split()[1]}" in found for p in people)
     assert "lotte" in found
+
+
+def test_propagation_never_spreads_a_lower_case_common_word():
+    """A wrong capitalised candidate ("Omzet Winst") must not box every "omzet" and "winst"; a listed
+    given name or surname is still found in lower case (chat writing)."""
+    prop = Propagator()
+    prop.add("Omzet Winst")
+    prop.add("Sanne Visser")
+    texts = [f.text for f in prop.apply("De omzet en de winst stegen; Winst zelf niet. sanne en visser wel.")]
+    assert "omzet" not in texts and "winst" not in texts
+    assert "Winst" in texts and "sanne" in texts and "visser" in texts

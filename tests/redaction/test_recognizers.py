@@ -111,6 +111,14 @@ NAME_TABLE = [
     ("Een roos voor de wil van Storm.", []),
     ("Geachte heer, mevrouw,\n\nHierbij mijn klacht.", []),
     ("Medewerker Openbare Orde en Veiligheid", []),
+    # issue 13: name position decides, not the list; particles in both cases; "Word van X" is no name
+    ("Kamerlid Yves Leterme zei het.", ["Yves Leterme"]),
+    ("Volgens Alain Hubert is het zo.", ["Alain Hubert"]),
+    ("Het plan van Luc Van den Bossche en Vincent De Poortere.", ["Luc Van den Bossche", "Vincent De Poortere"]),
+    ("DOOR GUY VERHOFSTADT\n\nBRUSSEL - Het kabinet valt.", ["GUY VERHOFSTADT"]),
+    ("De minister van Financiën was bij de Spelen van Sydney.", []),
+    ("Met vriendelijke groet,\n\nNadia Bouzid\nMedewerker Openbare Orde en Veiligheid", ["Nadia Bouzid"]),
+    ("De omzet van elke onderneming steeg.", []),
 ]
 
 
@@ -125,7 +133,7 @@ def test_findings_explain_themselves():
     assert "validation passed" in f.explanation and "'BSN'" in f.explanation
     assert f.score == 1.0
     s = next(f for f in ANALYZER.analyze("Hij is overspannen.") if f.category == "special")
-    assert s.suggestion_only and s.ground == "5.1.1d"
+    assert not s.suggestion_only and s.ground == "5.1.1d"  # an absolute ground: applied by default (issue 13)
 
 
 def test_recognizers_never_edit_text_and_findings_do_not_overlap():
@@ -193,3 +201,13 @@ def test_analyzer_never_crashes_and_findings_are_consistent(parts):
     findings = ANALYZER.analyze(text)
     assert all(text[f.start:f.end] == f.text and f.start < f.end for f in findings)
     assert all(a.end <= b.start for a, b in zip(findings, findings[1:], strict=False))
+
+
+def test_a_capital_dotted_i_keeps_lower_case_names_in_place():
+    """"İ" lowers to two characters; in NFD it is two characters that NFC joins: spans stay right."""
+    import unicodedata
+
+    for text in ("İlknur belde, sanne zei ja.", unicodedata.normalize("NFD", "İlknur belde, sanne zei ja.")):
+        names = [f for f in ANALYZER.analyze(text) if f.category == "name"]
+        assert "sanne" in [text[f.start:f.end] for f in names]
+        assert all(text[f.start:f.end] == f.text for f in names)

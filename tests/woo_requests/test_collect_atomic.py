@@ -38,7 +38,7 @@ def state(ws: Path) -> dict:
 
 def test_collect_failing_before_the_selection_leaves_the_previous_collect_whole(tmp_path, monkeypatch):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     import_mails(ws, tmp_path / "a", "sanne", 4)
     assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
     assert woo(ws, "request", "collect", "R1").exit_code == 0
@@ -72,7 +72,7 @@ def test_collect_killed_between_the_documents_and_the_selection(tmp_path):
     import sys
 
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     import_mails(ws, tmp_path / "a", "sanne", 3)
     assert woo(ws, "request", "create", "R1", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31").exit_code == 0
     assert woo(ws, "request", "collect", "R1").exit_code == 0

@@ -10,7 +10,7 @@ from tests.conftest import mail, woo
 @pytest.fixture
 def ws(tmp_path):
     ws = tmp_path / "ws"
-    assert woo(ws, "init").exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test").exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "march.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", msgid="<m@voorbeeld.nl>",

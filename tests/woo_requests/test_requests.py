@@ -15,7 +15,7 @@ LONG = ("De gemeente onderzoekt de plaatsing van vier windturbines bij het Kraai
 
 @pytest.fixture
 def ws(tmp_path, engine):
-    assert woo(tmp_path / "ws", "init", "--engine", engine).exit_code == 0
+    assert woo(tmp_path / "ws", "init", "--organisation", "Gemeente Test", "--engine", engine).exit_code == 0
     return tmp_path / "ws"
 
 
@@ -45,7 +45,8 @@ def test_one_mail_in_three_mailboxes_and_a_forward(ws, tmp_path):
     assert [d["title"] for d in docs] == ["Windturbines Kraaiennest", "FW: Windturbines Kraaiennest"]
     first, fw = docs
     assert len(first["places"]) == 3 and {p.split(" / ")[0] for p in first["places"]} == {"sanne", "pieter", "fatima"}
-    assert fw["note"].startswith("mogelijk duplicaat van nr 1")
+    assert fw["remarks"].startswith("mogelijk duplicaat van nr 1")  # internal: the review workbook, not the inventory
+    assert first["remarks"] == "gevonden op 3 plaatsen" and first["note"] == fw["note"] == ""
     assert show(ws, "R1")["selection"]["counts"]["duplicates"] == 2
 
 
@@ -123,7 +124,7 @@ def test_review_round_trip(ws, tmp_path):
     docs = wb["Documenten"]
     header = [c.value for c in docs[1]]
     assert header == ["Nr", "Datum", "Type", "Omschrijving", "Van", "Aan", "Bron", "Familie", "Thread ID",
-                      "Beoordeling", "Beoordelingsgrond", "Toelichting"]
+                      "Beoordeling", "Beoordelingsgrond", "Toelichting", "Opmerkingen"]
     assert docs.freeze_panes == "A2" and docs.auto_filter.ref
     col = {h: i + 1 for i, h in enumerate(header)}
     before = show(ws, "R5")
@@ -148,8 +149,8 @@ def test_review_round_trip(ws, tmp_path):
     s.cell(3, col["Beoordelingsgrond"]).value = "5.1.2.i"
     lak = good["Lakken"]
     lak_header = [c.value for c in lak[1]]
-    assert lak_header[:5] == ["Nr", "Tekst", "Categorie", "Grond", "Toepassen"]
-    lak.cell(2, 5).value = "nee"
+    assert lak_header == ["Tekst", "Categorie", "Grond", "Plaatsen", "Context", "Documenten", "Toepassen", "Sleutel"]
+    lak.cell(2, lak_header.index("Toepassen") + 1).value = "nee"
     good.save(tmp_path / "good.xlsx")
     r = woo(ws, "request", "review", "R5", "--import", str(tmp_path / "good.xlsx"))
     assert r.exit_code == 0, r.output
@@ -192,8 +193,9 @@ def test_a_handler_adds_a_redaction_in_the_lakken_sheet_and_the_export_carries_i
     book = tmp_path / "b.xlsx"
     woo(ws, "request", "review", "R7", "--export", str(book))
     wb = openpyxl.load_workbook(book)
-    wb["Lakken"].append(["1", "project Zwaluw", "", "5.1.2i", "ja", ""])
-    wb["Lakken"].append(["1", "bestaat niet", "", "5.1.2i", "ja", ""])
+    # Tekst, Categorie, Grond, Plaatsen, Context, Documenten, Toepassen, Sleutel
+    wb["Lakken"].append(["project Zwaluw", "", "5.1.2i", "", "", "1", "ja", ""])
+    wb["Lakken"].append(["bestaat niet", "", "5.1.2i", "", "", "1", "ja", ""])
     wb.save(book)
     r = woo(ws, "request", "review", "R7", "--import", str(book))
     assert r.exit_code == 1 and "'bestaat niet' does not occur in document 1" in r.output
@@ -227,7 +229,7 @@ def test_two_different_mails_with_one_message_id_are_two_documents_flagged(ws, t
     assert sorted(d["title"] for d in docs) == ["Windturbines Kraaiennest", "Windturbines: geluidsnorm"]
     by_title = {d["title"]: d for d in docs}
     assert len(by_title["Windturbines Kraaiennest"]["places"]) == 2
-    assert by_title["Windturbines: geluidsnorm"]["note"] == f"zelfde Message-ID als nr {by_title['Windturbines Kraaiennest']['nr']}, andere inhoud"
+    assert by_title["Windturbines: geluidsnorm"]["remarks"] == f"zelfde Message-ID als nr {by_title['Windturbines Kraaiennest']['nr']}, andere inhoud"
     out = tmp_path / "pakket"
     r = woo(ws, "request", "export", "R8", "--out", str(out))
     assert r.exit_code == 0, r.output
@@ -253,12 +255,12 @@ def test_one_message_id_same_text_other_attachments_are_two_documents_flagged(ws
     first, second = docs[0], docs[2]
     places = sorted(sorted(p.split(" / ")[0] for p in d["places"]) for d in (first, second))
     assert places == [["pieter"], ["pieter", "sanne"]]  # the true copy in two mailboxes is one document
-    assert second["note"].startswith("zelfde Message-ID als nr 1, andere inhoud")  # and a possible duplicate: same text
-    assert "Message-ID" not in first["note"]
+    assert second["remarks"].startswith("zelfde Message-ID als nr 1, andere inhoud")  # and a possible duplicate: same text
+    assert "Message-ID" not in first["remarks"] and second["note"] == ""
     out = tmp_path / "pakket"
     assert woo(ws, "request", "export", "R9", "--out", str(out)).exit_code == 0
     from openpyxl import load_workbook
 
     book = next(out.rglob("*.xlsx"))
     numbers = {str(row[0].value) for row in load_workbook(book).active.iter_rows() if row[0].value}
-    assert {"R9-1", "R9-1.1", "R9-2", "R9-2.1"} <= numbers  # both attachments are in the inventory
+    assert {"R9D0001", "R9D0001B01", "R9D0002", "R9D0002B01"} <= numbers  # both attachments are in the inventory

@@ -12,7 +12,7 @@ from tests.conftest import mail, woo
 @pytest.fixture
 def ws(tmp_path, engine):
     ws = tmp_path / "ws"
-    assert woo(ws, "init", "--engine", engine).exit_code == 0
+    assert woo(ws, "init", "--organisation", "Gemeente Test", "--engine", engine).exit_code == 0
     folder = tmp_path / "mail"
     folder.mkdir()
     (folder / "dated.eml").write_bytes(mail("Windturbines Kraaiennest", "De ashoogte wordt 135 meter.", msgid="<d@voorbeeld.nl>",
@@ -66,3 +66,34 @@ def test_undated_exclude_leaves_it_out_and_the_letter_says_so(ws, tmp_path):
     assert [d["title"] for d in show(ws)["documents"]] == ["Windturbines Kraaiennest"]
     assert show(ws)["selection"]["undated"] == "exclude"
     assert "1 document zonder datum is niet meegenomen" in letter_text(ws, tmp_path / "pakket")
+
+
+def test_undated_is_a_per_request_default(ws, tmp_path):
+    """`request create --undated exclude` is stored on the request: every collect uses it unless given
+    another choice, which then becomes the request's; `request edit --undated` changes it (audited)."""
+    r = woo(ws, "request", "create", "R2", "--subject", "windturbines", "--from", "2025-03-01", "--to", "2025-03-31",
+            "--undated", "exclude")
+    assert r.exit_code == 0, r.output
+
+    def r2() -> dict:
+        return json.loads(woo(ws, "request", "show", "R2", "--format", "json").stdout)
+
+    assert r2()["undated"] == "exclude"
+    r = woo(ws, "request", "collect", "R2")
+    assert r.exit_code == 0, r.output
+    assert "left out" in r.stderr
+    assert [d["title"] for d in r2()["documents"]] == ["Windturbines Kraaiennest"]
+    assert r2()["selection"]["undated"] == "exclude"
+    r = woo(ws, "request", "collect", "R2", "--undated", "include")  # given: it wins, and becomes the request's
+    assert len(r2()["documents"]) == 2 and r2()["undated"] == "include"
+    woo(ws, "request", "collect", "R2")
+    assert len(r2()["documents"]) == 2
+    r = woo(ws, "request", "edit", "R2", "--undated", "exclude")
+    assert r.exit_code == 0 and "undated: include -> exclude" in r.output
+    woo(ws, "request", "collect", "R2")
+    assert [d["title"] for d in r2()["documents"]] == ["Windturbines Kraaiennest"]
+    audit = json.loads(woo(ws, "audit", "R2", "--format", "json").stdout)
+    assert any(a["action"] == "request edit" and "undated" in a["args"] for a in audit)
+    assert any(a["action"] == "request create" and '"exclude"' in a["args"] for a in audit)
+    assert woo(ws, "request", "create", "R3", "--subject", "x y", "--from", "2025-03-01", "--to", "2025-03-31",
+               "--undated", "misschien").exit_code == 2

@@ -129,6 +129,10 @@ class RequestStore(ABC):
     def selection_custodians(self, selection: int) -> list[str]:
         """The custodians of the selected items, sorted."""
 
+    @abstractmethod
+    def selection_media(self, selection: int) -> list[tuple[str, str, str, str]]:
+        """(source, custodian, kind, platform) of the selected items, each combination once, sorted."""
+
     # documents and redactions -------------------------------------------------------------------
     @abstractmethod
     def documents(self, req_id: str, include_dropped: bool = False) -> list[dict[str, Any]]: ...
@@ -139,7 +143,68 @@ class RequestStore(ABC):
         """Write the collected documents in one transaction; keep handler decisions of documents already reviewed."""
 
     @abstractmethod
-    def redactions(self, req_id: str) -> list[dict[str, Any]]: ...
+    def redactions(self, req_id: str, nrs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The request's redactions (of the documents ``nrs`` only, when given), in document order."""
+
+    @abstractmethod
+    def redaction(self, req_id: str, key: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def redactions_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        """The redactions whose text is ``text`` (case and runs of white space aside)."""
+
+    @abstractmethod
+    def document(self, req_id: str, nr: str) -> dict[str, Any] | None:
+        """One document row, whatever its status (active, dropped, buiten), or None."""
+
+    @abstractmethod
+    def set_scope(self, req_id: str, nr: str, reason: str) -> None:
+        """Take a document out of scope (status 'buiten', with ``reason``), or back in when ``reason`` is ''."""
+
+    @abstractmethod
+    def out_of_scope(self, req_id: str) -> list[dict[str, Any]]:
+        """The documents a handler took out of scope, with their ``scope_reason``."""
+
+    @abstractmethod
+    def mark_reviewed(self, req_id: str, nr: str, reviewed: bool = True) -> None: ...
+
+    # what the review pages count, without reading every row ------------------------------------------
+    @abstractmethod
+    def redaction_stats(self, req_id: str) -> list[dict[str, Any]]:
+        """Counts of redactions per category, ground, decided (by a handler) and apply: [{..., "n"}]."""
+
+    @abstractmethod
+    def applied_counts(self, req_id: str) -> dict[str, int]:
+        """Applied redactions per document number."""
+
+    @abstractmethod
+    def documents_with_redactions(self, req_id: str, *, special: bool = False, text: str = "") -> set[str]:
+        """Numbers of documents with special-category redactions (``special``) or with a redaction containing ``text``."""
+
+    @abstractmethod
+    def document_rows(self, req_id: str) -> list[dict[str, Any]]:
+        """The active documents in number order, as stored: ``places`` and ``grounds`` are JSON text (not decoded,
+        so a page of 10,000 documents is listed fast), ``items`` is left out."""
+
+    @abstractmethod
+    def document_marks(self, req_id: str) -> list[tuple[str, bool]]:
+        """(nr, reviewed) of every active document, in number order."""
+
+    @abstractmethod
+    def family_members(self, req_id: str, family: str) -> list[dict[str, Any]]:
+        """nr and title of the active documents of a family, in number order."""
+
+    @abstractmethod
+    def redactions_containing(self, req_id: str, part: str) -> list[dict[str, Any]]:
+        """The redactions whose text contains ``part`` (an ASCII string, case aside)."""
+
+    @abstractmethod
+    def applied_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        """The applied redactions of ``text`` (case and white space aside) in documents of the selection."""
+
+    @abstractmethod
+    def applied_texts(self, req_id: str) -> list[dict[str, Any]]:
+        """One applied redaction per distinct text (case aside): what the package boxes wherever it occurs."""
 
     @abstractmethod
     def apply_review(self, req_id: str, user: str, documents: dict[str, tuple[str, list[str], str]],
@@ -277,6 +342,11 @@ class Catalog(ABC):
 
     @abstractmethod
     def audit_rows(self, request: str | None = None) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def audit_since(self, after: int, request: str = "") -> list[tuple[int, str]]:
+        """(id, action) of the audit rows after row ``after`` (of ``request`` and of no request, when given), unchecked:
+        how a long-running reader (the review page) learns that someone else changed something."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -81,3 +81,43 @@ def _request_withdrawal(db) -> None:
 
 
 MIGRATIONS.append(_request_withdrawal)
+
+
+# 6: what a request does with matching items that have no date (woo request create/edit --undated):
+# '' (not chosen: include), 'include' or 'exclude'; request collect uses it unless given --undated
+def _request_undated(db) -> None:
+    if "undated" not in {r[1] for r in db.execute("PRAGMA table_info(requests)")}:
+        db.execute("ALTER TABLE requests ADD COLUMN undated TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS.append(_request_undated)
+# 7: a document's internal remarks ("mogelijk duplicaat van nr 7", "gevonden op 3 plaatsen") get a
+# column of their own: the Toelichting (note) is public and goes into the inventory. Notes written by
+# earlier collects are split: the phrases the tool wrote move to remarks, the rest stays.
+INTERNAL_NOTE = ("mogelijk duplicaat van nr ", "zelfde Message-ID als nr ", "gevonden op ")
+
+
+def _document_remarks(db) -> None:
+    if "remarks" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
+        db.execute("ALTER TABLE documents ADD COLUMN remarks TEXT NOT NULL DEFAULT ''")
+    for request, nr, note in db.execute("SELECT request, nr, note FROM documents WHERE note != ''").fetchall():
+        parts = [p.strip() for p in note.split(";")]
+        # "zelfde Message-ID als nr 3, andere inhoud" holds a comma, not a ';': split on ';' only
+        internal = [p for p in parts if p.startswith(INTERNAL_NOTE)]
+        if internal:
+            public = [p for p in parts if p and not p.startswith(INTERNAL_NOTE)]
+            db.execute("UPDATE documents SET note=?, remarks=? WHERE request=? AND nr=?",
+                       ("; ".join(public), "; ".join(internal), request, nr))
+
+
+MIGRATIONS.append(_document_remarks)
+# 8: a handler can take a document out of scope ("buiten de reikwijdte", status 'buiten') with a reason;
+# indexes of the redactions by document and by text
+def _scope_reason(db) -> None:
+    if "scope_reason" not in {r[1] for r in db.execute("PRAGMA table_info(documents)")}:
+        db.execute("ALTER TABLE documents ADD COLUMN scope_reason TEXT NOT NULL DEFAULT ''")
+    db.execute("CREATE INDEX IF NOT EXISTS redactions_nr ON redactions(request, nr)")  # one document's boxes, for the review page
+    db.execute("CREATE INDEX IF NOT EXISTS redactions_text ON redactions(request, lower(text))")  # every place of one text
+
+
+MIGRATIONS.append(_scope_reason)

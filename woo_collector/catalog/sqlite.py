@@ -482,6 +482,10 @@ class SQLiteCatalog(Catalog):
             return out
         return self.seal.check(rows)
 
+    def audit_since(self, after: int, request: str = "") -> list[tuple[int, str]]:
+        q = "SELECT id, action FROM audit WHERE id > ?" + (" AND (request = ? OR request = '')" if request else "") + " ORDER BY id"
+        return [(i, a) for i, a in self._audit_sql(q, (after, request) if request else (after,))]
+
     def audit_rows(self, request: str | None = None) -> list[dict[str, Any]]:
         rows = self.audit_check().rows
         if request:

@@ -95,6 +95,11 @@ class SQLiteRequestStore(RequestStore):
     def selection_custodians(self, selection: int) -> list[str]:
         return self._selected("custodian", selection)
 
+    def selection_media(self, selection: int) -> list[tuple[str, str, str, str]]:
+        return sorted(tuple(r) for r in self.db.execute(
+            "SELECT DISTINCT i.source, i.custodian, i.kind, i.platform FROM selection_items si "
+            "JOIN items i ON i.id = si.item_id WHERE si.selection=?", (selection,)))
+
     def _selected(self, column: str, selection: int) -> list[str]:
         return sorted({v for (v,) in self.db.execute(
             f"SELECT DISTINCT i.{column} FROM selection_items si JOIN items i ON i.id = si.item_id WHERE si.selection=?", (selection,))})
@@ -120,14 +125,14 @@ class SQLiteRequestStore(RequestStore):
                 prev = reviewed.get(key)
                 decision, grounds, note = (prev["decision"], prev["grounds"], prev["note"]) if prev else (d.decision, list(d.grounds), d.note)
                 self.db.execute(
-                    "INSERT INTO documents(request, nr, key, family, sort_key, kind, filetype, date, title, items, places, thread, decision, grounds, note, status, reviewed) "
-                    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'active', ?) ON CONFLICT(request, nr) DO UPDATE SET key=excluded.key, family=excluded.family, "
+                    "INSERT INTO documents(request, nr, key, family, sort_key, kind, filetype, date, title, items, places, thread, decision, grounds, note, remarks, status, reviewed) "
+                    "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'active', ?) ON CONFLICT(request, nr) DO UPDATE SET key=excluded.key, family=excluded.family, "
                     "sort_key=excluded.sort_key, kind=excluded.kind, filetype=excluded.filetype, date=excluded.date, title=excluded.title, "
                     "items=excluded.items, places=excluded.places, thread=excluded.thread, decision=excluded.decision, grounds=excluded.grounds, "
-                    "note=excluded.note, status='active'",
+                    "note=excluded.note, remarks=excluded.remarks, status=CASE WHEN documents.status='buiten' THEN 'buiten' ELSE 'active' END",
                     (req_id, d.nr, key, d.family, sort_keys[d.nr], d.kind, d.filetype, d.date.isoformat() if d.date else None, d.title,
                      json.dumps([i.id for i in d.items]), json.dumps(list(d.places), ensure_ascii=False), d.thread, decision,
-                     json.dumps(list(grounds)), note, 1 if prev else 0))
+                     json.dumps(list(grounds)), note, d.remarks, 1 if prev else 0))
             for nr in dropped:
                 self.db.execute("UPDATE documents SET status='dropped' WHERE request=? AND nr=?", (req_id, nr))
             self.db.execute("DELETE FROM redactions WHERE request=? AND decided_by = ''", (req_id,))
@@ -140,10 +145,117 @@ class SQLiteRequestStore(RequestStore):
                     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                     (req_id, r.key, nr, r.item_id, r.field, r.start, r.end, r.text, r.category, r.ground, int(r.apply), r.explanation))
 
-    def redactions(self, req_id: str) -> list[dict[str, Any]]:
-        rows = [dict(r) for r in self.db.execute("SELECT * FROM redactions WHERE request=?", (req_id,))]
+    def redactions(self, req_id: str, nrs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        if nrs is None:
+            rows = [dict(r) for r in self.db.execute("SELECT * FROM redactions WHERE request=?", (req_id,))]
+        else:
+            nrs = list(nrs)
+            rows = [dict(r) for r in self.db.execute(
+                f"SELECT * FROM redactions WHERE request=? AND nr IN ({','.join('?' * len(nrs))})", (req_id, *nrs))]
         rows.sort(key=lambda r: (_nr_key(r["nr"]), r["item_id"], r["field"], r["start"], r["key"]))
         return rows
+
+    def redaction(self, req_id: str, key: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM redactions WHERE request=? AND key=?", (req_id, key)).fetchone()
+        return dict(row) if row else None
+
+    def redactions_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        """(Of documents in the selection or not: the caller looks at ``nr``.) SQLite's lower() folds ASCII only, so
+        the index is asked for the usual case forms of ``text`` (as written, lower, upper, capitalised) and the answer
+        compared folded: "ÖZTÜRK" for "Öztürk" is found, an odd mix of cases in a non-ASCII name may not be."""
+        want = " ".join(text.casefold().split())
+        one = " ".join(text.split())
+        forms = sorted({text, one, one.lower(), one.upper(), one.title(), one.capitalize(), want})
+        rows = self.db.execute(f"SELECT * FROM redactions WHERE request=? AND lower(text) IN ({','.join(['lower(?)'] * len(forms))})",
+                               (req_id, *forms))
+        return [dict(r) for r in rows if " ".join(r["text"].casefold().split()) == want]
+
+    def document(self, req_id: str, nr: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM documents WHERE request=? AND nr=?", (req_id, nr)).fetchone()
+        if row is None:
+            return None
+        r = dict(row)
+        for k in ("items", "places", "grounds"):
+            r[k] = json.loads(r[k])
+        return r
+
+    def set_scope(self, req_id: str, nr: str, reason: str) -> None:
+        with self._tx():
+            self.db.execute("UPDATE documents SET status=?, scope_reason=?, reviewed=1 WHERE request=? AND nr=?",
+                            ("buiten" if reason else "active", reason, req_id, nr))
+
+    def out_of_scope(self, req_id: str) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.db.execute("SELECT nr, title, scope_reason FROM documents WHERE request=? AND status='buiten'",
+                                                 (req_id,))]
+        rows.sort(key=lambda r: _nr_key(r["nr"]))
+        return rows
+
+    def mark_reviewed(self, req_id: str, nr: str, reviewed: bool = True) -> None:
+        with self._tx():
+            self.db.execute("UPDATE documents SET reviewed=? WHERE request=? AND nr=?", (int(reviewed), req_id, nr))
+
+    def redaction_stats(self, req_id: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT category, ground, decided_by != '' AS decided, apply, count(*) AS n FROM redactions WHERE request=? "
+            "GROUP BY category, ground, decided_by != '', apply", (req_id,))]
+
+    def applied_counts(self, req_id: str) -> dict[str, int]:
+        return dict(self.db.execute("SELECT nr, count(*) FROM redactions WHERE request=? AND apply=1 GROUP BY nr", (req_id,)).fetchall())
+
+    def documents_with_redactions(self, req_id: str, *, special: bool = False, text: str = "") -> set[str]:
+        out: set[str] = set()
+        if special:
+            out |= {nr for (nr,) in self.db.execute(
+                "SELECT DISTINCT nr FROM redactions WHERE request=? AND (category='special' OR ground='5.1.1d')", (req_id,))}
+        if text:
+            want = text.casefold()
+            if text.isascii():
+                rows = self.db.execute("SELECT nr, text FROM redactions WHERE request=? AND instr(lower(text), lower(?)) > 0", (req_id, text))
+            else:
+                rows = self.db.execute("SELECT nr, text FROM redactions WHERE request=?", (req_id,))
+            out |= {nr for nr, t in rows if want in t.casefold()}
+        return out
+
+    def document_rows(self, req_id: str) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.db.execute(
+            "SELECT nr, family, kind, filetype, date, title, places, grounds, decision, note, reviewed FROM documents "
+            "WHERE request=? AND status='active'", (req_id,))]
+        rows.sort(key=lambda r: _nr_key(r["nr"]))
+        return rows
+
+    def document_marks(self, req_id: str) -> list[tuple[str, bool]]:
+        rows = [(nr, bool(rev)) for nr, rev in self.db.execute(
+            "SELECT nr, reviewed FROM documents WHERE request=? AND status='active'", (req_id,))]
+        rows.sort(key=lambda r: _nr_key(r[0]))
+        return rows
+
+    def family_members(self, req_id: str, family: str) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.db.execute(
+            "SELECT nr, title FROM documents WHERE request=? AND family=? AND status='active'", (req_id, family))]
+        rows.sort(key=lambda r: _nr_key(r["nr"]))
+        return rows
+
+    def redactions_containing(self, req_id: str, part: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute("SELECT * FROM redactions WHERE request=? AND instr(lower(text), lower(?)) > 0",
+                                                 (req_id, part))]
+
+    def applied_of_text(self, req_id: str, text: str) -> list[dict[str, Any]]:
+        rows = [r for r in self.redactions_of_text(req_id, text) if r["apply"]]
+        nrs = sorted({r["nr"] for r in rows})
+        active = {nr for (nr,) in self.db.execute(
+            f"SELECT nr FROM documents WHERE request=? AND status='active' AND nr IN ({','.join('?' * len(nrs))})", (req_id, *nrs))}
+        return [r for r in rows if r["nr"] in active]
+
+    def applied_texts(self, req_id: str) -> list[dict[str, Any]]:
+        seen: set[str] = set()
+        out = []
+        for r in self.db.execute("SELECT r.* FROM redactions r JOIN documents d ON d.request = r.request AND d.nr = r.nr "
+                                 "WHERE r.request=? AND r.apply=1 AND d.status='active'", (req_id,)):
+            folded = " ".join(r["text"].casefold().split())
+            if (folded, r["ground"]) not in seen:
+                seen.add((folded, r["ground"]))
+                out.append(dict(r))
+        return out
 
     def apply_review(self, req_id: str, user: str, documents: dict[str, tuple[str, list[str], str]],
                      redactions: dict[str, tuple[bool, str]], added: list[tuple[str, Redaction]]) -> None:

@@ -70,7 +70,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from woo_collector.cli import demo, policy, requests, search, sources, workspace  # noqa: F401  (register commands)
+    from woo_collector.cli import demo, policy, requests, review, search, sources, workspace  # noqa: F401  (register commands)
 
 
 _register()

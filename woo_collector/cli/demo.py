@@ -108,7 +108,9 @@ def demo_request(ws, root: Path, echo: Callable[[str], None]) -> None:
     if len(docs) > 8:
         echo(f"  ... {len(docs) - 8} more: woo --workspace {ws.root} request show {req_id}")
     out = root / "pakket"
-    result = export(ws, req_id, out)
+    result = export(ws, req_id, out, replace=True)  # a demo run again replaces its own package, kept aside
     echo(f"\nDisclosure package written to {out}:")
+    if result.previous:
+        echo(f"  (the earlier package was moved to {result.previous})")
     for f in sorted(result.files):
         echo(f"  {f}")

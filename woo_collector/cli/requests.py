@@ -1,4 +1,4 @@
-"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export.
+"""woo request create / edit / withdraw / collect / show / list / extend / suspend / review / export / finalise / publish.
 
 Each command parses its options, calls the library function that does the work and writes the
 audit row (``woo_collector.requests``, ``requests.collect``, ``requests.review``,
@@ -38,10 +38,14 @@ def request() -> None:
 @click.option("--source", "sources", multiple=True, help="Search only this source (repeatable).")
 @click.option("--received", metavar="DATE", help="Day the request was received (default today): the deadline runs from it.")
 @click.option("--requester", default="", help="Who asked (kept internal, never exported).")
+@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+              help="Items that match but have no date: include them, marked 'datum onbekend' (the default), or leave "
+                   "them out. Stored on the request; 'request collect' uses it unless given --undated.")
 @pass_app
 @handle_errors
 def request_create(app: AppContext, req_id: str, subject: str, date_from: str, date_to: str, query: str | None,
-                   terms_file: Path | None, custodians, sources, received: str | None, requester: str) -> None:
+                   terms_file: Path | None, custodians, sources, received: str | None, requester: str,
+                   undated: str | None) -> None:
     """Record a Woo request.
 
     REQ is its id: letters, digits, '-', '_' and '.', not starting with '.', at most 64 characters
@@ -54,7 +58,8 @@ def request_create(app: AppContext, req_id: str, subject: str, date_from: str, d
     terms = read_terms(terms_file) if terms_file else []
     ws = app.ws
     req = create(ws, req_id, subject, parse_day(date_from, "--from"), parse_day(date_to, "--to"), query=query, terms=terms,
-                 custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester)
+                 custodians=list(custodians), sources=list(sources), received=parse_day(received, "--received"), requester=requester,
+                 undated=undated or "")
     click.echo(f"Request {req_id} recorded; query: {req.query}; decision due {show_day(req.deadline)}.")
     click.echo(f"Next: woo request collect {req_id}")
 
@@ -73,10 +78,12 @@ def read_terms(path: Path) -> list[str]:
               help="The agreed search terms, replacing the earlier ones (one term or phrase per line).")
 @click.option("--query", help="Whoosh query replacing the one the request searches with.")
 @click.option("--received", metavar="DATE", help="Day the request was received: the deadline runs from it.")
+@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+              help="What collects do with matching items that have no date (include, marked 'datum onbekend', or exclude).")
 @pass_app
 @handle_errors
 def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: str | None, date_to: str | None,
-                 terms_file: Path | None, query: str | None, received: str | None) -> None:
+                 terms_file: Path | None, query: str | None, received: str | None, undated: str | None) -> None:
     """Correct a request: only what is given changes (audited).
 
     A new period, terms or query after a collect is allowed: the earlier selection is kept as history
@@ -88,7 +95,7 @@ def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: s
 
     req, changes, stale = edit(app.ws, req_id, subject=subject, period_from=parse_day(date_from, "--from"),
                                period_to=parse_day(date_to, "--to"), terms=read_terms(terms_file) if terms_file else None,
-                               query=query, received=parse_day(received, "--received"))
+                               query=query, received=parse_day(received, "--received"), undated=undated)
     if not changes:
         click.echo(f"Request {req_id}: nothing changed (the values given are the current ones).")
     for field, (old, new) in changes.items():
@@ -120,8 +127,9 @@ def request_withdraw(app: AppContext, req_id: str, reason: str) -> None:
 @request.command("collect")
 @click.argument("req_id", metavar="REQ")
 @click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
-              help="Items that match but have no date: include them, marked 'datum onbekend' (default), or leave them out. "
-                   "The choice holds for later collects of this request.")
+              help="Items that match but have no date: include them, marked 'datum onbekend', or leave them out. "
+                   "Without it, the request's own choice (request create/edit --undated) holds, else include; a choice "
+                   "given here becomes the request's for later collects.")
 @format_option(("table", "json"))
 @pass_app
 @handle_errors
@@ -137,14 +145,23 @@ def request_collect(app: AppContext, req_id: str, undated: str | None, fmt: str)
         click.echo(f"warning: {res.undated} item(s) match the query but have no date, so no period can place them: "
                    + ("included, marked 'datum onbekend' (--undated exclude leaves them out)" if res.undated_mode == "include"
                       else "left out (--undated include takes them in)"), err=True)
+    for w in res.warnings:
+        click.echo(w, err=True)
     if fmt == "json":
         click.echo(json.dumps({"selection": res.selection, "items_hit": res.items_hit, "items_selected": res.items_selected,
                                "documents": res.documents, "duplicates": res.duplicates, "near_duplicates": res.near_duplicates,
                                "redactions": res.redactions, "added": res.added, "dropped": res.dropped, "terms": res.term_hits,
-                               "undated": {"items": res.undated, "handling": res.undated_mode}}, ensure_ascii=False, indent=2))
+                               "undated": {"items": res.undated, "handling": res.undated_mode},
+                               "awaiting_decision": len(res.awaiting_decision),
+                               "awaiting_decision_documents": res.awaiting_decision,
+                               "layers": res.layers}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{res.items_hit} items hit, {res.items_selected} with their families; {res.duplicates} duplicates removed; "
                f"{res.documents} documents; {res.near_duplicates} possible near-duplicates; {res.redactions} redactions proposed.")
+    click.echo(f"Detection layers that ran: {', '.join(res.layers)}")
+    if res.awaiting_decision:
+        click.echo(f"{len(res.awaiting_decision)} chat medium/media without text (photos, videos, voice notes) get no automatic "
+                   f"decision: 'nog te beoordelen' until a handler decides them ({', '.join(res.awaiting_decision)}).")
     for t in res.term_hits:
         click.echo(f"  term {t['term']!r}: {t['before']} items, {t['after']} documents")
     if res.added or res.dropped:
@@ -257,8 +274,9 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
         raise click.UsageError("give either --export FILE.xlsx or --import FILE.xlsx")
     ws = app.ws
     if export_path:
-        n_docs, n_reds = export_workbook(ws, req_id, export_path)
-        click.echo(f"Wrote {export_path}: {n_docs} documents, {n_reds} proposed redactions (internal file: it lists the texts to redact).")
+        n_docs, n_texts, n_places = export_workbook(ws, req_id, export_path)
+        click.echo(f"Wrote {export_path}: {n_docs} documents, {n_texts} redacted texts in {n_places} places "
+                   "(internal file: it lists the texts to redact).")
         return
     try:
         changes = import_workbook(ws, req_id, import_path)
@@ -266,8 +284,9 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
         click.echo(str(e), err=True)
         sys.exit(1)
     click.echo(f"Imported {import_path}: {len(changes)} change(s), each recorded in the audit log.")
-    for c in changes[:30]:
-        click.echo(f"  {c.sheet} {c.key}: {c.column} {c.old!r} -> {c.new!r}")
+    for c in changes:  # every one: a list cut short would hide what changed
+        where = f"Lakken {c.key!r} ({c.places} places)" if c.places else f"{c.sheet} {c.key}"
+        click.echo(f"  {printable(where)}: {c.column} {printable(repr(c.old))} -> {printable(repr(c.new))}")
 
 
 @request.command("export")
@@ -275,25 +294,101 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the package.")
 @click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
 @click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
-@click.option("--zip", "zip_", is_flag=True, help="Also a zip of the whole package.")
+@click.option("--zip", "zip_", is_flag=True,
+              help="Also a zip of the package (beside it, DIR.zip) and the upload zips for the national Woo platform "
+                   "(upload/*-documenten-NN.zip in the package: the documenten/<ID>.pdf files only, at most 4 GB each).")
+@click.option("--replace", is_flag=True,
+              help="Replace an earlier package of this request in --out; it is moved aside whole as OUT.vorige-<time>, never deleted.")
+@format_option(("table", "json"))
 @pass_app
 @handle_errors
-def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool) -> None:
+def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bool, zip_: bool, replace: bool,
+                   fmt: str) -> None:
     """Write the disclosure package; if any redacted text is found in it, it is removed (exit 4).
 
-    Example: woo request export WOO-2025-014 --out pakket/
+    Chat media without text (photos, videos, voice notes) get no automatic decision: they are in the
+    inventory as 'nog te beoordelen' and left out of the bundles until a handler decides them in the
+    review workbook; the export says how many are waiting (json: "awaiting_decision").
+
+    Example: woo request export WOO-2025-014 --out pakket/   (again into pakket/: add --replace)
     """
     from exports.package import export
 
     try:
-        result = export(app.ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_)
+        result = export(app.ws, req_id, out, pdf=pdf, diwoo=diwoo, zip_=zip_, replace=replace)
     except LeakError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(EXIT_LEAK)
+    waiting = result.awaiting_decision
+    if fmt == "json":
+        click.echo(json.dumps({"out": str(out), "files": dict(sorted(result.files.items())), "parts": result.parts,
+                               "zip": str(result.zip_path) if result.zip_path else None, "counts": result.counts,
+                               "awaiting_decision": len(waiting), "awaiting_decision_documents": waiting,
+                               "previous": str(result.previous) if result.previous else None,
+                               "warnings": result.warnings}, ensure_ascii=False, indent=2))
+        for w in result.warnings:
+            click.echo(f"warning: {w}", err=True)
+        return
     click.echo(f"Package written to {out}:")
     for f in sorted(result.files):
         click.echo(f"  {f}")
     if result.zip_path:
         click.echo(f"Zip: {result.zip_path}")
+    if result.previous:
+        click.echo(f"The earlier package was moved to {result.previous} (with any edits and added files in it).")
+    if waiting:
+        click.echo(f"{len(waiting)} medium/media waiting for a handler's decision (no automatic decision for a photo, "
+                   f"video or voice note), left out of the bundles: {', '.join(waiting)}. "
+                   f"Decide them in the review workbook (woo request review {req_id} --export beoordeling.xlsx) and export again.")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
+
+
+@request.command("finalise")
+@click.argument("req_id", metavar="REQ")
+@click.option("--letter", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The decision letter as the handler edited it (besluit-concept.docx, saved under any name).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The package folder (default: the folder the request was exported to).")
+@pass_app
+@handle_errors
+def request_finalise(app: AppContext, req_id: str, letter: Path, out: Path | None) -> None:
+    """Turn the edited decision letter into besluit.pdf in the package, checked by the leak guard (exit 4 on a leak).
+
+    Example: woo request finalise WOO-2025-014 --letter besluit-definitief.docx
+    """
+    from exports.finalise import finalise
+
+    try:
+        done = finalise(app.ws, req_id, letter, out)
+    except LeakError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LEAK)
+    click.echo(f"Wrote {done.pdf} ({done.pages} page(s), sha256 {done.sha256}); recorded in manifest.json.")
+
+
+@request.command("publish")
+@click.argument("req_id", metavar="REQ")
+@click.option("--gpp", "url", required=True, metavar="URL",
+              help="Base URL of the GPP-Woo publicatiebank (https://publicaties.example.nl); the API key is read from "
+                   "the environment variable WOO_GPP_TOKEN (or the one named by --token-env), never from woo.toml.")
+@click.option("--token-env", default="WOO_GPP_TOKEN", show_default=True, metavar="VAR",
+              help="The environment variable that holds the publicatiebank's API key.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The package folder (default: the folder the request was exported to).")
+@pass_app
+@handle_errors
+def request_publish(app: AppContext, req_id: str, url: str, token_env: str, out: Path | None) -> None:
+    """Publish the released documents, the inventory and the letter to GPP-Woo (resumable: run it again after a failure).
+
+    Example: WOO_GPP_TOKEN=... woo request publish WOO-2025-014 --gpp https://publicaties.example.nl
+    """
+    from exports.gpp import publish
+
+    try:
+        done = publish(app.ws, req_id, url, out=out, token_env=token_env)
+    except LeakError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(EXIT_LEAK)
+    click.echo(f"Publication {done.publication} (concept): {done.total} documents; {done.registered} registered and "
+               f"{done.uploaded_parts} part(s) uploaded now, {done.skipped} done by an earlier run.")

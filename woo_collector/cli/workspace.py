@@ -16,7 +16,9 @@ from woo_collector.text import printable
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-@click.option("--organisation", help="Name of the public body, e.g. 'Gemeente Utrecht'.")
+@click.option("--organisation", envvar="WOO_ORGANISATION", show_envvar=True,
+              help="Name of the public body, e.g. 'Gemeente Utrecht': it goes into every letter and "
+              "inventory. Asked for on a terminal when left out; required otherwise.")
 @click.option("--engine", type=click.Choice(ENGINES), help="Search engine of the index: whoosh (default) or tantivy "
               "(for large archives, hundreds of thousands of items and more).")
 @pass_app
@@ -24,11 +26,13 @@ from woo_collector.text import printable
 def init(app: AppContext, directory: Path | None, organisation: str | None, engine: str | None) -> None:
     """Create a workspace (owner-only permissions); an existing one is left as it is.
 
-    Example: woo init /srv/woo --organisation "Gemeente Voorbeeld" --engine tantivy
+    Example: woo init /srv/woo --organisation "Gemeente Utrecht" --engine tantivy
     """
-    from woo_collector.workspace import Workspace
+    from woo_collector.workspace import CONFIG, Workspace
 
     root = directory or app.root
+    if not (root / CONFIG).exists():
+        organisation = _organisation(organisation)
     ws, created = Workspace.init(root, organisation, engine)
     if created:
         click.echo(f"Workspace created at {root.resolve()}")
@@ -36,6 +40,16 @@ def init(app: AppContext, directory: Path | None, organisation: str | None, engi
     else:
         click.echo(f"A workspace already exists at {root.resolve()}; nothing was changed.")
     ws.close()
+
+
+def _organisation(given: str | None) -> str:
+    """The public body's name for a new workspace: given, asked for on a terminal, or refused."""
+    if given is None and sys.stdin.isatty():
+        given = click.prompt("Name of the public body (it goes into every letter and inventory), e.g. Gemeente Utrecht")
+    if not (given or "").strip():
+        raise click.ClickException('woo init needs the name of the public body: give --organisation NAME (or set WOO_ORGANISATION), '
+                                   'e.g. --organisation "Gemeente Utrecht"')
+    return given.strip()
 
 
 @cli.command()

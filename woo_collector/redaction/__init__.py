@@ -20,8 +20,8 @@ Stable API (used by the request and export code)::
 - ``Finding`` (frozen): ``start``, ``end``, ``text``, ``category`` (one of ``CATEGORIES``: name,
   email, phone, bsn, iban, postcode, address, plate, birthdate, ip, url, special), ``ground``
   (``5.1.2e`` privacy, ``5.1.1e`` BSN, ``5.1.1d`` special categories, or the policy's ground),
-  ``score`` (0..1), ``recognizer``, ``pattern``, ``explanation`` and ``suggestion_only`` (True for
-  special categories: shown to the handler, not applied by default). Policy terms come as
+  ``score`` (0..1), ``recognizer``, ``pattern``, ``explanation`` and ``suggestion_only`` (shown to the
+  handler, not applied by default; special categories, 5.1.1d, are applied by default). Policy terms come as
   category ``name`` with recognizer ``policy``.
 - ``Policy(keep=(...), redact={term: ground}, org_domains=(...), keep_numbers=(...))``.
 - ``Analyzer(policy, known_people=(), propagator=None, threshold=0.5).analyze(text)``;

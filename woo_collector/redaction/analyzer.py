@@ -12,10 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from .model import Finding, Policy, normalise_ground
+from .normalise import Normalised
 from .propagation import Propagator, email_locals, fold, name_variants, split_name
 from .recognizers import BUILTIN, Context, Recognizer
 
 DEFAULT_THRESHOLD = 0.5
+# a rule name candidate with one of these cues (a `Van:` line, a title, a chat author), or this sure
+# (given name and surname both listed), is strong: no layer vetoes it
+STRONG_CUES = ("header line", "label line", "signature line", "title/salutation")
+STRONG_NAME = 0.95
 _ANGLE = re.compile(r"^(.*?)\s*<([^<>@\s]+@[^<>\s]+)>\s*$")
 
 
@@ -40,12 +45,18 @@ class Analyzer:
     ``Analyzer(policy, known_people=(), propagator=None, threshold=0.5)``; ``analyze(text)``
     returns non-overlapping findings sorted by position. With a ``propagator`` the analyzer both
     applies the names it has learned and teaches it the names it finds.
+
+    ``layers`` are further detection layers beside the rules (``frog.FrogLayer``): each has a
+    ``name``, ``prepare(texts)`` (a batch run before ``analyze_many``), ``ran`` and
+    ``analyze(text) -> (findings, vetoes)``. Their findings join the rule layer's; a veto span
+    (Frog's LOC/ORG) removes the rule layer's weaker name candidates it overlaps (see ``_veto``).
     """
 
     def __init__(self, policy: Policy | None = None, known_people: Iterable = (),
                  propagator: Propagator | None = None, threshold: float = DEFAULT_THRESHOLD,
-                 recognizers: Sequence[Recognizer] | None = None) -> None:
+                 recognizers: Sequence[Recognizer] | None = None, layers: Sequence = ()) -> None:
         self.policy = policy or Policy()
+        self.layers = list(layers)
         self.known_people = tuple(known_people)
         self.propagator = propagator
         self.threshold = threshold
@@ -123,6 +134,8 @@ class Analyzer:
         for group in merged:
             best = max(group, key=lambda f: (f.score, f.end - f.start))
             start, end = min(f.start for f in group), max(f.end for f in group)
+            if best.recognizer != "frog" and any(f.recognizer == "frog" for f in group):
+                best = replace(best, explanation=best.explanation + "; frog NER: person (PER) too")
             if (start, end) != (best.start, best.end):
                 best = replace(best, start=start, end=end, text=text[start:end],
                                explanation=best.explanation + f"; merged with {len(group) - 1} overlapping name finding(s)")
@@ -151,12 +164,18 @@ class Analyzer:
 
     # the whole job ------------------------------------------------------------------------
     def analyze(self, text: str, known_people: Iterable | None = None) -> list[Finding]:
-        """Findings in ``text``: non-overlapping, sorted, above the threshold, policy applied."""
+        """Findings in ``text``: non-overlapping, sorted, above the threshold, policy applied.
+        Detection runs on the normalised text (NFC, soft hyphens, line-end hyphens joined); the
+        findings' spans are in ``text``."""
+        norm = Normalised(text)
+        if norm.changed:
+            return [norm.restore(f) for f in self.analyze(norm.text, known_people)]
         known = tuple(known_people) if known_people is not None else self.known_people
         ctx = Context(policy=self.policy, known_people=self._parsed_people(known))
         found: list[Finding] = []
         for rec in self.recognizers:
             found.extend(rec.analyze(text, ctx))
+        found = self._layers(text, found)
         if known:
             found.extend(replace(f, score=0.95, recognizer="known-people",
                                  explanation=f.explanation.replace("propagation/", "known-people/")
@@ -168,13 +187,67 @@ class Analyzer:
         found = [f for f in found if f.score >= self.threshold and not self._is_kept(f, kept)]
         local = Propagator()
         local.block(self.policy.keep)
-        local.learn(f for f in found if f.category == "name" and f.recognizer != "policy")
+        local.learn(f for f in found if self._teaches(f))
         found.extend(f for f in local.apply(text) if not self._is_kept(f, kept))
         found.extend(self._policy_terms(text))
         result = self.resolve(self.merge_names(found, text))
         if self.propagator is not None:
-            self.propagator.learn(f for f in result if f.category == "name" and f.recognizer != "policy")
+            self.propagator.learn(f for f in result if self._teaches(f))
         return result
+
+    # the layer hook ------------------------------------------------------------------------
+    def layers_ran(self) -> list[str]:
+        """The layers whose findings are in the results: "rules" always, then each layer that ran."""
+        return ["rules"] + [layer.name for layer in self.layers if layer.ran]
+
+    def _layers(self, text: str, found: list[Finding]) -> list[Finding]:
+        """The rule layer's findings with the other layers' added and their vetoes applied."""
+        for layer in self.layers:
+            extra, vetoes = layer.analyze(text)
+            structured = [f for f in found if f.category != "name"]
+            extra = [g for g in (self._clip(x, structured, text) for x in extra) if g is not None]
+            found = [f for f in found if not self._veto(f, vetoes, extra)] + extra
+        return found
+
+    @staticmethod
+    def _clip(f: Finding, structured: list[Finding], text: str) -> Finding | None:
+        """A layer's name span cut back where it runs into a rule finding of another category (Frog
+        reads "Esther van Leeuwen <e" of "<e.vanleeuwen@...>"): the address stays one box."""
+        start, end = f.start, f.end
+        for s in structured:
+            if s.start < end and start < s.end:
+                if s.start > start:
+                    end = s.start
+                else:
+                    start = max(start, s.end)
+        while start < end and not text[start].isalnum():
+            start += 1
+        while end > start and not text[end - 1].isalnum():
+            end -= 1
+        if start >= end:
+            return None
+        return f if (start, end) == (f.start, f.end) else replace(f, start=start, end=end, text=text[start:end])
+
+    @staticmethod
+    def _teaches(f: Finding) -> bool:
+        """Whether propagation learns a name from ``f``: not from a policy term, and not from a
+        layer's one-word person (Frog reads a subject's "Windturbines" as a person now and then;
+        boxed where Frog saw it, it must not spread to every "windturbines" of the request)."""
+        if f.category != "name" or f.recognizer == "policy":
+            return False
+        return not (f.recognizer == "frog" and len(f.text.split()) < 2)
+
+    @staticmethod
+    def _veto(f: Finding, vetoes, persons: list[Finding]) -> bool:
+        """A weaker rule name candidate that overlaps a place or organisation the layer found, and
+        none of its persons, is not a name. Weaker: found by the name recognizer's structure alone,
+        below ``STRONG_NAME`` and without a ``STRONG_CUES`` cue; known people, chat authors and policy
+        terms are never vetoed."""
+        if (f.category != "name" or f.recognizer != "names" or f.pattern == "chat-speaker"
+                or f.score >= STRONG_NAME or any(c in f.explanation for c in STRONG_CUES)):
+            return False
+        return (any(v.start < f.end and f.start < v.end for v in vetoes)
+                and not any(p.start < f.end and f.start < p.end for p in persons))
 
     def analyze_many(self, texts: Sequence[str], known_people: Iterable | None = None) -> list[list[Finding]]:
         """Analyse the texts of one request so that every name found anywhere is found everywhere:
@@ -182,6 +255,8 @@ class Analyzer:
         if self.propagator is None:
             self.propagator = Propagator()
             self.propagator.block(self.policy.keep)
+        for layer in self.layers:
+            layer.prepare(texts)
         for t in texts:
             self.analyze(t, known_people)
         return [self.analyze(t, known_people) for t in texts]

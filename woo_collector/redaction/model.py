@@ -39,8 +39,9 @@ class Finding:
 
     ``score`` is the confidence (0..1) after context and validation; ``explanation`` says which
     recognizer and pattern found it, the base score, the validation outcome and the context word
-    that raised it. ``suggestion_only`` findings (special categories) are shown to the handler
-    but not applied unless the handler accepts them.
+    that raised it. ``suggestion_only`` findings are shown to the handler but not applied
+    unless the handler accepts them (no built-in recognizer makes them: special categories, an
+    absolute ground, are applied by default).
     """
 
     start: int

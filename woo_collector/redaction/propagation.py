@@ -166,11 +166,34 @@ FUNCTION_WORDS = {"ben", "wil", "will", "toon", "hoop", "mark", "bas", "roos", "
                   "job", "jan", "max", "sky", "kim", "ali", "said", "hope", "faith", "gift", "ion"}
 
 
+def whole_name_forms(full_name: str) -> set[str]:
+    """For a person named by the source (a chat author "Carol Christmas Work"): every run of
+    consecutive words of the name, so that no part of it stays readable ("Carol Christmas",
+    "Christmas"); single words of three letters or more, particles only inside a run."""
+    parts = split_name(full_name)
+    tokens = [*parts.given, *parts.tv.split(), *parts.surname.split()]
+    tvs = set(tussenvoegsels())
+    out = set()
+    for i in range(len(tokens)):
+        for j in range(i + 1, len(tokens) + 1):
+            run = tokens[i:j]
+            if run[0].lower() in tvs and i == 0 or (len(run) == 1 and (len(run[0]) < 3 or run[0].lower() in tvs)):
+                continue
+            if run[-1].lower() in tvs:
+                continue
+            out.add(" ".join(run))
+    return out
+
+
 def _ordinary(word: str, lenient: bool = False) -> bool:
     low = word.lower()
     if lenient:
         return low in FUNCTION_WORDS or low in words("not_names") or len(low) <= 2
     return low in words("first_names_ambiguous") or low in words("not_names") or len(low) <= 2
+
+
+def _listed(word: str) -> bool:
+    return word in words("first_names") or word in words("surnames")
 
 
 def _literal(variant: str) -> str:
@@ -245,13 +268,16 @@ class _Matcher:
             key = name.lower()
             parts = split_name(name)
             given = {g.lower() for g in parts.given}
-            for v in _name_variants(name):
+            forms = _name_variants(name) | (whole_name_forms(name) if lenient else set())
+            for v in forms:
                 low = re.sub(r"\s+", " ", v.lower())
                 if low in blocked:
                     continue
                 single = " " not in v and "." not in v
                 is_local = bool(re.fullmatch(r"[a-z0-9._-]+", v)) and low not in given
-                capital_only = single and not is_local and _ordinary(v, lenient)
+                # a single word is matched in lower case only when it is a listed name (or a person
+                # named by the source): a wrong capitalised candidate must not spread "omzet" or "winst"
+                capital_only = single and not is_local and (_ordinary(v, lenient) or not (lenient or _listed(low)))
                 entries.setdefault(low, []).append((v, key, is_local, capital_only))
             if parts.surname_full and (parts.given or parts.initials):
                 ini = _initials_of(parts)[:1]

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from woo_collector.dates import local
-from woo_collector.documents import Document, Redaction, RequestInfo, TermHits
+from woo_collector.documents import MEDIUM_OF_TYPE, PENDING, Document, Redaction, RequestInfo, TermHits, medium_of
 from woo_collector.errors import ConfigError
 from woo_collector.requests.model import WITHDRAWN, Request, query_from, subject_terms
 from woo_collector.workspace import Workspace
@@ -35,8 +35,11 @@ def check_request_id(req_id: str) -> None:
 
 def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_to: date, *, query: str | None = None,
            terms: list[str] = (), custodians: list[str] = (), sources: list[str] = (), received: date | None = None,
-           requester: str = "") -> Request:
+           requester: str = "", undated: str = "") -> Request:
+    """Record a request (audited). ``undated`` ("include" or "exclude", "" for not chosen: include) is what its
+    collects do with matching items that have no date, unless a collect is given another choice."""
     check_request_id(req_id)
+    check_undated(undated)
     if period_to < period_from:
         raise ConfigError(f"the period ends ({period_to}) before it starts ({period_from})")
     q = query_from(subject, query, list(terms))
@@ -48,12 +51,22 @@ def create(ws: Workspace, req_id: str, subject: str, period_from: date, period_t
     ws.index.parse(q)  # a query that cannot be read is refused now, not at collect time
     req = Request(id=req_id, subject=subject, query=q, period_from=period_from, period_to=period_to,
                   received=received or date.today(), terms=list(terms), custodians=list(custodians),
-                  sources=list(sources), requester=requester)
-    with ws.change("request create", {"id": req_id, "subject": subject, "from": period_from.isoformat(), "to": period_to.isoformat(),
-                                      "query": req.query, "terms": list(terms), "custodians": list(custodians), "sources": list(sources)},
-                   request=req_id):
+                  sources=list(sources), requester=requester, undated=undated)
+    args = {"id": req_id, "subject": subject, "from": period_from.isoformat(), "to": period_to.isoformat(),
+            "query": req.query, "terms": list(terms), "custodians": list(custodians), "sources": list(sources)}
+    if undated:
+        args["undated"] = undated
+    with ws.change("request create", args, request=req_id):
         ws.catalog.requests.create(req, ws.user)
     return req
+
+
+UNDATED_MODES = ("include", "exclude")
+
+
+def check_undated(undated: str | None) -> None:
+    if undated and undated not in UNDATED_MODES:
+        raise ConfigError(f"undated must be one of {', '.join(UNDATED_MODES)}, not {undated!r}")
 
 
 def refuse_withdrawn(req: Request, action: str) -> None:
@@ -96,15 +109,16 @@ def out_of_date(ws: Workspace, req: Request) -> list[str]:
 
 def edit(ws: Workspace, req_id: str, *, subject: str | None = None, period_from: date | None = None,
          period_to: date | None = None, terms: list[str] | None = None, query: str | None = None,
-         received: date | None = None) -> tuple[Request, dict[str, list], list[str]]:
+         received: date | None = None, undated: str | None = None) -> tuple[Request, dict[str, list], list[str]]:
     """Change what is given (audited, one transaction); returns (the request, {field: [old, new]}, what a new collect must
     take in). A change of period, terms or query after a collect is allowed: the earlier selection stays as history and
     ``woo request collect`` must run again (``out_of_date`` says so until it has)."""
     repo = ws.catalog.requests
     req = repo.get(req_id)
     refuse_withdrawn(req, "edited")
-    if all(v is None for v in (subject, period_from, period_to, terms, query, received)):
-        raise ConfigError("nothing to change: give --subject, --from, --to, --terms-file, --query or --received")
+    if all(v is None for v in (subject, period_from, period_to, terms, query, received, undated)):
+        raise ConfigError("nothing to change: give --subject, --from, --to, --terms-file, --query, --received or --undated")
+    check_undated(undated)
     new_from = period_from or req.period_from
     new_to = period_to or req.period_to
     if new_to < new_from:
@@ -120,11 +134,12 @@ def edit(ws: Workspace, req_id: str, *, subject: str | None = None, period_from:
     ws.index.parse(q)
     old_deadline = req.deadline
     before = {"subject": req.subject, "from": req.period_from.isoformat(), "to": req.period_to.isoformat(), "terms": list(req.terms),
-              "query": req.query, "received": req.received.isoformat()}
+              "query": req.query, "received": req.received.isoformat(), "undated": req.undated}
     req.subject, req.period_from, req.period_to, req.terms, req.query = new_subject, new_from, new_to, new_terms, q
     req.received = received or req.received
+    req.undated = req.undated if undated is None else undated
     after = {"subject": req.subject, "from": req.period_from.isoformat(), "to": req.period_to.isoformat(), "terms": list(req.terms),
-             "query": req.query, "received": req.received.isoformat()}
+             "query": req.query, "received": req.received.isoformat(), "undated": req.undated}
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if not changes:
         return req, {}, out_of_date(ws, req)
@@ -204,7 +219,8 @@ def load_documents(ws: Workspace, req_id: str) -> list[Document]:
                              date=datetime.fromisoformat(r["date"]) if r["date"] else None, title=r["title"],
                              items=tuple(items[i] for i in r["items"] if i in items), thread=r["thread"] or "",
                              places=tuple(r["places"]), decision=r["decision"], grounds=tuple(r["grounds"]), note=r["note"] or "",
-                             redactions=tuple(reds.get(r["nr"], []))))
+                             redactions=tuple(reds.get(r["nr"], [])), needs_decision=r["decision"] == PENDING,
+                             remarks=r.get("remarks") or ""))
     return docs
 
 
@@ -217,13 +233,15 @@ def show_doc(ws: Workspace, req_id: str) -> dict[str, Any]:
     return {
         "id": req.id, "subject": req.subject, "period": {"from": req.period_from.isoformat(), "to": req.period_to.isoformat()},
         "query": req.query, "status": req.status, "received": req.received.isoformat(), "deadline": req.deadline.isoformat(),
+        "undated": req.undated or None,
         "withdrawn": {"on": req.withdrawn, "reason": req.withdrawal_reason} if req.status == WITHDRAWN else None,
         "collect_out_of_date": out_of_date(ws, req),
         "selection": {"items": sel["items"], "items_hash": sel["items_hash"], "counts": sel["counts"], "terms": sel["term_hits"],
                       "undated": sel["filters"].get("undated", "include")} if sel else None,
         "documents": [{"nr": d.nr, "date": local(d.date).isoformat() if d.date else None, "kind": d.kind,
                        "filetype": d.filetype, "title": d.title, "items": [i.id for i in d.items], "places": list(d.places),
-                       "thread": d.thread, "decision": d.decision, "grounds": list(d.grounds), "note": d.note,
+                       "thread": d.thread, "decision": d.decision, "needs_decision": d.needs_decision,
+                       "grounds": list(d.grounds), "note": d.note, "remarks": d.remarks,
                        "redactions": sum(1 for r in d.redactions if r.apply)} for d in docs],
     }
 
@@ -241,10 +259,23 @@ def request_info(ws: Workspace, req_id: str) -> RequestInfo:
                           f"run 'woo request collect {req_id}' first")
     sources = req.sources or repo.selection_sources(sel["id"])
     custodians = req.custodians or repo.selection_custodians(sel["id"])
+    searched = {(medium_of(kind, platform), custodian) for _, custodian, kind, platform in repo.selection_media(sel["id"])
+                if kind != "attachment"}
+    found = {source for source, *_ in repo.selection_media(sel["id"])}
+    configured = ws.config.get("sources", {})
+    for name in sources:  # a source named in the request that gave nothing was searched all the same
+        if name not in found and name in configured:
+            searched.add((MEDIUM_OF_TYPE.get(configured[name].get("type", ""), "overig"), configured[name].get("custodian", "")))
     return RequestInfo(
         id=req.id, subject=req.subject, query=req.query, period_from=req.period_from, period_to=req.period_to,
         received=req.received, deadline=req.deadline, extended=bool(req.extension_reason), organisation=ws.settings.organisation,
         sources=tuple(sources), custodians=tuple(custodians),
         terms=tuple(TermHits(t["term"], t["before"], t["after"]) for t in sel["term_hits"]),
-        counts=dict(sel["counts"]), selection_id=f"{sel['id']}:{sel['items_hash'][:16]}",
-        collected_at=datetime.fromisoformat(sel["created"]), undated_handling=sel["filters"].get("undated", "include"))
+        counts=_with_out_of_scope(dict(sel["counts"]), len(repo.out_of_scope(req_id))), selection_id=f"{sel['id']}:{sel['items_hash'][:16]}",
+        collected_at=datetime.fromisoformat(sel["created"]), undated_handling=sel["filters"].get("undated", "include"),
+        competent_body=ws.settings.competent_body, searched=tuple(sorted(searched)))
+
+
+def _with_out_of_scope(counts: dict, n: int) -> dict:
+    """The selection's counts, with the documents a handler took out of scope (when any) after 'documents'."""
+    return {**counts, "out_of_scope": n} if n else counts

@@ -8,7 +8,9 @@
   flagged for the handler (``Draft.same_id_as``). Two different mails carrying the same
   attachment each keep it as their own family member.
 - Chat messages are grouped per conversation per local calendar day; the same message
-  exported from two phones counts once.
+  exported from two phones counts once. The media sent in them (attachment items whose parent is a
+  message of that day) are documents of the chat day's family, in message order (5, 5.1, 5.2); a
+  medium without text (a photo, a video, a voice note) is marked ``needs_decision``.
 - Files are documents; the same bytes in two folders are one document with two places.
 
 It reads only ``Item`` fields (``folder``, ``filetype``, ``platform``, ``seq``, ``identity``,
@@ -28,7 +30,8 @@ from woo_collector.text import filetype_of
 from woo_collector.models import Item
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
-PLATFORMS = {"whatsapp": "WhatsApp", "sms": "Sms", "mms": "Sms", "teams": "Teams", "signal": "Signal", "telegram": "Telegram"}
+PLATFORMS = {"whatsapp": "WhatsApp", "sms": "Sms", "mms": "Sms", "teams": "Teams", "signal": "Signal", "telegram": "Telegram",
+             "kaizala": "Kaizala"}
 
 
 def dutch_day(dt: datetime) -> str:
@@ -52,6 +55,7 @@ class Draft:
     places: list[str] = field(default_factory=list)
     children: list["Draft"] = field(default_factory=list)
     same_id_as: str = ""  # key of the document with this one's Message-ID and other content
+    needs_decision: bool = False  # a chat medium without text: no automatic decision
 
     @property
     def sort_key(self) -> str:
@@ -73,6 +77,16 @@ def chat_identity(item: Item) -> str:
         return item.identity
     payload = f"{item.conversation}|{item.sender}|{item.sent.isoformat() if item.sent else ''}|{item.body}"
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def is_medium(item: Item) -> bool:
+    """A file sent in a chat (a chat connector's attachment item: it has the platform of its message)."""
+    return item.kind == "attachment" and bool(item.platform)
+
+
+def needs_decision(item: Item) -> bool:
+    """A chat medium with no text to read (a photo, a video, a voice note, a scan): a handler decides it."""
+    return is_medium(item) and not item.body.strip()
 
 
 def canonical(items: list[Item]) -> Item:
@@ -122,13 +136,44 @@ def group(items: list[Item], children_of) -> list[Draft]:
             name = "met " + ", ".join(people[:4]) + (" e.a." if len(people) > 4 else "")
         title = f"{platform}-gesprek {name}, {dutch_day(first.sent) if first.sent else 'datum onbekend'}"
         places = sorted({place_of(i) for v in by_identity.values() for i in v})
-        drafts.append(Draft(key=f"chat:{conv}:{day}", kind="chat", items=msgs, title=title, date=first.sent,
-                            thread=conv, filetype="chat", places=places))
+        d = Draft(key=f"chat:{conv}:{day}", kind="chat", items=msgs, title=title, date=first.sent,
+                  thread=conv, filetype="chat", places=places)
+        d.children = _media_drafts(d.key, msgs, by_identity, children_of, conv, places)
+        drafts.append(d)
     for att in orphans:
         drafts.append(Draft(key=f"att:orphan:{att.id}", kind="attachment", items=[att], title=att.subject, date=att.sent,
-                            filetype=att.filetype or filetype_of(att.subject), places=[place_of(att)]))
+                            filetype=att.filetype or filetype_of(att.subject), places=[place_of(att)],
+                            needs_decision=needs_decision(att)))
     drafts.sort(key=lambda d: d.sort_key)
     return drafts
+
+
+def _media_drafts(key: str, msgs: list[Item], by_identity: dict[str, list[Item]], children_of, conv: str,
+                  places: list[str]) -> list[Draft]:
+    """The media sent in a chat day's messages, in message order, as the day's family members.
+
+    A message exported from two phones brings its media once (the copies' media, by sha256). A
+    medium's key is its message's identity and its sha256, so its number stays when other messages
+    or media come into the day at a later collect."""
+    out: list[Draft] = []
+    for msg in msgs:
+        ident = chat_identity(msg)
+        media = list(children_of(msg.id))
+        have = {a.sha256 for a in media}
+        for copy in sorted((c for c in by_identity.get(ident, []) if c.id != msg.id), key=lambda i: (i.custodian, i.source, i.id)):
+            for att in children_of(copy.id):
+                if att.sha256 not in have:
+                    have.add(att.sha256)
+                    media.append(att)
+        seen: dict[str, int] = {}
+        for att in media:
+            n = seen.get(att.sha256, 0)
+            seen[att.sha256] = n + 1
+            out.append(Draft(key=f"media:{key}:{ident}:{att.sha256[:32]}" + (f":{n}" if n else ""), kind="attachment",
+                             items=[att], title=att.subject, date=att.sent or msg.sent, thread=conv,
+                             filetype=att.filetype or filetype_of(att.subject), places=places,
+                             needs_decision=needs_decision(att)))
+    return out
 
 
 def _split_by_content(mails: dict[str, list[Item]], children_of):

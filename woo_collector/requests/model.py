@@ -51,6 +51,7 @@ class Request:
     suspensions: list[dict] = field(default_factory=list)  # [{"from": "...", "to": "..." or "", "reason": ""}]
     withdrawn: str = ""  # the day it was withdrawn (ISO), "" while it stands
     withdrawal_reason: str = ""
+    undated: str = ""  # matching items without a date: "include", "exclude", or "" (not chosen: include)
 
     @property
     def deadline(self) -> date:
@@ -74,7 +75,7 @@ class Request:
                 "received": self.received.isoformat(), "requester": self.requester, "status": self.status,
                 "deadline": self.deadline.isoformat(), "extension_reason": self.extension_reason,
                 "suspensions": json.dumps(self.suspensions, ensure_ascii=False), "withdrawn": self.withdrawn,
-                "withdrawal_reason": self.withdrawal_reason}
+                "withdrawal_reason": self.withdrawal_reason, "undated": self.undated}
 
     @classmethod
     def from_row(cls, r) -> "Request":
@@ -83,4 +84,5 @@ class Request:
                    received=date.fromisoformat(r["received"]), custodians=json.loads(r["custodians"]),
                    sources=json.loads(r["sources"]), requester=r["requester"] or "", status=r["status"],
                    extension_reason=r["extension_reason"] or "", suspensions=json.loads(r["suspensions"]),
-                   withdrawn=r["withdrawn"] or "", withdrawal_reason=r["withdrawal_reason"] or "")
+                   withdrawn=r["withdrawn"] or "", withdrawal_reason=r["withdrawal_reason"] or "",
+                   undated=(r["undated"] if "undated" in r.keys() else "") or "")

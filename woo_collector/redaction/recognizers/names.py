@@ -63,7 +63,15 @@ STAMP = r"\[?\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4},?[ \t]+\d{1,2}:\d{2}(?::\d{2})?\]?[
 NAMEISH = rf"[{UP}{LO}][{UP}{LO}'’.-]*(?:[ \t]+[{UP}{LO}][{UP}{LO}'’.-]*){{0,4}}"
 SPEAKER_STAMPED = re.compile(rf"^{STAMP}(?P<v>{NAMEISH})[ \t]*:", re.M)
 SPEAKER_TIME = re.compile(rf"^(?P<v>{NAMEISH})[ \t]+(?:\(\d{{1,2}}:\d{{2}}\)|\d{{1,2}}:\d{{2}})[ \t]*(?::|$)", re.M)
+# a byline: "Door Guy Verhofstadt", "DOOR GUY VERHOFSTADT", "Door Marc Peeters en Anne De Smet"
+_BYWORD = rf"[{UP}][{UP}{LO}'’-]*[{UP}{LO}]"
+_BYNAME = rf"{_BYWORD}(?:[ \t]+(?:(?i:van|de|der|den|het|ten|ter|te|la|le|du|des|d'|el|al)[ \t]+)*{_BYWORD}){{1,3}}"
+BYLINE = re.compile(rf"^[ \t]*(?:door|DOOR|Door|tekst|TEKST|Tekst)[ \t:]+(?P<v>{_BYNAME})"
+                    rf"(?:[ \t]+(?:en|EN|&)[ \t]+(?P<w>{_BYNAME}))?[ \t]*$", re.M)
 SPEAKER_BARE = re.compile(rf"^(?P<v>{NAMEISH})[ \t]*:[ \t]", re.M)
+# a chat message pasted into another: "[5/2, 16:08] Coen Goedhart: ...", anywhere on a line, year optional
+SPEAKER_QUOTED = re.compile(rf"\[\d{{1,2}}[-/.]\d{{1,2}}(?:[-/.]\d{{2,4}})?,?[ \t]+\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?\][ \t]*"
+                            rf"(?P<v>{NAMEISH})[ \t]*:")
 
 
 def trie_regex(words) -> str:
@@ -116,12 +124,17 @@ def _lexicon() -> dict:
         rf"(?P<tv>(?:(?=[{tv_first}])(?i:{tv_alt})[ \t]+){{0,2}})"
         rf"(?P<sur>{CAPW})(?![\w@'’-]|\.\w)")
     return {
-        "first": first,
+        # the sourced lists (data/README.txt) widen capitalised detection; lower-case chat writing
+        # only looks for the hand-written given names (the automaton above)
+        "first": first | (words("first_names_sourced") - words("first_names_ambiguous")),
         "amb": words("first_names_ambiguous"),
-        "sur": words("surnames"),
+        "sur": words("surnames") | words("surnames_sourced"),
         "not": words("not_names"),
         "tv": set(tv),
         "titles": set(titles),
+        "functions": {w for w in words("functions") if not w.startswith("-")},
+        "function_ends": tuple(w[1:] for w in words("functions") if w.startswith("-")),
+        "cues": set(words("name_cues")),
         "salut": set(salut),
         "closing": re.compile(r"^[ \t]*(?:" + "|".join(re.escape(c) for c in closing) + r")[ \t]*[,.!:]?[ \t]*$", re.I | re.M),
         "automaton": automaton,
@@ -165,7 +178,12 @@ class NameRecognizer(Recognizer):
                     cues[nl + 1] = ("signature line", nl + 1)
                     break
                 pos = nl + 1
+        for m in BYLINE.finditer(text):
+            for g in ("v", "w"):
+                if m.group(g):
+                    speakers.append((m.start(g), m.end(g), "byline"))
         for rx, why in ((SPEAKER_STAMPED, "chat speaker"), (SPEAKER_TIME, "chat speaker"),
+                        (SPEAKER_QUOTED, "speaker of a pasted chat message"),
                         (SPEAKER_BARE, "chat speaker (no time)")):
             for m in rx.finditer(text):
                 speakers.append((m.start("v"), m.end("v"), why))
@@ -179,24 +197,54 @@ class NameRecognizer(Recognizer):
         notes: list[str] = []
         skip = 0
         title = None
-        while given and (given[0].lower() in lx["titles"] or given[0].lower() in lx["salut"]
-                         or given[0].lower().rstrip(".") in lx["not"] or given[0].lower() in lx["not"]):
-            word = given.pop(0)
-            if word.lower() in lx["titles"] or word.lower() in lx["salut"]:
-                title = word
+        role = False
+        cue_word = None
+        while given:
+            word = given[0]
+            lw = word.lower()
+            if lw in lx["titles"] or lw in lx["salut"]:
+                title, role = word, self._is_function(lw)
+            elif self._is_function(lw):
+                title, role = word, True
+            elif lw in lx["cues"]:
+                title, role, cue_word = word, True, word
+            elif lw.rstrip(".") in lx["not"] or lw in lx["not"]:
+                pass
+            elif (len(given) + 1 >= 3 and lw not in lx["first"] and lw not in lx["sur"] and not init
+                  and _sentence_start(text, start + skip)):
+                notes.append(f"sentence start {word!r} left out")  # "Volgens Alain Hubert"
+            else:
+                break
+            given.pop(0)
             skip = text.index(word, start + skip) - start + len(word)
             while start + skip < len(text) and text[start + skip] in " \t":
                 skip += 1
         if title is None and not init:
             title = self._title_before(text, start)
+            if title is not None and self._is_function(title.lower()):
+                role = True
         if title:
             notes.append(f"title/salutation {title!r}")
         if cue:
             notes.append(cue)
         tokens = given + tv.split() + [sur]
         low = [t.lower() for t in tokens]
+        first_ok = bool(given) and low[0] in lx["first"] and low[0] not in lx["amb"]
+        first_amb = bool(given) and low[0] in lx["amb"]
         if tv and given and tv[0].isupper() and not init and tv.lower() not in CAPITAL_PARTICLES:
-            return 0.0, notes + ["capitalised tussenvoegsel after a word"], skip
+            # Flemish and Dutch names: "Luc Van den Bossche", "Vincent De Poortere"; not "Hotel De Wereld"
+            if not (first_ok or first_amb or (title is not None and cue_word is None) or cue is not None
+                    or (len(given) == 1 and len(low[0]) <= 8 and low[0] not in lx["not"] and sur.lower() not in lx["not"]
+                        and not _sentence_start(text, start + skip))):
+                return 0.0, notes + ["capitalised tussenvoegsel after a word"], skip
+            notes.append("capitalised tussenvoegsel after a given name")
+        if tv and tv[0].islower() and not given and not init and role and low[-1] not in lx["sur"]:
+            return 0.0, notes + [f"'{title} {tv} ...' names an office, not a person"], skip
+        if tv and tv[0].islower() and given and not init and not (first_ok or first_amb) and title is None \
+                and cue is None and (low[-1] not in lx["sur"] or self._inside_proper_noun(text, start + skip)):
+            return 0.0, notes + ["word + 'van' + word: no listed given name, or part of a longer proper noun"], skip
+        if tv and not given and not init and title is not None and re.match(rf"[ \t]+[{UP}]", self._after(text, start + skip, tokens)):
+            return 0.0, notes + ["a capitalised word follows: an office or a body ('Minister Van Buitenlandse Zaken')"], skip
         if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[start + skip + len(" ".join(tokens)):][:3] or " "):
             return 0.0, notes + ["street name"], skip
         if any(s in sur.lower() for s in ("straat", "laan", "plein", "gracht")):
@@ -204,10 +252,11 @@ class NameRecognizer(Recognizer):
         if not given and not tv and not init and (sur.lower() in lx["not"] or sur.lower() in lx["titles"]
                                                   or sur.lower() + "." in lx["titles"]):
             return 0.0, notes + ["ordinary word"], skip
-        first_ok = bool(given) and low[0] in lx["first"] and low[0] not in lx["amb"]
-        first_amb = bool(given) and low[0] in lx["amb"]
         sur_known = low[-1] in lx["sur"]
         bad = [t for t in low if t in lx["not"] and not (t in lx["sur"] and (first_ok or tv or init))]
+        if (first_ok or first_amb) and cue is not None:
+            # a listed given name in name position ('Van: Els Sydney'): its surname may be a word or a place
+            bad = [t for t in bad if t not in (low[0], low[-1])]
         if tv:
             bad = [b for b in bad if b not in lx["tv"]]
         if bad:
@@ -215,7 +264,12 @@ class NameRecognizer(Recognizer):
         listed = any(t in lx["first"] or t in lx["sur"] for t in low) or bool(tv) or bool(init)
         address_form = title is not None and title.lower().rstrip(".") in ADDRESS_FORMS
         if title is not None and not address_form and not listed and cue is None:
-            return 0.0, notes + ["role word before an unlisted word"], skip
+            if len(tokens) < 2:
+                return 0.0, notes + ["role word before an unlisted word"], skip
+            if self._function_line(text, start, skip, tokens):
+                return 0.0, notes + ["a function and department line"], skip
+        if cue_word is not None and not any(t in lx["first"] or t in lx["sur"] for t in low):
+            return 0.0, notes + [f"{cue_word!r} before unlisted words"], skip
         strong = title is not None or cue is not None
         if init:
             score = 0.85 if (tv or sur_known or strong or given) else 0.65
@@ -260,6 +314,35 @@ class NameRecognizer(Recognizer):
             score = min(1.0, max(score, 0.8) + 0.05)
         return score, notes, skip
 
+    @staticmethod
+    def _after(text: str, start: int, tokens: list[str]) -> str:
+        """The text right after the candidate's last token."""
+        end = text.find(tokens[-1], start) + len(tokens[-1])
+        return text[end:end + 3]
+
+    @staticmethod
+    def _inside_proper_noun(text: str, start: int) -> bool:
+        """"de Olympische Spelen van Parijs": an article or a capitalised word right before."""
+        before = text[max(0, start - 20):start].split()
+        return bool(before) and (before[-1] in ("de", "het", "een", "der", "des") or before[-1][:1].isupper()
+                                 and not before[-1].endswith((".", ":", "!", "?")))
+
+    @staticmethod
+    def _function_line(text: str, start: int, skip: int, tokens: list[str]) -> bool:
+        """"Medewerker Openbare Orde en Veiligheid" alone on its line (a signature's function line)."""
+        line_start = text.rfind("\n", 0, start) + 1
+        if text[line_start:start].strip():
+            return False
+        end = text.find(tokens[-1], start + skip) + len(tokens[-1])
+        line_end = text.find("\n", end)
+        rest = text[end: line_end if line_end >= 0 else len(text)]
+        return re.match(r"^[ \t]*(?:(?:en|&|/|,)[ \t].*)?[ \t]*$", rest) is not None
+
+    def _is_function(self, word: str) -> bool:
+        """A job title or function ("kamerlid", "hoofdredacteur", "oud-minister")."""
+        return word in self.lex["functions"] or word in self.lex["titles"] and word not in ADDRESS_FORMS \
+            or (len(word) > 6 and word.endswith(self.lex["function_ends"]))
+
     def _title_before(self, text: str, start: int) -> str | None:
         """The title or salutation right before ``start`` ("mevrouw", "de heer", "Beste"), if any."""
         before = text[max(0, start - 30):start].rstrip(" \t,").split()
@@ -300,6 +383,11 @@ class NameRecognizer(Recognizer):
             if first in lx["not"] or value.lower() in lx["not"]:
                 continue
             if why.endswith("(no time)") and first not in lx["first"] and not self._known_first(first, ctx):
+                continue
+            if why == "byline":
+                if any(w.lower() in lx["not"] or w.lower() in lx["titles"] for w in value.split()):
+                    continue
+                out.append(self.make(text, s, e, "name", 0.85, "byline", [why]))
                 continue
             out.append(self.make(text, s, e, "name", 0.9, "chat-speaker", [why]))
         pos = 0
@@ -364,6 +452,8 @@ class NameRecognizer(Recognizer):
         """Lower-case given names in chat writing, with a second cue next to them."""
         lx = self.lex
         low = text.lower()
+        if len(low) != len(text):  # "İ" lowers to two characters: keep offsets aligned
+            low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         out = []
         for end, name in lx["automaton"].iter(low):
             start = end - len(name) + 1

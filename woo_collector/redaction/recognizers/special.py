@@ -1,9 +1,9 @@
-"""Special categories of personal data (5.1.1d), flagged as suggestions only.
+"""Special categories of personal data (5.1.1d), proposed applied.
 
 Keywords per category (health, religion, ethnicity, sexuality, politics, union membership,
-criminal data, biometrics) come from ``data/special_keywords.txt``. A keyword shows the handler
-where special data may be; whether a sentence reveals something about a person is the handler's
-judgement, so these findings have ``suggestion_only=True`` and are not applied by default.
+criminal data, biometrics) come from ``data/special_keywords.txt``. 5.1.1d is an absolute ground:
+a keyword is boxed by default (``ik ben hartpatiënt``), and the handler may lift a box where the
+sentence reveals nothing about a person. The safe side is the default.
 """
 
 from __future__ import annotations
@@ -53,5 +53,5 @@ class SpecialRecognizer(Recognizer):
                 continue
             last_end = start + length
             out.append(self.make(text, start, start + length, "special", 0.6, f"keyword-{kind}",
-                                 ["base 0.60", f"{kind} keyword"], suggestion_only=True))
+                                 ["base 0.60", f"{kind} keyword", "absolute ground, applied until the handler lifts it"]))
         return out

@@ -1,0 +1,217 @@
+"""The Frog NER layer: offsets mapped back to the original text, deduplication, failures that say
+so, and the merge with the rule layer (person spans added, LOC/ORG vetoing weaker candidates).
+
+Tests marked ``frog`` run the real Frog (one start a session, ``frog_layer``) and skip, saying why,
+only where ``frog`` is not installed."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from functools import partial
+
+import pytest
+
+from woo_collector.redaction import Analyzer, Finding
+from woo_collector.redaction.frog import _plausible_person  # noqa: E402 (a private rule, tested as a table)
+from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogServer, align, entities,
+                                          frog_input, frog_path, needs_ner, paragraphs, parse_table,
+                                          split_entities)
+
+needs_frog = pytest.mark.skipif(frog_path() is None, reason="Frog is not installed (apt-get install frog frogdata uctodata)")
+
+
+def table(*rows: tuple[str, str]) -> str:
+    """A Frog tab table as the server writes it with --skip=mpcla (empty lemma and morphology)."""
+    return "".join(f"{n}\t{w}\t\t\t\tSPEC(deeleigen)\t1.000000\t{tag}\t\t\t\t\t\t\n" for n, (w, tag) in enumerate(rows, 1)) + "\n"
+
+
+# --- offsets, without Frog ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, words, spans", [
+    ("Jan Jansen.", ["Jan", "Jansen", "."], [(0, 3), (4, 10), (10, 11)]),
+    # NFD in the text, NFC in Frog's tokens: the span covers the combining accents
+    ("Jose\u0301 Pe\u0301rez", ["José", "Pérez"], [(0, 5), (6, 12)]),
+    ("José Pérez", ["José", "Pérez"], [(0, 4), (5, 10)]),
+    # an emoji is one code point in Python and one token in Frog
+    ("Hoi 😀 Jan", ["Hoi", "😀", "Jan"], [(0, 3), (4, 5), (6, 9)]),
+    # line ends (CRLF, LF) and tabs are only whitespace between tokens
+    ("Piet\r\nde\tVries\n\nKlaas", ["Piet", "de", "Vries", "Klaas"], [(0, 4), (6, 8), (9, 14), (16, 21)]),
+    # Frog drops a soft hyphen; the span keeps it
+    ("Kort\u00adkaas", ["Kortkaas"], [(0, 9)]),
+    # a word Frog changed beyond recognition is left out, and the words after it still land
+    ("a ﬁets b", ["a", "fiets", "b"], [(0, 1), None, (7, 8)]),
+])
+def test_align_maps_frogs_tokens_to_offsets_in_the_original_text(text, words, spans):
+    assert align(text, words) == spans
+
+
+def test_entities_decode_bio_tags_and_leave_out_the_stop_frog_keeps():
+    text = "Regel van Jan. Yves Leterme en Luc\nVan den Bossche in Gent"
+    tab = table(("Regel", "O"), ("van", "O"), ("Jan.", "B-PER"), ("Yves", "B-PER"), ("Leterme", "I-PER"),
+                ("en", "O"), ("Luc", "B-PER"), ("Van", "I-PER"), ("den", "I-PER"), ("Bossche", "I-PER"),
+                ("in", "O"), ("Gent", "B-LOC"))
+    got = entities(text, tab)
+    assert [(e.label, e.text) for e in got] == [("PER", "Jan"), ("PER", "Yves Leterme"),
+                                                ("PER", "Luc\nVan den Bossche"), ("LOC", "Gent")]
+    assert all(text[e.start:e.end] == e.text for e in got)
+
+
+def test_the_ner_column_is_found_whatever_modules_ran():
+    assert parse_table("1\tJan\tjan\t[jan]\tSPEC(deeleigen)\t0.990000\tB-PER\tB-NP\n") == [("Jan", "B-PER")]
+
+
+def test_entities_of_a_batch_are_split_back_per_text():
+    texts = ["Jan Jansen belde.", "Gent", "Met Piet."]
+    joined = SEPARATOR.join(texts)
+    found = [Entity(joined.index(w), joined.index(w) + len(w), label, w)
+             for w, label in (("Jan Jansen", "PER"), ("Gent", "LOC"), ("Piet", "PER"))]
+    assert split_entities(found, [len(t) for t in texts]) == [
+        [Entity(0, 10, "PER", "Jan Jansen")], [Entity(0, 4, "LOC", "Gent")], [Entity(4, 8, "PER", "Piet")]]
+
+
+def test_paragraphs_are_the_units_deduplicated_with_their_offsets():
+    text = "Beste Jan,\n\nDe vergunning.\n \n\nMet vriendelijke groet,\nKees\n\n"
+    assert paragraphs(text) == [(0, "Beste Jan,"), (12, "De vergunning."), (30, "Met vriendelijke groet,\nKees")]
+
+
+@pytest.mark.parametrize("text, ner", [
+    ("Pieter van der Meulen <p.vandermeulen@dijkstad.nl>", False),
+    ('"Boer, Sanne de" <s.deboer@dijkstad.nl>, woo@dijkstad.nl; Kees <k@x.nl>', False),
+    ("Overleg met Pieter van der Meulen <p.vandermeulen@dijkstad.nl> over de vergunning", True),
+    ("Windturbines Kraaiennest", True),
+    (" \n", False),
+])
+def test_address_fields_do_not_go_to_frog(text, ner):
+    assert needs_ner(text) is ner
+
+
+def test_input_never_ends_a_request_early_or_hangs_frog():
+    assert frog_input("a\nEOT\nb") == "a\n   \nb"
+    assert frog_input("Korte-\nkaas") == "Korte- \nkaas"
+
+
+# --- failures, with stand-ins for the frog executable ----------------------------------------
+
+def fake_frog(tmp_path, body: str) -> str:
+    exe = tmp_path / "frog"
+    exe.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body))
+    exe.chmod(0o755)
+    return str(exe)
+
+
+CRASHES = """
+    import sys
+    print("frog: cannot load the NER model", file=sys.stderr)
+    sys.exit(3)
+"""
+HANGS = """
+    import socket, sys, time
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", int(sys.argv[-1]))); s.listen(5)
+    conns = [s.accept()[0] for _ in range(2)]
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("body, message", [
+    (CRASHES, "Frog exited with code 3 while starting: frog: cannot load the NER model"),
+    (HANGS, "Frog did not answer within "),
+], ids=["crashes", "hangs"])
+def test_a_frog_that_crashes_or_hangs_is_an_error_and_the_rules_still_run(tmp_path, body, message):
+    layer = FrogLayer(workers=2, server_factory=partial(FrogServer, exe=fake_frog(tmp_path, body), text_timeout=1,
+                                                        start_timeout=20))
+    analyzer = Analyzer(layers=[layer])
+    texts = ["Gesprek met Jan Jansen over de aanvraag.", "Bel 06-12345678."]
+    results = analyzer.analyze_many(texts)
+    assert message in layer.error
+    assert not layer.ran and analyzer.layers_ran() == ["rules"]
+    assert "Jan Jansen" in [f.text for f in results[0]]
+    assert [f.category for f in results[1]] == ["phone"]
+
+
+# --- the merge, with a stand-in layer ---------------------------------------------------------
+
+class Layer:
+    """A layer that answers from a table: the analyzer's side of the hook, without Frog."""
+
+    name = "stand-in"
+    ran = True
+
+    def __init__(self, persons=(), places=()):
+        self.persons, self.places = persons, places
+
+    def prepare(self, texts):
+        pass
+
+    def analyze(self, text):
+        found = [Finding(text.index(p), text.index(p) + len(p), p, "name", "5.1.2e", 0.9, "frog", "PER",
+                         "frog NER: person (PER) -> 0.90") for p in self.persons if p in text]
+        return found, [Entity(text.index(p), text.index(p) + len(p), "LOC", p) for p in self.places if p in text]
+
+
+def names(findings):
+    return [f.text for f in findings if f.category == "name"]
+
+
+def test_a_person_only_the_layer_finds_is_a_finding_explained_as_frog_ner():
+    text = "Gisteren sprak Leterme in Gent met de pers."  # a surname alone: no cue for the rule layer
+    assert names(Analyzer().analyze(text)) == []
+    got = Analyzer(layers=[Layer(persons=["Leterme"])]).analyze(text)
+    assert [(f.text, f.ground) for f in got] == [("Leterme", "5.1.2e")]
+    assert "frog NER" in got[0].explanation
+
+
+def test_the_layers_person_span_and_the_rules_become_one_box():
+    text = "Gesprek met Jan de Vries-Bakker over de vergunning."
+    got = Analyzer(layers=[Layer(persons=["Jan de Vries-Bakker"])]).analyze(text)
+    assert names(got) == ["Jan de Vries-Bakker"]
+
+
+def test_a_one_word_person_of_the_layer_is_boxed_where_found_and_not_spread():
+    texts = ["Windturbines (12)", "Over de windturbines: de Windturbines zijn hoog.", "Leterme en Yves Leterme."]
+    layer = Layer(persons=["Windturbines", "Yves Leterme"])
+    got = Analyzer(layers=[layer]).analyze_many(texts)
+    assert [names(g) for g in got] == [["Windturbines"], ["Windturbines"], ["Leterme", "Yves Leterme"]]
+
+
+def test_a_layers_name_never_cuts_into_an_address():
+    text = "Aan: Esther van Leeuwen <e.vanleeuwen@dijkstad.nl>"
+    got = Analyzer(layers=[Layer(persons=["Esther van Leeuwen <e"])]).analyze(text)
+    assert [(f.text, f.category) for f in got] == [("Esther van Leeuwen", "name"), ("e.vanleeuwen@dijkstad.nl", "email")]
+
+
+@pytest.mark.parametrize("span, after, person", [
+    ("Yves Leterme", "", True), ("Leterme", ".", True), ("Rekeningnummer", ":", False), ("De", " ", False),
+    ("KW", "", False), ("Griffier", "", False), ("elke", " ", False),
+])
+def test_frogs_one_word_persons_that_are_ordinary_words_are_left_out(span, after, person):
+    assert _plausible_person(span, after) is person
+
+
+def test_a_place_vetoes_a_weak_rule_candidate_not_a_strong_one():
+    weak = "Daarna gingen we naar Den Bosch."  # a particle and a listed surname: a weak rule candidate
+    assert names(Analyzer().analyze(weak)) == ["Den Bosch"]
+    assert names(Analyzer(layers=[Layer(places=["Den Bosch"])]).analyze(weak)) == []
+    header = "Van: Els Sydney\nAan: team\n\nHierbij de stukken."
+    assert "Els Sydney" in names(Analyzer(layers=[Layer(places=["Sydney"])]).analyze(header))
+    chat = "Kim Sydney schreef dat het goed was."
+    got = Analyzer(known_people=("Kim Sydney",), layers=[Layer(places=["Kim Sydney"])]).analyze(chat)
+    assert names(got) == ["Kim Sydney"]
+
+
+# --- the real Frog --------------------------------------------------------------------------
+
+@needs_frog
+def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoji(frog_session):
+    texts = ["Kamerlid Yves Leterme sprak met Jose\u0301 Pe\u0301rez 😀 in Gent.\r\nGroet, Luc Van den Bossche",
+             "Kamerlid Yves Leterme sprak met Jose\u0301 Pe\u0301rez 😀 in Gent.\r\nGroet, Luc Van den Bossche",
+             "De ashoogte is met Rijkswaterstaat besproken."]
+    layer = frog_session(workers=1)                     # one connection: the texts go in one batch
+    layer.prepare(texts)
+    assert layer.ran and layer.paragraphs_sent == 2     # the same text twice goes to Frog once
+    ents = layer.entities(texts[0])
+    assert [(e.label, e.text) for e in ents if e.label in ("PER", "LOC")] == [
+        ("PER", "Yves Leterme"), ("PER", "Jose\u0301 Pe\u0301rez"), ("LOC", "Gent"), ("PER", "Luc Van den Bossche")]
+    assert all(texts[0][e.start:e.end] == e.text for e in ents)
+    assert [(e.label, e.text) for e in layer.entities(texts[2])] == [("ORG", "Rijkswaterstaat")]

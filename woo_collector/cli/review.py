@@ -1,0 +1,45 @@
+"""woo review: the review of one request as a local web page (``woo_collector.review_web``)."""
+
+from __future__ import annotations
+
+import click
+
+from woo_collector.cli import cli
+from woo_collector.cli.common import AppContext, handle_errors, pass_app
+
+
+@cli.command("review")
+@click.argument("req_id", metavar="REQ")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@pass_app
+@handle_errors
+def review(app: AppContext, req_id: str, port: int, no_browser: bool) -> None:
+    """Review a request in the browser: documents as they will be published, boxes, decisions.
+
+    Serves this workspace only, on 127.0.0.1, behind a one-off token in the address it prints;
+    every change is audited and shows in the next 'woo request export'. Ctrl-C stops it.
+
+    Example: woo review WOO-2025-014 --no-browser
+    """
+    from exports.render import Redactor
+    from woo_collector.requests import refuse_withdrawn
+    from woo_collector.review_web import create_app, serve
+
+    refuse_withdrawn(app.ws.catalog.requests.get(req_id), "reviewed")
+    web = create_app(app.ws.root, req_id, published=Redactor)
+
+    def ready(url: str) -> None:
+        click.echo(f"Reviewing {req_id} at {url}", err=True)
+        click.echo("The address holds a one-off token: do not share it. Ctrl-C stops the server.", err=True)
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    try:
+        serve(web, port, ready)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({e.strerror or e}); choose another --port")
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)

@@ -1,0 +1,560 @@
+"""The statistical NER layer: Frog (Radboud CLST, Debian ``frog frogdata uctodata``), run as a
+separate process and never linked (Frog is GPL-3.0; we only talk to it over a loopback socket).
+
+How it runs: one ``frog -S PORT --skip=mpcla`` server per analysis run (morphology, parser,
+chunker, lemmatiser and multi-word units skipped: NER needs only the tokenizer and the tagger),
+and one long-lived connection per worker. Frog forks a child per connection, so the workers share
+the ~840 MB of models copy-on-write and run on separate cores. A text is sent followed by an
+``EOT`` line; Frog answers with its tab table (one token a line: number, word, lemma, morphology,
+POS, confidence, NER tag, ...), a blank line after each sentence and ``READY``.
+
+Texts are deduplicated by SHA-256 before they go to Frog, paragraph by paragraph (mail repeats
+disclaimers, signatures and quoted messages), and sent in batches (one round trip per ~8,000 characters). Frog's tokens are mapped back to
+character offsets in the original text (``align``): Frog composes NFD accents (NFC) and drops
+soft hyphens, so tokens are matched against a normalised copy of the text that remembers where
+each character came from.
+
+Failures are loud: a Frog that does not start, dies or does not answer in time raises
+``FrogError``; the caller (``FrogLayer.prepare``) records it, and the analysis goes on with the
+rule layer alone and says so.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import GROUND_PRIVACY, Finding
+
+FROG = "frog"
+SKIP = "mpcla"          # keep t (tokenizer) and n (NER); the POS tagger always runs
+INSTALL_HINT = "apt-get install frog frogdata uctodata"
+START_TIMEOUT = 120.0   # seconds; ~4 s on an idle machine, much more under load
+TEXT_TIMEOUT = 60.0     # seconds per text, plus TEXT_CHARS_PER_S below
+TEXT_CHARS_PER_S = 50.0   # generous: a timeout is for a Frog that hangs, not for a loaded machine
+PER_SCORE = 0.9       # Frog's person precision on held-out news: 0.85
+END = b"\nREADY\n"
+_LINE_EOT = re.compile(r"(?m)^[ \t]*EOT[ \t]*$")
+_HYPHEN_EOL = re.compile(r"-[ \t]*\r?\n")
+_SOFT_HYPHEN = "\u00ad"
+_CONF = re.compile(r"[01]\.\d+")
+
+
+class FrogError(RuntimeError):
+    """Frog could not be started, died, or did not answer in time."""
+
+
+def frog_path() -> str | None:
+    """The ``frog`` executable, or None where Frog is not installed."""
+    return shutil.which(FROG)
+
+
+def frog_version() -> str | None:
+    exe = frog_path()
+    if not exe:
+        return None
+    try:
+        import tempfile
+
+        out = subprocess.run([exe, "-V"], capture_output=True, text=True, timeout=30, cwd=tempfile.gettempdir())
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.search(r"frog\s+(\d[\w.]*)", out.stdout + out.stderr)
+    return m.group(1) if m else "unknown"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One named entity in the original text: ``text[start:end]``, label PER, LOC, ORG, MISC, ..."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+# --- the table and the offsets ---------------------------------------------------------------
+
+def parse_table(table: str) -> list[tuple[str, str]]:
+    """(word, NER tag) of every token of Frog's tab table, in order. The NER tag is the column
+    after the tagger's confidence (where that lands depends on the modules that ran)."""
+    out = []
+    for line in table.split("\n"):
+        cols = line.rstrip("\r").split("\t")
+        if len(cols) < 4 or not cols[0].isdigit():
+            continue
+        conf = next((i for i in range(2, len(cols) - 1) if _CONF.fullmatch(cols[i])), None)
+        out.append((cols[1], (cols[conf + 1].strip() if conf is not None else "") or "O"))
+    return out
+
+
+def _normalised(text: str) -> tuple[str, list[int], list[int]]:
+    """NFC copy of ``text`` without soft hyphens, and for each of its characters the start and end
+    offset in ``text`` of the characters it came from (a base letter with its combining accents)."""
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == _SOFT_HYPHEN:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        for c in unicodedata.normalize("NFC", text[i:j]):
+            chars.append(c)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return "".join(chars), starts, ends
+
+
+def align(text: str, words: Sequence[str]) -> list[tuple[int, int] | None]:
+    """The (start, end) in ``text`` of each of Frog's ``words``, in order; None for a word that
+    cannot be found (it is then left out, never guessed)."""
+    norm, starts, ends = _normalised(text)
+    out: list[tuple[int, int] | None] = []
+    pos = 0
+    for w in words:
+        w = unicodedata.normalize("NFC", w.replace(_SOFT_HYPHEN, ""))
+        if not w:
+            out.append(None)
+            continue
+        while pos < len(norm) and norm[pos].isspace():
+            pos += 1
+        if norm.startswith(w, pos):
+            at = pos
+        else:
+            at = norm.find(w, pos, pos + len(w) + 200)
+            if at < 0:
+                out.append(None)
+                continue
+        out.append((starts[at], ends[at + len(w) - 1]))
+        pos = at + len(w)
+    return out
+
+
+def entities(text: str, table: str) -> list[Entity]:
+    """The entities of Frog's table for ``text``, as spans of ``text`` (BIO tags decoded;
+    punctuation at either end of a span, such as the stop Frog keeps on "Jan.", left out)."""
+    toks = parse_table(table)
+    spans = align(text, [w for w, _ in toks])
+    out: list[Entity] = []
+    cur: list | None = None
+    for (_w, tag), span in zip(toks, spans):
+        kind, _, label = tag.partition("-")
+        if span is None or kind not in ("B", "I") or not label:
+            if cur:
+                out.append(cur)
+            cur = None
+            continue
+        if kind == "I" and cur and cur[2] == label:
+            cur[1] = span[1]
+        else:
+            if cur:
+                out.append(cur)
+            cur = [span[0], span[1], label]
+    if cur:
+        out.append(cur)
+    result = []
+    for s, e, label in out:
+        while s < e and not text[s].isalnum():
+            s += 1
+        while e > s and not text[e - 1].isalnum():
+            e -= 1
+        if s < e:
+            result.append(Entity(s, e, label, text[s:e]))
+    return result
+
+
+def frog_input(text: str) -> str:
+    """The text as sent to Frog, one character for one where it can: a line holding only ``EOT``
+    would end the request early, so it is blanked; a hyphen at a line end gets a space before the
+    line break (Frog 0.20 hangs on ``Korte-\\nkaas`` at the end of a text)."""
+    text = _LINE_EOT.sub(lambda m: " " * len(m.group(0)), text)
+    return _HYPHEN_EOL.sub(lambda m: "- \n", text)
+
+
+# --- the server ---------------------------------------------------------------------------
+
+def _die_with_parent() -> None:
+    """In the Frog child before exec: on Linux, Frog gets SIGKILL when our process dies, so a
+    killed collect leaves no 840 MB server behind (its connection children end with the sockets)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FrogServer:
+    """One ``frog -S PORT`` process (in its own process group, so its per-connection children go
+    with it) and ``connections`` long-lived loopback connections to it."""
+
+    def __init__(self, connections: int = 1, exe: str | None = None, skip: str = SKIP,
+                 start_timeout: float = START_TIMEOUT, text_timeout: float = TEXT_TIMEOUT) -> None:
+        self.exe = exe or frog_path()
+        if not self.exe:
+            raise FrogError(f"Frog is not installed (no 'frog' on PATH); install it with: {INSTALL_HINT}")
+        self.skip = skip
+        self.start_timeout = start_timeout
+        self.text_timeout = text_timeout
+        self.n = max(1, connections)
+        self.proc: subprocess.Popen | None = None
+        self.socks: list[socket.socket] = []
+        self.log = Path(os.devnull)
+
+    def __enter__(self) -> FrogServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        import tempfile
+
+        self.port = _free_port()
+        fd, log = tempfile.mkstemp(prefix="woo-frog-", suffix=".log")
+        self.log = Path(log)
+        try:
+            self.proc = subprocess.Popen([self.exe, f"--skip={self.skip}", "-S", str(self.port)],
+                                         stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
+                                         cwd=tempfile.gettempdir(), start_new_session=True,
+                                         preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        except OSError as e:
+            os.close(fd)
+            raise FrogError(f"could not start Frog ({self.exe}): {e}") from None
+        os.close(fd)
+        deadline = time.monotonic() + self.start_timeout
+        try:
+            while len(self.socks) < self.n:
+                if self.proc.poll() is not None:
+                    raise FrogError(f"Frog exited with code {self.proc.returncode} while starting: {self._log_tail()}")
+                if time.monotonic() > deadline:
+                    raise FrogError(f"Frog did not start within {self.start_timeout:.0f} s: {self._log_tail()}")
+                try:
+                    self.socks.append(socket.create_connection(("127.0.0.1", self.port), timeout=5))
+                except OSError:
+                    time.sleep(0.2)
+        except BaseException:
+            self.close()
+            raise
+
+    def _log_tail(self) -> str:
+        try:
+            lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
+        except OSError:
+            return "(no log)"
+        return " | ".join(lines[-3:]) or "(no output)"
+
+    def ask(self, text: str, conn: int = 0) -> str:
+        """Frog's table for one text over connection ``conn``."""
+        sock = self.socks[conn]
+        timeout = self.text_timeout + len(text) / TEXT_CHARS_PER_S
+        sock.settimeout(timeout)
+        data = frog_input(text).encode("utf-8", "replace")
+        chunks: list[bytes] = []
+        tail = b""
+        deadline = time.monotonic() + timeout
+        try:
+            sock.sendall(data + b"\nEOT\n")
+            while True:
+                part = sock.recv(1 << 16)
+                if not part:
+                    raise FrogError(f"Frog closed the connection (it may have crashed): {self._log_tail()}")
+                chunks.append(part)
+                tail = (tail + part)[-16:]
+                if END in b"\n" + tail:
+                    break
+                if time.monotonic() > deadline:
+                    raise socket.timeout()
+        except socket.timeout:
+            raise FrogError(f"Frog did not answer within {timeout:.0f} s on a text of {len(text)} characters") from None
+        except OSError as e:
+            raise FrogError(f"lost the connection to Frog: {e}") from None
+        out = b"".join(chunks).decode("utf-8", "replace")
+        return out[:out.rfind("READY")]
+
+    def close(self) -> None:
+        for s in self.socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+        self.socks = []
+        if self.proc is not None:
+            try:  # Frog ignores SIGTERM in server mode, and its children would linger: the group goes
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            self.proc = None
+        if self.log != Path(os.devnull):
+            self.log.unlink(missing_ok=True)
+
+
+class _Shared:
+    """The process's Frog server, started on first use and closed when the run is done (its 840 MB
+    are not kept through an export), after a failure, or at exit. ``pinned`` keeps it between runs,
+    so a test session or a benchmark pays Frog's start once."""
+
+    def __init__(self) -> None:
+        self.server: FrogServer | None = None
+        self.lock = threading.Lock()
+        self.pinned = False
+
+    def __call__(self, connections: int = 1) -> "_Lease":
+        return _Lease(self, connections)
+
+    def get(self, connections: int) -> FrogServer:
+        if self.server is not None and len(self.server.socks) < connections:
+            self.close()
+        if self.server is None:
+            server = FrogServer(connections=connections)
+            server.start()
+            self.server = server
+        return self.server
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+
+class _Lease:
+    def __init__(self, shared: _Shared, connections: int) -> None:
+        self.shared, self.connections = shared, connections
+
+    def __enter__(self) -> FrogServer:
+        self.shared.lock.acquire()
+        try:
+            return self.shared.get(self.connections)
+        except BaseException:
+            self.shared.lock.release()
+            raise
+
+    def __exit__(self, exc_type, *_exc) -> None:
+        try:
+            if exc_type is not None or not self.shared.pinned:   # a server that failed is not trusted again
+                self.shared.close()
+        finally:
+            self.shared.lock.release()
+
+
+shared_server = _Shared()
+atexit.register(shared_server.close)
+
+
+# --- the layer the analyzer calls -------------------------------------------------------------
+
+SEPARATOR = "\n\n"       # a paragraph break: Frog never joins tokens or sentences across it
+BATCH_CHARS = 8_000      # texts go to Frog in batches of about this size (one round trip each)
+BATCH_TEXTS = 200
+
+
+def batches(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """(key, text) pairs in batches of at most ``BATCH_TEXTS`` texts and about ``BATCH_CHARS``."""
+    out: list[list[tuple[str, str]]] = []
+    size = 0
+    for kv in items:
+        if not out or len(out[-1]) >= BATCH_TEXTS or size + len(kv[1]) > BATCH_CHARS:
+            out.append([])
+            size = 0
+        out[-1].append(kv)
+        size += len(kv[1]) + len(SEPARATOR)
+    return out
+
+
+def split_entities(found: list[Entity], lengths: list[int]) -> list[list[Entity]]:
+    """The entities of texts joined with ``SEPARATOR``, per text, with offsets in that text."""
+    out: list[list[Entity]] = [[] for _ in lengths]
+    bounds, at = [], 0
+    for n in lengths:
+        bounds.append((at, at + n))
+        at += n + len(SEPARATOR)
+    i = 0
+    for e in found:
+        while i < len(bounds) and e.start >= bounds[i][1]:
+            i += 1
+        if i == len(bounds):
+            break
+        lo, hi = bounds[i]
+        if e.start >= lo and e.end <= hi:
+            out[i].append(Entity(e.start - lo, e.end - lo, e.label, e.text))
+    return out
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n(?:[ \t\r]*\n)+")
+
+
+def paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, paragraph) of each non-blank paragraph of ``text`` (split at blank lines, where
+    Frog starts a new paragraph anyway, so deduplicating them changes nothing Frog finds)."""
+    out, at = [], 0
+    for m in _PARAGRAPH_BREAK.finditer(text):
+        if text[at:m.start()].strip():
+            out.append((at, text[at:m.start()]))
+        at = m.end()
+    if text[at:].strip():
+        out.append((at, text[at:]))
+    return out
+
+
+_ADDRESS = r"(?:(?:\"[^\"]*\"|[^<>,\"]*)\s*<[^<>@\s]+@[^<>\s]+>|[^\s,<>@]+@[^\s,<>]+)"
+_ADDRESS_LIST = re.compile(rf"\s*{_ADDRESS}(?:\s*[,;]\s*{_ADDRESS})*\s*")
+
+
+def needs_ner(text: str) -> bool:
+    """False for a list of mail addresses (a From, To or Cc field): the rule layer boxes the people
+    in it as known people, and Frog costs ~0.15 s a sentence however short."""
+    return bool(text.strip()) and not _ADDRESS_LIST.fullmatch(text)
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class FrogLayer:
+    """The Frog layer of the analyzer: ``prepare(texts)`` runs Frog once over every distinct
+    paragraph (deduplicated by hash, in batches, spread over ``workers`` connections); ``analyze(text)`` then returns
+    its person findings and the LOC/ORG spans that veto weaker rule candidates.
+
+    On failure ``prepare`` does not raise: ``error`` says what went wrong, ``ran`` is False, and
+    ``analyze`` returns nothing, so the rule layer carries on alone (the caller reports it).
+    """
+
+    name = "frog"
+
+    def __init__(self, workers: int | None = None, server_factory=shared_server) -> None:
+        self.workers = workers or max(1, min(2, os.cpu_count() or 1))
+        self.server_factory = server_factory
+        self.cache: dict[str, list[Entity]] = {}
+        self.error: str | None = None
+        self.paragraphs_sent = 0
+        self.tokens = 0
+        self.prepared = False
+
+    @property
+    def ran(self) -> bool:
+        """Frog analysed every text it was given (and nothing failed)."""
+        return self.prepared and self.error is None
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Run Frog over every paragraph of ``texts`` it has not seen (paragraphs are deduplicated
+        by hash: a disclaimer, a signature or a quoted mail goes to Frog once per run)."""
+        if self.error is not None:
+            return
+        self.prepared = True
+        todo: dict[str, str] = {}
+        for t in texts:
+            if not needs_ner(t):
+                continue
+            for _, p in paragraphs(t):
+                k = text_key(p)
+                if k not in self.cache:
+                    todo.setdefault(k, p)
+        if not todo:
+            return
+        items = sorted(todo.items(), key=lambda kv: -len(kv[1]))   # long ones first: the lanes finish together
+        lanes = [batches(items[i::self.workers]) for i in range(self.workers)]
+        lanes = [lane for lane in lanes if lane]
+        results: dict[str, list[Entity]] = {}
+        lock = threading.Lock()
+        try:
+            with self.server_factory(connections=len(lanes)) as server:
+                def run(conn: int) -> None:
+                    for batch in lanes[conn]:
+                        joined = SEPARATOR.join(t for _, t in batch)
+                        table = server.ask(joined, conn)
+                        found = split_entities(entities(joined, table), [len(t) for _, t in batch])
+                        with lock:
+                            results.update((k, ents) for (k, _), ents in zip(batch, found))
+                            self.tokens += table.count("\n")
+                with ThreadPoolExecutor(len(lanes)) as pool:
+                    for f in [pool.submit(run, i) for i in range(len(lanes))]:
+                        f.result()
+        except FrogError as e:
+            self.error = str(e)
+            self.cache.clear()
+            return
+        self.cache.update(results)
+        self.paragraphs_sent += len(results)
+
+    def entities(self, text: str) -> list[Entity]:
+        """Frog's entities in ``text`` (running Frog on what ``prepare`` has not seen)."""
+        if self.error is not None or not needs_ner(text):
+            return []
+        paras = paragraphs(text)
+        if any(text_key(p) not in self.cache for _, p in paras):
+            self.prepare([text])
+            if self.error is not None:
+                return []
+        return [Entity(e.start + at, e.end + at, e.label, e.text) for at, p in paras for e in self.cache[text_key(p)]]
+
+    def analyze(self, text: str) -> tuple[list[Finding], list[Entity]]:
+        """(person findings, LOC/ORG entities that veto weaker rule name candidates). A person span
+        is cut at line ends, and a piece that is one ordinary word, a title or an abbreviation
+        (Frog's "Rekeningnummer", "De", "KW", "Griffier" on a signature's next line) is left out."""
+        found, vetoes = [], []
+        for e in self.entities(text):
+            if e.label == "PER":
+                for s, t in _pieces(text, e.start, e.end):
+                    if _plausible_person(t, text[s + len(t):s + len(t) + 1]):
+                        found.append(Finding(s, s + len(t), t, "name", GROUND_PRIVACY, PER_SCORE, "frog", "PER",
+                                             f"frog NER: person (PER) -> {PER_SCORE:.2f}"))
+            elif e.label in ("LOC", "ORG"):
+                vetoes.append(e)
+        return found, vetoes
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    out = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        s, e = start + m.start(), start + m.end()
+        while s < e and not text[s].isalnum():
+            s += 1
+        while e > s and not text[e - 1].isalnum():
+            e -= 1
+        if s < e:
+            out.append((s, text[s:e]))
+    return out
+
+
+def _plausible_person(span: str, after: str = "") -> bool:
+    """Whether one of Frog's person spans can be a name: several words, or one capitalised word that
+    is no ordinary word, title, abbreviation or label (``after`` is the character after it)."""
+    from .lexicon import words
+
+    tokens = span.split()
+    if len(tokens) > 1:
+        return True
+    if after == ":":
+        return False
+    word = tokens[0]
+    low = word.lower()
+    if len(word) <= 2 or (word.isupper() and len(word) <= 5) or not word[:1].isupper():
+        return False
+    return low not in words("not_names") and low not in words("titles") and low.rstrip(".") not in words("titles")
