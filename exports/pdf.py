@@ -38,6 +38,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from woo_collector.children import die_with_parent
 from exports.render import W_NS, box_text
 from woo_collector.errors import ExportError
 
@@ -247,7 +248,8 @@ def write_documents(jobs: Sequence[Job], processes: int | None = None) -> list[P
     if processes <= 1 or len(jobs) < 8:
         return [Path(write_one(j)) for j in jobs]
     chunk = max(1, len(jobs) // (processes * 8))
-    with ProcessPoolExecutor(processes) as pool:
+    # the workers die with us: a killed export leaves no orphan holding the lock or the pipes
+    with ProcessPoolExecutor(processes, initializer=die_with_parent) as pool:
         return [Path(p) for p in pool.map(write_one, jobs, chunksize=chunk)]
 
 

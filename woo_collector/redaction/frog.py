@@ -38,6 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from woo_collector.children import die_with_parent
+
 from .model import GROUND_PRIVACY, Finding
 
 FROG = "frog"
@@ -193,14 +195,9 @@ def frog_input(text: str) -> str:
 # --- the server ---------------------------------------------------------------------------
 
 def _die_with_parent() -> None:
-    """In the Frog child before exec: on Linux, Frog gets SIGKILL when our process dies, so a
-    killed collect leaves no 840 MB server behind (its connection children end with the sockets)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
+    """In the Frog child before exec: Frog gets SIGKILL when our process dies, so a killed collect
+    leaves no 840 MB server behind (its connection children end with the sockets)."""
+    die_with_parent()
 
 
 def _free_port() -> int:

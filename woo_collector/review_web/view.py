@@ -291,7 +291,7 @@ def document_page(d: Document, seg: Segmenter, family: Sequence[dict]) -> dict[s
                                                 first.id if first else "", ("subject",))))
         header.append(Field("Dag", [Segment(_when(d.date or (first.sent if first else None), False))]))
         for it in d.items:
-            chat.append(Message(_when(it.sent)[11:] if it.sent else "", seg.cut(it.sender or "onbekend", it.id, ("sender",)),
+            chat.append(Message(_when(it.sent)[11:] if it.sent else "", (seg.cut(it.sender, it.id, ("sender",)) if it.sender else [Segment("systeembericht")]),
                                 seg.cut(it.body, it.id, ("body",))))
     elif first is not None:
         if d.kind == "email":
