@@ -196,7 +196,11 @@ class Workers:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            self.pool = ProcessPoolExecutor(self.procs, mp_context=multiprocessing.get_context("forkserver"))
+            from woo_collector.children import die_with_parent
+
+            # each worker dies with the fork server, which ends with us: a killed ingest leaves no orphan
+            self.pool = ProcessPoolExecutor(self.procs, mp_context=multiprocessing.get_context("forkserver"),
+                                            initializer=die_with_parent)
         return self.pool
 
     def __enter__(self) -> "Workers":
