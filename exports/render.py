@@ -33,6 +33,7 @@ import ahocorasick
 from woo_collector import dates
 from woo_collector.documents import Document, Redaction
 from woo_collector.redaction.normalise import Normalised, normalise
+from woo_collector.text import BOX_GAP, BRACKETS
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
@@ -298,8 +299,7 @@ class Redactor:
         return "".join(f"[{r.ground}]" if r.box else r.text for r in self.runs(text, item_id, fields))
 
 
-_OPENERS = {"<": ">", "(": ")", "[": "]", "{": "}", "«": "»"}
-_GAP = re.compile(r"[ \t\u00a0]*")
+_OPENERS, _GAP = BRACKETS, BOX_GAP
 
 
 def _grounds(*runs: Run) -> str:

@@ -187,13 +187,14 @@ def ws(request, tmp_path):
     return tmp_path / "ws"
 
 
-def mail(subject: str, body: str, date: str | None = None, msgid: str = "", attachments=()) -> bytes:
-    """An e-mail from Sanne de Vries to Pieter van der Meulen as a mail client writes it (no Date
-    header when ``date`` is None), with ``attachments`` as (name, bytes)."""
+def mail(subject: str, body: str, date: str | None = None, msgid: str = "", attachments=(),
+         sender: str = "Sanne de Vries <s.devries@voorbeeld.nl>") -> bytes:
+    """An e-mail from ``sender`` (Sanne de Vries) to Pieter van der Meulen as a mail client writes it
+    (no Date header when ``date`` is None), with ``attachments`` as (name, bytes)."""
     from email.message import EmailMessage
 
     m = EmailMessage()
-    m["From"] = "Sanne de Vries <s.devries@voorbeeld.nl>"
+    m["From"] = sender
     m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
     m["Subject"] = subject
     if date:

@@ -20,6 +20,10 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a"), " ")
 # (U+009B is a one-byte CSI), and the format characters (bidi overrides and isolates such as U+202E,
 # zero-width and invisible characters), line and paragraph separators, and lone surrogates (an
 # undecodable byte of a file name). ZWJ and ZWNJ join emoji and letters and are left.
+# a box alone between a pair of these loses them when shown ("Pieter <[box]>" -> "Pieter [box]"),
+# and boxes with only BOX_GAP between them are shown as one (exports.render.tidy, the review page)
+BRACKETS = {"<": ">", "(": ")", "[": "]", "{": "}", "«": "»"}
+BOX_GAP = re.compile(r"[ \t\u00a0]*")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _KEEP_FORMAT = frozenset("\u200c\u200d")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -35,17 +34,7 @@ def import_mails(ws: Path, folder: Path, mails: dict[str, bytes], custodian: str
 
 
 def raw_mail(sender: str, subject: str, body: str, msgid: str = "", attachments=()) -> bytes:
-    m = EmailMessage()
-    m["From"] = sender
-    m["To"] = "Pieter van der Meulen <p.vandermeulen@voorbeeld.nl>"
-    m["Subject"] = subject
-    m["Date"] = DATE
-    if msgid:
-        m["Message-ID"] = msgid
-    m.set_content(body)
-    for name, data in attachments:
-        m.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
-    return m.as_bytes()
+    return mail(subject, body, DATE, msgid, attachments, sender=sender)
 
 
 def collect_and_export(ws: Path, tmp_path: Path, req: str = "R1", subject: str = "windturbines") -> Path:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 from woo_collector.dates import local
 from woo_collector.documents import Document, Redaction
 from woo_collector.requests.redact import field_text
+from woo_collector.text import BOX_GAP, BRACKETS
 
 PAGE = 50
 NEAR = "mogelijk duplicaat van nr "
@@ -158,8 +159,7 @@ class Segment:
         return self.reds[0]["key"] if self.reds else ""
 
 
-_OPENERS = {"<": ">", "(": ")", "[": "]", "{": "}", "«": "»"}
-_GAP = re.compile(r"[ \t\u00a0]*")
+_OPENERS, _GAP = BRACKETS, BOX_GAP
 
 
 def _as_published(segs: list[Segment]) -> list[Segment]:
