@@ -62,6 +62,21 @@ def test_the_demo_inventory_is_accepted_row_for_row(demo_package):
     assert nrs[0] == "WOO2025001D0001" and nrs[1] == "WOO2025001D0001B01"
 
 
+def test_every_released_row_of_the_demo_has_exactly_one_file_linked_by_its_id(demo_package):
+    """The platform links a file to the row whose ID is the file name's leading [A-Za-z0-9]+ run."""
+    rows = platform_reader.read(demo_package / "inventarislijst.xlsx").accepted
+    files = [p.name for p in (demo_package / "documenten").iterdir() if p.is_file()]
+    linked: dict[str, list[str]] = {}
+    for name in files:
+        linked.setdefault(platform_reader.LINKABLE.match(name).group(0), []).append(name)
+    released = [r for r in rows if r["judgement"].strip().lower() in ("openbaar", "deels openbaar")]
+    assert released
+    for r in released:
+        assert linked.get(r["id"]) == [f"{r['id']}.pdf"], (r["id"], linked.get(r["id"]))
+    withheld = {r["id"] for r in rows} - {r["id"] for r in released}
+    assert not withheld & set(linked)  # nothing is uploaded for a row that is not released
+
+
 def test_internal_remarks_stay_out_of_the_inventory(demo_package):
     text = platform_reader.to_csv(demo_package / "inventarislijst.xlsx")
     for internal in ("gevonden op", "mogelijk duplicaat", "zelfde Message-ID"):
