@@ -20,6 +20,8 @@ from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(os.environ.get("WOO_SAMPLES", ROOT.parent / "shared" / "samples"))
+# the DiWoo schema and the GPP-publicatiebank spec, used in place (WOO_STANDARDS, default ../shared/standards)
+STANDARDS = Path(os.environ.get("WOO_STANDARDS", ROOT.parent / "shared" / "standards"))
 
 # The suite runs the rule layer alone (the default where Frog is installed is rules + Frog); the tests of
 # the Frog layer ask for it themselves (tests/redaction/test_frog.py), sharing one Frog start a session.

@@ -23,14 +23,15 @@ from export_corpus import ORG, documents, request_info  # noqa: E402
 
 from exports import write_package  # noqa: E402
 from exports.ids import document_id  # noqa: E402
+from tests.conftest import STANDARDS  # noqa: E402
 
-XSD = Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "diwoo-0.9.8" / "diwoo-metadata.xsd"
+XSD = STANDARDS / "diwoo-0.9.8" / "diwoo-metadata.xsd"
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "d": "https://standaarden.overheid.nl/diwoo/metadata/"}
 MDTO_STUB = (b'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="https://www.nationaalarchief.nl/mdto" '
              b'elementFormDefault="qualified"><xs:element name="MDTO"/></xs:schema>')
 NOW = datetime(2025, 4, 20, 9, 0, tzinfo=timezone.utc)
 
-pytestmark = pytest.mark.skipif(not XSD.is_file(), reason="../shared/standards/diwoo-0.9.8 is not there")
+pytestmark = pytest.mark.skipif(not XSD.is_file(), reason=f"the DiWoo schema is not at {XSD}: set WOO_STANDARDS (default ../shared/standards)")
 
 
 class OfflineMDTO(etree.Resolver):

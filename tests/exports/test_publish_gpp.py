@@ -15,7 +15,7 @@ from tests.conftest import mail, woo
 from tests.servers.gpp_server import SPEC, GppServer
 
 pytestmark = [pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed (finalise needs it)"),
-              pytest.mark.skipif(not SPEC.is_file(), reason=f"the GPP-publicatiebank spec is not at {SPEC}")]
+              pytest.mark.skipif(not SPEC.is_file(), reason=f"the GPP-publicatiebank spec is not at {SPEC}: set WOO_STANDARDS (default ../shared/standards)")]
 
 REQ = "WOO-2025-9"
 TOKEN = "s3cr3t-api-key"

@@ -31,7 +31,9 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "standards" / "gpp-publicatiebank" / "openapi.yaml"
+from tests.conftest import STANDARDS
+
+SPEC = STANDARDS / "gpp-publicatiebank" / "openapi.yaml"
 
 
 class _Quiet(WSGIRequestHandler):
