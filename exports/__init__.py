@@ -153,7 +153,14 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
                             "in het verzoek is gelakt; controleer de beoordeling")
-        released_pdfs = pdf_mod.write_documents(pdf_mod.jobs_for(info.id, organisation, writer, documents, folder))
+        pdf_jobs = pdf_mod.jobs_for(info.id, organisation, writer, documents, folder)
+        for job in pdf_jobs:
+            missing = pdf_mod.uncovered(job)
+            if missing:
+                warnings.append(f"document {job.nr}: {len(missing)} teken(s) die het lettertype van de PDF niet kan tonen "
+                                f"({''.join(missing[:10])}{'…' if len(missing) > 10 else ''}); de PDF {job.doc_id}.pdf toont "
+                                "ze niet, de docx-bundel bevat ze wel: controleer dit document voor publicatie")
+        released_pdfs = pdf_mod.write_documents(pdf_jobs)
         if zip_:
             upload.write_zips(tmp, info.id, released_pdfs, upload_max_bytes)
         table = inventory.rows(info.id, documents, redactor, writer.extra)

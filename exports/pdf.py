@@ -30,6 +30,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,6 +235,29 @@ def jobs_for(request_id: str, organisation: str, writer, documents, folder: Path
             out.append(Job(str(folder / f"{doc_id}.pdf"), doc_id, d.nr, f"Woo-verzoek {request_id}", organisation,
                            tuple(writer.document_xml(d))))
     return out
+
+
+_COVERED: set[int] | None = None
+
+
+def uncovered(job: Job) -> list[str]:
+    """The characters of ``job``'s text that the PDF font has no glyph for (CJK in DejaVu Sans, for
+    one), in first-seen order: the PDF cannot show them, so the export says so instead of dropping
+    them without a word (the docx bundle and the index keep them)."""
+    global _COVERED
+    if _COVERED is None:
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        _COVERED = set(TTFont(FONT, str(font_path(FONT))).face.charToGlyph)
+    out: dict[str, None] = {}
+    for p in paragraphs(job.fragments):
+        for span in p.spans:
+            if span.box:
+                continue
+            for ch in span.text:
+                if ord(ch) not in _COVERED and not ch.isspace() and unicodedata.category(ch)[0] != "C":
+                    out[ch] = None
+    return list(out)
 
 
 def workers() -> int:
