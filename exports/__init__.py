@@ -29,7 +29,6 @@ Exports import the core (documents, errors, requests), never ``connectors``.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 import uuid
@@ -86,10 +85,7 @@ def _check_out(out: Path, request_id: str, replace: bool) -> Path | None:
         raise ExportError(f"{out} bestaat al en is geen map; kies een andere --out")
     if not any(out.iterdir()):
         return None
-    try:
-        earlier = json.loads((out / manifest.NAME).read_text(encoding="utf-8"))["request"]["id"]
-    except (OSError, ValueError, KeyError, TypeError):
-        earlier = None
+    earlier = manifest.request_of(out)
     if earlier != request_id:
         raise ExportError(f"{out} is niet leeg en bevat geen eerder pakket van verzoek {request_id}; "
                           "kies een lege of nieuwe map voor --out")
@@ -154,13 +150,13 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
                             "in het verzoek is gelakt; controleer de beoordeling")
         pdf_jobs = pdf_mod.jobs_for(info.id, organisation, writer, documents, folder)
-        for job in pdf_jobs:
-            missing = pdf_mod.uncovered(job)
+        written = pdf_mod.write_documents(pdf_jobs)
+        for job, (_, missing) in zip(pdf_jobs, written):
             if missing:
                 warnings.append(f"document {job.nr}: {len(missing)} teken(s) die het lettertype van de PDF niet kan tonen "
                                 f"({''.join(missing[:10])}{'…' if len(missing) > 10 else ''}); de PDF {job.doc_id}.pdf toont "
                                 "ze niet, de docx-bundel bevat ze wel: controleer dit document voor publicatie")
-        released_pdfs = pdf_mod.write_documents(pdf_jobs)
+        released_pdfs = [path for path, _ in written]
         if zip_:
             upload.write_zips(tmp, info.id, released_pdfs, upload_max_bytes)
         table = inventory.rows(info.id, documents, redactor, writer.extra)

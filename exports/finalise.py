@@ -63,10 +63,7 @@ def package_of(ws: Workspace, req_id: str, out: Path | None = None) -> Path:
             raise ExportError(f"request {req_id} was exported to {len(folders)} folders "
                               f"({', '.join(map(str, folders))}); name the package with --out")
     folder = folders[0]
-    try:
-        earlier = json.loads((folder / manifest.NAME).read_text(encoding="utf-8"))["request"]["id"]
-    except (OSError, ValueError, KeyError, TypeError):
-        earlier = None
+    earlier = manifest.request_of(folder)
     if earlier != req_id:
         raise ExportError(f"{folder} holds no package of request {req_id} (no manifest.json of it); "
                           f"run 'woo request export {req_id} --out {folder}' first")

@@ -69,6 +69,14 @@ def build(info: RequestInfo, documents: Sequence[Document], redactor: Redactor, 
     }
 
 
+def request_of(root: Path) -> str | None:
+    """The id of the request whose package ``root`` holds (its manifest.json), or None: no package."""
+    try:
+        return json.loads((root / NAME).read_text(encoding="utf-8"))["request"]["id"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def write(root: Path, manifest: dict) -> Path:
     path = root / NAME
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

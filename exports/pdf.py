@@ -184,6 +184,11 @@ class Job:
 
 def write_one(job: Job) -> str:
     """Write one document's PDF; returns its path."""
+    return _write_one(job)[0]
+
+
+def _write_one(job: Job) -> tuple[str, list[str]]:
+    """Write one document's PDF; returns its path and the characters the font cannot show."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import cm
     from reportlab.pdfbase.pdfdoc import XMP
@@ -192,7 +197,8 @@ def write_one(job: Job) -> str:
     _register_fonts()
     styles = _styles()
     story = []
-    for p in paragraphs(job.fragments):
+    paras = paragraphs(job.fragments)
+    for p in paras:
         style = styles.get(p.style, styles[""])
         story.append(Paragraph(_markup(p.spans) or "&nbsp;", style))
     if not story:
@@ -217,7 +223,7 @@ def write_one(job: Job) -> str:
                                  author=job.organisation, creator=job.organisation, subject="", keywords="",
                                  producer=job.organisation, invariant=1, lang="nl", initialFontName=FONT)
     template.build(story, onFirstPage=meta, onLaterPages=page)
-    return job.path
+    return job.path, uncovered(paras)
 
 
 RELEASED = ("openbaar", "deels openbaar")
@@ -237,25 +243,21 @@ def jobs_for(request_id: str, organisation: str, writer, documents, folder: Path
     return out
 
 
-_COVERED: set[int] | None = None
-
-
-def uncovered(job: Job) -> list[str]:
-    """The characters of ``job``'s text that the PDF font has no glyph for (CJK in DejaVu Sans, for
-    one), in first-seen order: the PDF cannot show them, so the export says so instead of dropping
+def uncovered(paras: Sequence[Para]) -> list[str]:
+    """The characters of the paragraphs' text that the PDF font has no glyph for (CJK in DejaVu Sans,
+    for one), in first-seen order: the PDF cannot show them, so the export says so instead of dropping
     them without a word (the docx bundle and the index keep them)."""
-    global _COVERED
-    if _COVERED is None:
-        from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfbase import pdfmetrics
 
-        _COVERED = set(TTFont(FONT, str(font_path(FONT))).face.charToGlyph)
+    _register_fonts()
+    covered = pdfmetrics.getFont(FONT).face.charToGlyph
     out: dict[str, None] = {}
-    for p in paragraphs(job.fragments):
+    for p in paras:
         for span in p.spans:
             if span.box:
                 continue
             for ch in span.text:
-                if ord(ch) not in _COVERED and not ch.isspace() and unicodedata.category(ch)[0] != "C":
+                if ord(ch) not in covered and not ch.isspace() and unicodedata.category(ch)[0] != "C":
                     out[ch] = None
     return list(out)
 
@@ -265,16 +267,17 @@ def workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def write_documents(jobs: Sequence[Job], processes: int | None = None) -> list[Path]:
-    """Write every job's PDF (in parallel when there are enough); returns the paths in job order."""
+def write_documents(jobs: Sequence[Job], processes: int | None = None) -> list[tuple[Path, list[str]]]:
+    """Write every job's PDF (in parallel when there are enough); returns, in job order, each path
+    with the characters of its text the font cannot show (``uncovered``)."""
     _register_fonts()  # fails early, in this process, when the font is missing
     processes = workers() if processes is None else processes
     if processes <= 1 or len(jobs) < 8:
-        return [Path(write_one(j)) for j in jobs]
+        return [(Path(p), missing) for p, missing in map(_write_one, jobs)]
     chunk = max(1, len(jobs) // (processes * 8))
     # the workers die with us: a killed export leaves no orphan holding the lock or the pipes
     with ProcessPoolExecutor(processes, initializer=die_with_parent) as pool:
-        return [Path(p) for p in pool.map(write_one, jobs, chunksize=chunk)]
+        return [(Path(p), missing) for p, missing in pool.map(_write_one, jobs, chunksize=chunk)]
 
 
 def set_metadata(src: Path, dst: Path, organisation: str, title: str) -> Path:

@@ -33,7 +33,7 @@ import ahocorasick
 from woo_collector import dates
 from woo_collector.documents import Document, Redaction
 from woo_collector.redaction.normalise import Normalised, normalise
-from woo_collector.text import BOX_GAP, BRACKETS
+from woo_collector.text import BOX_GAP, unbracket
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
@@ -299,8 +299,6 @@ class Redactor:
         return "".join(f"[{r.ground}]" if r.box else r.text for r in self.runs(text, item_id, fields))
 
 
-_OPENERS, _GAP = BRACKETS, BOX_GAP
-
 
 def _grounds(*runs: Run) -> str:
     out: list[str] = []
@@ -317,15 +315,13 @@ def tidy(runs: list[Run]) -> list[Run]:
     out = list(runs)
     for i in range(1, len(out) - 1):
         before, box, after = out[i - 1], out[i], out[i + 1]
-        if box.box and not before.box and not after.box and before.text and after.text:
-            opener = before.text[-1]
-            if opener in _OPENERS and after.text[0] == _OPENERS[opener]:
-                out[i - 1] = Run(before.text[:-1].rstrip(" ") + (" " if before.text[:-1].endswith(" ") else ""))
-                out[i + 1] = Run(after.text[1:])
+        trimmed = box.box and not before.box and not after.box and unbracket(before.text, after.text)
+        if trimmed:
+            out[i - 1], out[i + 1] = Run(trimmed[0]), Run(trimmed[1])
     out = [r for r in out if r.box or r.text]
     merged: list[Run] = []
     for r in out:
-        if r.box and len(merged) >= 2 and merged[-2].box and not merged[-1].box and _GAP.fullmatch(merged[-1].text):
+        if r.box and len(merged) >= 2 and merged[-2].box and not merged[-1].box and BOX_GAP.fullmatch(merged[-1].text):
             gap = merged.pop()
             prev = merged.pop()
             merged.append(Run(prev.text + gap.text + r.text, _grounds(prev, r)))

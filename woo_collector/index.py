@@ -163,7 +163,22 @@ def _racing_a_commit(open_, attempts: int = 20):
             time.sleep(0.05)
 
 
-class WhooshIndex:
+class IndexEngine:
+    """What the two engines share. Each also has: ``add(new, changed, procs=)``, ``upsert``, ``delete``,
+    ``clear``, ``optimize``, ``ids``, ``doc_count``, ``filter_for``, ``search``, ``select_ids``,
+    ``select_undated_ids`` and ``close``."""
+
+    path: Path
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def parse(self, query: str):
+        """The contract's query syntax, parsed once by Whoosh's QueryParser for either engine."""
+        return parse_query(query)
+
+
+class WhooshIndex(IndexEngine):
     def __init__(self, path: Path):
         from whoosh import index as windex
 
@@ -239,12 +254,6 @@ class WhooshIndex:
     def doc_count(self) -> int:
         with self._searcher() as s:
             return s.doc_count()
-
-    def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-
-    def parse(self, query: str):
-        return parse_query(query)
 
     def filter_for(self, date_from: datetime | None = None, date_to: datetime | None = None,
                    sources: Sequence[str] = (), custodians: Sequence[str] = (), kinds: Sequence[str] = (),

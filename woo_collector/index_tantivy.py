@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from woo_collector import faults
-from woo_collector.index import SCHEMA_VERSION, Hit, SearchError, fast_analyzer, make_snippet, parse_query
+from woo_collector.index import SCHEMA_VERSION, Hit, IndexEngine, SearchError, fast_analyzer, make_snippet
 from woo_collector.models import Item
 
 RAW = ("id", "kind", "source_id", "custodian_id", "conversation")
@@ -74,7 +74,7 @@ def to_document(item: Item, analyzers: dict | None = None):
     return doc
 
 
-class TantivyIndex:
+class TantivyIndex(IndexEngine):
     engine = "tantivy"
 
     def __init__(self, path: Path):
@@ -194,12 +194,6 @@ class TantivyIndex:
 
     def doc_count(self) -> int:
         return self._searcher().num_docs
-
-    def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-
-    def parse(self, query: str):
-        return parse_query(query)
 
     def filter_for(self, date_from: datetime | None = None, date_to: datetime | None = None,
                    sources: Sequence[str] = (), custodians: Sequence[str] = (), kinds: Sequence[str] = (),

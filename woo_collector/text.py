@@ -20,10 +20,20 @@ _SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a"), " ")
 # (U+009B is a one-byte CSI), and the format characters (bidi overrides and isolates such as U+202E,
 # zero-width and invisible characters), line and paragraph separators, and lone surrogates (an
 # undecodable byte of a file name). ZWJ and ZWNJ join emoji and letters and are left.
-# a box alone between a pair of these loses them when shown ("Pieter <[box]>" -> "Pieter [box]"),
-# and boxes with only BOX_GAP between them are shown as one (exports.render.tidy, the review page)
-BRACKETS = {"<": ">", "(": ")", "[": "]", "{": "}", "«": "»"}
+# How a box is shown (exports.render.tidy for the package, the review page alike): a box alone between
+# a pair of brackets loses them ("Pieter <[box]>" -> "Pieter [box]"), and boxes with only a BOX_GAP
+# between them are shown as one.
+_BRACKETS = {"<": ">", "(": ")", "[": "]", "{": "}", "«": "»"}
 BOX_GAP = re.compile(r"[ \t\u00a0]*")
+
+
+def unbracket(before: str, after: str) -> tuple[str, str] | None:
+    """The plain texts on either side of a box without the pair of brackets that holds the box alone
+    (``"Pieter <"``, ``">"`` -> ``"Pieter "``, ``""``), or None when the box is not bracketed."""
+    if before and after and before[-1] in _BRACKETS and after[0] == _BRACKETS[before[-1]]:
+        rest = before[:-1]
+        return rest.rstrip(" ") + (" " if rest.endswith(" ") else ""), after[1:]
+    return None
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _KEEP_FORMAT = frozenset("\u200c\u200d")
 

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 from woo_collector.dates import local
 from woo_collector.documents import Document, Redaction
 from woo_collector.requests.redact import field_text
-from woo_collector.text import BOX_GAP, BRACKETS
+from woo_collector.text import BOX_GAP, unbracket
 
 PAGE = 50
 NEAR = "mogelijk duplicaat van nr "
@@ -159,8 +159,6 @@ class Segment:
         return self.reds[0]["key"] if self.reds else ""
 
 
-_OPENERS, _GAP = BRACKETS, BOX_GAP
-
 
 def _as_published(segs: list[Segment]) -> list[Segment]:
     """The package's tidying (exports.render.tidy) on the page's segments: a box alone between brackets
@@ -169,15 +167,13 @@ def _as_published(segs: list[Segment]) -> list[Segment]:
     out = list(segs)
     for i in range(1, len(out) - 1):
         before, seg, after = out[i - 1], out[i], out[i + 1]
-        if seg.boxed and not before.boxed and not after.boxed and before.text and after.text:
-            opener = before.text[-1]
-            if opener in _OPENERS and after.text[0] == _OPENERS[opener]:
-                before.text = before.text[:-1].rstrip(" ") + (" " if before.text[:-1].endswith(" ") else "")
-                after.text = after.text[1:]
+        trimmed = seg.boxed and not before.boxed and not after.boxed and unbracket(before.text, after.text)
+        if trimmed:
+            before.text, after.text = trimmed
     out = [x for x in out if x.boxed or x.text or x.reds]
     for i in range(1, len(out) - 1):
         gap = out[i]
-        if not gap.boxed and not gap.reds and out[i - 1].boxed and out[i + 1].boxed and _GAP.fullmatch(gap.text):
+        if not gap.boxed and not gap.reds and out[i - 1].boxed and out[i + 1].boxed and BOX_GAP.fullmatch(gap.text):
             out[i] = Segment(gap.text, "box", out[i - 1].state, True, out[i - 1].grounds)
     return out
 
