@@ -255,8 +255,9 @@ class Analyzer:
         if self.propagator is None:
             self.propagator = Propagator()
             self.propagator.block(self.policy.keep)
+        normalised = [Normalised(t).text for t in texts]   # what analyze hands the layers
         for layer in self.layers:
-            layer.prepare(texts)
+            layer.prepare(normalised)
         for t in texts:
             self.analyze(t, known_people)
         return [self.analyze(t, known_people) for t in texts]
