@@ -8,7 +8,8 @@
     besluit-concept.docx                      the draft decision letter (decision.py)
     manifest.json                             request, documents, originals' SHA-256, files' SHA-256
     [*.pdf]  [diwoo-metadata.xml]             with pdf=True / diwoo=True
-    [upload/<context>-documenten-01.zip ...]  with zip_=True: the <ID>.pdf files for the platform (upload.py)
+    [upload/<context>-documenten-01.zip ...]  with zip_=True: the <ID>.pdf files for the platform (upload.py);
+                                              refused while a document waits for a handler's decision (ready.py)
 
 then checks every Office file for leftovers (clean.py) and every file for every redacted text
 (leakguard.py). Only a complete and clean package (and its zip of everything but ``upload/``, written
@@ -37,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place, upload
+from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place, ready, upload
 from exports.decision import write_letter
 from exports.leakguard import scan_package
 from exports.render import Redactor
@@ -120,6 +121,9 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
     now = (now or datetime.now(timezone.utc))
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     _check_documents(documents)
+    if zip_:  # the upload zips are for the platform, which takes no 'nog te beoordelen' row
+        ready.require_decided(info.id, documents, f"cannot write the upload zips (--zip) of request {info.id}",
+                              "export with --zip again (without --zip the draft package is written)")
     out.parent.mkdir(parents=True, exist_ok=True)
     with place.exclusive(out):
         place.prepare(out)
