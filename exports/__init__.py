@@ -148,12 +148,14 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         parts = bundle.split_parts(documents, part_max_docs, part_max_bytes)
         folder = tmp / "documenten"
         folder.mkdir()
-        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now, author_letters=author_letters)
+        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now, author_letters=author_letters,
+                                     original=original_path)
         office = [writer.write(p, len(parts), folder) for p in parts]
         for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
                             "in het verzoek is gelakt; controleer de beoordeling")
         pdf_jobs = pdf_mod.jobs_for(info.id, organisation, writer, documents, folder)
+        warnings += [writer.picture_notes[nr] for nr in sorted(writer.picture_notes, key=bundle.nr_key)]
         written = pdf_mod.write_documents(pdf_jobs)
         for job, (_, missing) in zip(pdf_jobs, written):
             if missing:
