@@ -187,3 +187,33 @@ def test_the_office_check_refuses_a_word_file_whose_picture_holds_exif(tmp_path)
     doc.add_picture(io.BytesIO(gps_jpeg()))  # python-docx embeds the bytes as given, EXIF and all
     doc.save(str(tmp_path / "t.docx"))
     assert any("image metadata (EXIF)" in p for p in audit(tmp_path / "t.docx", "Gemeente Test"))
+
+
+def test_a_photo_decided_openbaar_with_a_box_on_its_file_name_is_kept_out(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from export_corpus import ORG, documents, request_info
+
+    from exports import write_package
+    from woo_collector.documents import Document, Redaction
+    from woo_collector.models import Item
+
+    original = tmp_path / "store" / "photo.jpg"
+    original.parent.mkdir()
+    original.write_bytes(gps_jpeg())
+    name = "foto-Anna de Boer.jpg"
+    photo = Item(id="p1", kind="attachment", source="wa", custodian="x", sha256="ab" * 32, subject=name,
+                 platform="whatsapp", parent="chat1")
+    box = Redaction("p1", "filename", 5, 18, "Anna de Boer", "name", "5.1.2e", key="p1-name")
+    clean = Item(id="p2", kind="attachment", source="wa", custodian="x", sha256="cd" * 32, subject="foto.jpg",
+                 platform="whatsapp", parent="chat1")
+    docs = documents() + [
+        Document("2.1", "2", "attachment", "image", None, name, (photo,), decision="openbaar", redactions=(box,)),
+        Document("2.2", "2", "attachment", "image", None, "foto.jpg", (clean,), decision="openbaar")]
+    result = write_package(request_info(), docs, tmp_path / "pakket", organisation=ORG, tool_version="t",
+                           original_path=lambda sha: original)
+    assert len(media_parts(tmp_path / "pakket")) == 1  # 2.2 only
+    (note,) = [w for w in result.warnings if w.startswith("document 2.1:")]
+    assert "a box applies to it (5.1.2e)" in note and "cannot be partly redacted" in note
+    assert not any(w.startswith("document 2.2:") for w in result.warnings)
