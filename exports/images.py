@@ -91,7 +91,7 @@ def picture(data: bytes) -> Picture:
     except Refused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise Refused(f"Pillow refuses it as a decompression bomb ({e})") from e
+        raise Refused(f"it is more than the limit of {MAX_PIXELS:,} pixels (a decompression bomb?): {e}") from e
     except (OSError, ValueError, SyntaxError, EOFError) as e:
         raise Refused(f"it cannot be read as an image ({e.__class__.__name__}: {e})") from e
     out = io.BytesIO()
