@@ -8,7 +8,8 @@
     besluit-concept.docx                      the draft decision letter (decision.py)
     manifest.json                             request, documents, originals' SHA-256, files' SHA-256
     [*.pdf]  [diwoo-metadata.xml]             with pdf=True / diwoo=True
-    [upload/<context>-documenten-01.zip ...]  with zip_=True: the <ID>.pdf files for the platform (upload.py)
+    [upload/<context>-documenten-01.zip ...]  with zip_=True: the <ID>.pdf files for the platform (upload.py);
+                                              refused while a document waits for a handler's decision (ready.py)
 
 then checks every Office file for leftovers (clean.py) and every file for every redacted text
 (leakguard.py). Only a complete and clean package (and its zip of everything but ``upload/``, written
@@ -37,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place, upload
+from exports import bundle, clean, diwoo as diwoo_mod, inventory, manifest, pdf as pdf_mod, place, ready, upload
 from exports.decision import write_letter
 from exports.leakguard import scan_package
 from exports.render import Redactor
@@ -120,6 +121,9 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
     now = (now or datetime.now(timezone.utc))
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     _check_documents(documents)
+    if zip_:  # the upload zips are for the platform, which takes no 'nog te beoordelen' row
+        ready.require_decided(info.id, documents, f"cannot write the upload zips (--zip) of request {info.id}",
+                              "export with --zip again (without --zip the draft package is written)")
     out.parent.mkdir(parents=True, exist_ok=True)
     with place.exclusive(out):
         place.prepare(out)
@@ -144,12 +148,14 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         parts = bundle.split_parts(documents, part_max_docs, part_max_bytes)
         folder = tmp / "documenten"
         folder.mkdir()
-        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now, author_letters=author_letters)
+        writer = bundle.BundleWriter(info.id, organisation, redactor, documents, now, author_letters=author_letters,
+                                     original=original_path)
         office = [writer.write(p, len(parts), folder) for p in parts]
         for nr, grounds in sorted(writer.extra.items(), key=lambda kv: bundle.nr_key(kv[0])):
             warnings.append(f"document {nr}: gelakt ({', '.join(sorted(grounds))}) omdat het tekst bevat die elders "
                             "in het verzoek is gelakt; controleer de beoordeling")
         pdf_jobs = pdf_mod.jobs_for(info.id, organisation, writer, documents, folder)
+        warnings += [writer.picture_notes[nr] for nr in sorted(writer.picture_notes, key=bundle.nr_key)]
         written = pdf_mod.write_documents(pdf_jobs)
         for job, (_, missing) in zip(pdf_jobs, written):
             if missing:

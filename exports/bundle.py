@@ -12,7 +12,10 @@ Each released document starts on a new page under a Heading 1 with its number ("
   author (encryption notice, "X heeft de groep gemaakt") is a "systeembericht"; a photo or other medium
   sent in the chat is its own document, assessed apart, and its message says so ("[afbeelding, apart
   beoordeeld]"); a medium without text waits for the handler's decision and stays out of the bundle
-  until then.
+  until then. A photo the handler decided ``openbaar`` is shown as the picture itself under its file
+  name (``images.py``: PNG, JPEG or GIF by content, bounded, re-encoded without EXIF), fitted to the
+  page width; one with any box or decided ``deels openbaar`` is not (a photo cannot be partly
+  redacted) and the handler is told why (``BundleWriter.picture_notes``).
 
 Each document is a section of its own whose page header names it ("Woo-verzoek X – document 12"),
 so every page says which document it belongs to; each part opens with a table of contents whose
@@ -29,10 +32,11 @@ attachments stay together) by count and by amount of text, so Word opens every p
 from __future__ import annotations
 
 import copy
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 from xml.sax.saxutils import escape
 
 import docx
@@ -44,12 +48,19 @@ from docx.oxml.ns import qn
 from docx.parts.hdrftr import HeaderPart
 from docx.shared import Cm, Pt
 
+from exports import images
 from exports.clean import prepare_docx
 from exports.render import W_NS, Redactor, Run, _t, clean_text, lines, local, nl_date, paragraph_xml, runs_xml
 from woo_collector.documents import Document
+from woo_collector.requests.grouping import needs_decision as decided_by_handler
 from woo_collector.text import filetype_of
 
 SYSTEM_LINE = "systeembericht"
+PICTURE_STYLE = "WooPicture"  # the paragraph that stands for a document's picture in ``document_xml``
+PICTURE_MARK = f'<w:p><w:pPr><w:pStyle w:val="{PICTURE_STYLE}"/></w:pPr></w:p>'
+EMU_PER_CM, EMU_PER_PX = 360_000, 9_525  # a pixel at 96 dpi
+MESSAGE_PEOPLE = ("sender", "recipients", "cc")  # fields of a medium that its document does not show
+PICTURE_MAX_CM = (16.0, 17.0)  # A4 portrait inside its margins, less the document's heading and fields
 MEDIUM_WORDS = {"image": "afbeelding", "video": "video", "audio": "geluidsopname", "doc": "document", "pdf": "document"}
 
 
@@ -206,6 +217,13 @@ def split_parts(documents: Sequence[Document], max_docs: int, max_bytes: int) ->
     return [Part(i + 1, tuple(p)) for i, p in enumerate(parts) if p]
 
 
+def picture_size(width_px: int, height_px: int) -> tuple[int, int]:
+    """(cx, cy) in EMU: the picture at 96 dpi, scaled down (never up) to ``PICTURE_MAX_CM``."""
+    cx, cy = width_px * EMU_PER_PX, height_px * EMU_PER_PX
+    scale = min(1.0, PICTURE_MAX_CM[0] * EMU_PER_CM / cx, PICTURE_MAX_CM[1] * EMU_PER_CM / cy)
+    return int(cx * scale), int(cy * scale)
+
+
 def letter(n: int) -> str:
     """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
     out = ""
@@ -230,8 +248,13 @@ class BundleWriter:
     """Writes the parts of one request."""
 
     def __init__(self, request_id: str, organisation: str, redactor: Redactor, documents: Sequence[Document],
-                 now: datetime | None = None, author_letters: bool = True):
+                 now: datetime | None = None, author_letters: bool = True,
+                 original: Callable[[str], Path] | None = None):
         self.request_id = request_id
+        self.original = original  # the stored original of a SHA-256 (a photo to show); None: no picture is shown
+        self.pictures: dict[str, images.Picture | None] = {}  # document nr -> its cleaned picture (None: not shown)
+        self.picture_notes: dict[str, str] = {}  # document nr -> why its photo is not shown (for the handler)
+        self._shapes = 0
         self.organisation = organisation
         self.redactor = redactor
         self.now = now
@@ -290,6 +313,8 @@ class BundleWriter:
         append_xml(doc, self.contents_xml(part))
         for d in part.documents:
             fragments = self.document_xml(d)
+            if PICTURE_MARK in fragments and self.pictures.get(d.nr) is not None:
+                fragments = [self._drawing_xml(doc, self.pictures[d.nr]) if f == PICTURE_MARK else f for f in fragments]
             sections.next(f"Woo-verzoek {self.request_id} – document {d.nr}")
             append_xml(doc, fragments)
         path = folder / part.filename
@@ -391,7 +416,56 @@ class BundleWriter:
             if d.kind == "attachment" and d.family and d.family != d.nr:
                 out.append(self._field("Bijlage bij", f"document {d.family}", "", ()))
             out.extend(self._body(item))
+            if decided_by_handler(item) and d.filetype == "image":
+                out.extend(self._picture(d, item))
         return out
+
+    # a photo ----------------------------------------------------------------------------------
+
+    def _picture(self, d: Document, item) -> list[str]:
+        """The photo's paragraph (``PICTURE_MARK``, made a picture by ``write`` and by the PDF), or a line
+        saying it is not shown; the reason goes to ``picture_notes`` for the handler."""
+        if d.nr not in self.pictures:
+            self.pictures[d.nr] = None
+            # the boxes on what the document shows (its file name, its text, and any drawn so far); those on the
+            # sender and recipients of its chat message box the people of the message, not the picture
+            boxes = sorted({r.ground for r in d.applied() if r.field not in MESSAGE_PEOPLE} | set(self.redactor.seen or ()))
+            if d.decision != "openbaar" or boxes:
+                why = (f"a box applies to it ({', '.join(boxes)})" if boxes else f"it is decided '{d.decision}'")
+                self.picture_notes[d.nr] = (
+                    f"document {d.nr}: photo not shown in the bundle and the PDF, only its file name: {why}, and a photo "
+                    "cannot be partly redacted; decide it 'openbaar' without boxes to show it, or 'niet openbaar'")
+            else:
+                try:
+                    self.pictures[d.nr] = images.picture(self._original_bytes(item))
+                except images.Refused as e:
+                    self.picture_notes[d.nr] = f"document {d.nr}: photo not shown in the bundle and the PDF, only its file name: {e}"
+        if self.pictures[d.nr] is not None:
+            return [paragraph_xml(""), PICTURE_MARK]
+        return [paragraph_xml(runs_xml([Run("[afbeelding niet weergegeven]")]))]
+
+    def _original_bytes(self, item) -> bytes:
+        if self.original is None or not item.sha256:
+            raise images.Refused("its original is not at hand")
+        try:
+            path = Path(self.original(item.sha256))
+            if path.stat().st_size > images.MAX_BYTES:
+                raise images.Refused(f"the file is {path.stat().st_size:,} bytes, more than the limit of {images.MAX_BYTES:,}")
+            return path.read_bytes()
+        except (OSError, KeyError, ValueError) as e:
+            raise images.Refused(f"its original cannot be read from the store ({e})") from e
+
+    def _drawing_xml(self, doc, pic: images.Picture) -> str:
+        """A centred paragraph holding ``pic`` at 96 dpi, scaled down to fit the page."""
+        from docx.oxml.shape import CT_Inline
+        from lxml import etree
+
+        rid, _ = doc.part.get_or_add_image(io.BytesIO(pic.data))
+        cx, cy = picture_size(pic.width, pic.height)
+        self._shapes += 1
+        inline = CT_Inline.new_pic_inline(self._shapes, rid, f"afbeelding.{'jpg' if pic.kind == 'jpeg' else 'png'}", cx, cy)
+        drawing = etree.tostring(inline, encoding="unicode")
+        return f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing>{drawing}</w:drawing></w:r></w:p>'
 
     def _chat(self, d: Document) -> list[str]:
         first = d.items[0] if d.items else None

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from docx.oxml import parse_xml
 from lxml import etree
+from exports import images
 from docx.oxml.ns import qn
 
 APP_XML = (
@@ -164,6 +165,10 @@ def audit(path: Path, organisation: str) -> list[str]:
             if props.get(key, "").strip():
                 problems.append(f"{path.name}: eigenschap {key} is niet leeg")
         for name in names:
+            if name.startswith(("word/media/", "xl/media/")):
+                found = images.metadata_in(z.read(name))
+                if found:
+                    problems.append(f"{path.name}: {name} holds image metadata ({', '.join(found)})")
             if name.startswith("word/") and name.endswith(".xml"):
                 xml = z.read(name).decode("utf-8", "replace")
                 for tag, what in _FORBIDDEN_MARKUP.items():

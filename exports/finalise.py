@@ -16,6 +16,9 @@ EDITED.docx`` then:
    ``manifest.json`` (``files`` and ``letter``), rewrites the package's zip when there is one, and
    writes the audit row, also when it refuses.
 
+It refuses (``ready.py``) while a document of the request waits for a handler's decision, and a package
+exported while one waited, until it is exported again: the platform takes no 'nog te beoordelen' row.
+
 The package is the one the request was last exported to (the workspace's record of exports) or
 the folder given as ``out``.
 """
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from exports import clean, manifest, pdf, place
+from exports import clean, manifest, pdf, place, ready
 from exports.leakguard import Hit, scan_package
 from exports.render import Needles, Redactor
 from woo_collector.errors import ExportError, LeakError
@@ -117,8 +120,11 @@ def finalise(ws: Workspace, req_id: str, letter: Path, out: Path | None = None) 
     if not letter.is_file():
         raise ExportError(f"{letter} not found: give the edited decision letter (.docx) with --letter")
     docs = load_documents(ws, req_id)
+    refused = f"cannot finalise request {req_id}"
+    ready.require_decided(req_id, docs, refused, "export again and finalise")
     ws.catalog.check_audit()
     folder = package_of(ws, req_id, out)
+    ready.require_current(folder, req_id, refused)
     args = {"id": req_id, "letter": str(letter), "out": str(folder)}
     organisation = ws.settings.organisation
     with place.exclusive(folder), tempfile.TemporaryDirectory(prefix="woo-finalise-") as tmp:

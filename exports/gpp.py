@@ -13,7 +13,8 @@ authentication (``Authorization: Token ...``, the token read from the environmen
 3. then the inventory (``inventarislijst.xlsx``) and the decision letter (``besluit.pdf``, made by
    ``woo request finalise``: a publish without it is refused) as documents of their own.
 
-Before anything is sent the package is checked against its manifest and every file to be sent
+Refused (``ready.py``) while a document of the request waits for a handler's decision, or the
+package was exported while one waited. Before anything is sent the package is checked against its manifest and every file to be sent
 and every metadata text is read by the leak guard once more.
 
 **Resumable.** Every step is appended to a journal in the workspace
@@ -36,7 +37,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Sequence
 
-from exports import manifest
+from exports import manifest, ready
 from exports.bundle import ordered
 from exports.finalise import NAME as LETTER, package_of
 from exports.ids import context_id, document_id
@@ -218,8 +219,11 @@ def publish(ws: Workspace, req_id: str, url: str, *, out: Path | None = None, to
                           "(it is never stored in woo.toml)")
     info = request_info(ws, req_id)
     documents = load_documents(ws, req_id)
+    refused = f"cannot publish request {req_id}"
+    ready.require_decided(req_id, documents, refused, "export again, finalise and publish")
     ws.catalog.check_audit()
     folder = package_of(ws, req_id, out)
+    ready.require_current(folder, req_id, refused)
     files = json.loads((folder / manifest.NAME).read_text(encoding="utf-8")).get("files", {})
     redactor = Redactor(documents)
     items = uploads(req_id, folder, documents, redactor, files)

@@ -40,7 +40,7 @@ from exports.bundle import new_document, ordered
 from exports.clean import prepare_workbook
 from exports.ids import context_id, document_id
 from exports.render import W_NS, Redactor, clean_text, local, nl_date
-from woo_collector.documents import Document
+from woo_collector.documents import PENDING, Document
 
 COLUMNS = ("ID", "Documentnummer", "Datum", "Omschrijving", "File type", "Familie", "Thread ID",
            "Beoordeling", "Beoordelingsgrond", "Toelichting", "Publieke link", "Publicatiecontext")
@@ -88,7 +88,11 @@ def grounds_of(d: Document, extra: Mapping[str, set[str]] | None = None) -> list
 
     A document that is not released shows no boxes, so nothing is added to the handler's grounds:
     ``reeds openbaar``, and ``niet openbaar`` or ``dubbel`` with the handler's grounds (a withheld
-    document without any ground keeps those of its proposed redactions)."""
+    document without any ground keeps those of its proposed redactions). A medium waiting for a
+    handler's decision (``needs_decision``) has no ground yet: the boxes proposed on it are not a
+    decision, so it gets none."""
+    if d.needs_decision or d.decision == PENDING:
+        return []
     handlers_own = d.decision == "reeds openbaar" or (bool(d.grounds) and (d.decision == "niet openbaar" or "dubbel" in d.grounds))
     found = [] if handlers_own else [r.ground for r in d.applied()] + sorted((extra or {}).get(d.nr, ()))
     out: list[str] = []

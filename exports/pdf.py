@@ -40,6 +40,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from woo_collector.children import die_with_parent
+from exports.bundle import EMU_PER_CM, PICTURE_STYLE, picture_size
 from exports.render import W_NS, box_text
 from woo_collector.errors import ExportError
 
@@ -180,6 +181,7 @@ class Job:
     header: str  # "Woo-verzoek WOO-2025-014"
     organisation: str
     fragments: tuple[str, ...]
+    picture: bytes | None = None  # the cleaned photo (images.picture) where ``fragments`` hold bundle.PICTURE_MARK
 
 
 def write_one(job: Job) -> str:
@@ -199,6 +201,10 @@ def _write_one(job: Job) -> tuple[str, list[str]]:
     story = []
     paras = paragraphs(job.fragments)
     for p in paras:
+        if p.style == PICTURE_STYLE:
+            if job.picture is not None:
+                story.append(_picture_flowable(job.picture))
+            continue
         style = styles.get(p.style, styles[""])
         story.append(Paragraph(_markup(p.spans) or "&nbsp;", style))
     if not story:
@@ -226,6 +232,20 @@ def _write_one(job: Job) -> tuple[str, list[str]]:
     return job.path, uncovered(paras)
 
 
+def _picture_flowable(data: bytes):
+    """The photo at 96 dpi, scaled down to the bundle's size (``bundle.picture_size``), centred. The bytes
+    are the cleaned picture (``images.picture``): reportlab embeds a JPEG as given."""
+    import io
+
+    from reportlab.lib.units import cm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    w, h = ImageReader(io.BytesIO(data)).getSize()
+    cx, cy = picture_size(w, h)
+    return Image(io.BytesIO(data), width=cx / EMU_PER_CM * cm, height=cy / EMU_PER_CM * cm, hAlign="CENTER")
+
+
 RELEASED = ("openbaar", "deels openbaar")
 
 
@@ -238,8 +258,10 @@ def jobs_for(request_id: str, organisation: str, writer, documents, folder: Path
     for d in ordered(documents):
         if d.decision in RELEASED:
             doc_id = document_id(request_id, d.nr)
+            fragments = tuple(writer.document_xml(d))
+            pic = writer.pictures.get(d.nr)
             out.append(Job(str(folder / f"{doc_id}.pdf"), doc_id, d.nr, f"Woo-verzoek {request_id}", organisation,
-                           tuple(writer.document_xml(d))))
+                           fragments, pic.data if pic is not None else None))
     return out
 
 

@@ -29,6 +29,7 @@ from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import escape
 
 import ahocorasick
+import phonenumbers
 
 from woo_collector import dates
 from woo_collector.documents import Document, Redaction
@@ -233,6 +234,40 @@ def merge(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, tuple[s
     return [(s, e, tuple(sorted(gs))) for s, e, gs in merged]
 
 
+PHONE_THREADS = ("sms:", "mms:", "signal:")  # conversation keys made of the other parties' phone numbers
+PARTY_GROUND = "5.1.2e"
+
+
+def party_numbers(d: Document) -> list[Redaction]:
+    """Boxes for the phone numbers an SMS/MMS (or Signal) conversation is keyed by (``sms:+31612345678``):
+    the numbers of the chat's other parties are personal data wherever they appear in the package (a
+    chat's participants 'Contact <+31612345678>', a title where the contact had no name), also when the
+    detectors do not know the number's range. Each number is searched as written and by its national
+    significant digits, so '+31 6 1234 5678', '0031612345678' and '06-12345678' are all found."""
+    keys = {d.thread} | {i.conversation for i in d.items}
+    out: list[Redaction] = []
+    seen: set[str] = set()
+    for key in sorted(k for k in keys if k and k.lower().startswith(PHONE_THREADS)):
+        for part in re.split(r"[,~;]", key.split(":", 1)[1]):
+            number = re.sub(r"[\s\-().]", "", part)
+            if not re.fullmatch(r"\+?\d{6,17}", number):
+                continue  # an e-mail address, an RCS group id, a short code: not a phone number
+            for text in (number, _national(number)):
+                if len(digits(text)) >= MIN_DIGITS and text not in seen:
+                    seen.add(text)
+                    out.append(Redaction("", "", 0, len(text), text, "phone", PARTY_GROUND, key=f"party:{d.nr}:{text}",
+                                         explanation="phone number of a party of the conversation"))
+    return out
+
+
+def _national(number: str) -> str:
+    """The national significant digits of a phone number ('+31612345678' -> '612345678')."""
+    try:
+        return str(phonenumbers.parse(number, "NL").national_number)
+    except phonenumbers.NumberParseException:  # not a number it can read: the digits as written
+        return digits(number).lstrip("0")
+
+
 class Redactor:
     """Applies the request's redactions to any text shown in the package."""
 
@@ -243,6 +278,7 @@ class Redactor:
             for r in d.applied():
                 self.spans.setdefault((r.item_id, r.field), []).append(r)
                 pairs.append((d.nr, r))
+            pairs += [(d.nr, r) for r in party_numbers(d)]
         self.needles = Needles.from_redactions(pairs)
         self.seen: set[str] | None = None  # when a set, collects the grounds of every box produced
 
