@@ -119,6 +119,14 @@ NAME_TABLE = [
     ("De minister van Financiën was bij de Spelen van Sydney.", []),
     ("Met vriendelijke groet,\n\nNadia Bouzid\nMedewerker Openbare Orde en Veiligheid", ["Nadia Bouzid"]),
     ("De omzet van elke onderneming steeg.", []),
+    # a salutation, a form of address and a signature are name positions: a place there is a name
+    ("Beste Els Sydney,\n\nHoe gaat het?", ["Els Sydney"]),
+    ("Beste Sydney Jansen,", ["Sydney Jansen"]),
+    ("Geachte mevrouw Sydney,", ["Sydney"]),
+    ("Ik sprak dhr. Lode Parijs en mevr. Brussel.", ["Lode Parijs", "Brussel"]),
+    ("Met vriendelijke groet,\n\nYanka Londen\nAdviseur", ["Yanka Londen"]),
+    ("Beste Hotel Sydney,\n\nIk woon in Gent.", []),
+    ("Met vriendelijke groet,\n\nGemeente Sydney", []),
 ]
 
 

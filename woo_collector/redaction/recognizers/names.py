@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from ..lexicon import tussenvoegsels, words
+from ..lexicon import section, tussenvoegsels, words
 from ..model import Finding
 from .base import Context, Recognizer
 
@@ -130,6 +130,8 @@ def _lexicon() -> dict:
         "amb": words("first_names_ambiguous"),
         "sur": words("surnames") | words("surnames_sourced"),
         "not": words("not_names"),
+        # places are surnames and given names too ("Els Sydney", "Sydney Jansen"): in name position they stay
+        "places": section("not_names", "Dutch places") | section("not_names", "foreign places"),
         "tv": set(tv),
         "titles": set(titles),
         "functions": {w for w in words("functions") if not w.startswith("-")},
@@ -199,6 +201,7 @@ class NameRecognizer(Recognizer):
         title = None
         role = False
         cue_word = None
+        dropped = False     # an ordinary word was left out before the candidate ('Beste Hotel Sydney')
         while given:
             word = given[0]
             lw = word.lower()
@@ -209,7 +212,9 @@ class NameRecognizer(Recognizer):
             elif lw in lx["cues"]:
                 title, role, cue_word = word, True, word
             elif lw.rstrip(".") in lx["not"] or lw in lx["not"]:
-                pass
+                if lw in lx["places"] and title is not None and not role and not dropped:
+                    break   # 'Beste Sydney Jansen': a place word right after a salutation is a given name
+                dropped = True
             elif (len(given) + 1 >= 3 and lw not in lx["first"] and lw not in lx["sur"] and not init
                   and _sentence_start(text, start + skip)):
                 notes.append(f"sentence start {word!r} left out")  # "Volgens Alain Hubert"
@@ -249,14 +254,20 @@ class NameRecognizer(Recognizer):
             return 0.0, notes + ["street name"], skip
         if any(s in sur.lower() for s in ("straat", "laan", "plein", "gracht")):
             return 0.0, notes + ["street name"], skip
+        # name position: a salutation, a form of address, a header, label or signature line; there a
+        # capitalised word that is also a place is a name ('Beste Els Sydney', 'mevrouw Sydney')
+        position = cue is not None or (title is not None and not role)
         if not given and not tv and not init and (sur.lower() in lx["not"] or sur.lower() in lx["titles"]
-                                                  or sur.lower() + "." in lx["titles"]):
+                                                  or sur.lower() + "." in lx["titles"]) \
+                and not (position and not dropped and sur.lower() in lx["places"]):
             return 0.0, notes + ["ordinary word"], skip
         sur_known = low[-1] in lx["sur"]
         bad = [t for t in low if t in lx["not"] and not (t in lx["sur"] and (first_ok or tv or init))]
         if (first_ok or first_amb) and cue is not None:
             # a listed given name in name position ('Van: Els Sydney'): its surname may be a word or a place
             bad = [t for t in bad if t not in (low[0], low[-1])]
+        if position and not dropped:
+            bad = [t for t in bad if t not in lx["places"]]
         if tv:
             bad = [b for b in bad if b not in lx["tv"]]
         if bad:
@@ -340,7 +351,7 @@ class NameRecognizer(Recognizer):
 
     def _is_function(self, word: str) -> bool:
         """A job title or function ("kamerlid", "hoofdredacteur", "oud-minister")."""
-        return word in self.lex["functions"] or word in self.lex["titles"] and word not in ADDRESS_FORMS \
+        return word in self.lex["functions"] or word in self.lex["titles"] and word.rstrip(".") not in ADDRESS_FORMS \
             or (len(word) > 6 and word.endswith(self.lex["function_ends"]))
 
     def _title_before(self, text: str, start: int) -> str | None:
@@ -405,7 +416,7 @@ class NameRecognizer(Recognizer):
             given = m.group("given").split()
             tv = " ".join(m.group("tv").split())
             sur = m.group("sur")
-            if not (given or tv or init) and sur.lower() in lx["not"]:
+            if not (given or tv or init) and sur.lower() in lx["not"] and sur.lower() not in lx["places"]:
                 continue
             cue = self._cue_for(text, m.start(), cues)
             score, notes, skip = self._evaluate(text, m.start(), init, given, tv, sur, cue)
