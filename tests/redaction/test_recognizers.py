@@ -127,6 +127,26 @@ NAME_TABLE = [
     ("Met vriendelijke groet,\n\nYanka Londen\nAdviseur", ["Yanka Londen"]),
     ("Beste Hotel Sydney,\n\nIk woon in Gent.", []),
     ("Met vriendelijke groet,\n\nGemeente Sydney", []),
+    # news text: a function or a reporting word next to a lone surname makes it a name, whatever the lists
+    ("De Servische premier Djindjic wil hervormingen.", ["Djindjic"]),
+    ("De uitlevering van ex-president Milosevic is rond.", ["Milosevic"]),
+    ("PvdA-fractievoorzitter Den Uyl heeft op de druk gehamerd.", ["Den Uyl"]),
+    ("Hoewel bakker Darding toegeeft dat hij in spanning leefde.", ["Darding"]),
+    ("Volgens Schiller moet het anders.", ["Schiller"]),
+    ("Verkiezingen lossen niets op, vindt Djindjic.", ["Djindjic"]),
+    ("Toen Kostunica zei dat het kon, was het stil.", ["Kostunica"]),
+    ("Tegelijkertijd kreeg Ben Korsten een brief.", ["Ben Korsten"]),
+    ("Hoe kwam Ayrton Senna om het leven?", ["Ayrton Senna"]),
+    ("Gisteren spraken Pieter Jansen en Brongersma elkaar.", ["Pieter Jansen", "Brongersma"]),
+    ("Coach Jan Bruin van Rotterdam-Zuid kon het niet verhelen.", ["Jan Bruin"]),
+    # ... but not a department after a function, an agency after a reporting word, a weekday or a shop
+    ("Beleidsadviseur Ruimte\nGemeente Dijkstad", []),
+    ("Ik sprak gisteren de adviseur Bedrijfsvoering.", []),
+    ("Volgens Reuters is het zo.", []),
+    ("Thanks, Tuesday works for me.", []),
+    ("Hoveniersbedrijf De Groene Vingers vraagt 52.000 euro.", []),
+    ("Het kabinet zei dat het goed ging.", []),
+    ("De kust van Kenia en Tanzania is lang.", []),
 ]
 
 

@@ -54,6 +54,19 @@ VERBS = {"zei", "zegt", "zeggen", "vroeg", "vraagt", "belde", "belt", "heeft", "
 BEFORE = {"hoi", "hey", "hi", "hallo", "dag", "beste", "dank", "bedankt", "thanks", "sorry", "met",
           "van", "aan", "voor", "bij", "naar", "door", "tegen", "en", "of", "dat", "zei", "vroeg",
           "heb", "heeft", "ik", "collega", "als", "want", "@"}
+# a capitalised word right before one of these is a person speaking ("Djindjic zei", "vindt Luns" is the cue
+# before); news agencies and bodies are kept out by not_names.txt
+SPEECH_AFTER = {"zei", "zegt", "vindt", "vond", "meent", "meende", "verklaarde", "verklaart", "stelt", "stelde",
+                "schreef", "schrijft", "benadrukte", "benadrukt", "antwoordde", "antwoordt", "reageerde", "reageert",
+                "vertelde", "vertelt", "denkt", "dacht", "weigert", "weigerde", "erkent", "erkende", "ontkent",
+                "ontkende", "waarschuwt", "waarschuwde", "beaamt", "beaamde", "zegde", "vroeg", "vraagt"}
+# a single unlisted word after a function word that ends like this names a department, not a person
+# ("adviseur Ruimte", "directeur Bedrijfsvoering", "minister Financiën")
+DEPARTMENT_END = ("heid", "heden", "voering", "having", "lening", "dening", "planning", "vergunning", "iering",
+                  "vesting", "rijding", "leiding", "wikkeling", "richting", "houding", "ziening", "ingen", "zaken", "beleid", "beheer", "zorg", "werken", "schap",
+                  "schappen", "iteit", "ië", "iën", "tie", "ties", "sie", "isme", "kunde", "wezen", "recht",
+                  "bouw", "onderwijs", "verkeer", "cultuur", "economie", "sport", "jeugd", "ruimte", "milieu", "wonen")
+FUNCTION_PREFIXES = ("ex-", "oud-", "vice-", "interim-", "waarnemend-", "adjunct-", "hoofd-", "mede-")
 HEADER = re.compile(r"^[ \t>]*(?:Van|Aan|Cc|Bcc|From|To|Afzender|Ontvanger|Verzender|Geadresseerde)[ \t]*:", re.I | re.M)
 LABEL = re.compile(r"^[ \t]*(?:naam|aanvrager|aanvraagster|contactpersoon|partner|verzoeker|verzoekster|"
                    r"klager|melder|eigenaar|huurder|verhuurder|bewoner|getuige|inspreker|behandelaar|"
@@ -101,6 +114,8 @@ _WORDS = re.compile(r"[\w@]+")
 _NEXT_WORD = re.compile(r"[ \t]*(\w+)")
 _PUNCT = re.compile(r"[ \t]*[,?!]")
 _MSG_START = re.compile(r"(?:^|:[ \t]|[.!?][ \t])[ \t]*$")
+_COORD_AFTER = re.compile(rf"(?:[ \t]*\([^()\n]{{1,12}}\))?[ \t]+(?:en|of)[ \t]+(?P<w>{CAPW})(?![\w@'’-]|[ \t]+[{UP}])")
+_COORD_BEFORE = re.compile(rf"(?<![\w@'’-])(?P<w>{CAPW})[ \t]+(?:en|of)[ \t]+$")
 _LOWER_TV = re.compile(r"[ \t]+(van der|van den|van de|van|de|den|ter|ten|el)[ \t]+([a-z" + _LO + r"]{2,})\b")
 
 
@@ -226,8 +241,17 @@ class NameRecognizer(Recognizer):
                 skip += 1
         if title is None and not init:
             title = self._title_before(text, start)
-            if title is not None and self._is_function(title.lower()):
+            if title is not None and self._is_function_word(title):
                 role = True
+            elif title is None and cue is None:
+                cue_word = self._cue_before(text, start + skip)
+                if cue_word is None and not given and not tv and (dropped or not self._inside_proper_noun(text, start + skip)):
+                    verb = self._speech_after(text, start + skip + len(sur))
+                    if verb is not None:
+                        cue_word = verb
+                        notes.append(f"before {verb!r}")
+                if cue_word is not None:
+                    title, role = cue_word, True
         if title:
             notes.append(f"title/salutation {title!r}")
         if cue:
@@ -250,6 +274,8 @@ class NameRecognizer(Recognizer):
             return 0.0, notes + ["word + 'van' + word: no listed given name, or part of a longer proper noun"], skip
         if tv and not given and not init and title is not None and re.match(rf"[ \t]+[{UP}]", self._after(text, start + skip, tokens)):
             return 0.0, notes + ["a capitalised word follows: an office or a body ('Minister Van Buitenlandse Zaken')"], skip
+        if tv and tv[0].islower() and not init and any(p in lx["places"] for p in sur.lower().split("-")):
+            return 0.0, notes + ["a place after 'van' ('Jan Bruin van Rotterdam-Zuid')"], skip
         if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[start + skip + len(" ".join(tokens)):][:3] or " "):
             return 0.0, notes + ["street name"], skip
         if any(s in sur.lower() for s in ("straat", "laan", "plein", "gracht")):
@@ -274,12 +300,14 @@ class NameRecognizer(Recognizer):
             return 0.0, notes + [f"ordinary word {bad[0]!r}"], skip
         listed = any(t in lx["first"] or t in lx["sur"] for t in low) or bool(tv) or bool(init)
         address_form = title is not None and title.lower().rstrip(".") in ADDRESS_FORMS
+        lone = len(tokens) == 1 and (not dropped or cue_word is not None) and self._surname_like(text, start + skip, start + skip + len(sur), sur)
         if title is not None and not address_form and not listed and cue is None:
-            if len(tokens) < 2:
+            if len(tokens) < 2 and not lone:
                 return 0.0, notes + ["role word before an unlisted word"], skip
-            if self._function_line(text, start, skip, tokens):
+            if len(tokens) >= 2 and self._function_line(text, start, skip, tokens):
                 return 0.0, notes + ["a function and department line"], skip
-        if cue_word is not None and not any(t in lx["first"] or t in lx["sur"] for t in low):
+        if cue_word is not None and not any(t in lx["first"] or t in lx["sur"] for t in low) \
+                and not (lone or (len(tokens) >= 2 and not _sentence_start(text, start + skip))):
             return 0.0, notes + [f"{cue_word!r} before unlisted words"], skip
         strong = title is not None or cue is not None
         if init:
@@ -299,6 +327,10 @@ class NameRecognizer(Recognizer):
                 score = 0.75
             elif first_amb:
                 score = 0.5
+            elif (len(given) == 1 and (low[-1] in lx["sur"] or low[-1] in lx["first"]) and len(low[0]) >= 3
+                  and not _sentence_start(text, start + skip) and not self._after_article(text, start + skip)):
+                score = 0.6
+                notes.append("unlisted given name + listed surname inside a sentence")
             else:
                 score = 0.0
         elif tv:
@@ -332,6 +364,12 @@ class NameRecognizer(Recognizer):
         return text[end:end + 3]
 
     @staticmethod
+    def _after_article(text: str, start: int) -> bool:
+        """"de Brent Spar", "het Bolshoi Theater": an article or a preposition of place right before."""
+        m = re.search(r"(\w+)[ \t]+$", text[max(0, start - 12):start])
+        return m is not None and m.group(1).lower() in ("de", "het", "een", "der", "des", "in", "te", "naar", "uit")
+
+    @staticmethod
     def _inside_proper_noun(text: str, start: int) -> bool:
         """"de Olympische Spelen van Parijs": an article or a capitalised word right before."""
         before = text[max(0, start - 20):start].split()
@@ -354,9 +392,21 @@ class NameRecognizer(Recognizer):
         return word in self.lex["functions"] or word in self.lex["titles"] and word.rstrip(".") not in ADDRESS_FORMS \
             or (len(word) > 6 and word.endswith(self.lex["function_ends"]))
 
+    def _is_function_word(self, word: str) -> bool:
+        """A function word, also with a prefix or as the last part of a compound ("ex-president",
+        "PvdA-fractievoorzitter", "oud-minister")."""
+        low = word.lower()
+        if self._is_function(low):
+            return True
+        for prefix in FUNCTION_PREFIXES:
+            if low.startswith(prefix) and self._is_function(low[len(prefix):]):
+                return True
+        return "-" in low and self._is_function(low.rsplit("-", 1)[1])
+
     def _title_before(self, text: str, start: int) -> str | None:
-        """The title or salutation right before ``start`` ("mevrouw", "de heer", "Beste"), if any."""
-        before = text[max(0, start - 30):start].rstrip(" \t,").split()
+        """The title, salutation or function right before ``start`` ("mevrouw", "de heer", "Beste",
+        "premier", "ex-president"), if any."""
+        before = text[max(0, start - 40):start].rstrip(" \t,").split()
         if not before:
             return None
         lx = self.lex
@@ -367,7 +417,35 @@ class NameRecognizer(Recognizer):
                 return before[-2] + " " + before[-1]
         if last in lx["titles"] or last in lx["salut"]:
             return before[-1]
+        if text[start - 1:start] in " \t" and self._is_function_word(before[-1]):
+            return before[-1]
         return None
+
+    def _cue_before(self, text: str, start: int) -> str | None:
+        """A lower-case reporting word right before ``start`` ("zei", "aldus", "volgens"), if any."""
+        m = re.search(r"(?<![\w-])([a-z]+)[ \t]+$", text[max(0, start - 20):start])
+        if m and m.group(1) in self.lex["cues"] and m.group(1) != "door":
+            return m.group(1)
+        return None
+
+    def _speech_after(self, text: str, end: int) -> str | None:
+        """A reporting verb right after ``end`` ("Djindjic zei"), if any."""
+        m = re.match(r"[ \t]+([a-z]+)(?![\w-])", text[end:end + 20])
+        return m.group(1) if m and m.group(1) in SPEECH_AFTER else None
+
+    def _surname_like(self, text: str, start: int, end: int, word: str) -> bool:
+        """A lone capitalised word after a function or reporting word that reads as a surname: not an
+        abbreviation, not a department word, not a function line of a signature ("Beleidsadviseur Ruimte")."""
+        low = word.lower()
+        if len(word) < 2 or word.isupper() or low in self.lex["not"] or low.endswith(DEPARTMENT_END):
+            return False
+        if re.search(r"(?:\n|,)[ \t]*$", text[max(0, start - 40):start]):
+            return False    # the word before is on another line or behind a comma ("Thanks, Tuesday works")
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        rest = text[end: line_end if line_end >= 0 else len(text)].strip()
+        head = text[line_start:start].split()
+        return not (len(head) <= 2 and not rest and head and self._is_function_word(head[-1]))
 
     def _cue_for(self, text: str, start: int, cues: dict[int, tuple[str, int]]) -> str | None:
         line_start = text.rfind("\n", 0, start) + 1
@@ -416,10 +494,12 @@ class NameRecognizer(Recognizer):
             given = m.group("given").split()
             tv = " ".join(m.group("tv").split())
             sur = m.group("sur")
+            if not given and not init and tv == "Ben":
+                given, tv = ["Ben"], ""     # 'Ben Korsten': the given name, not the particle of 'Ben Ali'
             if not (given or tv or init) and sur.lower() in lx["not"] and sur.lower() not in lx["places"]:
                 continue
             cue = self._cue_for(text, m.start(), cues)
-            score, notes, skip = self._evaluate(text, m.start(), init, given, tv, sur, cue)
+            score, notes, skip = self._evaluate(text, m.start(), init, list(given), tv, sur, cue)
             if score <= 0 and tv and given and not init:
                 # "Jeroen Bakker van Omgevingsdienst": retry without the part after the particle
                 g_text = " ".join(given)
@@ -438,8 +518,33 @@ class NameRecognizer(Recognizer):
             if start >= m.end():
                 continue
             out.append(self.make(text, start, m.end(), "name", score, "name-structure", notes))
+        out.extend(self._coordinated(text, out))
         out.extend(self._lowercase(text, ctx))
         out.extend(self._lowercase_after_title(text))
+        return out
+
+    def _coordinated(self, text: str, found: list[Finding]) -> list[Finding]:
+        """"Thole en Bartels", "Eef en Harm": a lone capitalised word joined by "en"/"of" to a name
+        found is a name too (not an ordinary, place or organisation word, not an abbreviation)."""
+        lx = self.lex
+        out = []
+        for f in found:
+            if f.score < 0.6:
+                continue
+            spots = []
+            m = _COORD_AFTER.match(text, f.end, f.end + 60)
+            if m:
+                spots.append((m.start("w"), m.end("w")))
+            m = _COORD_BEFORE.search(text, max(0, f.start - 60), f.start)
+            if m and not _sentence_start(text, m.start("w")) and not self._inside_proper_noun(text, m.start("w")):
+                spots.append((m.start("w"), m.end("w")))
+            for s, e in spots:
+                word = text[s:e]
+                low = word.lower()
+                if word.isupper() or low in lx["not"] or low in lx["titles"] or self._is_function_word(word) \
+                        or low.endswith(DEPARTMENT_END) or any(g.start < e and s < g.end for g in found):
+                    continue
+                out.append(self.make(text, s, e, "name", 0.6, "name-structure", [f"joined by 'en'/'of' to the name {f.text!r}"]))
         return out
 
     def _lowercase_after_title(self, text: str) -> list[Finding]:
