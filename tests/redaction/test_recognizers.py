@@ -139,6 +139,12 @@ NAME_TABLE = [
     ("Hoe kwam Ayrton Senna om het leven?", ["Ayrton Senna"]),
     ("Gisteren spraken Pieter Jansen en Brongersma elkaar.", ["Pieter Jansen", "Brongersma"]),
     ("Coach Jan Bruin van Rotterdam-Zuid kon het niet verhelen.", ["Jan Bruin"]),
+    ("De dood van haar vader bracht Sissy van Alebeek terug. Van Alebeek won de sprint.", ["Sissy van Alebeek", "Van Alebeek"]),
+    ("Als Singelsma zou overstappen, is dat jammer.", ["Singelsma"]),
+    ("Welk ballet van Tsjaikovski is dat?", ["Tsjaikovski"]),
+    ("Schuitemaker en ik zijn het eens.", ["Schuitemaker"]),
+    ("Jan, doe jij de deur dicht?", ["Jan"]),
+    ("Het Orchestra speelde en Amsterdam en ik keken.", []),
     # ... but not a department after a function, an agency after a reporting word, a weekday or a shop
     ("Beleidsadviseur Ruimte\nGemeente Dijkstad", []),
     ("Ik sprak gisteren de adviseur Bedrijfsvoering.", []),

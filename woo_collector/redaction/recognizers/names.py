@@ -66,6 +66,8 @@ DEPARTMENT_END = ("heid", "heden", "voering", "having", "lening", "dening", "pla
                   "vesting", "rijding", "leiding", "wikkeling", "richting", "houding", "ziening", "ingen", "zaken", "beleid", "beheer", "zorg", "werken", "schap",
                   "schappen", "iteit", "ië", "iën", "tie", "ties", "sie", "isme", "kunde", "wezen", "recht",
                   "bouw", "onderwijs", "verkeer", "cultuur", "economie", "sport", "jeugd", "ruimte", "milieu", "wonen")
+# surname endings that are (nearly) never ordinary words: Frisian, Slavic, Romanian
+SURNAME_END = ("sma", "stra", "inga", "enga", "ski", "sky", "vić", "vic", "ović", "wicz", "enko", "escu")
 FUNCTION_PREFIXES = ("ex-", "oud-", "vice-", "interim-", "waarnemend-", "adjunct-", "hoofd-", "mede-")
 HEADER = re.compile(r"^[ \t>]*(?:Van|Aan|Cc|Bcc|From|To|Afzender|Ontvanger|Verzender|Geadresseerde)[ \t]*:", re.I | re.M)
 LABEL = re.compile(r"^[ \t]*(?:naam|aanvrager|aanvraagster|contactpersoon|partner|verzoeker|verzoekster|"
@@ -344,7 +346,15 @@ class NameRecognizer(Recognizer):
                 score = 0.0
         else:
             word = low[-1]
-            if title is not None and cue is None:
+            if title is None and cue is None and len(word) >= 6 and word.endswith(SURNAME_END) and not sur.isupper() \
+                    and not self._after_article(text, start + skip):
+                score = 0.7
+                notes.append("a surname by its ending ('-sma', '-stra', '-vić', '-ski')")
+            elif title is None and cue is None and word in lx["amb"] and _sentence_start(text, start + skip) \
+                    and text[start + skip + len(sur): start + skip + len(sur) + 1] == ",":
+                score = 0.6
+                notes.append("given name spoken to ('Jan, doe jij de deur dicht?')")
+            elif title is not None and cue is None:
                 score = 0.8
             elif cue:
                 score = 0.8 if (word in lx["first"] or word in lx["sur"] or cue != "label line") else 0.6
@@ -430,7 +440,9 @@ class NameRecognizer(Recognizer):
 
     def _speech_after(self, text: str, end: int) -> str | None:
         """A reporting verb right after ``end`` ("Djindjic zei"), if any."""
-        m = re.match(r"[ \t]+([a-z]+)(?![\w-])", text[end:end + 20])
+        m = re.match(r"[ \t]+([a-z]+)(?![\w-])(?:[ \t]+(ik|jij|wij|we)(?![\w-]))?", text[end:end + 24])
+        if m and m.group(1) == "en" and m.group(2):
+            return "en " + m.group(2)       # "Schuitemaker en ik zijn het eens": people pair with "ik"
         return m.group(1) if m and m.group(1) in SPEECH_AFTER else None
 
     def _surname_like(self, text: str, start: int, end: int, word: str) -> bool:
@@ -481,6 +493,7 @@ class NameRecognizer(Recognizer):
             out.append(self.make(text, s, e, "name", 0.9, "chat-speaker", [why]))
         pos = 0
         rx = lx["name_re"]
+        deferred: list[tuple[int, int, str]] = []    # "Sissy van Alebeek": no listed given name, no list surname
         while True:
             m = rx.search(text, pos)
             if m is None:
@@ -501,6 +514,7 @@ class NameRecognizer(Recognizer):
             cue = self._cue_for(text, m.start(), cues)
             score, notes, skip = self._evaluate(text, m.start(), init, list(given), tv, sur, cue)
             if score <= 0 and tv and given and not init:
+                first_skip = skip
                 # "Jeroen Bakker van Omgevingsdienst": retry without the part after the particle
                 g_text = " ".join(given)
                 g_end = text.index(g_text.split()[-1], m.start()) + len(g_text.split()[-1])
@@ -509,6 +523,8 @@ class NameRecognizer(Recognizer):
                 if score > 0:
                     start = m.start() + skip
                     out.append(self.make(text, start, g_end, "name", score, "name-structure", notes))
+                elif tv[0].islower() and len(given) - (first_skip > 0) >= 1:
+                    deferred.append((m.start() + first_skip, m.end(), f"{tv} {sur}"))
                 continue
             if score <= 0:
                 if not given and not init and tv[:1].islower():
@@ -518,9 +534,25 @@ class NameRecognizer(Recognizer):
             if start >= m.end():
                 continue
             out.append(self.make(text, start, m.end(), "name", score, "name-structure", notes))
+        out.extend(self._confirmed(text, out, deferred))
         out.extend(self._coordinated(text, out))
         out.extend(self._lowercase(text, ctx))
         out.extend(self._lowercase_after_title(text))
+        return out
+
+    def _confirmed(self, text: str, found: list[Finding], deferred: list[tuple[int, int, str]]) -> list[Finding]:
+        """"Sissy van Alebeek ... Van Alebeek won": a given name + 'van' + surname that the lists do not
+        know is a name when the same text names "Van Alebeek" on its own elsewhere."""
+        if not deferred:
+            return []
+        out = []
+        for s, e, surname in deferred:
+            capital = surname[0].upper() + surname[1:]
+            alone = any(not re.search(rf"[{UP}][{LO}]+[ \t]+$", text[max(0, m.start() - 30):m.start()])
+                        for m in re.finditer(rf"(?<![\w'’-]){re.escape(capital)}(?![\w'’-])", text))
+            if alone and not any(f.start < e and s < f.end for f in found if " " in f.text):
+                out.append(self.make(text, s, e, "name", 0.8, "name-structure",
+                                     [f"given name + {surname!r}, and {surname[0].upper() + surname[1:]!r} stands alone in the text"]))
         return out
 
     def _coordinated(self, text: str, found: list[Finding]) -> list[Finding]:
