@@ -116,6 +116,9 @@ _WORDS = re.compile(r"[\w@]+")
 _NEXT_WORD = re.compile(r"[ \t]*(\w+)")
 _PUNCT = re.compile(r"[ \t]*[,?!]")
 _MSG_START = re.compile(r"(?:^|:[ \t]|[.!?][ \t])[ \t]*$")
+_WORD_BEFORE = re.compile(r"(?<![\w-])([a-z]+)[ \t]+$")
+_WORD_AFTER = re.compile(r"[ \t]+([a-z]+)(?![\w-])(?:[ \t]+(ik|jij|wij|we)(?![\w-]))?")
+_COORD_HINT = re.compile(r"[ \t](?:en|of)[ \t]")
 _COORD_AFTER = re.compile(rf"(?:[ \t]*\([^()\n]{{1,12}}\))?[ \t]+(?:en|of)[ \t]+(?P<w>{CAPW})(?![\w@'’-]|[ \t]+[{UP}])")
 _COORD_BEFORE = re.compile(rf"(?<![\w@'’-])(?P<w>{CAPW})[ \t]+(?:en|of)[ \t]+$")
 _LOWER_TV = re.compile(r"[ \t]+(van der|van den|van de|van|de|den|ter|ten|el)[ \t]+([a-z" + _LO + r"]{2,})\b")
@@ -175,6 +178,7 @@ class NameRecognizer(Recognizer):
     def __init__(self) -> None:
         super().__init__()
         self.lex = _lexicon()
+        self._function_words: dict[str, bool] = {}
 
     # evidence of position ------------------------------------------------------------------
     def _positions(self, text: str) -> tuple[dict[int, str], list[tuple[int, int, str]]]:
@@ -278,7 +282,8 @@ class NameRecognizer(Recognizer):
             return 0.0, notes + ["a capitalised word follows: an office or a body ('Minister Van Buitenlandse Zaken')"], skip
         if tv and tv[0].islower() and not init and any(p in lx["places"] for p in sur.lower().split("-")):
             return 0.0, notes + ["a place after 'van' ('Jan Bruin van Rotterdam-Zuid')"], skip
-        if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[start + skip + len(" ".join(tokens)):][:3] or " "):
+        after = start + skip + len(" ".join(tokens))
+        if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[after:after + 3] or " "):
             return 0.0, notes + ["street name"], skip
         if any(s in sur.lower() for s in ("straat", "laan", "plein", "gracht")):
             return 0.0, notes + ["street name"], skip
@@ -405,13 +410,15 @@ class NameRecognizer(Recognizer):
     def _is_function_word(self, word: str) -> bool:
         """A function word, also with a prefix or as the last part of a compound ("ex-president",
         "PvdA-fractievoorzitter", "oud-minister")."""
-        low = word.lower()
-        if self._is_function(low):
-            return True
-        for prefix in FUNCTION_PREFIXES:
-            if low.startswith(prefix) and self._is_function(low[len(prefix):]):
-                return True
-        return "-" in low and self._is_function(low.rsplit("-", 1)[1])
+        known = self._function_words.get(word)
+        if known is None:
+            low = word.lower()
+            known = self._is_function(low) or any(
+                low.startswith(p) and self._is_function(low[len(p):]) for p in FUNCTION_PREFIXES) \
+                or ("-" in low and self._is_function(low.rsplit("-", 1)[1]))
+            if len(self._function_words) < 20000:
+                self._function_words[word] = known
+        return known
 
     def _title_before(self, text: str, start: int) -> str | None:
         """The title, salutation or function right before ``start`` ("mevrouw", "de heer", "Beste",
@@ -433,14 +440,14 @@ class NameRecognizer(Recognizer):
 
     def _cue_before(self, text: str, start: int) -> str | None:
         """A lower-case reporting word right before ``start`` ("zei", "aldus", "volgens"), if any."""
-        m = re.search(r"(?<![\w-])([a-z]+)[ \t]+$", text[max(0, start - 20):start])
+        m = _WORD_BEFORE.search(text, max(0, start - 20), start)
         if m and m.group(1) in self.lex["cues"] and m.group(1) != "door":
             return m.group(1)
         return None
 
     def _speech_after(self, text: str, end: int) -> str | None:
         """A reporting verb right after ``end`` ("Djindjic zei"), if any."""
-        m = re.match(r"[ \t]+([a-z]+)(?![\w-])(?:[ \t]+(ik|jij|wij|we)(?![\w-]))?", text[end:end + 24])
+        m = _WORD_AFTER.match(text, end, end + 24)
         if m and m.group(1) == "en" and m.group(2):
             return "en " + m.group(2)       # "Schuitemaker en ik zijn het eens": people pair with "ik"
         return m.group(1) if m and m.group(1) in SPEECH_AFTER else None
@@ -509,8 +516,9 @@ class NameRecognizer(Recognizer):
             sur = m.group("sur")
             if not given and not init and tv == "Ben":
                 given, tv = ["Ben"], ""     # 'Ben Korsten': the given name, not the particle of 'Ben Ali'
-            if not (given or tv or init) and sur.lower() in lx["not"] and sur.lower() not in lx["places"]:
-                continue
+            if not (given or tv or init) and sur.lower() in lx["not"] and (
+                    sur.lower() not in lx["places"] or self._title_before(text, m.start()) is None):
+                continue    # a place is only read as a surname after a title or salutation ('mevrouw Sydney')
             cue = self._cue_for(text, m.start(), cues)
             score, notes, skip = self._evaluate(text, m.start(), init, list(given), tv, sur, cue)
             if score <= 0 and tv and given and not init:
@@ -564,10 +572,11 @@ class NameRecognizer(Recognizer):
             if f.score < 0.6:
                 continue
             spots = []
-            m = _COORD_AFTER.match(text, f.end, f.end + 60)
+            m = _COORD_AFTER.match(text, f.end, f.end + 60) if _COORD_HINT.search(text, f.end, f.end + 20) else None
             if m:
                 spots.append((m.start("w"), m.end("w")))
-            m = _COORD_BEFORE.search(text, max(0, f.start - 60), f.start)
+            m = _COORD_BEFORE.search(text, max(0, f.start - 60), f.start) \
+                if text[max(0, f.start - 4):f.start] in (" en ", " of ") else None
             if m and not _sentence_start(text, m.start("w")) and not self._inside_proper_noun(text, m.start("w")):
                 spots.append((m.start("w"), m.end("w")))
             for s, e in spots:
