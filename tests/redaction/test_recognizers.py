@@ -145,6 +145,8 @@ NAME_TABLE = [
     ("Schuitemaker en ik zijn het eens.", ["Schuitemaker"]),
     ("Jan, doe jij de deur dicht?", ["Jan"]),
     ("Het Orchestra speelde en Amsterdam en ik keken.", []),
+    ("Hoe kwam Frederick West om het leven?", ["Frederick West"]),
+    ("Ik ging met Peter Gemeente Dijkstad bellen.", []),
     # ... but not a department after a function, an agency after a reporting word, a weekday or a shop
     ("Beleidsadviseur Ruimte\nGemeente Dijkstad", []),
     ("Ik sprak gisteren de adviseur Bedrijfsvoering.", []),

@@ -152,6 +152,8 @@ def _lexicon() -> dict:
         "not": words("not_names"),
         # places are surnames and given names too ("Els Sydney", "Sydney Jansen"): in name position they stay
         "places": section("not_names", "Dutch places") | section("not_names", "foreign places"),
+        "org": words("organisation_words") | section("not_names", "organisation and government words")
+        | section("not_names", "companies"),
         "tv": set(tv),
         "titles": set(titles),
         "functions": {w for w in words("functions") if not w.startswith("-")},
@@ -301,6 +303,10 @@ class NameRecognizer(Recognizer):
             bad = [t for t in bad if t not in (low[0], low[-1])]
         if position and not dropped:
             bad = [t for t in bad if t not in lx["places"]]
+        if bad == [low[-1]] and first_ok and len(tokens) == 2 and not _sentence_start(text, start + skip) \
+                and low[-1] not in lx["org"] and not re.match(rf"[ \t]+[{UP}]", self._after(text, start + skip, tokens)):
+            bad = []    # a listed given name and then a word that is also a surname ('Frederick West', 'Sanne Maandag')
+            notes.append(f"listed given name before {tokens[-1]!r}")
         if tv:
             bad = [b for b in bad if b not in lx["tv"]]
         if bad:
