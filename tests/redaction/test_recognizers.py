@@ -147,6 +147,7 @@ NAME_TABLE = [
     ("Het Orchestra speelde en Amsterdam en ik keken.", []),
     ("Hoe kwam Frederick West om het leven?", ["Frederick West"]),
     ("Ik ging met Peter Gemeente Dijkstad bellen.", []),
+    ("Een artikel in Publik, schrijver: Victo Conzemius.", ["Victo Conzemius"]),
     # ... but not a department after a function, an agency after a reporting word, a weekday or a shop
     ("Beleidsadviseur Ruimte\nGemeente Dijkstad", []),
     ("Ik sprak gisteren de adviseur Bedrijfsvoering.", []),

@@ -440,8 +440,8 @@ class NameRecognizer(Recognizer):
                 return before[-2] + " " + before[-1]
         if last in lx["titles"] or last in lx["salut"]:
             return before[-1]
-        if text[start - 1:start] in " \t" and self._is_function_word(before[-1]):
-            return before[-1]
+        if text[start - 1:start] in " \t" and self._is_function_word(before[-1].rstrip(":")):
+            return before[-1].rstrip(":")      # "premier Djindjic", "schrijver: Victo Conzemius"
         return None
 
     def _cue_before(self, text: str, start: int) -> str | None:
