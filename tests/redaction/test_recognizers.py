@@ -148,6 +148,8 @@ NAME_TABLE = [
     ("Hoe kwam Frederick West om het leven?", ["Frederick West"]),
     ("Ik ging met Peter Gemeente Dijkstad bellen.", []),
     ("Een artikel in Publik, schrijver: Victo Conzemius.", ["Victo Conzemius"]),
+    ("Hoeveel pagina's telt Albert Einsteins oudste manuscript?", ["Albert Einsteins"]),
+    ("Ik haal het bij de Albert Heijn.", []),
     # ... but not a department after a function, an agency after a reporting word, a weekday or a shop
     ("Beleidsadviseur Ruimte\nGemeente Dijkstad", []),
     ("Ik sprak gisteren de adviseur Bedrijfsvoering.", []),
