@@ -255,3 +255,15 @@ def test_given_names_people_in_nl_and_flanders_have_are_known(ws, tmp_path):
                  "Aksu", "Lajita", "Ramdin", "Wilfried", "Martens"):
         assert not readable(part, text), part
     assert "windturbines" in text and "reactie" in text
+
+
+# 9. Name positions --------------------------------------------------------------------------------
+
+def test_a_salutation_a_form_of_address_and_a_signature_are_name_positions_whatever_the_place_lists_say(ws, tmp_path):
+    body = ("Beste Els Sydney,\n\nOver de windturbines: mevrouw Brussel uit Gent belde, en dhr. Lode Parijs kwam langs. "
+            "Beste Sydney Jansen, kom je ook?\n\nMet vriendelijke groet,\n\nYanka Londen\nAdviseur\n")
+    import_mails(ws, tmp_path / "m", {"1.eml": mail("Windturbines", body, DATE, "<pos@x>")})
+    text = package_text(collect_and_export(ws, tmp_path))
+    for part in ("Els", "Sydney", "Brussel", "Lode", "Parijs", "Jansen", "Yanka", "Londen"):
+        assert not readable(part, text), part
+    assert "windturbines" in text and readable("Gent", text) and readable("Adviseur", text)

@@ -20,6 +20,20 @@ def words(name: str) -> frozenset[str]:
 
 
 @cache
+def section(name: str, heading: str) -> frozenset[str]:
+    """The entries of ``data/<name>.txt`` under the comment lines that start with ``# <heading>``
+    (up to the next comment line), lower case."""
+    out, inside = set(), False
+    for line in (DATA / f"{name}.txt").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("#"):
+            inside = line[1:].strip().lower().startswith(heading.lower())
+        elif line and inside:
+            out.add(line.lower())
+    return frozenset(out)
+
+
+@cache
 def special_keywords() -> tuple[tuple[str, str], ...]:
     """(category, keyword) pairs of special personal data; a trailing ``*`` marks a prefix."""
     pairs = []

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from ..lexicon import tussenvoegsels, words
+from ..lexicon import section, tussenvoegsels, words
 from ..model import Finding
 from .base import Context, Recognizer
 
@@ -54,6 +54,21 @@ VERBS = {"zei", "zegt", "zeggen", "vroeg", "vraagt", "belde", "belt", "heeft", "
 BEFORE = {"hoi", "hey", "hi", "hallo", "dag", "beste", "dank", "bedankt", "thanks", "sorry", "met",
           "van", "aan", "voor", "bij", "naar", "door", "tegen", "en", "of", "dat", "zei", "vroeg",
           "heb", "heeft", "ik", "collega", "als", "want", "@"}
+# a capitalised word right before one of these is a person speaking ("Djindjic zei", "vindt Luns" is the cue
+# before); news agencies and bodies are kept out by not_names.txt
+SPEECH_AFTER = {"zei", "zegt", "vindt", "vond", "meent", "meende", "verklaarde", "verklaart", "stelt", "stelde",
+                "schreef", "schrijft", "benadrukte", "benadrukt", "antwoordde", "antwoordt", "reageerde", "reageert",
+                "vertelde", "vertelt", "denkt", "dacht", "weigert", "weigerde", "erkent", "erkende", "ontkent",
+                "ontkende", "waarschuwt", "waarschuwde", "beaamt", "beaamde", "zegde", "vroeg", "vraagt"}
+# a single unlisted word after a function word that ends like this names a department, not a person
+# ("adviseur Ruimte", "directeur Bedrijfsvoering", "minister Financiën")
+DEPARTMENT_END = ("heid", "heden", "voering", "having", "lening", "dening", "planning", "vergunning", "iering",
+                  "vesting", "rijding", "leiding", "wikkeling", "richting", "houding", "ziening", "ingen", "zaken", "beleid", "beheer", "zorg", "werken", "schap",
+                  "schappen", "iteit", "ië", "iën", "tie", "ties", "sie", "isme", "kunde", "wezen", "recht",
+                  "bouw", "onderwijs", "verkeer", "cultuur", "economie", "sport", "jeugd", "ruimte", "milieu", "wonen")
+# surname endings that are (nearly) never ordinary words: Frisian, Slavic, Romanian
+SURNAME_END = ("sma", "stra", "inga", "enga", "ski", "sky", "vić", "vic", "ović", "wicz", "enko", "escu")
+FUNCTION_PREFIXES = ("ex-", "oud-", "vice-", "interim-", "waarnemend-", "adjunct-", "hoofd-", "mede-")
 HEADER = re.compile(r"^[ \t>]*(?:Van|Aan|Cc|Bcc|From|To|Afzender|Ontvanger|Verzender|Geadresseerde)[ \t]*:", re.I | re.M)
 LABEL = re.compile(r"^[ \t]*(?:naam|aanvrager|aanvraagster|contactpersoon|partner|verzoeker|verzoekster|"
                    r"klager|melder|eigenaar|huurder|verhuurder|bewoner|getuige|inspreker|behandelaar|"
@@ -101,6 +116,11 @@ _WORDS = re.compile(r"[\w@]+")
 _NEXT_WORD = re.compile(r"[ \t]*(\w+)")
 _PUNCT = re.compile(r"[ \t]*[,?!]")
 _MSG_START = re.compile(r"(?:^|:[ \t]|[.!?][ \t])[ \t]*$")
+_WORD_BEFORE = re.compile(r"(?<![\w-])([a-z]+)[ \t]+$")
+_WORD_AFTER = re.compile(r"[ \t]+([a-z]+)(?![\w-])(?:[ \t]+(ik|jij|wij|we)(?![\w-]))?")
+_COORD_HINT = re.compile(r"[ \t](?:en|of)[ \t]")
+_COORD_AFTER = re.compile(rf"(?:[ \t]*\([^()\n]{{1,12}}\))?[ \t]+(?:en|of)[ \t]+(?P<w>{CAPW})(?![\w@'’-]|[ \t]+[{UP}])")
+_COORD_BEFORE = re.compile(rf"(?<![\w@'’-])(?P<w>{CAPW})[ \t]+(?:en|of)[ \t]+$")
 _LOWER_TV = re.compile(r"[ \t]+(van der|van den|van de|van|de|den|ter|ten|el)[ \t]+([a-z" + _LO + r"]{2,})\b")
 
 
@@ -130,6 +150,10 @@ def _lexicon() -> dict:
         "amb": words("first_names_ambiguous"),
         "sur": words("surnames") | words("surnames_sourced"),
         "not": words("not_names"),
+        # places are surnames and given names too ("Els Sydney", "Sydney Jansen"): in name position they stay
+        "places": section("not_names", "Dutch places") | section("not_names", "foreign places"),
+        "org": words("organisation_words") | section("not_names", "organisation and government words")
+        | section("not_names", "companies"),
         "tv": set(tv),
         "titles": set(titles),
         "functions": {w for w in words("functions") if not w.startswith("-")},
@@ -156,6 +180,7 @@ class NameRecognizer(Recognizer):
     def __init__(self) -> None:
         super().__init__()
         self.lex = _lexicon()
+        self._function_words: dict[str, bool] = {}
 
     # evidence of position ------------------------------------------------------------------
     def _positions(self, text: str) -> tuple[dict[int, str], list[tuple[int, int, str]]]:
@@ -199,6 +224,7 @@ class NameRecognizer(Recognizer):
         title = None
         role = False
         cue_word = None
+        dropped = False     # an ordinary word was left out before the candidate ('Beste Hotel Sydney')
         while given:
             word = given[0]
             lw = word.lower()
@@ -209,7 +235,9 @@ class NameRecognizer(Recognizer):
             elif lw in lx["cues"]:
                 title, role, cue_word = word, True, word
             elif lw.rstrip(".") in lx["not"] or lw in lx["not"]:
-                pass
+                if lw in lx["places"] and title is not None and not role and not dropped:
+                    break   # 'Beste Sydney Jansen': a place word right after a salutation is a given name
+                dropped = True
             elif (len(given) + 1 >= 3 and lw not in lx["first"] and lw not in lx["sur"] and not init
                   and _sentence_start(text, start + skip)):
                 notes.append(f"sentence start {word!r} left out")  # "Volgens Alain Hubert"
@@ -221,8 +249,17 @@ class NameRecognizer(Recognizer):
                 skip += 1
         if title is None and not init:
             title = self._title_before(text, start)
-            if title is not None and self._is_function(title.lower()):
+            if title is not None and self._is_function_word(title):
                 role = True
+            elif title is None and cue is None:
+                cue_word = self._cue_before(text, start + skip)
+                if cue_word is None and not given and not tv and (dropped or not self._inside_proper_noun(text, start + skip)):
+                    verb = self._speech_after(text, start + skip + len(sur))
+                    if verb is not None:
+                        cue_word = verb
+                        notes.append(f"before {verb!r}")
+                if cue_word is not None:
+                    title, role = cue_word, True
         if title:
             notes.append(f"title/salutation {title!r}")
         if cue:
@@ -245,30 +282,45 @@ class NameRecognizer(Recognizer):
             return 0.0, notes + ["word + 'van' + word: no listed given name, or part of a longer proper noun"], skip
         if tv and not given and not init and title is not None and re.match(rf"[ \t]+[{UP}]", self._after(text, start + skip, tokens)):
             return 0.0, notes + ["a capitalised word follows: an office or a body ('Minister Van Buitenlandse Zaken')"], skip
-        if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[start + skip + len(" ".join(tokens)):][:3] or " "):
+        if tv and tv[0].islower() and not init and any(p in lx["places"] for p in sur.lower().split("-")):
+            return 0.0, notes + ["a place after 'van' ('Jan Bruin van Rotterdam-Zuid')"], skip
+        after = start + skip + len(" ".join(tokens))
+        if sur.lower().endswith(STREET_END) and re.match(r"[ \t]*\d", text[after:after + 3] or " "):
             return 0.0, notes + ["street name"], skip
         if any(s in sur.lower() for s in ("straat", "laan", "plein", "gracht")):
             return 0.0, notes + ["street name"], skip
+        # name position: a salutation, a form of address, a header, label or signature line; there a
+        # capitalised word that is also a place is a name ('Beste Els Sydney', 'mevrouw Sydney')
+        position = cue is not None or (title is not None and not role)
         if not given and not tv and not init and (sur.lower() in lx["not"] or sur.lower() in lx["titles"]
-                                                  or sur.lower() + "." in lx["titles"]):
+                                                  or sur.lower() + "." in lx["titles"]) \
+                and not (position and not dropped and sur.lower() in lx["places"]):
             return 0.0, notes + ["ordinary word"], skip
         sur_known = low[-1] in lx["sur"]
         bad = [t for t in low if t in lx["not"] and not (t in lx["sur"] and (first_ok or tv or init))]
         if (first_ok or first_amb) and cue is not None:
             # a listed given name in name position ('Van: Els Sydney'): its surname may be a word or a place
             bad = [t for t in bad if t not in (low[0], low[-1])]
+        if position and not dropped:
+            bad = [t for t in bad if t not in lx["places"]]
+        if bad == [low[-1]] and first_ok and len(tokens) == 2 and not _sentence_start(text, start + skip) \
+                and low[-1] not in lx["org"] and not re.match(rf"[ \t]+[{UP}]", self._after(text, start + skip, tokens)):
+            bad = []    # a listed given name and then a word that is also a surname ('Frederick West', 'Sanne Maandag')
+            notes.append(f"listed given name before {tokens[-1]!r}")
         if tv:
             bad = [b for b in bad if b not in lx["tv"]]
         if bad:
             return 0.0, notes + [f"ordinary word {bad[0]!r}"], skip
         listed = any(t in lx["first"] or t in lx["sur"] for t in low) or bool(tv) or bool(init)
         address_form = title is not None and title.lower().rstrip(".") in ADDRESS_FORMS
+        lone = len(tokens) == 1 and (not dropped or cue_word is not None) and self._surname_like(text, start + skip, start + skip + len(sur), sur)
         if title is not None and not address_form and not listed and cue is None:
-            if len(tokens) < 2:
+            if len(tokens) < 2 and not lone:
                 return 0.0, notes + ["role word before an unlisted word"], skip
-            if self._function_line(text, start, skip, tokens):
+            if len(tokens) >= 2 and self._function_line(text, start, skip, tokens):
                 return 0.0, notes + ["a function and department line"], skip
-        if cue_word is not None and not any(t in lx["first"] or t in lx["sur"] for t in low):
+        if cue_word is not None and not any(t in lx["first"] or t in lx["sur"] for t in low) \
+                and not (lone or (len(tokens) >= 2 and not _sentence_start(text, start + skip))):
             return 0.0, notes + [f"{cue_word!r} before unlisted words"], skip
         strong = title is not None or cue is not None
         if init:
@@ -288,6 +340,10 @@ class NameRecognizer(Recognizer):
                 score = 0.75
             elif first_amb:
                 score = 0.5
+            elif (len(given) == 1 and (low[-1] in lx["sur"] or low[-1] in lx["first"]) and len(low[0]) >= 3
+                  and not _sentence_start(text, start + skip) and not self._after_article(text, start + skip)):
+                score = 0.6
+                notes.append("unlisted given name + listed surname inside a sentence")
             else:
                 score = 0.0
         elif tv:
@@ -301,7 +357,15 @@ class NameRecognizer(Recognizer):
                 score = 0.0
         else:
             word = low[-1]
-            if title is not None and cue is None:
+            if title is None and cue is None and len(word) >= 6 and word.endswith(SURNAME_END) and not sur.isupper() \
+                    and not self._after_article(text, start + skip):
+                score = 0.7
+                notes.append("a surname by its ending ('-sma', '-stra', '-vić', '-ski')")
+            elif title is None and cue is None and word in lx["amb"] and _sentence_start(text, start + skip) \
+                    and text[start + skip + len(sur): start + skip + len(sur) + 1] == ",":
+                score = 0.6
+                notes.append("given name spoken to ('Jan, doe jij de deur dicht?')")
+            elif title is not None and cue is None:
                 score = 0.8
             elif cue:
                 score = 0.8 if (word in lx["first"] or word in lx["sur"] or cue != "label line") else 0.6
@@ -319,6 +383,12 @@ class NameRecognizer(Recognizer):
         """The text right after the candidate's last token."""
         end = text.find(tokens[-1], start) + len(tokens[-1])
         return text[end:end + 3]
+
+    @staticmethod
+    def _after_article(text: str, start: int) -> bool:
+        """"de Brent Spar", "het Bolshoi Theater": an article or a preposition of place right before."""
+        m = re.search(r"(\w+)[ \t]+$", text[max(0, start - 12):start])
+        return m is not None and m.group(1).lower() in ("de", "het", "een", "der", "des", "in", "te", "naar", "uit")
 
     @staticmethod
     def _inside_proper_noun(text: str, start: int) -> bool:
@@ -340,12 +410,26 @@ class NameRecognizer(Recognizer):
 
     def _is_function(self, word: str) -> bool:
         """A job title or function ("kamerlid", "hoofdredacteur", "oud-minister")."""
-        return word in self.lex["functions"] or word in self.lex["titles"] and word not in ADDRESS_FORMS \
+        return word in self.lex["functions"] or word in self.lex["titles"] and word.rstrip(".") not in ADDRESS_FORMS \
             or (len(word) > 6 and word.endswith(self.lex["function_ends"]))
 
+    def _is_function_word(self, word: str) -> bool:
+        """A function word, also with a prefix or as the last part of a compound ("ex-president",
+        "PvdA-fractievoorzitter", "oud-minister")."""
+        known = self._function_words.get(word)
+        if known is None:
+            low = word.lower()
+            known = self._is_function(low) or any(
+                low.startswith(p) and self._is_function(low[len(p):]) for p in FUNCTION_PREFIXES) \
+                or ("-" in low and self._is_function(low.rsplit("-", 1)[1]))
+            if len(self._function_words) < 20000:
+                self._function_words[word] = known
+        return known
+
     def _title_before(self, text: str, start: int) -> str | None:
-        """The title or salutation right before ``start`` ("mevrouw", "de heer", "Beste"), if any."""
-        before = text[max(0, start - 30):start].rstrip(" \t,").split()
+        """The title, salutation or function right before ``start`` ("mevrouw", "de heer", "Beste",
+        "premier", "ex-president"), if any."""
+        before = text[max(0, start - 40):start].rstrip(" \t,").split()
         if not before:
             return None
         lx = self.lex
@@ -356,7 +440,37 @@ class NameRecognizer(Recognizer):
                 return before[-2] + " " + before[-1]
         if last in lx["titles"] or last in lx["salut"]:
             return before[-1]
+        if text[start - 1:start] in " \t" and self._is_function_word(before[-1].rstrip(":")):
+            return before[-1].rstrip(":")      # "premier Djindjic", "schrijver: Victo Conzemius"
         return None
+
+    def _cue_before(self, text: str, start: int) -> str | None:
+        """A lower-case reporting word right before ``start`` ("zei", "aldus", "volgens"), if any."""
+        m = _WORD_BEFORE.search(text, max(0, start - 20), start)
+        if m and m.group(1) in self.lex["cues"] and m.group(1) != "door":
+            return m.group(1)
+        return None
+
+    def _speech_after(self, text: str, end: int) -> str | None:
+        """A reporting verb right after ``end`` ("Djindjic zei"), if any."""
+        m = _WORD_AFTER.match(text, end, end + 24)
+        if m and m.group(1) == "en" and m.group(2):
+            return "en " + m.group(2)       # "Schuitemaker en ik zijn het eens": people pair with "ik"
+        return m.group(1) if m and m.group(1) in SPEECH_AFTER else None
+
+    def _surname_like(self, text: str, start: int, end: int, word: str) -> bool:
+        """A lone capitalised word after a function or reporting word that reads as a surname: not an
+        abbreviation, not a department word, not a function line of a signature ("Beleidsadviseur Ruimte")."""
+        low = word.lower()
+        if len(word) < 2 or word.isupper() or low in self.lex["not"] or low.endswith(DEPARTMENT_END):
+            return False
+        if re.search(r"(?:\n|,)[ \t]*$", text[max(0, start - 40):start]):
+            return False    # the word before is on another line or behind a comma ("Thanks, Tuesday works")
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        rest = text[end: line_end if line_end >= 0 else len(text)].strip()
+        head = text[line_start:start].split()
+        return not (len(head) <= 2 and not rest and head and self._is_function_word(head[-1]))
 
     def _cue_for(self, text: str, start: int, cues: dict[int, tuple[str, int]]) -> str | None:
         line_start = text.rfind("\n", 0, start) + 1
@@ -392,6 +506,7 @@ class NameRecognizer(Recognizer):
             out.append(self.make(text, s, e, "name", 0.9, "chat-speaker", [why]))
         pos = 0
         rx = lx["name_re"]
+        deferred: list[tuple[int, int, str]] = []    # "Sissy van Alebeek": no listed given name, no list surname
         while True:
             m = rx.search(text, pos)
             if m is None:
@@ -405,11 +520,15 @@ class NameRecognizer(Recognizer):
             given = m.group("given").split()
             tv = " ".join(m.group("tv").split())
             sur = m.group("sur")
-            if not (given or tv or init) and sur.lower() in lx["not"]:
-                continue
+            if not given and not init and tv == "Ben":
+                given, tv = ["Ben"], ""     # 'Ben Korsten': the given name, not the particle of 'Ben Ali'
+            if not (given or tv or init) and sur.lower() in lx["not"] and (
+                    sur.lower() not in lx["places"] or self._title_before(text, m.start()) is None):
+                continue    # a place is only read as a surname after a title or salutation ('mevrouw Sydney')
             cue = self._cue_for(text, m.start(), cues)
-            score, notes, skip = self._evaluate(text, m.start(), init, given, tv, sur, cue)
+            score, notes, skip = self._evaluate(text, m.start(), init, list(given), tv, sur, cue)
             if score <= 0 and tv and given and not init:
+                first_skip = skip
                 # "Jeroen Bakker van Omgevingsdienst": retry without the part after the particle
                 g_text = " ".join(given)
                 g_end = text.index(g_text.split()[-1], m.start()) + len(g_text.split()[-1])
@@ -418,6 +537,8 @@ class NameRecognizer(Recognizer):
                 if score > 0:
                     start = m.start() + skip
                     out.append(self.make(text, start, g_end, "name", score, "name-structure", notes))
+                elif tv[0].islower() and len(given) - (first_skip > 0) >= 1:
+                    deferred.append((m.start() + first_skip, m.end(), f"{tv} {sur}"))
                 continue
             if score <= 0:
                 if not given and not init and tv[:1].islower():
@@ -427,8 +548,50 @@ class NameRecognizer(Recognizer):
             if start >= m.end():
                 continue
             out.append(self.make(text, start, m.end(), "name", score, "name-structure", notes))
+        out.extend(self._confirmed(text, out, deferred))
+        out.extend(self._coordinated(text, out))
         out.extend(self._lowercase(text, ctx))
         out.extend(self._lowercase_after_title(text))
+        return out
+
+    def _confirmed(self, text: str, found: list[Finding], deferred: list[tuple[int, int, str]]) -> list[Finding]:
+        """"Sissy van Alebeek ... Van Alebeek won": a given name + 'van' + surname that the lists do not
+        know is a name when the same text names "Van Alebeek" on its own elsewhere."""
+        if not deferred:
+            return []
+        out = []
+        for s, e, surname in deferred:
+            capital = surname[0].upper() + surname[1:]
+            alone = any(not re.search(rf"[{UP}][{LO}]+[ \t]+$", text[max(0, m.start() - 30):m.start()])
+                        for m in re.finditer(rf"(?<![\w'’-]){re.escape(capital)}(?![\w'’-])", text))
+            if alone and not any(f.start < e and s < f.end for f in found if " " in f.text):
+                out.append(self.make(text, s, e, "name", 0.8, "name-structure",
+                                     [f"given name + {surname!r}, and {surname[0].upper() + surname[1:]!r} stands alone in the text"]))
+        return out
+
+    def _coordinated(self, text: str, found: list[Finding]) -> list[Finding]:
+        """"Thole en Bartels", "Eef en Harm": a lone capitalised word joined by "en"/"of" to a name
+        found is a name too (not an ordinary, place or organisation word, not an abbreviation)."""
+        lx = self.lex
+        out = []
+        for f in found:
+            if f.score < 0.6:
+                continue
+            spots = []
+            m = _COORD_AFTER.match(text, f.end, f.end + 60) if _COORD_HINT.search(text, f.end, f.end + 20) else None
+            if m:
+                spots.append((m.start("w"), m.end("w")))
+            m = _COORD_BEFORE.search(text, max(0, f.start - 60), f.start) \
+                if text[max(0, f.start - 4):f.start] in (" en ", " of ") else None
+            if m and not _sentence_start(text, m.start("w")) and not self._inside_proper_noun(text, m.start("w")):
+                spots.append((m.start("w"), m.end("w")))
+            for s, e in spots:
+                word = text[s:e]
+                low = word.lower()
+                if word.isupper() or low in lx["not"] or low in lx["titles"] or self._is_function_word(word) \
+                        or low.endswith(DEPARTMENT_END) or any(g.start < e and s < g.end for g in found):
+                    continue
+                out.append(self.make(text, s, e, "name", 0.6, "name-structure", [f"joined by 'en'/'of' to the name {f.text!r}"]))
         return out
 
     def _lowercase_after_title(self, text: str) -> list[Finding]:
