@@ -55,11 +55,13 @@ SOURCES = {
                           "nl_alpino-ud-test.conllu"),
     "alpino-test-2.5": Source("UniversalDependencies/UD_Dutch-Alpino", "44d2ab89626fd3d7cea46f2f7bbc60faf7a26a42",
                               "nl_alpino-ud-test.conllu"),
-    "alpino-dev": Source("UniversalDependencies/UD_Dutch-Alpino", "045b10b725b2254f55fb6aca90fc71ab9ad503d6",
+    "alpino-dev": Source("UniversalDependencies/UD_Dutch-Alpino", "085062764f495e67b132a3440de38b18e13d71ef",
                          "nl_alpino-ud-dev.conllu"),
     "lassysmall-test": Source("UniversalDependencies/UD_Dutch-LassySmall", "060444435fc3068ee83149914adeb08475dad99e",
                               "nl_lassysmall-ud-test.conllu"),
-    "lassysmall-dev": Source("UniversalDependencies/UD_Dutch-LassySmall", "060444435fc3068ee83149914adeb08475dad99e",
+    "lassysmall-dev-1.x": Source("UniversalDependencies/UD_Dutch-LassySmall", "9605fd4f807964e74f740885ad7480594342231f",
+                                 "nl-ud-dev.conllu"),
+    "lassysmall-dev": Source("UniversalDependencies/UD_Dutch-LassySmall", "01597dbf3cab25689466102ca1aabf4821a862eb",
                              "nl_lassysmall-ud-dev.conllu"),
 }
 
