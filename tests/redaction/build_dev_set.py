@@ -61,6 +61,8 @@ SOURCES = {
                              "nl_alpino-ud-dev.conllu"),
     "lassysmall-test": Source("UniversalDependencies/UD_Dutch-LassySmall", "060444435fc3068ee83149914adeb08475dad99e",
                               "nl_lassysmall-ud-test.conllu"),
+    "lassysmall-test-2.8": Source("UniversalDependencies/UD_Dutch-LassySmall", "7def7cfdf9f195750007859cbb5d9e8a4c0a2ee3",
+                                  "nl_lassysmall-ud-test.conllu"),
     "lassysmall-dev-1.x": Source("UniversalDependencies/UD_Dutch-LassySmall", "9605fd4f807964e74f740885ad7480594342231f",
                                  "nl-ud-dev.conllu"),
     "lassysmall-dev-2.8": Source("UniversalDependencies/UD_Dutch-LassySmall", "96a87eedbf28af4f203792131894dc62503c1d2b",

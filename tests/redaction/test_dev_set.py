@@ -13,7 +13,10 @@ from . import eval_metrics as em
 from .test_eval import predict
 
 RECORDS = em.load(bd.DEV_SET)
-NAME = re.compile(r"^[A-ZÀ-Þ][\w'’.\-]*(?:[ \-][\w'’.\-]+)*$")
+# A name starts with a capital, or with lower-case particles when the given name is written apart
+# ("mr. M.C. (Medy) van der Laan", "Sophie in 't Veld").
+PARTICLES = r"(?:van|von|de|der|den|het|in|'t|te|ten|ter|la|le|du|des|da|di|zu|el|al|d')"
+NAME = re.compile(rf"^(?:{PARTICLES} )*[A-ZÀ-Þ][\w'’.\-]*(?:[ \-][\w'’.\-]+)*$")
 
 
 def test_dev_set_is_built_from_its_annotations():
