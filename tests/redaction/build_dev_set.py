@@ -5,12 +5,15 @@
 
     python tests/redaction/build_dev_set.py                 # downloads the pinned .conllu files
     python tests/redaction/build_dev_set.py KEY=PATH ...    # or reads local copies (KEY from SOURCES)
+    python tests/redaction/build_dev_set.py --update        # accept treebank texts that differ
 
 Run by hand (it needs the network unless every file is given). Every annotated sentence is looked
 up in its treebank by sent_id; every name span is checked against the treebank text (the annotation
 stores the name's characters): a missing sentence or a different text stops the build with the
-sentence named. The test (test_dev_set.py) rebuilds the set from the annotations and the texts stored
-in dev_set.jsonl itself, so it runs offline.
+sentence named; so does a sentence whose text in the committed dev_set.jsonl is not exactly the
+treebank's (the committed texts were transcribed by hand; --update takes the treebank's). The test
+(test_dev_set.py) rebuilds the set from the annotations and the texts stored in dev_set.jsonl
+itself, so it runs offline.
 
 Annotation file, one JSON object a line, in record order::
 
@@ -191,7 +194,15 @@ def fetch(source: Source, local: str | None) -> str:
         return r.read().decode("utf-8")
 
 
+def compare_with_stored(texts: dict[tuple[str, str], str], stored: dict[tuple[str, str], str]) -> list[str]:
+    """Sentences whose text in the committed dev_set.jsonl differs from the treebank's."""
+    return [f"{key} {sid}: dev_set.jsonl has {old!r}, the treebank has {texts.get((key, sid))!r}"
+            for (key, sid), old in sorted(stored.items()) if texts.get((key, sid)) != old]
+
+
 def main(argv: list[str]) -> None:
+    update = "--update" in argv
+    argv = [a for a in argv if a != "--update"]
     local = dict(a.split("=", 1) for a in argv)
     unknown = set(local) - set(SOURCES)
     if unknown:
@@ -205,6 +216,13 @@ def main(argv: list[str]) -> None:
         records = build(annotations, texts)
     except Mismatch as e:
         sys.exit(f"build_dev_set: {e}")
+    if DEV_SET.exists():
+        # The committed texts were transcribed; every one must be the treebank's text exactly.
+        differ = compare_with_stored(texts, texts_from_records(
+            [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]))
+        if differ and not update:
+            sys.exit("build_dev_set: sentence text differs from the treebank (fix the annotation offsets, "
+                     "or pass --update to take the treebank text):\n  " + "\n  ".join(differ))
     DEV_SET.write_text(render(records), encoding="utf-8")
     print(f"{DEV_SET}: {len(records)} records, {sum(len(a['names']) for a in annotations)} names, "
           f"{len(annotations)} sentences", file=sys.stderr)

@@ -53,6 +53,9 @@ def test_build_checks_the_treebank_text():
         bd.build(anns, {("lassysmall-test", "wiki-1.p.1.s.1"): "Jan van Dyck schilderde."})
     with pytest.raises(bd.Mismatch, match="not in the treebank"):
         bd.build(anns, {})
+    stored = {("lassysmall-test", "wiki-1.p.1.s.1"): "Jan van Eyck schilderde"}
+    assert bd.compare_with_stored({("lassysmall-test", "wiki-1.p.1.s.1"): "Jan van Eyck schilderde."}, stored)
+    assert not bd.compare_with_stored(stored, stored)
 
 
 def test_read_conllu_both_formats():
