@@ -6,7 +6,7 @@ import click
 
 from woo_collector import policy as policy_lib
 from woo_collector.cli import cli
-from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, option, pass_app
 
 
 @cli.group()
@@ -29,7 +29,7 @@ def policy_keep(app: AppContext, names: tuple[str, ...]) -> None:
 
 @policy.command("redact")
 @click.argument("terms", nargs=-1, required=True)
-@click.option("--ground", default="5.1.2e", show_default=True, help="Woo ground code, e.g. 5.1.2e, 5.1.1d.")
+@option("--ground", default="5.1.2e", show_default=True, help="Woo ground code, e.g. 5.1.2e, 5.1.1d.")
 @pass_app
 @handle_errors
 def policy_redact(app: AppContext, terms: tuple[str, ...], ground: str) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from woo_collector.cli import EXIT_LEAK, cli
-from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app, parse_day
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, option, parse_day, pass_app
 from woo_collector.dates import show_day, show_time
 from woo_collector.errors import LeakError
 from woo_collector.text import printable
@@ -28,17 +28,17 @@ def request() -> None:
 
 @request.command("create")
 @click.argument("req_id", metavar="REQ")
-@click.option("--subject", required=True, help="What the requester asks for, in their words.")
-@click.option("--from", "date_from", required=True, metavar="DATE", help="First day of the period (YYYY-MM-DD).")
-@click.option("--to", "date_to", required=True, metavar="DATE", help="Last day of the period (inclusive).")
-@click.option("--query", help="Whoosh query; without it the terms are taken from the subject.")
-@click.option("--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@option("--subject", required=True, help="What the requester asks for, in their words.")
+@option("--from", "date_from", required=True, metavar="DATE", help="First day of the period (YYYY-MM-DD).")
+@option("--to", "date_to", required=True, metavar="DATE", help="Last day of the period (inclusive).")
+@option("--query", help="Whoosh query; without it the terms are taken from the subject.")
+@option("--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Agreed search terms (zoektermen), one term or phrase per line; combined into the query.")
-@click.option("--custodian", "custodians", multiple=True, help="Search only this custodian (repeatable).")
-@click.option("--source", "sources", multiple=True, help="Search only this source (repeatable).")
-@click.option("--received", metavar="DATE", help="Day the request was received (default today): the deadline runs from it.")
-@click.option("--requester", default="", help="Who asked (kept internal, never exported).")
-@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+@option("--custodian", "custodians", multiple=True, help="Search only this custodian (repeatable).")
+@option("--source", "sources", multiple=True, help="Search only this source (repeatable).")
+@option("--received", metavar="DATE", help="Day the request was received (default today): the deadline runs from it.")
+@option("--requester", default="", help="Who asked (kept internal, never exported).")
+@option("--undated", type=click.Choice(["include", "exclude"]), default=None,
               help="Items that match but have no date: include them, marked 'datum onbekend' (the default), or leave "
                    "them out. Stored on the request; 'request collect' uses it unless given --undated.")
 @pass_app
@@ -71,14 +71,14 @@ def read_terms(path: Path) -> list[str]:
 
 @request.command("edit")
 @click.argument("req_id", metavar="REQ")
-@click.option("--subject", help="The subject, corrected.")
-@click.option("--from", "date_from", metavar="DATE", help="First day of the period (YYYY-MM-DD).")
-@click.option("--to", "date_to", metavar="DATE", help="Last day of the period (inclusive).")
-@click.option("--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@option("--subject", help="The subject, corrected.")
+@option("--from", "date_from", metavar="DATE", help="First day of the period (YYYY-MM-DD).")
+@option("--to", "date_to", metavar="DATE", help="Last day of the period (inclusive).")
+@option("--terms-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The agreed search terms, replacing the earlier ones (one term or phrase per line).")
-@click.option("--query", help="Whoosh query replacing the one the request searches with.")
-@click.option("--received", metavar="DATE", help="Day the request was received: the deadline runs from it.")
-@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+@option("--query", help="Whoosh query replacing the one the request searches with.")
+@option("--received", metavar="DATE", help="Day the request was received: the deadline runs from it.")
+@option("--undated", type=click.Choice(["include", "exclude"]), default=None,
               help="What collects do with matching items that have no date (include, marked 'datum onbekend', or exclude).")
 @pass_app
 @handle_errors
@@ -107,7 +107,7 @@ def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: s
 
 @request.command("withdraw")
 @click.argument("req_id", metavar="REQ")
-@click.option("--reason", required=True, help="Why (for example: the requester withdrew it by mail of 2025-07-08).")
+@option("--reason", required=True, help="Why (for example: the requester withdrew it by mail of 2025-07-08).")
 @pass_app
 @handle_errors
 def request_withdraw(app: AppContext, req_id: str, reason: str) -> None:
@@ -126,7 +126,7 @@ def request_withdraw(app: AppContext, req_id: str, reason: str) -> None:
 
 @request.command("collect")
 @click.argument("req_id", metavar="REQ")
-@click.option("--undated", type=click.Choice(["include", "exclude"]), default=None,
+@option("--undated", type=click.Choice(["include", "exclude"]), default=None,
               help="Items that match but have no date: include them, marked 'datum onbekend', or leave them out. "
                    "Without it, the request's own choice (request create/edit --undated) holds, else include; a choice "
                    "given here becomes the request's for later collects.")
@@ -224,7 +224,7 @@ def request_list(app: AppContext, fmt: str) -> None:
 
 @request.command("extend")
 @click.argument("req_id", metavar="REQ")
-@click.option("--reason", required=True, help="Why the decision needs two more weeks (goes in the letter).")
+@option("--reason", required=True, help="Why the decision needs two more weeks (goes in the letter).")
 @pass_app
 @handle_errors
 def request_extend(app: AppContext, req_id: str, reason: str) -> None:
@@ -240,9 +240,9 @@ def request_extend(app: AppContext, req_id: str, reason: str) -> None:
 
 @request.command("suspend")
 @click.argument("req_id", metavar="REQ")
-@click.option("--from", "date_from", required=True, metavar="DATE", help="Day the clock stopped (third parties asked for their views).")
-@click.option("--to", "date_to", metavar="DATE", help="Day it runs again; leave out while the views are awaited, give it later.")
-@click.option("--reason", default="zienswijze derde-belanghebbenden", show_default=True, help="Why the clock is suspended.")
+@option("--from", "date_from", required=True, metavar="DATE", help="Day the clock stopped (third parties asked for their views).")
+@option("--to", "date_to", metavar="DATE", help="Day it runs again; leave out while the views are awaited, give it later.")
+@option("--reason", default="zienswijze derde-belanghebbenden", show_default=True, help="Why the clock is suspended.")
 @pass_app
 @handle_errors
 def request_suspend(app: AppContext, req_id: str, date_from: str, date_to: str | None, reason: str) -> None:
@@ -259,8 +259,8 @@ def request_suspend(app: AppContext, req_id: str, date_from: str, date_to: str |
 
 @request.command("review")
 @click.argument("req_id", metavar="REQ")
-@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the review workbook.")
-@click.option("--import", "import_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the reviewed workbook back.")
+@option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the review workbook.")
+@option("--import", "import_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read the reviewed workbook back.")
 @pass_app
 @handle_errors
 def request_review(app: AppContext, req_id: str, export_path: Path | None, import_path: Path | None) -> None:
@@ -291,13 +291,13 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 
 @request.command("export")
 @click.argument("req_id", metavar="REQ")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the package.")
-@click.option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
-@click.option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
-@click.option("--zip", "zip_", is_flag=True,
+@option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the package.")
+@option("--pdf", is_flag=True, help="Also a PDF of each bundle (LibreOffice headless, when installed).")
+@option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
+@option("--zip", "zip_", is_flag=True,
               help="Also a zip of the package (beside it, DIR.zip) and the upload zips for the national Woo platform "
                    "(upload/*-documenten-NN.zip in the package: the documenten/<ID>.pdf files only, at most 4 GB each).")
-@click.option("--replace", is_flag=True,
+@option("--replace", is_flag=True,
               help="Replace an earlier package of this request in --out; it is moved aside whole as OUT.vorige-<time>, never deleted.")
 @format_option(("table", "json"))
 @pass_app
@@ -346,9 +346,9 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
 
 @request.command("finalise")
 @click.argument("req_id", metavar="REQ")
-@click.option("--letter", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@option("--letter", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The decision letter as the handler edited it (besluit-concept.docx, saved under any name).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="The package folder (default: the folder the request was exported to).")
 @pass_app
 @handle_errors
@@ -369,12 +369,12 @@ def request_finalise(app: AppContext, req_id: str, letter: Path, out: Path | Non
 
 @request.command("publish")
 @click.argument("req_id", metavar="REQ")
-@click.option("--gpp", "url", required=True, metavar="URL",
+@option("--gpp", "url", required=True, metavar="URL",
               help="Base URL of the GPP-Woo publicatiebank (https://publicaties.example.nl); the API key is read from "
                    "the environment variable WOO_GPP_TOKEN (or the one named by --token-env), never from woo.toml.")
-@click.option("--token-env", default="WOO_GPP_TOKEN", show_default=True, metavar="VAR",
+@option("--token-env", default="WOO_GPP_TOKEN", show_default=True, metavar="VAR",
               help="The environment variable that holds the publicatiebank's API key.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="The package folder (default: the folder the request was exported to).")
 @pass_app
 @handle_errors

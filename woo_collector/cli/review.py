@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 
 from woo_collector.cli import cli
-from woo_collector.cli.common import AppContext, handle_errors, pass_app
+from woo_collector.cli.common import AppContext, handle_errors, option, pass_app
 
 
 @cli.command("review")
 @click.argument("req_id", metavar="REQ")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
-@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
 @pass_app
 @handle_errors
 def review(app: AppContext, req_id: str, port: int, no_browser: bool) -> None:

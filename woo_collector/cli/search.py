@@ -8,19 +8,19 @@ import sys
 import click
 
 from woo_collector.cli import cli
-from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, local_iso, local_short, pass_app, parse_day
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, local_iso, local_short, option, parse_day, pass_app
 from woo_collector.dates import day_bounds
 from woo_collector.text import printable
 
 
 @cli.command()
 @click.argument("query", nargs=-1)
-@click.option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD, local time, inclusive).")
-@click.option("--to", "date_to", metavar="DATE", help="Last day (inclusive).")
-@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--custodian", "custodians", multiple=True, help="Only this custodian (repeatable).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["email", "attachment", "chat", "file"]), help="Only this kind (repeatable).")
-@click.option("--limit", default=20, show_default=True, help="Hits to show (the count is always complete).")
+@option("--from", "date_from", metavar="DATE", help="First day (YYYY-MM-DD, local time, inclusive).")
+@option("--to", "date_to", metavar="DATE", help="Last day (inclusive).")
+@option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@option("--custodian", "custodians", multiple=True, help="Only this custodian (repeatable).")
+@option("--kind", "kinds", multiple=True, type=click.Choice(["email", "attachment", "chat", "file"]), help="Only this kind (repeatable).")
+@option("--limit", default=20, show_default=True, help="Hits to show (the count is always complete).")
 @format_option()
 @pass_app
 @handle_errors

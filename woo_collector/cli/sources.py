@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from woo_collector.cli import EXIT_FAIL, cli
-from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, option, pass_app
 from woo_collector.dates import show_time
 from woo_collector.errors import ConfigError, LockHeld
 from woo_collector.registry import types_help
@@ -22,10 +22,10 @@ def source() -> None:
 
 @source.command("add")
 @click.argument("name")
-@click.option("--type", "type_", required=True, help=f"Connector: {types_help()}.")
-@click.option("--path", type=click.Path(path_type=Path), help="File or folder to read (file connectors).")
-@click.option("--custodian", default="", help="Whose data this is (the official or the shared mailbox).")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="A connector setting; secrets only as KEY_env=VARIABLE.")
+@option("--type", "type_", required=True, help=f"Connector: {types_help()}.")
+@option("--path", type=click.Path(path_type=Path), help="File or folder to read (file connectors).")
+@option("--custodian", default="", help="Whose data this is (the official or the shared mailbox).")
+@option("--set", "settings", multiple=True, metavar="KEY=VALUE", help="A connector setting; secrets only as KEY_env=VARIABLE.")
 @pass_app
 @handle_errors
 def source_add(app: AppContext, name: str, type_: str, path: Path | None, custodian: str, settings: tuple[str, ...]) -> None:
@@ -139,10 +139,10 @@ def _took_over(result) -> None:
 
 @cli.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--type", "type_", help=f"Connector ({types_help()}); left out, the format is recognised from the content "
+@option("--type", "type_", help=f"Connector ({types_help()}); left out, the format is recognised from the content "
               "(in a folder, file by file).")
-@click.option("--custodian", required=True, help="Whose data this is, e.g. the official who handed in the export.")
-@click.option("--source", "source_name", help="Source name to file it under (default: import:<custodian>:<file name>; "
+@option("--custodian", required=True, help="Whose data this is, e.g. the official who handed in the export.")
+@option("--source", "source_name", help="Source name to file it under (default: import:<custodian>:<file name>; "
               "a folder of several formats: one source per format, <name>:<type>).")
 @pass_app
 @handle_errors
