@@ -44,18 +44,24 @@ def source_add(app: AppContext, name: str, type_: str, path: Path | None, custod
     cls = registry.get(type_)
     if name in ws.sources():
         raise ConfigError(f"a source named {name!r} exists already; choose another name or edit woo.toml")
-    kv = {}
-    for s in settings:
-        if "=" not in s:
-            raise ConfigError("--set takes KEY=VALUE (one was given without '='; it is not shown, it may be a secret)")
-        k, v = s.split("=", 1)
-        kv[k.strip()] = v.strip()
+    kv = parse_set(settings)
     if not cls.network and not path:
         raise ConfigError(f"a {type_} source reads files: give --path")
     spec = SourceSpec(name=name, type=type_, path=str(path.resolve()) if path else "", custodian=custodian, settings=kv)
     cls.check_settings(spec)  # refuses (ConfigError) what can never run; nothing is written then
     add_source(ws, spec)
     click.echo(f"Source {name} ({type_}) added. Run: woo ingest {name}")
+
+
+def parse_set(settings: tuple[str, ...]) -> dict[str, str]:
+    """The ``--set KEY=VALUE`` options as a dict (the connector checks the keys and values)."""
+    kv = {}
+    for s in settings:
+        if "=" not in s:
+            raise ConfigError("--set takes KEY=VALUE (one was given without '='; it is not shown, it may be a secret)")
+        k, v = s.split("=", 1)
+        kv[k.strip()] = v.strip()
+    return kv
 
 
 @source.command("list")
@@ -144,10 +150,17 @@ def _took_over(result) -> None:
 @option("--custodian", required=True, help="Whose data this is, e.g. the official who handed in the export.")
 @option("--source", "source_name", help="Source name to file it under (default: import:<custodian>:<file name>; "
               "a folder of several formats: one source per format, <name>:<type>).")
+@option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+        help="A connector setting for this import, as on 'woo source add' (e.g. the chattable columns: "
+        "--set text_column=Bericht); secrets only as KEY_env=VARIABLE.")
 @pass_app
 @handle_errors
-def import_(app: AppContext, path: Path, type_: str | None, custodian: str, source_name: str | None) -> None:
+def import_(app: AppContext, path: Path, type_: str | None, custodian: str, source_name: str | None,
+            settings: tuple[str, ...]) -> None:
     """A one-off upload: a WhatsApp export, a PST from IT, a folder of .msg. Twice adds nothing.
+
+    The --set settings are the connector's, checked as for 'woo source add': unknown keys, missing
+    required ones and bad values are refused before anything is read.
 
     Example: woo import "WhatsApp-chat met Team Wind.zip" --custodian "Pieter Jansen"
     """
@@ -156,13 +169,15 @@ def import_(app: AppContext, path: Path, type_: str | None, custodian: str, sour
 
     if not path.exists():
         raise ConfigError(f"{path} does not exist")
+    kv = parse_set(settings)
     ws = app.ws
     parts = None
     if not type_:
         parts = registry.plan(path)
         click.echo(_recognised(path, parts), err=True)
     try:
-        result = import_path(ws, path, type_, custodian, source_name, quiet=app.quiet, on_start=_took_over, parts=parts)
+        result = import_path(ws, path, type_, custodian, source_name, quiet=app.quiet, on_start=_took_over, parts=parts,
+                             settings=kv)
     except LockHeld as e:
         click.echo(f"Error: {printable(e)}", err=True)
         sys.exit(EXIT_FAIL)
