@@ -271,10 +271,13 @@ def write_po(entries: list[Entry], path: Path = PO) -> None:
 
 def _update() -> int:
     """Add the msgids of the CLI and of Click that woo.po lacks (empty msgstr), keeping every translation."""
-    entries = read_po(PO)
+    found = extract(cli_sources()) + extract(click_sources())
+    wanted = {m.key for m in found}
+    # msgids the code no longer has go (an entry with a '#. keep' comment is looked up by a variable and stays)
+    entries = [e for e in read_po(PO) if not e.msgid or e.key in wanted or any(c.startswith("#. keep") for c in e.comments)]
     have = {e.key for e in entries}
     added = 0
-    for m in extract(cli_sources()) + extract(click_sources()):
+    for m in found:
         if m.key not in have:
             entries.append(Entry(m.msgid, m.plural, m.ctxt, comments=[f"#: {m.where}"]))
             have.add(m.key)
@@ -288,7 +291,7 @@ def main(argv: list[str]) -> int:
         MO.write_bytes(compile_mo(read_po(PO)))
         print(f"wrote {MO}")
     elif argv[:1] == ["extract"]:
-        print(f"{_update()} new msgid(s) in {PO}")
+        print(f"{_update()} new msgid(s) in {PO} (and the ones the code no longer has removed)")
     else:
         print("usage: python -m woo_collector.i18n extract|compile", file=sys.stderr)
         return 2

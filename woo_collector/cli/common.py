@@ -36,7 +36,21 @@ class _TranslatedHelp:
 
 
 class WooOption(_TranslatedHelp, click.Option):
-    """An option whose help text is translated when shown."""
+    """An option whose help text is translated when shown; ``help_values`` fill its ``{...}`` fields after that
+    (``help="Connector: {types}."``, ``help_values={"types": ...}``), so the msgid stays one string."""
+
+    def __init__(self, *args: Any, help_values: dict[str, str] | None = None, **kwargs: Any) -> None:
+        self.help_values = help_values or {}
+        super().__init__(*args, **kwargs)
+
+    @property
+    def help(self) -> str | None:
+        text = help_text(self._help)
+        return text.format(**self.help_values) if text and self.help_values else text
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
 
 
 class WooCommand(_TranslatedHelp, click.Command):

@@ -10,7 +10,7 @@ import click
 
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, option, pass_app
-from woo_collector.i18n import _, ngettext
+from woo_collector.i18n import N_, _, ngettext
 from woo_collector.settings import ENGINES
 from woo_collector.text import printable
 
@@ -53,6 +53,11 @@ def _organisation(given: str | None) -> str:
     return given.strip()
 
 
+DOCTOR_FACTS = (N_("catalog schema"), N_("items"), N_("originals"), N_("index engine"), N_("indexed documents"), N_("advice"),
+                N_("runs still marked running"), N_("open failures"), N_("redaction layers"), N_("export folders"),
+                N_("audit rows"), N_("audit rows not yet anchored"))  # the facts woo_collector.doctor.check reports
+
+
 @cli.command()
 @option("--quick", is_flag=True, help="Check that originals exist without re-hashing them.")
 @format_option(("table", "json"))
@@ -70,7 +75,7 @@ def doctor(app: AppContext, quick: bool, fmt: str) -> None:
         click.echo(json.dumps({"ok": not problems, "problems": problems, "facts": facts}, ensure_ascii=False, indent=2))
     else:
         for k, v in facts.items():
-            click.echo(f"{k}: {v}")
+            click.echo(f"{_(k)}: {v}")  # the names of DOCTOR_FACTS in the user's language
         if problems:
             click.echo("")
             for p in problems:
