@@ -18,8 +18,18 @@ from woo_collector.cli import EXIT_LEAK, cli
 from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, option, parse_day, pass_app
 from woo_collector.dates import show_day, show_time
 from woo_collector.errors import LeakError
-from woo_collector.i18n import _, ngettext
+from woo_collector.i18n import N_, _, ngettext
 from woo_collector.text import printable
+
+
+# what 'request edit' reports as changed, and what 'request show' says made the collect out of date (the JSON keeps the keys)
+FIELDS = {"subject": N_("subject"), "from": N_("from"), "to": N_("to"), "terms": N_("terms"), "query": N_("query"),
+          "received": N_("received"), "deadline": N_("deadline"), "undated": N_("undated"), "period": N_("period"),
+          "sources": N_("sources"), "custodians": N_("custodians")}
+
+
+def field_names(names) -> str:
+    return ", ".join(_(FIELDS[n]) if n in FIELDS else n for n in names)
 
 
 @cli.group()
@@ -101,10 +111,10 @@ def request_edit(app: AppContext, req_id: str, subject: str | None, date_from: s
     if not changes:
         click.echo(_("Request {request}: nothing changed (the values given are the current ones).").format(request=req_id))
     for field, (old, new) in changes.items():
-        click.echo(printable(f"{req_id} {field}: {old} -> {new}"))
+        click.echo(printable(f"{req_id} {field_names([field])}: {old} -> {new}"))
     if stale:
         click.echo(_("The last collect is out of date ({what} changed); it is kept as history. Next: woo request collect {request}")
-                   .format(what=", ".join(stale), request=req_id))
+                   .format(what=field_names(stale), request=req_id))
 
 
 @request.command("withdraw")
@@ -205,7 +215,7 @@ def request_show(app: AppContext, req_id: str, fmt: str) -> None:
             click.echo(printable(_("withdrawn on {day}: {reason}").format(day=doc["withdrawn"]["on"], reason=doc["withdrawn"]["reason"])))
         if doc["collect_out_of_date"]:
             click.echo(_("collect out of date: {what} changed since the last collect; run 'woo request collect {request}' again").format(
-                what=", ".join(doc["collect_out_of_date"]), request=doc["id"]))
+                what=field_names(doc["collect_out_of_date"]), request=doc["id"]))
     rows = [{**d, "date": show_time(d["date"]), "grounds": ";".join(d["grounds"]), "items": len(d["items"])}
             for d in doc["documents"]]
     emit(rows, ["nr", "date", "kind", "title", "decision", "grounds", "redactions", "items", "note"], fmt)

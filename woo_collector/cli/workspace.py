@@ -53,7 +53,7 @@ def _organisation(given: str | None) -> str:
     return given.strip()
 
 
-DOCTOR_FACTS = (N_("catalog schema"), N_("items"), N_("originals"), N_("index engine"), N_("indexed documents"), N_("advice"),
+DOCTOR_FACTS = (N_("workspace"), N_("catalog schema"), N_("items"), N_("originals"), N_("index engine"), N_("indexed documents"), N_("advice"),
                 N_("runs still marked running"), N_("open failures"), N_("redaction layers"), N_("export folders"),
                 N_("audit rows"), N_("audit rows not yet anchored"))  # the facts woo_collector.doctor.check reports
 
