@@ -27,6 +27,11 @@ STANDARDS = Path(os.environ.get("WOO_STANDARDS", ROOT.parent / "shared" / "stand
 # the Frog layer ask for it themselves (tests/redaction/test_frog.py), sharing one Frog start a session.
 os.environ.setdefault("WOO_REDACTION_LAYERS", "rules")
 
+# The suite's assertions are on the English command line: a developer whose locale is Dutch (LANG=nl_NL.UTF-8)
+# would otherwise get the Dutch catalogue. gettext reads LANGUAGE first, and only gettext reads it, so pinning
+# it leaves the C library's locale alone; tests of the Dutch side set LANGUAGE="" and LANG=nl_NL.UTF-8 themselves.
+os.environ["LANGUAGE"] = "en"
+
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 hypothesis_settings.register_profile("dev", print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))

@@ -25,7 +25,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Sequence
+from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from woo_collector import registry
 from woo_collector.models import Checkpoint, SourceSpec
@@ -285,7 +285,7 @@ def ingest_sources(ws: Workspace, names: Sequence[str] = (), *, what: str = "woo
 
 def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, source_name: str | None = None, *,
                 quiet: bool = False, on_start: Callable[[IngestResult], None] | None = None,
-                parts: list[registry.Part] | None = None) -> IngestResult:
+                parts: list[registry.Part] | None = None, settings: Mapping[str, str] | None = None) -> IngestResult:
     """A one-off upload under the workspace lock; ``type_`` None recognises the format from the content.
 
     Without ``type_`` a folder is recognised file by file (``registry.plan``; ``parts`` is a plan
@@ -295,6 +295,10 @@ def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, so
     (resolves) the failures it no longer sees, so two connectors must not share one, and item ids
     derive from the source name, so the same folder imported again gives the same ids and adds
     nothing. Importing the same file twice adds nothing.
+
+    ``settings`` are the connector's settings for this import (``woo import --set``), checked as a
+    source's are (``check_settings``: unknown keys, missing required ones, bad values) before anything
+    runs; for a folder of several formats each connector checks them.
     """
     path = Path(path)
     if not path.exists():
@@ -306,7 +310,10 @@ def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, so
         parts = registry.plan(path)
     base = source_name or default_source_name(path, custodian)
     specs = [(SourceSpec(name=base if len(parts) == 1 else f"{base}:{part.type}", type=part.type, path=str(path.resolve()),
-                         custodian=custodian, timezone=ws.settings.timezone), part) for part in parts]
+                         custodian=custodian, timezone=ws.settings.timezone, settings=dict(settings or {})), part)
+             for part in parts]
+    for spec, _part in specs:  # refused before the lock and the run, as 'woo source add' refuses them
+        registry.get(spec.type).check_settings(spec)
     result = IngestResult()
     with _locked(ws, f"woo import {path.name}", result):
         if on_start:
@@ -317,6 +324,8 @@ def import_path(ws: Workspace, path: Path, type_: str | None, custodian: str, so
             args = {"path": str(path.resolve()), "type": spec.type, "custodian": custodian, "source": spec.name}
             if part.files is not None:
                 args["files"] = len(part.files)
+            if spec.settings:
+                args["settings"] = dict(spec.settings)
             ws.audit("import", args, f"{report.status}: {report.new} new, {report.failed} failed")
     return result
 

@@ -15,16 +15,17 @@ from pathlib import Path
 import click
 
 from woo_collector import __version__
-from woo_collector.cli.common import AppContext
+from woo_collector.cli.common import AppContext, WooGroup, WooOption, option
+from woo_collector.i18n import _
 
 EXIT_FAIL, EXIT_PARTIAL, EXIT_LEAK = 1, 3, 4  # 0 done, 2 wrong usage (click)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--workspace", "-w", type=click.Path(path_type=Path), envvar="WOO_HOME", default=None,
+@click.group(cls=WooGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@option("--workspace", "-w", type=click.Path(path_type=Path), envvar="WOO_HOME", default=None,
               help="Workspace folder (env WOO_HOME; default ./woo-workspace).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress output.")
-@click.version_option(__version__, prog_name="woo")
+@option("--quiet", "-q", is_flag=True, help="No progress output.")
+@click.version_option(__version__, prog_name="woo", cls=WooOption, help="Show the version and exit.")
 @click.pass_context
 def cli(ctx: click.Context, workspace: Path | None, quiet: bool) -> None:
     """woo-collector: collect mail, chats and files for Woo requests.
@@ -65,7 +66,7 @@ def main() -> None:
     try:
         cli.main(prog_name="woo", standalone_mode=True)
     except KeyboardInterrupt:
-        click.echo("interrupted; the next run completes what this one began", err=True)
+        click.echo(_("interrupted; the next run completes what this one began"), err=True)
         sys.exit(130)
 
 

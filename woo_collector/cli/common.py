@@ -17,7 +17,63 @@ import click
 from woo_collector.errors import ConfigError, WooError, storage_error
 
 from woo_collector.dates import local, show_time
+from woo_collector.i18n import _, column, help_text, use_for_click
 from woo_collector.text import printable
+
+use_for_click()  # Click's own strings ("Usage:", "Error: No such option") from the woo catalogue too
+
+
+class _TranslatedHelp:
+    """``help`` in the user's language at the moment it is shown (the msgid is the English text given)."""
+
+    @property
+    def help(self) -> str | None:
+        return help_text(self._help)
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
+
+
+class WooOption(_TranslatedHelp, click.Option):
+    """An option whose help text is translated when shown; ``help_values`` fill its ``{...}`` fields after that
+    (``help="Connector: {types}."``, ``help_values={"types": ...}``), so the msgid stays one string."""
+
+    def __init__(self, *args: Any, help_values: dict[str, str] | None = None, **kwargs: Any) -> None:
+        self.help_values = help_values or {}
+        super().__init__(*args, **kwargs)
+
+    @property
+    def help(self) -> str | None:
+        text = help_text(self._help)
+        return text.format(**self.help_values) if text and self.help_values else text
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        self._help = value
+
+
+class WooCommand(_TranslatedHelp, click.Command):
+    """A command whose docstring (its help) is translated when shown, and Click's --help option too."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        opt = super().get_help_option(ctx)
+        if opt is not None:  # Click makes it once, in the language of that moment
+            opt.help = _("Show this message and exit.")
+        return opt
+
+
+class WooGroup(WooCommand, click.Group):
+    """A group of commands: its subcommands and subgroups are WooCommand and WooGroup."""
+
+    command_class = WooCommand
+    group_class = type
+
+
+def option(*decls: str, **attrs: Any) -> Callable:
+    """``click.option`` with the help translated when shown (WooOption)."""
+    attrs.setdefault("cls", WooOption)
+    return click.option(*decls, **attrs)
 
 
 @dataclass
@@ -44,8 +100,8 @@ pass_app = click.make_pass_decorator(AppContext)
 
 
 def format_option(choices: Sequence[str] = ("table", "json", "csv"), default: str = "table") -> Callable:
-    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True,
-                        help="Output format: a table for people, json or csv for scripts.")
+    return option("--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True,
+                  help="Output format: a table for people, json or csv for scripts (never translated).")
 
 
 def handle_errors(fn: Callable) -> Callable:
@@ -73,7 +129,8 @@ def parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-03-01", param_hint=option) from None
+        raise click.BadParameter(_("{value!r} is not a date; write YYYY-MM-DD, e.g. 2025-03-01").format(value=value),
+                                 param_hint=option) from None
 
 
 def local_iso(dt: datetime | None) -> str | None:
@@ -104,12 +161,13 @@ def emit(rows: list[dict[str, Any]], columns: Sequence[str], fmt: str, *, json_d
             w.writerow({c: _cell(r.get(c)) for c in columns})
         return
     if not rows:
-        click.echo("(nothing)")
+        click.echo(_("(nothing)"))
         return
     if times:
         rows = [{**r, **{c: show_time(r.get(c)) for c in times if c in r}} for r in rows]
-    widths = {c: min(60, max(len(c), *(len(_cell(r.get(c))) for r in rows))) for c in columns}
-    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    heads = {c: column(c) for c in columns}  # the table's header in the user's language; the keys stay
+    widths = {c: min(60, max(len(heads[c]), *(len(_cell(r.get(c))) for r in rows))) for c in columns}
+    click.echo("  ".join(heads[c].ljust(widths[c]) for c in columns))
     for r in rows:
         click.echo("  ".join(_cell(r.get(c))[:widths[c]].ljust(widths[c]) for c in columns).rstrip())
 

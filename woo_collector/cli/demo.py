@@ -18,6 +18,7 @@ import click
 from woo_collector.cli import cli
 from woo_collector.cli.common import AppContext, handle_errors, local_short, pass_app
 from woo_collector.dates import local, show_day
+from woo_collector.i18n import _, ngettext
 
 
 def default_demo_dir() -> Path:
@@ -49,12 +50,12 @@ def demo(app: AppContext, directory: Path | None) -> None:
 
     if directory is None:
         directory = default_demo_dir()
-        click.echo(f"Demo folder: {directory.resolve()} (give a folder, woo demo DIR, to build it elsewhere)")
+        click.echo(_("Demo folder: {path} (give a folder, woo demo DIR, to build it elsewhere)").format(path=directory.resolve()))
     root = directory.resolve()
     data = root / "data"
-    click.echo(f"Demo data of {demodata.ORGANISATION}: {data}")
+    click.echo(_("Demo data of {organisation}: {path}").format(organisation=demodata.ORGANISATION, path=data))
     sources = demodata.generate(data)
-    ws, _ = Workspace.init(root / "workspace", demodata.ORGANISATION)
+    ws, _created = Workspace.init(root / "workspace", demodata.ORGANISATION)
     if not ws.config.get("policy", {}).get("keep"):  # through the library, so the demo's audit log is complete
         policy.keep(ws, list(demodata.KEEP))
         policy.add_domains(ws, [demodata.DOMAIN])
@@ -62,22 +63,24 @@ def demo(app: AppContext, directory: Path | None) -> None:
     available = registry.available()
     for name, type_, path, custodian in sources:
         if type_ not in available:
-            click.echo(f"  (skipping {name}: the {type_} connector is not installed)")
+            click.echo("  " + _("(skipping {name}: the {type} connector is not installed)").format(name=name, type=type_))
             continue
         if name not in known:
             add_source(ws, SourceSpec(name=name, type=type_, path=str(path), custodian=custodian))
     specs = ws.sources()
 
     def line(r) -> None:
-        click.echo(f"  {r.source:<18} {specs[r.source].type:<9} {r.status:<8} {r.new} new, {r.unchanged} unchanged, {r.failed} failed")
+        click.echo(f"  {r.source:<18} {specs[r.source].type:<9} {r.status:<8} "
+                   + _("{new} new, {unchanged} unchanged, {failed} failed").format(new=r.new, unchanged=r.unchanged, failed=r.failed))
 
     ingest_sources(ws, (), what="woo demo", quiet=app.quiet, on_report=line)
     total, hits = ws.index.search("windturbine", limit=10, texts=ws.catalog.get_bodies)
-    click.echo(f"\nwoo search windturbine: {total} hits")
+    click.echo("\n" + ngettext("woo search windturbine: {n} hit", "woo search windturbine: {n} hits", total).format(n=total))
     for h in hits:
         click.echo(f"  {local_short(h.date)}  {h.kind:<10} {h.custodian[:22]:<22} {h.title[:60]}")
     demo_request(ws, root, echo=click.echo)
-    click.echo(f"\nWorkspace: {ws.root}\nTry: woo --workspace {ws.root} search \"windturbines AND geluid\"")
+    click.echo("\n" + _("Workspace: {path}").format(path=ws.root))
+    click.echo(_('Try: woo --workspace {path} search "windturbines AND geluid"').format(path=ws.root))
     ws.close()
 
 
@@ -93,24 +96,25 @@ def demo_request(ws, root: Path, echo: Callable[[str], None]) -> None:
                terms=["windturbines", "windpark", "Kraaiennest", "geluidsonderzoek"], received=date.today(),
                requester="Stichting Windalarm")
     res = collect(ws, req_id)
-    echo(f"\nwoo request collect {req_id}: {res.items_hit} hits, {res.items_selected} items with their families, "
-         f"{res.duplicates} duplicates removed, {res.documents} documents, {res.near_duplicates} possible near-duplicates, "
-         f"{res.redactions} redactions proposed")
+    echo("\n" + _("woo request collect {request}: {hits} hits, {selected} items with their families, {duplicates} duplicates "
+                  "removed, {documents} documents, {near} possible near-duplicates, {redactions} redactions proposed").format(
+        request=req_id, hits=res.items_hit, selected=res.items_selected, duplicates=res.duplicates, documents=res.documents,
+        near=res.near_duplicates, redactions=res.redactions))
     docs = load_documents(ws, req_id)
     cats: dict[str, int] = {}
     for d in docs:
         for r in d.redactions:
             cats[r.category] = cats.get(r.category, 0) + 1
-    echo("  proposed redactions by category: " + ", ".join(f"{k} {v}" for k, v in sorted(cats.items())))
+    echo("  " + _("proposed redactions by category: {counts}").format(counts=", ".join(f"{k} {v}" for k, v in sorted(cats.items()))))
     for d in docs[:8]:
         echo(f"  {d.nr:>5}  {show_day(local(d.date).date())} {d.kind:<10} {d.decision:<15} {';'.join(d.grounds):<14} {d.title[:50]}"
              if d.date else f"  {d.nr:>5}  {d.kind:<10} {d.title[:50]}")
     if len(docs) > 8:
-        echo(f"  ... {len(docs) - 8} more: woo --workspace {ws.root} request show {req_id}")
+        echo("  " + _("... {n} more: woo --workspace {path} request show {request}").format(n=len(docs) - 8, path=ws.root, request=req_id))
     out = root / "pakket"
     result = export(ws, req_id, out, replace=True)  # a demo run again replaces its own package, kept aside
-    echo(f"\nDisclosure package written to {out}:")
+    echo("\n" + _("Disclosure package written to {path}:").format(path=out))
     if result.previous:
-        echo(f"  (the earlier package was moved to {result.previous})")
+        echo("  " + _("(the earlier package was moved to {path})").format(path=result.previous))
     for f in sorted(result.files):
         echo(f"  {f}")

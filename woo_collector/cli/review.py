@@ -5,13 +5,14 @@ from __future__ import annotations
 import click
 
 from woo_collector.cli import cli
-from woo_collector.cli.common import AppContext, handle_errors, pass_app
+from woo_collector.cli.common import AppContext, handle_errors, option, pass_app
+from woo_collector.i18n import _
 
 
 @cli.command("review")
 @click.argument("req_id", metavar="REQ")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
-@click.option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
+@option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+@option("--no-browser", is_flag=True, help="Print the address only; do not open a browser.")
 @pass_app
 @handle_errors
 def review(app: AppContext, req_id: str, port: int, no_browser: bool) -> None:
@@ -30,8 +31,8 @@ def review(app: AppContext, req_id: str, port: int, no_browser: bool) -> None:
     web = create_app(app.ws.root, req_id, published=Redactor)
 
     def ready(url: str) -> None:
-        click.echo(f"Reviewing {req_id} at {url}", err=True)
-        click.echo("The address holds a one-off token: do not share it. Ctrl-C stops the server.", err=True)
+        click.echo(_("Reviewing {request} at {url}").format(request=req_id, url=url), err=True)
+        click.echo(_("The address holds a one-off token: do not share it. Ctrl-C stops the server."), err=True)
         if not no_browser:
             import webbrowser
 
@@ -40,6 +41,7 @@ def review(app: AppContext, req_id: str, port: int, no_browser: bool) -> None:
     try:
         serve(web, port, ready)
     except OSError as e:
-        raise click.ClickException(f"cannot listen on 127.0.0.1:{port} ({e.strerror or e}); choose another --port")
+        raise click.ClickException(_("cannot listen on 127.0.0.1:{port} ({error}); choose another --port").format(
+            port=port, error=e.strerror or e))
     except KeyboardInterrupt:
-        click.echo("stopped", err=True)
+        click.echo(_("stopped"), err=True)

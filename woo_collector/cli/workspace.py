@@ -9,17 +9,18 @@ from pathlib import Path
 import click
 
 from woo_collector.cli import cli
-from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, pass_app
+from woo_collector.cli.common import AppContext, emit, format_option, handle_errors, option, pass_app
+from woo_collector.i18n import N_, _, ngettext
 from woo_collector.settings import ENGINES
 from woo_collector.text import printable
 
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-@click.option("--organisation", envvar="WOO_ORGANISATION", show_envvar=True,
+@option("--organisation", envvar="WOO_ORGANISATION", show_envvar=True,
               help="Name of the public body, e.g. 'Gemeente Utrecht': it goes into every letter and "
               "inventory. Asked for on a terminal when left out; required otherwise.")
-@click.option("--engine", type=click.Choice(ENGINES), help="Search engine of the index: whoosh (default) or tantivy "
+@option("--engine", type=click.Choice(ENGINES), help="Search engine of the index: whoosh (default) or tantivy "
               "(for large archives, hundreds of thousands of items and more).")
 @pass_app
 @handle_errors
@@ -35,25 +36,30 @@ def init(app: AppContext, directory: Path | None, organisation: str | None, engi
         organisation = _organisation(organisation)
     ws, created = Workspace.init(root, organisation, engine)
     if created:
-        click.echo(f"Workspace created at {root.resolve()}")
-        click.echo("Next: woo source add NAME --type TYPE --path PATH --custodian NAME, or woo import PATH --custodian NAME")
+        click.echo(_("Workspace created at {path}").format(path=root.resolve()))
+        click.echo(_("Next: woo source add NAME --type TYPE --path PATH --custodian NAME, or woo import PATH --custodian NAME"))
     else:
-        click.echo(f"A workspace already exists at {root.resolve()}; nothing was changed.")
+        click.echo(_("A workspace already exists at {path}; nothing was changed.").format(path=root.resolve()))
     ws.close()
 
 
 def _organisation(given: str | None) -> str:
     """The public body's name for a new workspace: given, asked for on a terminal, or refused."""
     if given is None and sys.stdin.isatty():
-        given = click.prompt("Name of the public body (it goes into every letter and inventory), e.g. Gemeente Utrecht")
+        given = click.prompt(_("Name of the public body (it goes into every letter and inventory), e.g. Gemeente Utrecht"))
     if not (given or "").strip():
-        raise click.ClickException('woo init needs the name of the public body: give --organisation NAME (or set WOO_ORGANISATION), '
-                                   'e.g. --organisation "Gemeente Utrecht"')
+        raise click.ClickException(_('woo init needs the name of the public body: give --organisation NAME (or set '
+                                     'WOO_ORGANISATION), e.g. --organisation "Gemeente Utrecht"'))
     return given.strip()
 
 
+DOCTOR_FACTS = (N_("workspace"), N_("catalog schema"), N_("items"), N_("originals"), N_("index engine"), N_("indexed documents"), N_("advice"),
+                N_("runs still marked running"), N_("open failures"), N_("redaction layers"), N_("export folders"),
+                N_("audit rows"), N_("audit rows not yet anchored"))  # the facts woo_collector.doctor.check reports
+
+
 @cli.command()
-@click.option("--quick", is_flag=True, help="Check that originals exist without re-hashing them.")
+@option("--quick", is_flag=True, help="Check that originals exist without re-hashing them.")
 @format_option(("table", "json"))
 @pass_app
 @handle_errors
@@ -69,19 +75,19 @@ def doctor(app: AppContext, quick: bool, fmt: str) -> None:
         click.echo(json.dumps({"ok": not problems, "problems": problems, "facts": facts}, ensure_ascii=False, indent=2))
     else:
         for k, v in facts.items():
-            click.echo(f"{k}: {v}")
+            click.echo(f"{_(k)}: {v}")  # the names of DOCTOR_FACTS in the user's language
         if problems:
             click.echo("")
             for p in problems:
-                click.echo(f"PROBLEM: {printable(p, lines=True)}")
+                click.echo(_("PROBLEM: {problem}").format(problem=printable(p, lines=True)))
         else:
-            click.echo("\nAll clean.")
+            click.echo("\n" + _("All clean."))
     if problems:
         sys.exit(1)
 
 
 @cli.command()
-@click.option("--engine", type=click.Choice(ENGINES), help="Switch the workspace to this search engine "
+@option("--engine", type=click.Choice(ENGINES), help="Switch the workspace to this search engine "
               "(whoosh or tantivy) and build its index; the query language stays the same.")
 @pass_app
 @handle_errors
@@ -95,12 +101,16 @@ def reindex(app: AppContext, engine: str | None) -> None:
     before = app.ws.settings.engine
     n = rebuild(app.ws, quiet=app.quiet, engine=engine)
     now = app.ws.settings.engine
-    click.echo(f"Index rebuilt: {n} items ({now}" + (f", was {before})." if now != before else ")."))
+    if now != before:
+        click.echo(ngettext("Index rebuilt: {n} item ({engine}, was {before}).", "Index rebuilt: {n} items ({engine}, was {before}).",
+                            n).format(n=n, engine=now, before=before))
+    else:
+        click.echo(ngettext("Index rebuilt: {n} item ({engine}).", "Index rebuilt: {n} items ({engine}).", n).format(n=n, engine=now))
 
 
 @cli.command()
 @click.argument("source", required=False)
-@click.option("--limit", default=30, show_default=True, help="How many runs to show.")
+@option("--limit", default=30, show_default=True, help="How many runs to show.")
 @format_option()
 @pass_app
 @handle_errors
@@ -118,8 +128,8 @@ def runs(app: AppContext, source: str | None, limit: int, fmt: str) -> None:
 
 @cli.command()
 @click.argument("source", required=False)
-@click.option("--dismiss", type=int, metavar="ID", help="Mark failure ID as handled (it stops being listed).")
-@click.option("--note", default="afgehandeld", help="Why it is dismissed (with --dismiss).")
+@option("--dismiss", type=int, metavar="ID", help="Mark failure ID as handled (it stops being listed).")
+@option("--note", default="afgehandeld", help="Why it is dismissed (with --dismiss).")
 @format_option()
 @pass_app
 @handle_errors
@@ -133,8 +143,8 @@ def failures(app: AppContext, source: str | None, dismiss: int | None, note: str
     ws = app.ws
     if dismiss is not None:
         if not dismiss_failure(ws, dismiss, note):
-            raise click.ClickException(f"no open failure with id {dismiss}; see 'woo failures'")
-        click.echo(f"Failure {dismiss} dismissed.")
+            raise click.ClickException(_("no open failure with id {id}; see 'woo failures'").format(id=dismiss))
+        click.echo(_("Failure {id} dismissed.").format(id=dismiss))
         return
     rows = ws.catalog.open_failures(source)
     emit(rows, ["id", "source", "path", "locator", "reason", "attempts", "last_seen", "sha256"], fmt, times=["last_seen"])
@@ -152,11 +162,13 @@ def audit(app: AppContext, request: str | None, fmt: str) -> None:
     """
     verdict = app.ws.catalog.audit_check()
     rows = [r for r in verdict.rows if not request or r["request"] == request]
-    for r in rows:
+    for r in rows:  # the values as they are in JSON and CSV; the table shows them in the user's language
         r["check"] = "ok" if r["intact"] else "BROKEN"
+        if fmt == "table":
+            r["check"] = _("ok") if r["intact"] else _("BROKEN")
     emit(rows, ["id", "ts", "user", "action", "request", "args", "outcome", "check", "why"], fmt, times=["ts"])
     if not verdict.ok:
-        click.echo("The audit log has been altered (BROKEN); run 'woo doctor' for what to do:", err=True)
+        click.echo(_("The audit log has been altered (BROKEN); run 'woo doctor' for what to do:"), err=True)
         for p in verdict.problems:
-            click.echo(f"BROKEN: {p}", err=True)
+            click.echo(_("BROKEN: {problem}").format(problem=p), err=True)
         sys.exit(1)
