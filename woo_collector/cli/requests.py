@@ -326,7 +326,8 @@ def request_review(app: AppContext, req_id: str, export_path: Path | None, impor
 @option("--diwoo", is_flag=True, help="Also a DiWoo metadata sitemap for the Woo-index.")
 @option("--zip", "zip_", is_flag=True,
               help="Also a zip of the package (beside it, DIR.zip) and the upload zips for the national Woo platform "
-                   "(upload/*-documenten-NN.zip in the package: the documenten/<ID>.pdf files only, at most 4 GB each).")
+                   "(upload/*-documenten-NN.zip in the package: the documenten/<ID>.pdf files only, at most 4 GB each). "
+                   "Refused while a document waits for a handler's decision.")
 @option("--replace", is_flag=True,
               help="Replace an earlier package of this request in --out; it is moved aside whole as OUT.vorige-<time>, never deleted.")
 @format_option(("table", "json"))
@@ -388,6 +389,8 @@ def request_export(app: AppContext, req_id: str, out: Path, pdf: bool, diwoo: bo
 @handle_errors
 def request_finalise(app: AppContext, req_id: str, letter: Path, out: Path | None) -> None:
     """Turn the edited decision letter into besluit.pdf in the package, checked by the leak guard (exit 4 on a leak).
+    Refused (exit 1) while a document waits for a handler's decision (nog te beoordelen), or the package
+    was exported while one waited.
 
     Example: woo request finalise WOO-2025-014 --letter besluit-definitief.docx
     """
@@ -416,6 +419,8 @@ def request_finalise(app: AppContext, req_id: str, letter: Path, out: Path | Non
 @handle_errors
 def request_publish(app: AppContext, req_id: str, url: str, token_env: str, out: Path | None) -> None:
     """Publish the released documents, the inventory and the letter to GPP-Woo (resumable: run it again after a failure).
+    Refused (exit 1) while a document waits for a handler's decision (nog te beoordelen), or the package
+    was exported while one waited.
 
     Example: WOO_GPP_TOKEN=... woo request publish WOO-2025-014 --gpp https://publicaties.example.nl
     """
