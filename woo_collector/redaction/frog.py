@@ -35,6 +35,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,6 +261,9 @@ class FrogServer:
             self.close()
             raise
 
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def _log_tail(self) -> str:
         try:
             lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
@@ -315,23 +319,44 @@ class FrogServer:
 
 class _Shared:
     """The process's Frog server, started on first use and closed when the run is done (its 840 MB
-    are not kept through an export), after a failure, or at exit. ``pinned`` keeps it between runs,
-    so a test session or a benchmark pays Frog's start once."""
+    are not kept through an export), after a failure, or at exit.
+
+    A run (``redact.propose``) holds it with ``hold()``: leases in between find the server running
+    and leave it so, and the last holder's exit closes it, so a run pays Frog's start once however
+    many times its layers ask. ``hold`` is a count, not a lock (holders nest, several layers or
+    analyzers may hold it at once); the lock is taken only while a lease talks to the server.
+    ``pinned`` keeps it between runs, so a test session or a benchmark pays Frog's start once."""
 
     def __init__(self) -> None:
         self.server: FrogServer | None = None
         self.lock = threading.Lock()
         self.pinned = False
+        self.holders = 0
+        self.starts = 0          # how many servers this process started (the benchmark reports it)
 
     def __call__(self, connections: int = 1) -> "_Lease":
         return _Lease(self, connections)
 
+    @contextmanager
+    def hold(self):
+        """Keep the server (once started) until the outermost ``hold`` ends."""
+        with self.lock:
+            self.holders += 1
+        try:
+            yield self
+        finally:
+            with self.lock:
+                self.holders -= 1
+                if self.holders == 0 and not self.pinned:
+                    self.close()
+
     def get(self, connections: int) -> FrogServer:
-        if self.server is not None and len(self.server.socks) < connections:
+        if self.server is not None and (len(self.server.socks) < connections or not self.server.alive()):
             self.close()
         if self.server is None:
             server = FrogServer(connections=connections)
             server.start()
+            self.starts += 1
             self.server = server
         return self.server
 
@@ -354,8 +379,8 @@ class _Lease:
             raise
 
     def __exit__(self, exc_type, *_exc) -> None:
-        try:
-            if exc_type is not None or not self.shared.pinned:   # a server that failed is not trusted again
+        try:   # a server that failed is not trusted again; one nobody holds or pinned goes
+            if exc_type is not None or not (self.shared.pinned or self.shared.holders):
                 self.shared.close()
         finally:
             self.shared.lock.release()
@@ -445,14 +470,24 @@ class FrogLayer:
 
     name = "frog"
 
-    def __init__(self, workers: int | None = None, server_factory=shared_server) -> None:
+    def __init__(self, workers: int | None = None, server_factory=None) -> None:
         self.workers = workers or max(1, min(2, os.cpu_count() or 1))
-        self.server_factory = server_factory
+        self._factory = server_factory     # None: the process's shared server (looked up when used)
         self.cache: dict[str, list[Entity]] = {}
         self.error: str | None = None
         self.paragraphs_sent = 0
         self.tokens = 0
         self.prepared = False
+
+    @property
+    def server_factory(self):
+        return self._factory if self._factory is not None else shared_server
+
+    def run(self):
+        """The scope of one analysis run: Frog, once started, stays up until it ends (``_Shared.hold``),
+        so a text analysed after the up-front ``prepare`` costs a round trip, not a Frog start."""
+        hold = getattr(self.server_factory, "hold", None)
+        return hold() if hold is not None else nullcontext()
 
     @property
     def ran(self) -> bool:
@@ -481,7 +516,7 @@ class FrogLayer:
         results: dict[str, list[Entity]] = {}
         lock = threading.Lock()
         try:
-            with self.server_factory(connections=len(lanes)) as server:
+            with self.server_factory(connections=self.workers) as server:   # the same count every time: no restart
                 def run(conn: int) -> None:
                     for batch in lanes[conn]:
                         joined = SEPARATOR.join(t for _, t in batch)
