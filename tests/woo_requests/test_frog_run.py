@@ -21,12 +21,12 @@ BODY = (f"Beste Pieter,\n\nIn de bijlage het verslag_Kees_Bakker_2025.txt van he
 
 @pytest.fixture
 def starts(monkeypatch):
-    """A fresh shared server (not the test session's pinned one) whose starts are counted; a second
-    start fails the test at once (before the fix a collect started Frog hundreds of times)."""
+    """A fresh shared server (not the test session's pinned one) whose Frog processes are counted; a
+    second fails the test at once (before the fix a collect started Frog hundreds of times)."""
     shared = frog._Shared()
     monkeypatch.setattr(frog, "shared_server", shared)
     count = []
-    real = frog.FrogServer.start
+    real = frog.FrogProcess.spawn
 
     def start(self):
         count.append(self)
@@ -34,7 +34,7 @@ def starts(monkeypatch):
             raise AssertionError(f"Frog started {len(count)} times in one collect")
         return real(self)
 
-    monkeypatch.setattr(frog.FrogServer, "start", start)
+    monkeypatch.setattr(frog.FrogProcess, "spawn", start)
     yield shared, count
     shared.close()
 
