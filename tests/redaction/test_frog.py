@@ -14,7 +14,7 @@ import pytest
 
 from woo_collector.redaction import Analyzer, Finding
 from woo_collector.redaction.frog import _plausible_person  # noqa: E402 (a private rule, tested as a table)
-from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogServer, align, entities,
+from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogPool, align, entities,
                                           frog_input, frog_path, needs_ner, paragraphs, parse_table,
                                           split_entities)
 
@@ -116,7 +116,8 @@ HANGS = STARTS + """
     time.sleep(60)
 """
 DIES = STARTS + """
-    sys.stdin.readline()
+    while not sys.stdin.readline().strip():   # dies on the first text
+        pass
     print("frog: std::bad_alloc", file=sys.stderr)
     sys.exit(6)
 """
@@ -128,7 +129,7 @@ DIES = STARTS + """
     (DIES, "Frog exited with code 6 while analysing (it may have crashed): frog: std::bad_alloc"),
 ], ids=["crashes", "hangs", "dies"])
 def test_a_frog_that_crashes_or_hangs_is_an_error_and_the_rules_still_run(tmp_path, body, message):
-    layer = FrogLayer(workers=2, server_factory=partial(FrogServer, exe=fake_frog(tmp_path, body), text_timeout=1,
+    layer = FrogLayer(workers=2, server_factory=partial(FrogPool, exe=fake_frog(tmp_path, body), text_timeout=1,
                                                         start_timeout=20))
     analyzer = Analyzer(layers=[layer])
     texts = ["Gesprek met Jan Jansen over de aanvraag.", "Bel 06-12345678."]

@@ -313,8 +313,9 @@ class FrogProcess:
 
     def ask(self, text: str) -> str:
         """Frog's table for one text."""
-        if not self.alive():
-            raise FrogError(f"Frog is not running: {self._log_tail()}")
+        if not self.alive():   # it died since its last answer
+            code = self.proc.poll() if self.proc is not None else None
+            raise FrogError(f"Frog exited with code {code} while analysing (it may have crashed): {self._log_tail()}")
         data = frog_input(text).replace(self.end, " " * len(self.end)).encode("utf-8", "replace")
         timeout = self.text_timeout + len(text) / TEXT_CHARS_PER_S
         return self._exchange(data, timeout).decode("utf-8", "replace")
@@ -337,7 +338,7 @@ class FrogProcess:
             self.log = Path(os.devnull)
 
 
-class FrogServer:
+class FrogPool:
     """``connections`` Frog processes (``FrogProcess``), one a worker; ``ask(text, conn)`` asks the
     ``conn``-th. Started together (each loads its own models: ~840 MB and ~3 s of CPU each), grown
     with ``grow`` when a run wants more, closed together."""
@@ -353,7 +354,7 @@ class FrogServer:
         self.n = max(1, connections)
         self.procs: list[FrogProcess] = []
 
-    def __enter__(self) -> FrogServer:
+    def __enter__(self) -> FrogPool:
         self.start()
         return self
 
@@ -409,7 +410,7 @@ class _Shared:
     ``pinned`` keeps it between runs, so a test session or a benchmark pays Frog's start once."""
 
     def __init__(self) -> None:
-        self.server: FrogServer | None = None
+        self.server: FrogPool | None = None
         self.lock = threading.Lock()
         self.pinned = False
         self.holders = 0
@@ -431,11 +432,11 @@ class _Shared:
                 if self.holders == 0 and not self.pinned:
                     self.close()
 
-    def get(self, connections: int) -> FrogServer:
+    def get(self, connections: int) -> FrogPool:
         if self.server is not None and not self.server.alive():
             self.close()
         if self.server is None:
-            server = FrogServer(connections=connections)
+            server = FrogPool(connections=connections)
             server.start()
             self.starts += 1
             self.server = server
@@ -453,7 +454,7 @@ class _Lease:
     def __init__(self, shared: _Shared, connections: int) -> None:
         self.shared, self.connections = shared, connections
 
-    def __enter__(self) -> FrogServer:
+    def __enter__(self) -> FrogPool:
         self.shared.lock.acquire()
         try:
             return self.shared.get(self.connections)
