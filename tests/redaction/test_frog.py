@@ -291,3 +291,17 @@ def test_frog_listens_on_no_address_while_it_analyses(frog_session, monkeypatch)
     assert layer.ran and seen
     assert all(pids for pids, _ in seen)                  # Frog was running when we looked
     assert [listen for _, listen in seen if listen] == []  # and it listened on no address at all
+
+
+def test_the_workspace_says_how_many_frog_processes_a_run_may_use(monkeypatch):
+    from woo_collector.errors import ConfigError
+    from woo_collector.redaction import frog, layers
+
+    monkeypatch.delenv("WOO_REDACTION_LAYERS", raising=False)
+    monkeypatch.setattr(frog, "frog_path", lambda: "/usr/bin/frog")   # built, never started
+    one = {"redaction": {"layers": ["rules", "frog"], "frog_processes": 1}}
+    assert [x.workers for x in layers.build(one)[0]] == [1]
+    assert layers.build({"redaction": {"layers": ["rules", "frog"]}})[0][0].workers >= 1
+    for wrong in (0, "2", True):
+        with pytest.raises(ConfigError, match="frog_processes"):
+            layers.build({"redaction": {"layers": ["rules", "frog"], "frog_processes": wrong}})
