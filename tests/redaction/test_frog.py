@@ -14,7 +14,7 @@ import pytest
 
 from woo_collector.redaction import Analyzer, Finding
 from woo_collector.redaction.frog import _plausible_person  # noqa: E402 (a private rule, tested as a table)
-from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogServer, align, entities,
+from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogPool, align, entities,
                                           frog_input, frog_path, needs_ner, paragraphs, parse_table,
                                           split_entities)
 
@@ -105,21 +105,31 @@ CRASHES = """
     print("frog: cannot load the NER model", file=sys.stderr)
     sys.exit(3)
 """
-HANGS = """
-    import socket, sys, time
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", int(sys.argv[-1]))); s.listen(5)
-    conns = [s.accept()[0] for _ in range(2)]
+STARTS = """
+    import sys, time
+    for line in sys.stdin:          # the layer's first paragraph says whether Frog is up: answer it
+        if line.strip():
+            print(f"1\\t{line.strip()}\\t\\t\\t\\tSPEC(deeleigen)\\t1.000000\\tO\\n", flush=True)
+            break
+"""
+HANGS = STARTS + """
     time.sleep(60)
+"""
+DIES = STARTS + """
+    while not sys.stdin.readline().strip():   # dies on the first text
+        pass
+    print("frog: std::bad_alloc", file=sys.stderr)
+    sys.exit(6)
 """
 
 
 @pytest.mark.parametrize("body, message", [
     (CRASHES, "Frog exited with code 3 while starting: frog: cannot load the NER model"),
     (HANGS, "Frog did not answer within "),
-], ids=["crashes", "hangs"])
+    (DIES, "Frog exited with code 6 while analysing (it may have crashed): frog: std::bad_alloc"),
+], ids=["crashes", "hangs", "dies"])
 def test_a_frog_that_crashes_or_hangs_is_an_error_and_the_rules_still_run(tmp_path, body, message):
-    layer = FrogLayer(workers=2, server_factory=partial(FrogServer, exe=fake_frog(tmp_path, body), text_timeout=1,
+    layer = FrogLayer(workers=2, server_factory=partial(FrogPool, exe=fake_frog(tmp_path, body), text_timeout=1,
                                                         start_timeout=20))
     analyzer = Analyzer(layers=[layer])
     texts = ["Gesprek met Jan Jansen over de aanvraag.", "Bel 06-12345678."]
@@ -215,3 +225,83 @@ def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoj
         ("PER", "Yves Leterme"), ("PER", "Jose\u0301 Pe\u0301rez"), ("LOC", "Gent"), ("PER", "Luc Van den Bossche")]
     assert all(texts[0][e.start:e.end] == e.text for e in ents)
     assert [(e.label, e.text) for e in layer.entities(texts[2])] == [("ORG", "Rijkswaterstaat")]
+
+
+def _frog_pids() -> list[int]:
+    """Every running ``frog`` descended from this process (found through /proc, whatever runs it)."""
+    import os
+
+    kids: dict[int, list[int]] = {}
+    comm: dict[int, str] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = open(f"/proc/{d}/stat").read()
+            except OSError:
+                continue
+            name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            comm[int(d)] = name
+            kids.setdefault(int(rest[1]), []).append(int(d))
+    out, todo = [], [os.getpid()]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            todo.append(k)
+            if comm.get(k) == "frog":
+                out.append(k)
+    return out
+
+
+def _listening(pids: list[int]) -> list[str]:
+    """The TCP sockets in LISTEN state that these processes hold, as "address:port" (from /proc/net/tcp{,6})."""
+    import os
+
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:["):
+                    inodes.add(link[8:-1])
+        except OSError:
+            continue
+    out = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            cols = line.split()
+            if cols[3] == "0A" and cols[9] in inodes:
+                out.append(cols[1])
+    return out
+
+
+@needs_frog
+def test_frog_listens_on_no_address_while_it_analyses(frog_session, monkeypatch):
+    from woo_collector.redaction import frog
+
+    seen = []
+    real = frog.split_entities
+
+    def split(found, lengths):   # runs after each of Frog's answers, while Frog is up
+        pids = _frog_pids()
+        seen.append((pids, _listening(pids)))
+        return real(found, lengths)
+
+    monkeypatch.setattr(frog, "split_entities", split)
+    layer = frog_session(workers=1)
+    layer.prepare(["Wethouder Yves Leterme sprak in Gent met Marieke Dijkgraaf over de windturbines."])
+    assert layer.ran and seen
+    assert all(pids for pids, _ in seen)                  # Frog was running when we looked
+    assert [listen for _, listen in seen if listen] == []  # and it listened on no address at all
+
+
+def test_the_workspace_says_how_many_frog_processes_a_run_may_use(monkeypatch):
+    from woo_collector.errors import ConfigError
+    from woo_collector.redaction import frog, layers
+
+    monkeypatch.delenv("WOO_REDACTION_LAYERS", raising=False)
+    monkeypatch.setattr(frog, "frog_path", lambda: "/usr/bin/frog")   # built, never started
+    one = {"redaction": {"layers": ["rules", "frog"], "frog_processes": 1}}
+    assert [x.workers for x in layers.build(one)[0]] == [1]
+    assert layers.build({"redaction": {"layers": ["rules", "frog"]}})[0][0].workers >= 1
+    for wrong in (0, "2", True):
+        with pytest.raises(ConfigError, match="frog_processes"):
+            layers.build({"redaction": {"layers": ["rules", "frog"], "frog_processes": wrong}})

@@ -200,6 +200,14 @@ class Analyzer:
         """The layers whose findings are in the results: "rules" always, then each layer that ran."""
         return ["rules"] + [layer.name for layer in self.layers if layer.ran]
 
+    def prepare_layers(self, texts: Iterable[str]) -> None:
+        """Hand the layers, in one batch, every text ``analyze`` will hand them later (normalised as
+        ``analyze`` normalises), so a layer runs once over all of them (Frog: one batch run)."""
+        if self.layers:
+            normalised = [Normalised(t).text for t in texts]
+            for layer in self.layers:
+                layer.prepare(normalised)
+
     def _layers(self, text: str, found: list[Finding]) -> list[Finding]:
         """The rule layer's findings with the other layers' added and their vetoes applied."""
         for layer in self.layers:
@@ -255,9 +263,7 @@ class Analyzer:
         if self.propagator is None:
             self.propagator = Propagator()
             self.propagator.block(self.policy.keep)
-        normalised = [Normalised(t).text for t in texts]   # what analyze hands the layers
-        for layer in self.layers:
-            layer.prepare(normalised)
+        self.prepare_layers(texts)
         for t in texts:
             self.analyze(t, known_people)
         return [self.analyze(t, known_people) for t in texts]

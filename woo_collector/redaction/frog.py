@@ -1,18 +1,26 @@
 """The statistical NER layer: Frog (Radboud CLST, Debian ``frog frogdata uctodata``), run as a
-separate process and never linked (Frog is GPL-3.0; we only talk to it over a loopback socket).
+separate process and never linked (Frog is GPL-3.0; we only talk to it over pipes).
 
-How it runs: one ``frog -S PORT --skip=mpcla`` server per analysis run (morphology, parser,
-chunker, lemmatiser and multi-word units skipped: NER needs only the tokenizer and the tagger),
-and one long-lived connection per worker. Frog forks a child per connection, so the workers share
-the ~840 MB of models copy-on-write and run on separate cores. A text is sent followed by an
-``EOT`` line; Frog answers with its tab table (one token a line: number, word, lemma, morphology,
-POS, confidence, NER tag, ...), a blank line after each sentence and ``READY``.
+How it runs: ``frog --skip=mpcla --threads=1`` in Frog's interactive mode (no ``-t``, no ``-S``;
+morphology, parser, chunker, lemmatiser and multi-word units skipped: NER needs only the tokenizer
+and the tagger), one process a worker, at most one per core, each reading text from its stdin and
+writing its tab table to its stdout. Frog analyses a paragraph as soon as a blank line ends it; a
+text is followed by a marker word as a paragraph of its own (``FrogProcess.end``), and Frog's answer
+ends with the marker's row (one token a line: number, word, lemma, morphology, POS, confidence, NER
+tag, ...; a blank line after each sentence). No socket: Frog's server mode (``-S PORT``) listens on
+every address, and it is ~9x slower per token (it reads a request as one paragraph, so the
+paragraphs of a batch became one huge sentence); ``bench/RESULTS.md`` has the measurements.
 
 Texts are deduplicated by SHA-256 before they go to Frog, paragraph by paragraph (mail repeats
-disclaimers, signatures and quoted messages), and sent in batches (one round trip per ~8,000 characters). Frog's tokens are mapped back to
-character offsets in the original text (``align``): Frog composes NFD accents (NFC) and drops
-soft hyphens, so tokens are matched against a normalised copy of the text that remembers where
-each character came from.
+disclaimers, signatures and quoted messages), and sent in batches (one round trip per ~16,000
+characters). A run (``redact.propose``) hands the layer every text it will analyse up front
+(``Analyzer.prepare_layers``) and holds the process's Frog for its whole length
+(``FrogLayer.run``, ``_Shared.hold``): Frog starts once a run, and goes when the run ends. A second
+process starts only for a run with enough text to pay its start (``CHARS_PER_PROCESS``).
+
+Frog's tokens are mapped back to character offsets in the original text (``align``): Frog composes
+NFD accents (NFC) and drops soft hyphens, so tokens are matched against a normalised copy of the
+text that remembers where each character came from.
 
 Failures are loud: a Frog that does not start, dies or does not answer in time raises
 ``FrogError``; the caller (``FrogLayer.prepare``) records it, and the analysis goes on with the
@@ -27,7 +35,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +42,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +57,6 @@ START_TIMEOUT = 120.0   # seconds; ~4 s on an idle machine, much more under load
 TEXT_TIMEOUT = 60.0     # seconds per text, plus TEXT_CHARS_PER_S below
 TEXT_CHARS_PER_S = 50.0   # generous: a timeout is for a Frog that hangs, not for a loaded machine
 PER_SCORE = 0.9       # Frog's person precision on held-out news: 0.85
-END = b"\nREADY\n"
 _LINE_EOT = re.compile(r"(?m)^[ \t]*EOT[ \t]*$")
 _HYPHEN_EOL = re.compile(r"-[ \t]*\r?\n")
 _SOFT_HYPHEN = "\u00ad"
@@ -192,23 +199,149 @@ def frog_input(text: str) -> str:
     return _HYPHEN_EOL.sub(lambda m: "- \n", text)
 
 
-# --- the server ---------------------------------------------------------------------------
+# --- the processes ------------------------------------------------------------------------
 
 def _die_with_parent() -> None:
     """In the Frog child before exec: Frog gets SIGKILL when our process dies, so a killed collect
-    leaves no 840 MB server behind (its connection children end with the sockets)."""
+    leaves no 840 MB Frog behind."""
     die_with_parent()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _sentinel() -> str:
+    """A word no text holds (letters only, so Frog keeps it one token): sent as a paragraph of its
+    own after each text, it marks the end of Frog's answer."""
+    import secrets
+
+    return "Woofrogeinde" + "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(12))
 
 
-class FrogServer:
-    """One ``frog -S PORT`` process (in its own process group, so its per-connection children go
-    with it) and ``connections`` long-lived loopback connections to it."""
+class FrogProcess:
+    """One ``frog --skip=mpcla`` reading text from a pipe (no ``-t``, no ``-S``: Frog's interactive
+    mode, which analyses a paragraph as soon as a blank line ends it and writes its table to the
+    other pipe). No socket: nothing outside our process can talk to it. In its own process group,
+    killed with the group."""
+
+    def __init__(self, exe: str, skip: str = SKIP, start_timeout: float = START_TIMEOUT,
+                 text_timeout: float = TEXT_TIMEOUT) -> None:
+        self.exe, self.skip = exe, skip
+        self.start_timeout, self.text_timeout = start_timeout, text_timeout
+        self.proc: subprocess.Popen | None = None
+        self.log = Path(os.devnull)
+        self.end = _sentinel()
+
+    def start(self) -> None:
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the process, in the calling thread: the kernel kills Frog when the thread that
+        started it ends (``die_with_parent``), so never from a pool's worker thread."""
+        import tempfile
+
+        fd, log = tempfile.mkstemp(prefix="woo-frog-", suffix=".log")
+        self.log = Path(log)
+        try:
+            self.proc = subprocess.Popen([self.exe, f"--skip={self.skip}", "--threads=1"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fd,
+                                         cwd=tempfile.gettempdir(), start_new_session=True,
+                                         preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        except OSError as e:
+            os.close(fd)
+            raise FrogError(f"could not start Frog ({self.exe}): {e}") from None
+        os.close(fd)
+        os.set_blocking(self.proc.stdin.fileno(), False)
+
+    def wait_ready(self) -> None:
+        """Frog loads its models (~3 s of CPU) before it reads: its first answer says it is up."""
+        try:
+            self._exchange(b"", self.start_timeout, starting=True)
+        except BaseException:
+            self.close()
+            raise
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _log_tail(self) -> str:
+        try:
+            lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
+        except OSError:
+            return "(no log)"
+        return " | ".join(lines[-3:]) or "(no output)"
+
+    def _exchange(self, data: bytes, timeout: float, starting: bool = False) -> bytes:
+        """Write ``data`` and the end marker, read Frog's output up to the marker's table line.
+        Writing and reading interleave (select), so neither pipe's buffer can block Frog."""
+        import select
+
+        proc = self.proc
+        end = self.end.encode()
+        todo = memoryview(data + b"\n\n" + end + b"\n\n")
+        out = bytearray()
+        line = b"\t" + end + b"\t"     # the marker's row in Frog's table: "1<TAB>marker<TAB>..."
+        seen = -1
+        deadline = time.monotonic() + timeout
+        rfd, wfd = proc.stdout.fileno(), proc.stdin.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if starting:
+                    raise FrogError(f"Frog did not start within {self.start_timeout:.0f} s: {self._log_tail()}")
+                raise FrogError(f"Frog did not answer within {timeout:.0f} s on a text of {len(data):,} bytes")
+            r, w, _ = select.select([rfd], [wfd] if todo else [], [], min(left, 1.0))
+            if w:
+                try:
+                    n = os.write(wfd, todo[:1 << 16])
+                except BlockingIOError:
+                    n = 0
+                except OSError:   # a broken pipe: Frog is gone, which the read below reports
+                    n = len(todo)
+                todo = todo[n:]
+            if r:
+                part = os.read(rfd, 1 << 16)
+                if not part:
+                    code = proc.wait()
+                    if starting:
+                        raise FrogError(f"Frog exited with code {code} while starting: {self._log_tail()}")
+                    raise FrogError(f"Frog exited with code {code} while analysing (it may have crashed): {self._log_tail()}")
+                before = len(out)
+                out += part
+                if seen < 0:
+                    seen = out.find(line, max(0, before - len(line)))
+                if seen >= 0 and out.endswith(b"\n\n"):
+                    return bytes(out[:out.rfind(b"\n", 0, seen) + 1])
+
+    def ask(self, text: str) -> str:
+        """Frog's table for one text."""
+        if not self.alive():   # it died since its last answer
+            code = self.proc.poll() if self.proc is not None else None
+            raise FrogError(f"Frog exited with code {code} while analysing (it may have crashed): {self._log_tail()}")
+        data = frog_input(text).replace(self.end, " " * len(self.end)).encode("utf-8", "replace")
+        timeout = self.text_timeout + len(text) / TEXT_CHARS_PER_S
+        return self._exchange(data, timeout).decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.proc.wait()
+            for f in (self.proc.stdin, self.proc.stdout):
+                try:
+                    f.close()
+                except OSError:
+                    pass
+            self.proc = None
+        if self.log != Path(os.devnull):
+            self.log.unlink(missing_ok=True)
+            self.log = Path(os.devnull)
+
+
+class FrogPool:
+    """``connections`` Frog processes (``FrogProcess``), one a worker; ``ask(text, conn)`` asks the
+    ``conn``-th. Started together (each loads its own models: ~840 MB and ~3 s of CPU each), grown
+    with ``grow`` when a run wants more, closed together."""
 
     def __init__(self, connections: int = 1, exe: str | None = None, skip: str = SKIP,
                  start_timeout: float = START_TIMEOUT, text_timeout: float = TEXT_TIMEOUT) -> None:
@@ -219,120 +352,96 @@ class FrogServer:
         self.start_timeout = start_timeout
         self.text_timeout = text_timeout
         self.n = max(1, connections)
-        self.proc: subprocess.Popen | None = None
-        self.socks: list[socket.socket] = []
-        self.log = Path(os.devnull)
+        self.procs: list[FrogProcess] = []
 
-    def __enter__(self) -> FrogServer:
+    def __enter__(self) -> FrogPool:
         self.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def start(self) -> None:
-        import tempfile
+    @property
+    def pids(self) -> list[int]:
+        return [p.proc.pid for p in self.procs if p.proc is not None]
 
-        self.port = _free_port()
-        fd, log = tempfile.mkstemp(prefix="woo-frog-", suffix=".log")
-        self.log = Path(log)
+    def start(self) -> None:
+        self.grow(self.n)
+
+    def grow(self, n: int) -> None:
+        """Have at least ``n`` processes (the new ones start in parallel)."""
+        new = [FrogProcess(self.exe, self.skip, self.start_timeout, self.text_timeout)
+               for _ in range(n - len(self.procs))]
+        if not new:
+            return
+        self.procs += new
         try:
-            self.proc = subprocess.Popen([self.exe, f"--skip={self.skip}", "-S", str(self.port)],
-                                         stdin=subprocess.DEVNULL, stdout=fd, stderr=fd,
-                                         cwd=tempfile.gettempdir(), start_new_session=True,
-                                         preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-        except OSError as e:
-            os.close(fd)
-            raise FrogError(f"could not start Frog ({self.exe}): {e}") from None
-        os.close(fd)
-        deadline = time.monotonic() + self.start_timeout
-        try:
-            while len(self.socks) < self.n:
-                if self.proc.poll() is not None:
-                    raise FrogError(f"Frog exited with code {self.proc.returncode} while starting: {self._log_tail()}")
-                if time.monotonic() > deadline:
-                    raise FrogError(f"Frog did not start within {self.start_timeout:.0f} s: {self._log_tail()}")
-                try:
-                    self.socks.append(socket.create_connection(("127.0.0.1", self.port), timeout=5))
-                except OSError:
-                    time.sleep(0.2)
+            for p in new:
+                p.spawn()
+            with ThreadPoolExecutor(len(new)) as pool:     # the models load in parallel
+                for f in [pool.submit(p.wait_ready) for p in new]:
+                    f.result()
         except BaseException:
             self.close()
             raise
+        self.n = max(self.n, n)
 
-    def _log_tail(self) -> str:
-        try:
-            lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
-        except OSError:
-            return "(no log)"
-        return " | ".join(lines[-3:]) or "(no output)"
+    def alive(self) -> bool:
+        return bool(self.procs) and all(p.alive() for p in self.procs)
 
     def ask(self, text: str, conn: int = 0) -> str:
-        """Frog's table for one text over connection ``conn``."""
-        sock = self.socks[conn]
-        timeout = self.text_timeout + len(text) / TEXT_CHARS_PER_S
-        sock.settimeout(timeout)
-        data = frog_input(text).encode("utf-8", "replace")
-        chunks: list[bytes] = []
-        tail = b""
-        deadline = time.monotonic() + timeout
-        try:
-            sock.sendall(data + b"\nEOT\n")
-            while True:
-                part = sock.recv(1 << 16)
-                if not part:
-                    raise FrogError(f"Frog closed the connection (it may have crashed): {self._log_tail()}")
-                chunks.append(part)
-                tail = (tail + part)[-16:]
-                if END in b"\n" + tail:
-                    break
-                if time.monotonic() > deadline:
-                    raise socket.timeout()
-        except socket.timeout:
-            raise FrogError(f"Frog did not answer within {timeout:.0f} s on a text of {len(text)} characters") from None
-        except OSError as e:
-            raise FrogError(f"lost the connection to Frog: {e}") from None
-        out = b"".join(chunks).decode("utf-8", "replace")
-        return out[:out.rfind("READY")]
+        """Frog's table for one text, from process ``conn``."""
+        return self.procs[conn].ask(text)
 
     def close(self) -> None:
-        for s in self.socks:
-            try:
-                s.close()
-            except OSError:
-                pass
-        self.socks = []
-        if self.proc is not None:
-            try:  # Frog ignores SIGTERM in server mode, and its children would linger: the group goes
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.proc.wait()
-            self.proc = None
-        if self.log != Path(os.devnull):
-            self.log.unlink(missing_ok=True)
+        for p in self.procs:
+            p.close()
+        self.procs = []
 
 
 class _Shared:
     """The process's Frog server, started on first use and closed when the run is done (its 840 MB
-    are not kept through an export), after a failure, or at exit. ``pinned`` keeps it between runs,
-    so a test session or a benchmark pays Frog's start once."""
+    are not kept through an export), after a failure, or at exit.
+
+    A run (``redact.propose``) holds it with ``hold()``: leases in between find the server running
+    and leave it so, and the last holder's exit closes it, so a run pays Frog's start once however
+    many times its layers ask. ``hold`` is a count, not a lock (holders nest, several layers or
+    analyzers may hold it at once); the lock is taken only while a lease talks to the server.
+    ``pinned`` keeps it between runs, so a test session or a benchmark pays Frog's start once."""
 
     def __init__(self) -> None:
-        self.server: FrogServer | None = None
+        self.server: FrogPool | None = None
         self.lock = threading.Lock()
         self.pinned = False
+        self.holders = 0
+        self.starts = 0          # how many servers this process started (the benchmark reports it)
 
     def __call__(self, connections: int = 1) -> "_Lease":
         return _Lease(self, connections)
 
-    def get(self, connections: int) -> FrogServer:
-        if self.server is not None and len(self.server.socks) < connections:
+    @contextmanager
+    def hold(self):
+        """Keep the server (once started) until the outermost ``hold`` ends."""
+        with self.lock:
+            self.holders += 1
+        try:
+            yield self
+        finally:
+            with self.lock:
+                self.holders -= 1
+                if self.holders == 0 and not self.pinned:
+                    self.close()
+
+    def get(self, connections: int) -> FrogPool:
+        if self.server is not None and not self.server.alive():
             self.close()
         if self.server is None:
-            server = FrogServer(connections=connections)
+            server = FrogPool(connections=connections)
             server.start()
+            self.starts += 1
             self.server = server
+        elif len(self.server.procs) < connections:
+            self.server.grow(connections)
         return self.server
 
     def close(self) -> None:
@@ -345,7 +454,7 @@ class _Lease:
     def __init__(self, shared: _Shared, connections: int) -> None:
         self.shared, self.connections = shared, connections
 
-    def __enter__(self) -> FrogServer:
+    def __enter__(self) -> FrogPool:
         self.shared.lock.acquire()
         try:
             return self.shared.get(self.connections)
@@ -354,8 +463,8 @@ class _Lease:
             raise
 
     def __exit__(self, exc_type, *_exc) -> None:
-        try:
-            if exc_type is not None or not self.shared.pinned:   # a server that failed is not trusted again
+        try:   # a server that failed is not trusted again; one nobody holds or pinned goes
+            if exc_type is not None or not (self.shared.pinned or self.shared.holders):
                 self.shared.close()
         finally:
             self.shared.lock.release()
@@ -368,8 +477,9 @@ atexit.register(shared_server.close)
 # --- the layer the analyzer calls -------------------------------------------------------------
 
 SEPARATOR = "\n\n"       # a paragraph break: Frog never joins tokens or sentences across it
-BATCH_CHARS = 8_000      # texts go to Frog in batches of about this size (one round trip each)
-BATCH_TEXTS = 200
+BATCH_CHARS = 16_000     # texts go to Frog in batches of about this size (one round trip each)
+BATCH_TEXTS = 1_000
+CHARS_PER_PROCESS = 60_000   # ~3 s of Frog: a second process (~3 s of CPU to start) only above this
 
 
 def batches(items: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
@@ -426,7 +536,7 @@ _ADDRESS_LIST = re.compile(rf"\s*{_ADDRESS}(?:\s*[,;]\s*{_ADDRESS})*\s*")
 
 def needs_ner(text: str) -> bool:
     """False for a list of mail addresses (a From, To or Cc field): the rule layer boxes the people
-    in it as known people, and Frog costs ~0.15 s a sentence however short."""
+    in it as known people, and Frog's time goes to prose."""
     return bool(text.strip()) and not _ADDRESS_LIST.fullmatch(text)
 
 
@@ -445,14 +555,24 @@ class FrogLayer:
 
     name = "frog"
 
-    def __init__(self, workers: int | None = None, server_factory=shared_server) -> None:
+    def __init__(self, workers: int | None = None, server_factory=None) -> None:
         self.workers = workers or max(1, min(2, os.cpu_count() or 1))
-        self.server_factory = server_factory
+        self._factory = server_factory     # None: the process's shared server (looked up when used)
         self.cache: dict[str, list[Entity]] = {}
         self.error: str | None = None
         self.paragraphs_sent = 0
         self.tokens = 0
         self.prepared = False
+
+    @property
+    def server_factory(self):
+        return self._factory if self._factory is not None else shared_server
+
+    def run(self):
+        """The scope of one analysis run: Frog, once started, stays up until it ends (``_Shared.hold``),
+        so a text analysed after the up-front ``prepare`` costs a round trip, not a Frog start."""
+        hold = getattr(self.server_factory, "hold", None)
+        return hold() if hold is not None else nullcontext()
 
     @property
     def ran(self) -> bool:
@@ -476,7 +596,9 @@ class FrogLayer:
         if not todo:
             return
         items = sorted(todo.items(), key=lambda kv: -len(kv[1]))   # long ones first: the lanes finish together
-        lanes = [batches(items[i::self.workers]) for i in range(self.workers)]
+        size = sum(len(t) for t in todo.values())
+        n = max(1, min(self.workers, -(-size // CHARS_PER_PROCESS)))   # a second Frog only where it pays its start
+        lanes = [batches(items[i::n]) for i in range(n)]
         lanes = [lane for lane in lanes if lane]
         results: dict[str, list[Entity]] = {}
         lock = threading.Lock()
@@ -489,7 +611,7 @@ class FrogLayer:
                         found = split_entities(entities(joined, table), [len(t) for _, t in batch])
                         with lock:
                             results.update((k, ents) for (k, _), ents in zip(batch, found))
-                            self.tokens += table.count("\n")
+                            self.tokens += sum(1 for ln in table.split("\n") if ln[:1].isdigit())
                 with ThreadPoolExecutor(len(lanes)) as pool:
                     for f in [pool.submit(run, i) for i in range(len(lanes))]:
                         f.result()

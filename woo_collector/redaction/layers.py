@@ -2,6 +2,7 @@
 
     [redaction]
     layers = ["rules", "frog"]     # the default where Frog is installed; ["rules"] where it is not
+    frog_processes = 1             # Frog processes a run may use (default: one a core, at most 2)
 
 ``WOO_REDACTION_LAYERS=rules,frog`` overrides ``woo.toml``. The rule layer always runs (patterns,
 context, checksums, the policy, propagation); ``frog`` adds Frog's statistical Dutch NER
@@ -44,6 +45,18 @@ def configured(config: dict) -> tuple[list[str], bool]:
     return [n for n in LAYERS if n in names], True
 
 
+def frog_processes(config: dict) -> int | None:
+    """``[redaction] frog_processes``: how many Frog processes a run may use (each loads its own
+    models: ~840 MB; one runs on one core). None: the default (one a core, at most two)."""
+    value = (config.get("redaction") or {}).get("frog_processes")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"woo.toml [redaction] frog_processes: {value!r} is no positive whole number; "
+                          f"write e.g. frog_processes = 1")
+    return value
+
+
 def missing_note() -> str:
     return (f"warning: Frog is not installed, so names are found by the rule layer alone (person-name recall "
             f"{RECALL['rules']:.2f} instead of {RECALL['frog']:.2f} with Frog on held-out Dutch news); "
@@ -63,13 +76,14 @@ def build(config: dict) -> tuple[list, list[str]]:
         return [], ([] if _explicit else [missing_note()])
     if not frog.frog_path():
         return [], [missing_note()]
-    return [frog.FrogLayer()], []
+    return [frog.FrogLayer(workers=frog_processes(config))], []
 
 
 def describe(config: dict) -> str:
     """What ``woo doctor`` says about the layers (without starting Frog)."""
     try:
         names, explicit = configured(config)
+        frog_processes(config)
     except ConfigError as e:
         return f"misconfigured: {e}"
     exe = frog.frog_path()

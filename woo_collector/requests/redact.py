@@ -9,6 +9,7 @@ wrote or received a message in the request, minus the keep list), and turns find
 from __future__ import annotations
 
 import email.utils
+from contextlib import ExitStack
 from dataclasses import replace
 from typing import Iterable, Sequence
 
@@ -73,10 +74,17 @@ def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: 
     analyzer = Analyzer(policy, known_people=[p for p in known_people(items) if p.lower() not in org_low], layers=layers)
     texts = [(it, f, field_text(it, f)) for it in items for f in FIELDS]
     texts = [(it, f, t) for it, f, t in texts if t.strip()]
-    # one pass learns every name in the request, a second finds all its forms everywhere
-    results = analyzer.analyze_many([t for _, _, t in texts])
-    results = [_with_identifiers(analyzer, it, f, t, fs) for (it, f, t), fs in zip(texts, results)]
-    texts, results = _id_fields(analyzer, items, texts, results)
+    with ExitStack() as run:   # each layer's run scope: Frog starts at most once, and goes at the end
+        for layer in layers:
+            if hasattr(layer, "run"):
+                run.enter_context(layer.run())
+        # the layers see every text of the run in one batch: the fields, and the id fields, file
+        # names, ids and encoded-words that are analysed after them
+        analyzer.prepare_layers([t for _, _, t in texts] + _later_texts(items, texts))
+        # one pass learns every name in the request, a second finds all its forms everywhere
+        results = analyzer.analyze_many([t for _, _, t in texts])
+        results = [_with_identifiers(analyzer, it, f, t, fs) for (it, f, t), fs in zip(texts, results)]
+        texts, results = _id_fields(analyzer, items, texts, results)
     out: list[Redaction] = []
     for (it, f, _t), fs in zip(texts, results):
         for fnd in sorted(fs, key=lambda x: (x.start, x.end)):
@@ -86,6 +94,39 @@ def propose(request_id: str, items: list[Item], policy_cfg: dict, organisation: 
                                  explanation=fnd.explanation or fnd.recognizer))
     return out
 
+
+
+class _Recorder:
+    """Stands in for the analyzer to learn which texts ``identifiers`` will analyse (which depends
+    on the text only, never on what is found in it)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def analyze(self, text: str, known_people=None) -> list:
+        self.texts.append(text)
+        return []
+
+
+def _later_texts(items: list[Item], texts: list) -> list[str]:
+    """The texts analysed after the fields' ``analyze_many``: the identifiers, ids and encoded-words
+    inside the fields (``_with_identifiers``) and the id fields (``_id_fields``), in order."""
+    from woo_collector.redaction.identifiers import embedded, identifier_findings
+
+    rec = _Recorder()
+    for it, f, t in texts:
+        embedded(rec, t)
+        if f == "subject" and it.kind in ("attachment", "file"):
+            identifier_findings(rec, t)
+    seen: set[str] = set()
+    for it in items:
+        for f in ID_FIELDS:
+            t = getattr(it, f) or ""
+            if t.strip() and t not in seen:
+                seen.add(t)
+                rec.analyze(t)
+                identifier_findings(rec, t)
+    return rec.texts
 
 
 def _with_identifiers(analyzer, it: Item, field: str, text: str, found: list) -> list:
