@@ -72,6 +72,8 @@ SOURCES = {
                                  "nl_lassysmall-ud-dev.conllu"),
     "lassysmall-dev": Source("UniversalDependencies/UD_Dutch-LassySmall", "01597dbf3cab25689466102ca1aabf4821a862eb",
                              "nl_lassysmall-ud-dev.conllu"),
+    "lassysmall-train": Source("UniversalDependencies/UD_Dutch-LassySmall", "ccd0244f5bc393ccce28e2def08125b8b24a4269",
+                               "nl_lassysmall-ud-train.conllu"),
 }
 
 NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", "!!", "?!", ")", "»", "...", "%"}
