@@ -354,9 +354,9 @@ class WhooshIndex(IndexEngine):
             flt = self._filter(s, **filters)
             if flt == set():  # a period with nothing in it (Whoosh reads an empty filter set as no filter)
                 return 0, []
-            q = self._on_candidates(q, flt)
-            results = s.search(q, filter=flt, limit=limit)  # never terms=True: it breaks the filtered count
-            total = len(results) if flt is None or limit is None else _count(s, q, flt)
+            searched = self._on_candidates(q, flt)  # q stays the parsed query: its phrases are highlighted
+            results = s.search(searched, filter=flt, limit=limit)  # never terms=True: it breaks the filtered count
+            total = len(results) if flt is None or limit is None else _count(s, searched, flt)
             shown = [results[i] for i in range(results.scored_length())]  # list(results) would ask len(): Whoosh's slow count
             bodies = texts([h["id"] for h in shown]) if texts and shown else {}
             hits, terms = [], highlight_terms(q)

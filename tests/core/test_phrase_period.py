@@ -97,3 +97,20 @@ def test_a_phrase_without_a_period_is_whooshs_own(tmp_path, query):
     q = ix.parse(query)
     assert WhooshIndex._on_candidates(q, None) is q
     ix.close()
+
+
+def test_a_phrase_in_a_period_has_the_snippet_of_the_phrase(tmp_path, engine):
+    """The period changes which documents match, not what their snippets mark."""
+    from woo_collector.index import make_snippet, parse_query
+
+    ix = open_index(tmp_path / "index", engine)
+    body = "Lange tekst over iets anders. " * 12 + "Het gaat om slagschaduw en geluid bij de molen."
+    ix.add([Item(id="a", kind="email", source="s", custodian="c", sha256="0" * 64, subject="Brief", body=body,
+                 sent=START + timedelta(days=3))])
+    query = '"slagschaduw en geluid"'
+    want = make_snippet(body, parse_query(query))
+    assert "slagschaduw en geluid" in want and not want.startswith("Lange")
+    for lo in (None, START):
+        total, hits = ix.search(query, texts=lambda ids: {"a": body}, date_from=lo)
+        assert total == 1 and hits[0].snippet == want, lo
+    ix.close()
