@@ -186,7 +186,7 @@ class WhooshIndex(IndexEngine):
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         where = str(self.path)
-        self._open_lock, self._open_searchers = threading.Lock(), set()
+        self._open_lock, self._open_searchers = threading.Lock(), {}  # thread: its searcher
         self.ix = _racing_a_commit(lambda: windex.open_dir(where) if windex.exists_in(where) else None)
         if self.ix is None:
             self.ix = windex.create_in(str(self.path), _schema())
@@ -252,28 +252,26 @@ class WhooshIndex(IndexEngine):
         is kept per thread and opened again only when a commit made a new generation. Opening one
         copies every file of every segment into memory (whoosh-reloaded reads its memory-mapped
         segment files through ``BytesIO``): at 100,000 items that was 2 of the 2.3 s of a search with
-        a period. Not Whoosh's ``refresh()``: reusing the old reader it keeps merged-away segments."""
+        a period. The searchers of ended threads are closed when a thread opens one. Not Whoosh's
+        ``refresh()``: reusing the old reader it keeps merged-away segments."""
         from contextlib import nullcontext
 
-        local = self.__dict__.setdefault("_local", threading.local())
-        held = getattr(local, "searcher", None)
-        generation = self.ix.latest_generation()
-        if held is None or held.reader().generation() != generation:
+        me = threading.current_thread()
+        held = self._open_searchers.get(me)
+        if held is None or held.reader().generation() != self.ix.latest_generation():
             fresh = _racing_a_commit(self.ix.searcher)
             with self._open_lock:
-                if held is not None:
-                    self._open_searchers.discard(held)
-                    held.close()
-                self._open_searchers.add(fresh)
-            held = local.searcher = fresh
+                gone = [t for t in self._open_searchers if t is me or not t.is_alive()]  # and those of ended threads
+                for t in gone:
+                    self._open_searchers.pop(t).close()
+                self._open_searchers[me] = held = fresh
         return nullcontext(held)
 
     def _close_searchers(self) -> None:
         with self._open_lock:
-            for s in self._open_searchers:
+            for s in self._open_searchers.values():
                 s.close()
             self._open_searchers.clear()
-        self.__dict__.pop("_local", None)
 
     def ids(self) -> set[str]:
         with self._searcher() as s:

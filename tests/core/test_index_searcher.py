@@ -51,3 +51,19 @@ def test_whoosh_opens_a_searcher_only_after_a_commit(tmp_path, monkeypatch):
         assert ix.search("windturbine")[0] == 2
     assert len(opened) == 2
     ix.close()
+
+
+def test_whoosh_closes_the_searchers_of_ended_threads(tmp_path):
+    """A searcher holds a copy of the index's files: one per live thread, not one per thread ever run."""
+    import threading
+
+    ix = WhooshIndex(tmp_path / "index")
+    ix.add([item("a", "windturbine")])
+    for _ in range(4):
+        t = threading.Thread(target=lambda: ix.search("windturbine"))
+        t.start()
+        t.join()
+    ix.add([item("b", "windturbine")])
+    assert ix.search("windturbine")[0] == 2
+    assert list(ix._open_searchers) == [threading.current_thread()]
+    ix.close()
