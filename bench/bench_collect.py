@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Collect benchmark: a Woo request selecting ~10,000 items out of 200,000.
 
-    python bench/bench_collect.py [--total 200000] [--share 0.05]
+    python bench/bench_collect.py [--total 200000] [--share 0.05] [--engine whoosh|tantivy]
+                                  [--workspace DIR] [--selection-only]
+
+``--workspace DIR``: a workspace filled by ``bench_search.py --workspace DIR`` (the same items, share
+0.05), reused; filled there and kept when it is not yet. ``--selection-only``: time the selection
+(the index's ids, the undated ones, their items, their families) and not the whole collect.
 
 Fills a workspace's catalog and index directly with synthetic mail items (the ingestion path
 without parsing), then times `collect` (selection with limit=None, families, deduplication,
@@ -99,25 +104,67 @@ def main() -> None:
     ap.add_argument("--total", type=int, default=200_000)
     ap.add_argument("--share", type=float, default=0.05)
     ap.add_argument("--once", action="store_true", help="one collect only (no 'collect again')")
+    ap.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
+    ap.add_argument("--workspace", type=Path)
+    ap.add_argument("--selection-only", action="store_true")
     args = ap.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="woo-collect-"))
-    ws, _ = Workspace.init(base / "ws")
-    t = time.perf_counter()
-    batch = []
-    for it in items(args.total, args.share):
-        batch.append(it)
-        if len(batch) == 5000:
-            res = ws.catalog.apply_batch("bench", 0, batch, [], [], [], [])
-            ws.index.add(res.new)
-            batch = []
-    if batch:
-        ws.index.add(ws.catalog.apply_batch("bench", 0, batch, [], [], [], []).new)
-    ws.catalog.db.execute("UPDATE items SET indexed=1")
-    fill = time.perf_counter() - t
-    from woo_collector.requests import create, show_doc
-    from woo_collector.requests.collect import collect
+    keep = args.workspace is not None
+    base = args.workspace or Path(tempfile.mkdtemp(prefix="woo-collect-"))
+    fill = None
+    if keep and (base / "ws" / "FILLED").exists():
+        ws = Workspace(base / "ws")
+        args.engine = ws.settings.engine
+        args.total = ws.index.doc_count()
+    elif keep and args.share == 0.05:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from bench_search import fill_workspace
 
-    create(ws, "BENCH", "windturbines", date(2024, 1, 1), date(2024, 12, 31))
+        ws = fill_workspace(base / "ws", args.engine, args.total, batch_size=5000)
+        fill = ws.fill_seconds
+    else:
+        ws, _ = Workspace.init(base / "ws", engine=args.engine)
+        t = time.perf_counter()
+        batch = []
+        for it in items(args.total, args.share):
+            batch.append(it)
+            if len(batch) == 5000:
+                res = ws.catalog.apply_batch("bench", 0, batch, [], [], [], [])
+                ws.index.add(res.new)
+                batch = []
+        if batch:
+            ws.index.add(ws.catalog.apply_batch("bench", 0, batch, [], [], [], []).new)
+        ws.catalog.db.execute("UPDATE items SET indexed=1")
+        fill = time.perf_counter() - t
+    from woo_collector.requests import create, show_doc
+    from woo_collector.requests.collect import collect, complete_families, period_filters
+
+    if ws.catalog.requests.get("BENCH", missing_ok=True) is None:  # a reused workspace may have it
+        create(ws, "BENCH", "windturbines", date(2024, 1, 1), date(2024, 12, 31))
+    fill_text = f"{fill:.0f} s" if fill else "(reused)"
+    fill_rate = f"{args.total / fill:.0f} items/s" if fill else ""
+    req = ws.catalog.requests.get("BENCH")
+    sel = []
+    for _ in range(3):
+        t = time.perf_counter()
+        flt = period_filters(req)
+        hit_ids = set(ws.index.select_ids(req.query, **flt))
+        t_ids = time.perf_counter() - t
+        undated_ids = ws.index.select_undated_ids(req.query, **flt)
+        fam = complete_families(ws, ws.catalog.get_items(sorted(hit_ids)))
+        sel.append((time.perf_counter() - t, t_ids))
+    best = min(sel)
+    sel_row = ("selection (ids, undated ids, items, families)", f"{len(hit_ids)} hits, {len(undated_ids)} undated, {len(fam)} items",
+               f"{best[0]:.1f} s (slowest of 3: {max(sel)[0]:.1f} s)", f"the index's ids alone {best[1]:.2f} s")
+    if args.selection_only:
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rows = [("fill catalog + index (no parsing)", f"{args.total} items", fill_text, fill_rate), sel_row,
+                ("peak RSS", f"{rss / 1024:.0f} MB", "", "")]
+        print("\n".join([f"### selection, {args.total} items, engine {args.engine} ({datetime.now():%Y-%m-%d %H:%M})", "",
+                         "| measure | | | |", "| --- | --- | --- | --- |"] + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]))
+        ws.close()
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+        return
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     sampler = PssSampler()
     sampler.start()
@@ -135,7 +182,7 @@ def main() -> None:
         collect(ws, "BENCH", "bench")
         again = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rows = [("fill catalog + index (no parsing)", f"{args.total} items", f"{fill:.0f} s", f"{args.total / fill:.0f} items/s"),
+    rows = [("fill catalog + index (no parsing)", f"{args.total} items", fill_text, fill_rate), sel_row,
             ("collect", f"{res.items_selected} of {args.total} items -> {res.documents} documents", f"{took:.1f} s",
              f"{res.redactions} redactions proposed"),
             ("collect layers", ", ".join(res.layers), f"{sampler.frogs} child process(es) (Frog)", ""),
@@ -144,14 +191,15 @@ def main() -> None:
             ("peak RSS", f"{rss / 1024:.0f} MB", f"before collect {rss0 / 1024:.0f} MB", ""),
             ("peak PSS during collect", f"{sampler.peak / 1024:.0f} MB (Python + Frog)",
              f"Python {sampler.py / 1024:.0f} MB", f"Frog {sampler.frog / 1024:.0f} MB")]
-    text = "\n".join([f"### collect, {args.total} items ({datetime.now():%Y-%m-%d %H:%M})", "", "| measure | | | |", "| --- | --- | --- | --- |"]
+    text = "\n".join([f"### collect, {args.total} items, engine {args.engine} ({datetime.now():%Y-%m-%d %H:%M})", "", "| measure | | | |", "| --- | --- | --- | --- |"]
                      + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]) + "\n"
     print(text)
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     with open(ROOT / "bench" / "out" / "collect.md", "a") as f:
         f.write(text + "\n")
     ws.close()
-    shutil.rmtree(base, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

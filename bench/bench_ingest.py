@@ -75,7 +75,7 @@ def main() -> None:
     ws = base / "ws"
     shutil.rmtree(ws, ignore_errors=True)
     woo = [sys.executable, "-m", "woo_collector", "--workspace", str(ws), "--quiet"]
-    subprocess.run(woo + ["init", "--engine", args.engine], check=True, capture_output=True)
+    subprocess.run(woo + ["init", "--engine", args.engine, "--organisation", "Gemeente Bench"], check=True, capture_output=True)
     wall, rss, p = timed(woo + ["import", str(md), "--type", "maildir", "--custodian", "bench"], env={"WOO_INDEX_PROCS": str(args.procs)})
     assert p.returncode == 0, p.stderr
     rows = [("woo import (maildir)", f"{args.n / wall:.0f} msg/s", f"{wall:.1f} s", f"{rss / 1024:.0f} MB peak RSS")]

@@ -78,8 +78,11 @@ def check(ws: Workspace, quick: bool = False, progress: bool = True) -> tuple[li
     return problems, facts
 
 
-# Past this many items Whoosh misses the search budget (a term with a period p95 <= 300 ms, any search
-# p95 <= 50 ms on tantivy): measured by bench/bench_search.py, see bench/RESULTS.md.
+# Past this many items Whoosh's searches take seconds (bench/bench_search.py, bench/RESULTS.md, issue 17):
+# CPU time of one search, Whoosh, 2026-12-01: a common phrase 0.3 s at 10,000 items and 3.1 s at
+# 100,000 (linear: 1.5 s at 50,000), AND 0.5 s at 100,000; tantivy answers every kind in 10 ms at
+# 100,000 and 66 ms at 1,000,000. The budget of a term with a period (p95 <= 300 ms at 100,000) Whoosh
+# now meets far past 100,000 (22 ms CPU there); the ceiling is set by the other kinds.
 WHOOSH_CEILING = 50_000
 
 

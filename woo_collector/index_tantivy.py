@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from woo_collector import faults
-from woo_collector.index import SCHEMA_VERSION, Hit, IndexEngine, SearchError, fast_analyzer, make_snippet
+from woo_collector.index import SCHEMA_VERSION, Hit, IndexEngine, SearchError, fast_analyzer, highlight_terms, make_snippet
 from woo_collector.models import Item
 
 RAW = ("id", "kind", "source_id", "custodian_id", "conversation")
@@ -237,7 +237,7 @@ class TantivyIndex(IndexEngine):
         total, shown = found.count, (found.hits if limit else [])
         docs = [(score, s.doc(addr)) for score, addr in shown]
         bodies = texts([d.get_first("id") for _, d in docs]) if texts and docs else {}
-        hits = []
+        hits, terms = [], highlight_terms(wq)
         for score, d in docs:
             i = d.get_first("id")
             date = d.get_first("date")
@@ -245,7 +245,7 @@ class TantivyIndex(IndexEngine):
                             custodian=d.get_first("custodian_id"),
                             date=date.astimezone(timezone.utc) if date else None,
                             title=_text(d.get_first("title")), sender=_text(d.get_first("sender")),
-                            score=float(score or 0.0), snippet=make_snippet(bodies.get(i, ""), wq)))
+                            score=float(score or 0.0), snippet=make_snippet(bodies.get(i, ""), wq, terms)))
         return total, hits
 
     def _all_ids(self, s, q) -> list[str]:

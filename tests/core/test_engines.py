@@ -186,6 +186,25 @@ def test_snippets_are_whooshs_highlights(text, query):
     assert highlight(text, q) == highlight(text, q, fast=False)
 
 
+SENTENCE = st.lists(st.one_of(WORDS, st.sampled_from(["windturbines", "geluid", "slagschaduw", "parkeren", "Géluid", "de", "en",
+                                                     "Windturbine.", "geluid!", "geluid?", "&", "<b>", "x&y", "\n", "..."]),
+                             st.text(max_size=12)), max_size=120).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SENTENCE, min_size=1, max_size=4).map("".join), st.integers(0, 40_000),
+       st.sampled_from(["windturbine", "geluid OR slagschaduw", '"slagschaduw en geluid"', "windturb*", "p?rkeren",
+                        "NOT geluid", "subject:geluid", "geluid AND NOT windturbines", "de", "geluid windturbine parkeren"]))
+def test_a_snippet_is_whooshs_highlight_made_in_one_loop(text, pad, query):
+    """make_snippet's own fragmenter gives what Whoosh's highlighter chain gives, plain: the same
+    fragments, scores, order and escaping, past 200 characters and past Whoosh's 32 KB limit."""
+    from woo_collector.index import _plain, highlight, make_snippet, parse_query
+
+    text = "woord " * (pad // 6) + text if pad > 30_000 else text
+    q = parse_query(query)
+    assert make_snippet(text, q) == (_plain(highlight(text, q, fast=False) or " ".join(text.split())[:200]) if text else "")
+
+
 def test_snippets_equal_a_whoosh_hits_highlights(tmp_path):
     """The snippet both engines show is what Whoosh's own hit.highlights() made before."""
     from woo_collector.demo import generate

@@ -38,7 +38,8 @@ def test_open_and_search_survive_a_toc_replaced_by_a_commit(tmp_path, monkeypatc
     missed = _vanishing_toc(monkeypatch, 2)
     ix = WhooshIndex(tmp_path / "index")  # opening the index meets the vanished TOC
     assert missed and ix.doc_count() == 1
-    missed.clear()
+    ix.add([Item(id="b", kind="email", source="s", custodian="c", sha256="0" * 64, body="parkeren")])  # a commit:
+    missed.clear()  # a search reuses its searcher until one, then opens the new generation
     total, hits = ix.search("begroting", limit=10)  # and so does the searcher
     assert missed and total == 1 and [h.id for h in hits] == ["a"]
     ix.close()
