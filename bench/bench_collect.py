@@ -74,20 +74,9 @@ class PssSampler(threading.Thread):
         self.peak = self.py = self.frog = self.frogs = 0
 
     def _descendants(self) -> list[int]:
-        kids: dict[int, list[int]] = {}
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                try:
-                    stat = open(f"/proc/{d}/stat").read()
-                except OSError:
-                    continue
-                kids.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(d))
-        out, todo = [], [os.getpid()]
-        while todo:
-            for k in kids.get(todo.pop(), []):
-                out.append(k)
-                todo.append(k)
-        return out
+        from woo_collector.children import descendants
+
+        return [pid for pid, _ in descendants()]
 
     def run(self) -> None:
         while not self.stop.wait(1.0):

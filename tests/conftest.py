@@ -165,6 +165,28 @@ def woo(ws: Path, *args: str):
     return CliRunner().invoke(cli, ["--workspace", str(ws), "--quiet", *args], catch_exceptions=False)
 
 
+def decide(ws: Path, req: str, tmp_path: Path, decisions: dict[str, str | tuple[str, str]]) -> None:
+    """Decide documents as a handler does in the review workbook: per document number its
+    Beoordeling, or (Beoordeling, Beoordelingsgrond); export, fill in, import."""
+    import openpyxl
+
+    book = tmp_path / "beoordeling.xlsx"
+    assert woo(ws, "request", "review", req, "--export", str(book)).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    sheet = wb["Documenten"]
+    header = [c.value for c in sheet[1]]
+    for row in range(2, sheet.max_row + 1):
+        nr = str(sheet.cell(row, header.index("Nr") + 1).value)
+        if nr in decisions:
+            decision, ground = (decisions[nr], None) if isinstance(decisions[nr], str) else decisions[nr]
+            sheet.cell(row, header.index("Beoordeling") + 1).value = decision
+            if ground is not None:
+                sheet.cell(row, header.index("Beoordelingsgrond") + 1).value = ground
+    wb.save(book)
+    r = woo(ws, "request", "review", req, "--import", str(book))
+    assert r.exit_code == 0, r.output
+
+
 def pytest_addoption(parser):
     parser.addoption("--engines", default=os.environ.get("WOO_TEST_ENGINES", "whoosh,tantivy"),
                      help="index engines the index and search tests run against (comma-separated; "

@@ -15,14 +15,13 @@ import zipfile
 from pathlib import Path
 
 import docx
-import openpyxl
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
 from exports.ids import document_id
 from exports.images import metadata_in
-from tests.conftest import sample, woo
+from tests.conftest import decide, sample, woo
 
 GPS = {1: "N", 2: (52.0, 22.0, 7.25), 3: "E", 4: (4.0, 53.0, 11.5)}
 OWNER = "Jan Jansen"
@@ -70,23 +69,6 @@ def whatsapp_zip(path: Path) -> Path:
         for name, make in MEDIA.items():
             z.writestr(name, make())
     return path
-
-
-def decide(ws: Path, req: str, tmp_path: Path, decisions: dict[str, tuple[str, str]]) -> None:
-    """Beoordeling and Beoordelingsgrond per document number, through the review workbook."""
-    book = tmp_path / "beoordeling.xlsx"
-    assert woo(ws, "request", "review", req, "--export", str(book)).exit_code == 0
-    wb = openpyxl.load_workbook(book)
-    sheet = wb["Documenten"]
-    header = [c.value for c in sheet[1]]
-    for row in range(2, sheet.max_row + 1):
-        nr = str(sheet.cell(row, header.index("Nr") + 1).value)
-        if nr in decisions:
-            sheet.cell(row, header.index("Beoordeling") + 1).value = decisions[nr][0]
-            sheet.cell(row, header.index("Beoordelingsgrond") + 1).value = decisions[nr][1]
-    wb.save(book)
-    r = woo(ws, "request", "review", req, "--import", str(book))
-    assert r.exit_code == 0, r.output
 
 
 def media_parts(out: Path) -> dict[str, bytes]:

@@ -229,26 +229,9 @@ def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoj
 
 def _frog_pids() -> list[int]:
     """Every running ``frog`` descended from this process (found through /proc, whatever runs it)."""
-    import os
+    from woo_collector.children import descendants
 
-    kids: dict[int, list[int]] = {}
-    comm: dict[int, str] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                stat = open(f"/proc/{d}/stat").read()
-            except OSError:
-                continue
-            name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
-            comm[int(d)] = name
-            kids.setdefault(int(rest[1]), []).append(int(d))
-    out, todo = [], [os.getpid()]
-    while todo:
-        for k in kids.get(todo.pop(), []):
-            todo.append(k)
-            if comm.get(k) == "frog":
-                out.append(k)
-    return out
+    return [pid for pid, name in descendants() if name == "frog"]
 
 
 def _listening(pids: list[int]) -> list[str]:

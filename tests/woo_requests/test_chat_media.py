@@ -15,7 +15,7 @@ import docx
 import openpyxl
 import pytest
 
-from tests.conftest import sample, woo
+from tests.conftest import decide, sample, woo
 from tests.connectors.test_documents import build_pdf
 
 PDF = build_pdf(["Verslag over de geluidsnormen bij het Kraaiennest"])
@@ -59,21 +59,6 @@ def inventory(out: Path) -> dict[str, dict]:
 
 def bundle_text(out: Path) -> str:
     return "\n".join(p.text for f in sorted((out / "documenten").glob("*.docx")) for p in docx.Document(str(f)).paragraphs)
-
-
-def decide(ws: Path, req: str, tmp_path: Path, decisions: dict[str, str]) -> None:
-    book = tmp_path / "beoordeling.xlsx"
-    assert woo(ws, "request", "review", req, "--export", str(book)).exit_code == 0
-    wb = openpyxl.load_workbook(book)
-    sheet = wb["Documenten"]
-    header = [c.value for c in sheet[1]]
-    for row in range(2, sheet.max_row + 1):
-        nr = str(sheet.cell(row, header.index("Nr") + 1).value)
-        if nr in decisions:
-            sheet.cell(row, header.index("Beoordeling") + 1).value = decisions[nr]
-    wb.save(book)
-    r = woo(ws, "request", "review", req, "--import", str(book))
-    assert r.exit_code == 0, r.output
 
 
 def test_whatsapp_zip_photo_and_pdf_through_the_cli(ws, tmp_path):
