@@ -115,6 +115,7 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
     near = neardup.flag([(nr, d.text()) for nr, d in numbered if d.kind in ("email", "file", "attachment")])
     doc_items = [i for _, d in numbered for i in d.items]
     extra_layers, warnings = layers.build(ws.config)
+    ws.index.release()  # the selection is made: its searcher's copy of the index is not held through the redaction
     proposals = redact.propose(req_id, doc_items, ws.config.get("policy", {}), organisation=ws.settings.organisation,
                                layers=extra_layers)
     warnings += [layers.failed_note(x.error) for x in extra_layers if x.error]
@@ -163,6 +164,7 @@ def collect(ws: Workspace, req_id: str, user: str | None = None, undated: str | 
     changes = {"added": added, "dropped": dropped} if previous else {}
     filters = {k: (v.isoformat() if hasattr(v, "isoformat") else list(v)) for k, v in flt.items()} | {"undated": undated}
     state = index_state(ws)
+    ws.index.release()  # searched for the last time in this collect
     # documents, numbers, redaction proposals, the frozen selection, the status and the audit row:
     # one transaction, so an interrupted collect leaves the previous collect whole
     with ws.change("request collect", {"id": req_id, "undated": undated}, request=req_id) as entry:
