@@ -55,6 +55,36 @@ def timed(cmd: list[str], env=None) -> tuple[float, int, subprocess.CompletedPro
     return wall, max(peak, before), p
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a running process, from /proc (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_cpu(cmd: list[str], env=None) -> tuple[float, float, float, subprocess.CompletedProcess]:
+    """Wall seconds, CPU seconds of the process itself and of every process it started (its ingest
+    workers and their fork server: sampled from /proc every 50 ms, so a helper that ends between two
+    samples loses at most that much), result. CPU time is what a loaded machine does not inflate."""
+    from woo_collector.children import descendants
+
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+    seen: dict[int, float] = {}
+    own = 0.0
+    while p.poll() is None:
+        own = cpu_seconds(p.pid) or own
+        for pid, _ in descendants(p.pid):
+            seen[pid] = max(seen.get(pid, 0.0), cpu_seconds(pid))
+        time.sleep(0.05)
+    out, err = p.communicate()
+    wall = time.perf_counter() - t
+    return wall, own, sum(seen.values()), subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
 def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
@@ -76,9 +106,16 @@ def main() -> None:
     shutil.rmtree(ws, ignore_errors=True)
     woo = [sys.executable, "-m", "woo_collector", "--workspace", str(ws), "--quiet"]
     subprocess.run(woo + ["init", "--engine", args.engine, "--organisation", "Gemeente Bench"], check=True, capture_output=True)
-    wall, rss, p = timed(woo + ["import", str(md), "--type", "maildir", "--custodian", "bench"], env={"WOO_INDEX_PROCS": str(args.procs)})
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, own, helpers, p = timed_cpu(woo + ["import", str(md), "--type", "maildir", "--custodian", "bench"],
+                                      env={"WOO_INDEX_PROCS": str(args.procs)})
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = max(own, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    rss = max(before.ru_maxrss, after.ru_maxrss)
     assert p.returncode == 0, p.stderr
-    rows = [("woo import (maildir)", f"{args.n / wall:.0f} msg/s", f"{wall:.1f} s", f"{rss / 1024:.0f} MB peak RSS")]
+    rows = [("woo import (maildir)", f"{args.n / wall:.0f} msg/s", f"{wall:.1f} s", f"{rss / 1024:.0f} MB peak RSS"),
+            ("woo import, CPU", f"{own:.1f} s in the importing process", f"{helpers:.1f} s in its workers",
+             f"{(own + helpers) * 1000 / args.n:.2f} ms CPU a message")]
     rows.append(("index size", f"{du(ws / 'index') / 1e6:.0f} MB", "", f"store {du(ws / 'store') / 1e6:.0f} MB, catalog {(ws / 'catalog.sqlite').stat().st_size / 1e6:.0f} MB"))
 
     from woo_collector.workspace import Workspace
@@ -114,14 +151,18 @@ def main() -> None:
         nm.write_text(f"[database]\npath={md}\n[user]\nname=bench\nprimary_email=bench@example.org\n[new]\ntags=inbox\n")
         shutil.rmtree(md / ".notmuch", ignore_errors=True)
         env = {"NOTMUCH_CONFIG": str(nm)}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall_nm, rss_nm, p = timed(["notmuch", "new", "--quiet"], env=env)
-        rows.append(("notmuch new", f"{args.n / wall_nm:.0f} msg/s", f"{wall_nm:.1f} s", f"{rss_nm / 1024:.0f} MB peak RSS"))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_nm = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        rows.append(("notmuch new", f"{args.n / wall_nm:.0f} msg/s", f"{wall_nm:.1f} s", f"{cpu_nm:.1f} s CPU"))
         nm_times = []
         for q in ("windturbines", "geluid and afstand", 'subject:begroting', '"uitsluitend bestemd voor de geadresseerde"'):
             for _ in range(3):
                 nm_times.append(timed(["notmuch", "search", "--limit=20", q], env=env)[0])
         rows.append(("notmuch search (command)", f"median {statistics.median(nm_times) * 1000:.0f} ms", f"max {max(nm_times) * 1000:.0f} ms", ""))
-        rows.append(("woo import / notmuch new", f"{wall_nm / wall:.2f}x", "", "budget: >= 1.5x"))
+        rows.append(("woo import / notmuch new", f"{wall_nm / wall:.2f}x", f"CPU: {cpu_nm / (own + helpers):.2f}x",
+                     "budget: >= 1.5x (tantivy), >= 0.6x (Whoosh)"))
     else:
         rows.append(("notmuch", "not installed", "", "apt-get install notmuch"))
 

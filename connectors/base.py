@@ -36,7 +36,7 @@ of WhatsApp exports merged across files, the members of a zip of documents) subc
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 from abc import ABC, abstractmethod
 from collections import deque
 from functools import cached_property
@@ -45,7 +45,7 @@ from typing import BinaryIO, Callable, ClassVar, Iterable, Iterator
 
 from woo_collector.connector_settings import ConnectorSettings, parse_settings
 from woo_collector.errors import ConnectorError
-from woo_collector.models import Checkpoint, Failure, Sink, SourceSpec, Yield, file_key, stable_id
+from woo_collector.models import Checkpoint, Failure, Item, Sink, SourceSpec, WorkerPlan, Yield, file_key, stable_id
 from woo_collector.registry import walk_files
 
 __all__ = ["Checkpoint", "Connector", "FileConnector", "FileUnitConnector", "Sink", "SourceSpec", "Yield", "walk_files"]
@@ -194,13 +194,14 @@ class FileConnector(FileUnitConnector):
 
     A connector whose ``read_file`` needs nothing but the file and the source's spec (it keeps what
     it finds inside through the sink and reads no sync state) sets ``parallel = True``: when the
-    pipeline hands it ``workers`` (a function returning a ``concurrent.futures`` executor of worker
-    processes), its files are parsed there, many at a time, while this process keeps the originals
-    (the file itself first, then what the worker found inside it) and yields the results in order.
+    pipeline hands it ``workers`` (a ``WorkerPlan``), its files are parsed there, many at a time,
+    and yielded in order. A worker keeps the originals it reads (the file itself, when its
+    checkpoint key is known without reading it, and what it finds inside) through the plan's sink,
+    which writes where this process's sink writes; this process records them.
     """
 
     parallel: ClassVar[bool] = False
-    workers: Callable[[], object] | None = None  # set by the pipeline: returns the executor, started on first use
+    workers: WorkerPlan | None = None  # set by the pipeline
 
     @abstractmethod
     def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
@@ -224,72 +225,127 @@ class FileConnector(FileUnitConnector):
                 yield from self.read_unit(path, path.name, lambda sha, path=path: self.read_file(path, sha),
                                           where=str(path), single=single, key=key)
             return
-        window: deque = deque()
-        pool = None
-        for path, key in files:
-            opened = self._open_unit(path, path.name, where=str(path), single=False, key=key)
-            if opened is None:
-                continue
-            if isinstance(opened, Failure):
-                window.append((path, key, opened, None))
+        plan = self.workers
+        window: deque = deque()  # (path, key, opened or None, (task, n) or None), in the order read
+        tasks = _Tasks(type(self), self.spec, plan)
+        for path, key in _looked_up(files, self.sink):
+            if tasks.pool is None and len(window) >= PARALLEL_AFTER:
+                tasks.start()
+            if tasks.pool is not None and key and self.keep_whole:  # skipped by its key: the worker keeps it
+                if self.known(key):
+                    continue
+                window.append((path, key, None, tasks.add(path, "")))
             else:
-                if pool is None and len(window) >= PARALLEL_AFTER:
-                    pool = self.workers()
-                work = (pool.submit(read_in_worker, type(self), self.spec, path, opened[0]) if pool is not None
-                        else None)
+                opened = self._open_unit(path, path.name, where=str(path), single=False, key=key)
+                if opened is None:
+                    continue
+                work = tasks.add(path, opened[0]) if tasks.pool is not None and not isinstance(opened, Failure) else None
                 window.append((path, key, opened, work))
-            while len(window) > (IN_FLIGHT if pool is not None else PARALLEL_AFTER):
-                yield from self._finish(*window.popleft())
+            while len(window) > (IN_FLIGHT if tasks.pool is not None else PARALLEL_AFTER):
+                yield from self._finish(*window.popleft(), tasks)
         while window:
-            yield from self._finish(*window.popleft())
+            yield from self._finish(*window.popleft(), tasks)
 
-    def _finish(self, path: Path, key: str, opened, work) -> Iterator[Yield]:
+    def _finish(self, path: Path, key: str, opened, work: "tuple[_Task, int] | None", tasks: "_Tasks") -> Iterator[Yield]:
         if isinstance(opened, Failure):
             yield opened
             return
-        read = ((lambda sha: self.read_file(path, sha)) if work is None else (lambda sha: self._worker_result(work)))
+        if work is None:
+            read = lambda sha: self.read_file(path, sha)  # noqa: E731
+        else:
+            task, n = work
+            if task.future is None:  # its task is still being filled: send it now
+                tasks.submit()
+            sha, kept, out = task.future.result()[n]
+            for original in kept:
+                self.sink.record(*original)
+            if sha is None:  # the worker could not read the file from disk
+                yield Failure(str(path), out[0], "", "")
+                return
+            opened = opened or (sha, key)
+            read = lambda sha: self._worker_result(out)  # noqa: E731
         yield from self._read_opened(path, path.name, read, opened, where=str(path), single=False, key=key)
 
-    def _worker_result(self, work) -> Iterator[Yield]:
-        """What a worker read: the originals it found are kept here (this process owns the store), then
-        its items are yielded, or its ConnectorError raised."""
-        blobs, out = work.result()
-        for data, name in blobs:
-            self.sink.keep(data, name)
+    @staticmethod
+    def _worker_result(out) -> Iterator[Yield]:
+        """What a worker read: its items and failures, or its ConnectorError raised here."""
         if isinstance(out, tuple):
             raise ConnectorError(*out)
         return out
 
 
+def _looked_up(files: Iterator[tuple[Path, str]], sink, size: int = 256) -> Iterator[tuple[Path, str]]:
+    """``files``, with the sink told the checkpoint keys ahead, ``size`` at a time (``Sink.look_up``:
+    one catalog query for many files instead of one per file)."""
+    look_up = getattr(sink, "look_up", None)
+    while chunk := list(itertools.islice(files, size)):
+        if look_up is not None:
+            look_up([key for _, key in chunk if key])
+        yield from chunk
+
+
 PARALLEL_AFTER = 64  # files read in this process before worker processes are started (not worth it for a few)
 IN_FLIGHT = 256  # files handed to workers and not yet taken back: bounds the memory held
+FILES_PER_TASK = 16  # files a worker reads per task: one message each way for many small mails
 
 
-class RecordingSink:
-    """The sink of a worker process: it hashes what the connector keeps and hands it back to be stored."""
+class _Task:
+    """Files on their way to one worker, read there one after the other (``read_many_in_worker``)."""
 
     def __init__(self) -> None:
-        self.blobs: list[tuple[bytes, str]] = []
-
-    def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
-        if isinstance(data, (str, Path)):
-            data = Path(data).read_bytes()
-        elif not isinstance(data, (bytes, bytearray, memoryview)):
-            data = data.read()
-        data = bytes(data)
-        self.blobs.append((data, name))
-        return hashlib.sha256(data).hexdigest()
-
-    def state(self, key: str) -> str | None:
-        return None  # a parallel connector reads no sync state in read_file
+        self.files: list[tuple[Path, str]] = []
+        self.future = None
 
 
-def read_in_worker(cls: type, spec: SourceSpec, path: Path, sha: str):
-    """In a worker process: (originals found inside, items and failures) of one file, or its
-    ConnectorError as (reason, path, locator, sha256)."""
-    sink = RecordingSink()
+class _Tasks:
+    """Hands files to the worker processes ``FILES_PER_TASK`` at a time: one message each way for
+    many small mails."""
+
+    def __init__(self, cls: type, spec: SourceSpec, plan: WorkerPlan) -> None:
+        self.cls, self.spec, self.plan = cls, spec, plan
+        self.pool = None
+        self.filling = _Task()
+
+    def start(self) -> None:
+        self.pool = self.plan.pool()
+
+    def add(self, path: Path, sha: str) -> tuple[_Task, int]:
+        """Put a file in the task being filled (sent once full); returns (task, place in it)."""
+        task = self.filling
+        task.files.append((path, sha))
+        if len(task.files) >= FILES_PER_TASK:
+            self.submit()
+        return task, len(task.files) - 1
+
+    def submit(self) -> None:
+        """Send the task being filled now (a file of it is wanted before it is full)."""
+        if self.filling.files:
+            self.filling.future = self.pool.submit(read_many_in_worker, self.cls, self.spec, self.filling.files,
+                                                   self.plan.sink, self.plan.prepare)
+            self.filling = _Task()
+
+
+def read_many_in_worker(cls: type, spec: SourceSpec, files: list[tuple[Path, str]], make_sink: Callable[[], object],
+                        prepare: Callable[[list], None] | None = None) -> list:
+    """In a worker process: ``read_in_worker`` of each (path, sha) of ``files``."""
+    return [read_in_worker(cls, spec, path, sha, make_sink, prepare) for path, sha in files]
+
+
+def read_in_worker(cls: type, spec: SourceSpec, path: Path, sha: str, make_sink: Callable[[], object],
+                   prepare: Callable[[list], None] | None = None):
+    """In a worker process: (sha, originals kept, items and failures) of one file, or its
+    ConnectorError as (reason, path, locator, sha256) in place of the items. ``sha`` "": keep the file
+    first; when it cannot be read from disk, sha is None and the reason is given."""
+    sink = make_sink()
+    if not sha:
+        try:
+            sha = sink.keep(path, path.name)
+        except OSError as e:  # unreadable on disk (permissions, gone since the walk)
+            return None, sink.kept, (f"cannot read the file: {e.strerror or e}",)
     try:
         out = list(cls(spec, sink).read_file(path, sha))
     except ConnectorError as e:
-        return sink.blobs, (e.reason, e.path, e.locator, e.sha256)
-    return sink.blobs, out
+        return sha, sink.kept, (e.reason, e.path, e.locator, e.sha256)
+    if prepare is not None:
+        prepare([y for y in out if isinstance(y, Item)])
+    return sha, sink.kept, out

@@ -50,6 +50,14 @@ def open_index(path: Path, engine: str = DEFAULT_ENGINE):
     raise ValueError(f"unknown index engine {engine!r}; known engines: {', '.join(ENGINES)}")
 
 
+def prepare(engine: str, item: Item) -> None:
+    """Do the per-item work of indexing ``item`` that needs nothing but the item (its analysis), and
+    keep it with the item (``Item.memo``): an ingest worker process does this for what it parsed."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown index engine {engine!r}; known engines: {', '.join(ENGINES)}")
+    item.memo("index terms", index_terms)
+
+
 def remove_index(path: Path, engine: str) -> None:
     """Delete the files of engine ``engine`` under ``path`` (after a switch to the other engine)."""
     import shutil
@@ -131,6 +139,27 @@ def _doc(item: Item) -> dict:
     return doc
 
 
+ANALYSED = ("source", "custodian", "from", "to", "subject", "body")  # the fields both engines index as terms
+
+
+def index_terms(item: Item) -> dict[str, list[tuple[str, int]]]:
+    """(term, position) of each analysed field of ``item``, as the Whoosh schema's analyzers make them
+    (``FastAnalyzer``): the analysis both engines index, done by an ingest worker for the items it
+    parsed (``Item.memo``)."""
+    fields = _doc(item)
+    return {name: fast_analyzer(name).terms(fields[name] or "") for name in ANALYSED}
+
+
+def _whoosh_doc(item: Item) -> dict:
+    """Whoosh's document of ``item`` with the analysed fields given as their terms: Whoosh numbers
+    them 0, 1, 2, ... (its analyzer numbers from the first word kept: the same distances, which is
+    all a phrase compares)."""
+    doc = _doc(item)
+    for name, terms in item.memo("index terms", index_terms).items():
+        doc[name] = [t for t, _ in terms]
+    return doc
+
+
 @dataclass
 class Hit:
     id: str
@@ -204,9 +233,9 @@ class WhooshIndex(IndexEngine):
         writer = self.ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
         try:
             for item in new:
-                writer.add_document(**_doc(item))
+                writer.add_document(**_whoosh_doc(item))
             for item in changed:
-                writer.update_document(**_doc(item))
+                writer.update_document(**_whoosh_doc(item))
         except BaseException:
             writer.cancel()
             raise
@@ -220,7 +249,7 @@ class WhooshIndex(IndexEngine):
         n = 0
         try:
             for item in items:
-                writer.update_document(**_doc(item))
+                writer.update_document(**_whoosh_doc(item))
                 n += 1
         except BaseException:
             writer.cancel()

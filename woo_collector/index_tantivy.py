@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from woo_collector import faults
-from woo_collector.index import SCHEMA_VERSION, Hit, IndexEngine, SearchError, fast_analyzer, highlight_terms, make_snippet
+from woo_collector.index import (ANALYSED, SCHEMA_VERSION, Hit, IndexEngine, SearchError, fast_analyzer, highlight_terms,
+                                 index_terms, make_snippet)
 from woo_collector.models import Item
 
 RAW = ("id", "kind", "source_id", "custodian_id", "conversation")
-TOKENIZED = {"source": "freq", "custodian": "freq", "from": "freq", "to": "freq",
-             "subject": "position", "body": "position"}
+TOKENIZED = {name: "position" if name in ("subject", "body") else "freq" for name in ANALYSED}
 STORED_BYTES = ("title", "sender")
 HEAP = 128_000_000
 
@@ -46,27 +46,22 @@ def _analyzers():
     return {name: fast_analyzer(name) for name in TOKENIZED}
 
 
-def _pretokenized(analyzer, text: str):
-    """The analysed text for tantivy. Offsets are left 0: snippets are made from the catalog's text."""
-    import tantivy
-
-    Token = tantivy.Token
-    return tantivy.PreTokenizedString(text, [Token(t, p, 0, 0) for t, p in analyzer.terms(text)])
-
-
-def to_document(item: Item, analyzers: dict | None = None):
-    """The tantivy document of ``item``: the fields of Whoosh's document, analysed by Whoosh's analyzers."""
+def to_document(item: Item):
+    """The tantivy document of ``item``: the fields of Whoosh's document, analysed by Whoosh's analyzers
+    (the analysis kept with the item when a worker made it). Offsets are left 0: snippets are made
+    from the catalog's text."""
     import tantivy
 
     from woo_collector.index import _doc
 
-    analyzers = analyzers or _analyzers()
     fields = _doc(item)
+    terms = item.memo("index terms", index_terms)
+    Token, Pre = tantivy.Token, tantivy.PreTokenizedString
     doc = tantivy.Document()
     for name in RAW:
         doc.add_text(name, fields[name])
     for name in TOKENIZED:
-        doc.add_pre_tokenized_text(name, _pretokenized(analyzers[name], fields[name] or ""))
+        doc.add_pre_tokenized_text(name, Pre(fields[name] or "", [Token(t, p, 0, 0) for t, p in terms[name]]))
     if "date" in fields:
         doc.add_date("date", fields["date"].replace(tzinfo=timezone.utc))
     for name in STORED_BYTES:
@@ -88,7 +83,6 @@ class TantivyIndex(IndexEngine):
             self.ix = tantivy.Index(_schema(), path=str(self.path))
             (self.path / "SCHEMA").write_text(SCHEMA_VERSION)
         self.schema = self.ix.schema
-        self._analyzers = _analyzers()
 
     # writing ------------------------------------------------------------------------------------
     def _write(self, body) -> int:
@@ -113,22 +107,11 @@ class TantivyIndex(IndexEngine):
 
         def body(writer):
             for item in new:
-                writer.add_document(to_document(item, self._analyzers))
+                writer.add_document(to_document(item))
             for item in changed:
                 writer.delete_documents_by_term("id", item.id)
-                writer.add_document(to_document(item, self._analyzers))
+                writer.add_document(to_document(item))
             return len(new) + len(changed)
-
-        self._write(body)
-
-    def add_documents(self, docs: Sequence, replace: Sequence[str] = ()) -> None:
-        """Add documents already made by ``to_document`` (in worker processes), replacing ``replace``."""
-        def body(writer):
-            for i in replace:
-                writer.delete_documents_by_term("id", i)
-            for d in docs:
-                writer.add_document(d)
-            return len(docs)
 
         self._write(body)
 
@@ -138,7 +121,7 @@ class TantivyIndex(IndexEngine):
             n = 0
             for item in items:
                 writer.delete_documents_by_term("id", item.id)
-                writer.add_document(to_document(item, self._analyzers))
+                writer.add_document(to_document(item))
                 n += 1
             return n
 

@@ -24,15 +24,19 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
-from woo_collector import registry
-from woo_collector.models import Checkpoint, SourceSpec
+from woo_collector import faults, registry
 from woo_collector.catalog import RunReport
+from woo_collector.catalog.base import content_hash, item_fingerprint
+from woo_collector.children import die_with_parent
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable, storage_error
-from woo_collector.models import Deletion, Failure, Item
+from woo_collector.index import prepare as index_prepare
+from woo_collector.models import Checkpoint, Deletion, Failure, Item, SourceSpec, WorkerPlan
 from woo_collector.progress import Progress
+from woo_collector.store import EvidenceStore
 from woo_collector.text import printable
 from woo_collector.workspace import Workspace
 
@@ -46,16 +50,66 @@ class WorkspaceSink:
         self.source = source
         self.originals: list[tuple[str, int, str]] = []
         self.pending_state: dict[str, str] = {}
+        self.looked_up: dict[str, str | None] = {}  # sync state of keys asked ahead (``look_up``)
 
     def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
         sha, size = self.ws.store.put(data)
         self.originals.append((sha, size, name[:500]))
         return sha
 
+    def record(self, sha: str, size: int, name: str) -> None:
+        """An original an ingest worker kept in the store: it goes into the catalog with the batch."""
+        faults.point("store-write")
+        self.ws.store.written_elsewhere()
+        self.originals.append((sha, size, name[:500]))
+
+    def look_up(self, keys: Sequence[str]) -> None:
+        """Read the sync state of ``keys`` in one query; ``state`` answers them from it."""
+        found = self.ws.catalog.get_states(self.source, keys)
+        self.looked_up = {k: found.get(k) for k in keys}
+
     def state(self, key: str) -> str | None:
         if key in self.pending_state:
             return self.pending_state[key]
+        if key in self.looked_up:
+            return self.looked_up[key]
         return self.ws.catalog.get_state(self.source, key)
+
+    def committed(self) -> None:
+        """The batch's checkpoints are in the catalog now."""
+        for key in self.looked_up.keys() & self.pending_state.keys():
+            self.looked_up[key] = self.pending_state[key]
+        self.pending_state.clear()
+        self.originals = []
+
+
+class WorkerSink:
+    """The sink of an ingest worker process: it keeps originals in the workspace's store itself and
+    lists them (``kept``) for the ingesting process to record. It reads no sync state."""
+
+    _stores: dict[str, EvidenceStore] = {}  # one per store root in a worker process
+
+    def __init__(self, root: str):
+        if root not in self._stores:
+            self._stores[root] = EvidenceStore(Path(root))
+        self.store = self._stores[root]
+        self.kept: list[tuple[str, int, str]] = []
+
+    def keep(self, data: bytes | Path | BinaryIO, name: str = "") -> str:
+        sha, size = self.store.put(data)
+        self.kept.append((sha, size, name[:500]))
+        return sha
+
+    def state(self, key: str) -> str | None:
+        return None
+
+
+def prepare_items(engine: str, items: list[Item]) -> None:
+    """In an ingest worker: the catalog's keys and the index's analysis of each item, kept with it."""
+    for item in items:
+        item_fingerprint(item)
+        content_hash(item)
+        index_prepare(engine, item)
 
 
 @dataclass
@@ -111,8 +165,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
         report.deleted += len(batch.deletions)
         report.failures.extend(str(f) for f in batch.failures)
         batch = Batch()
-        sink.originals = []
-        sink.pending_state.clear()
+        sink.committed()
         last_flush = time.monotonic()
 
     workers = Workers(parse_procs(ws))
@@ -124,7 +177,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
             if files is not None:
                 connector.only = tuple(files)
             if getattr(cls, "parallel", False) and parse_procs(ws) > 1:
-                connector.workers = workers.start
+                connector.workers = workers.plan(ws)
             for y in connector.collect():
                 if isinstance(y, Item):
                     batch.items.append(y)
@@ -196,12 +249,15 @@ class Workers:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            from woo_collector.children import die_with_parent
-
             # each worker dies with the fork server, which ends with us: a killed ingest leaves no orphan
             self.pool = ProcessPoolExecutor(self.procs, mp_context=multiprocessing.get_context("forkserver"),
-                                            initializer=die_with_parent)
+                                            initializer=_worker_started)
         return self.pool
+
+    def plan(self, ws: Workspace):
+        """What a parallel connector is handed: these workers, a sink writing to the workspace's store,
+        and the per-item work of the catalog and the index done in the worker."""
+        return WorkerPlan(self.start, partial(WorkerSink, str(ws.store.root)), partial(prepare_items, ws.settings.engine))
 
     def __enter__(self) -> "Workers":
         return self
@@ -210,6 +266,11 @@ class Workers:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+
+def _worker_started() -> None:
+    die_with_parent()
+    faults.off()
 
 
 @dataclass

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Mapping, Protocol, Union
+from typing import Any, BinaryIO, Callable, Mapping, Protocol, Union
 
 from woo_collector.dates import DEFAULT_TIMEZONE
 
@@ -70,6 +70,15 @@ class Item:
 
     def with_(self, **changes: Any) -> "Item":
         return replace(self, **changes)
+
+    def memo(self, key: str, compute: Callable[["Item"], Any]) -> Any:
+        """``compute(self)``, computed once per item and kept with it (not a field: ``with_`` makes an
+        item without it; it travels with a pickled item). A worker process that parsed the item
+        computes its fingerprint and index terms this way, so the ingesting process only writes."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if key not in memo:
+            memo[key] = compute(self)
+        return memo[key]
 
 
 @dataclass(frozen=True)
@@ -139,3 +148,19 @@ class Sink(Protocol):
 
 
 Yield = Union[Item, Failure, Deletion, Checkpoint]
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    """What the pipeline hands a ``parallel`` connector (``connectors.base.FileConnector.workers``).
+
+    ``pool()`` returns the executor of worker processes, started on first use. ``sink()`` makes the
+    sink of a worker process (picklable, as ``prepare`` is): it keeps originals where the pipeline's
+    sink keeps them and lists each as (sha256, size, name) in ``kept``, which this process then
+    ``record``s. ``prepare(items)``, when given, is run in the worker on what a file yielded (the
+    pipeline's own per-item work, so that this process only writes).
+    """
+
+    pool: Callable[[], object]
+    sink: Callable[[], object]
+    prepare: Callable[[list], None] | None = None

@@ -111,6 +111,10 @@ class EvidenceStore:
             os.sync()
             self._unsynced = False
 
+    def written_elsewhere(self) -> None:
+        """Another process (an ingest worker) wrote originals here: the next ``sync`` flushes them too."""
+        self._unsynced = True
+
     def open(self, sha256: str) -> BinaryIO:
         return open(self.path(sha256), "rb")
 

@@ -200,7 +200,8 @@ def tidy(text: str) -> str:
 
 def identity(text: str) -> str:
     """A normalised form for comparing names and numbers: no invisible marks, NFC, folded spaces."""
-    text = unicodedata.normalize("NFC", text.translate(INVISIBLE).translate(_SPACES))
+    if not text.isascii():  # an ASCII text holds no invisible mark or odd space, and is NFC already
+        text = unicodedata.normalize("NFC", text.translate(INVISIBLE).translate(_SPACES))
     return " ".join(text.split())
 
 

@@ -69,3 +69,45 @@ def test_parsing_in_worker_processes_gives_what_one_process_gives(tmp_path, engi
     assert len(one["items"]) == N + N // 10 and one["in store"] and one["search"] == N
     assert [name for name, _ in one["failures"]] == ["17419999999.M1P1.host:2,S"]
     assert len(one["originals"]) == N + 1 + N // 10  # every message file, the broken one, every attachment
+
+
+def test_a_rerun_asks_the_catalog_for_the_files_sync_state_in_batches(tmp_path, engine):
+    """A maildir of N files read again: every file is skipped by its key, looked up many at a time
+    (``WorkspaceSink.look_up``), not one catalog query per file."""
+    from woo_collector.ingest import import_path
+    from woo_collector.workspace import Workspace
+
+    box = maildir(tmp_path)
+    ws_path = workspace(tmp_path, engine, 2)
+    assert woo(ws_path, "import", str(box), "--type", "maildir", "--custodian", "Sanne").exit_code == 3
+    w = Workspace.open(ws_path)
+    try:
+        statements: list[str] = []
+        w.catalog.db.set_trace_callback(statements.append)
+        result = import_path(w, box, "maildir", "Sanne", quiet=True)
+        w.catalog.db.set_trace_callback(None)
+    finally:
+        w.close()
+    report = result.reports[0]
+    assert (report.new, report.changed, report.unchanged) == (0, 0, 0)  # skipped unread, by their keys
+    one_by_one = [s for s in statements if "FROM sync_state WHERE source=" in s and "key IN" not in s]
+    batched = [s for s in statements if "FROM sync_state WHERE source=" in s and "key IN" in s]
+    assert len(one_by_one) <= 1 and 1 <= len(batched) <= 2, (len(one_by_one), len(batched))
+
+
+def test_an_items_memo_is_computed_once_travels_with_it_and_not_with_a_changed_copy():
+    import pickle
+    from datetime import datetime, timezone
+
+    from woo_collector.catalog.base import _fingerprint, item_fingerprint
+    from woo_collector.models import Item
+
+    item = Item("i1", "email", "s", "c", "0" * 64, datetime(2025, 3, 1, tzinfo=timezone.utc), subject="Windturbines")
+    calls = []
+    assert item.memo("n", lambda i: calls.append(i) or len(calls)) == 1
+    assert item.memo("n", lambda i: calls.append(i) or len(calls)) == 1 and len(calls) == 1
+    copy = pickle.loads(pickle.dumps(item))
+    assert copy == item and copy.memo("n", lambda i: 99) == 1  # a worker's memo reaches the ingesting process
+    changed = item.with_(subject="Zonnepanelen")
+    assert changed.memo("n", lambda i: 7) == 7  # a changed item computes again
+    assert item_fingerprint(changed) == _fingerprint(changed) != item_fingerprint(item)

@@ -76,6 +76,10 @@ class AuditEntry:
 
 def item_fingerprint(item: Item) -> str:
     """A hash of everything an item says: a re-run that yields the same fingerprint changes nothing."""
+    return item.memo("fingerprint", _fingerprint)
+
+
+def _fingerprint(item: Item) -> str:
     payload = json.dumps(
         [item.kind, item.sha256, item.sent.isoformat() if item.sent else None, item.sender,
          list(item.recipients), list(item.cc), list(item.bcc), item.subject, item.body, item.locator,
@@ -88,6 +92,10 @@ def item_fingerprint(item: Item) -> str:
 
 def content_hash(item: Item) -> str:
     """Exact-duplicate key: the original's hash for files and attachments, normalised text for the rest."""
+    return item.memo("content_hash", _content_hash)
+
+
+def _content_hash(item: Item) -> str:
     if item.kind in ("attachment", "file"):
         return item.sha256
     text = normalise_for_hash(f"{item.subject}\n{item.body}")
@@ -294,6 +302,10 @@ class Catalog(ABC):
     # sync state and failures --------------------------------------------------------------------
     @abstractmethod
     def get_state(self, source: str, key: str) -> str | None: ...
+
+    @abstractmethod
+    def get_states(self, source: str, keys: Sequence[str]) -> dict[str, str]:
+        """The saved values of those of ``keys`` that have one (one query for many)."""
 
     @abstractmethod
     def open_failures(self, source: str | None = None) -> list[dict[str, Any]]: ...

@@ -198,6 +198,7 @@ class SQLiteCatalog(Catalog):
                 for row in db.execute(f"SELECT id, fingerprint FROM items WHERE id IN ({','.join('?' * len(chunk))})", chunk):
                     existing[row[0]] = row[1]
             seen_in_batch: set[str] = set()
+            inserts, updates = [], []
             for item in items:
                 fp = item_fingerprint(item)
                 if item.id in seen_in_batch:
@@ -209,14 +210,15 @@ class SQLiteCatalog(Catalog):
                     continue
                 values = _item_values(item) + (fp, content_hash(item), run_id)
                 if old is None:
-                    db.execute(f"INSERT INTO items({','.join(ITEM_COLUMNS)}, fingerprint, content_hash, run_id, indexed, first_seen, updated) "
-                               f"VALUES({','.join('?' * (len(ITEM_COLUMNS) + 3))}, 0, ?, ?)", values + (ts, ts))
+                    inserts.append(values + (ts, ts))
                     result.new.append(item)
                 else:
-                    sets = ", ".join(f"{c}=?" for c in ITEM_COLUMNS[1:])
-                    db.execute(f"UPDATE items SET {sets}, fingerprint=?, content_hash=?, run_id=?, indexed=0, updated=? WHERE id=?",
-                               values[1:] + (ts, item.id))
+                    updates.append(values[1:] + (ts, item.id))
                     result.changed.append(item)
+            db.executemany(f"INSERT INTO items({','.join(ITEM_COLUMNS)}, fingerprint, content_hash, run_id, indexed, first_seen, updated) "
+                           f"VALUES({','.join('?' * (len(ITEM_COLUMNS) + 3))}, 0, ?, ?)", inserts)
+            sets = ", ".join(f"{c}=?" for c in ITEM_COLUMNS[1:])
+            db.executemany(f"UPDATE items SET {sets}, fingerprint=?, content_hash=?, run_id=?, indexed=0, updated=? WHERE id=?", updates)
             for f in failures:
                 db.execute(
                     "INSERT INTO failures(source, path, locator, sha256, reason, first_run, last_run, first_seen, last_seen) "
@@ -328,6 +330,15 @@ class SQLiteCatalog(Catalog):
     def get_state(self, source: str, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM sync_state WHERE source=? AND key=?", (source, key)).fetchone()
         return row[0] if row else None
+
+    def get_states(self, source: str, keys: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        keys = list(keys)
+        for k in range(0, len(keys), 500):
+            chunk = keys[k:k + 500]
+            out.update(self.db.execute(f"SELECT key, value FROM sync_state WHERE source=? AND key IN ({','.join('?' * len(chunk))})",
+                                       [source, *chunk]))
+        return out
 
     def open_failures(self, source: str | None = None) -> list[dict[str, Any]]:
         q = "SELECT * FROM failures WHERE resolved IS NULL" + (" AND source=?" if source else "") + " ORDER BY id"
