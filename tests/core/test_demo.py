@@ -104,3 +104,5 @@ def test_the_demo_with_frog_keeps_the_requests_subject_readable_and_boxes_its_pe
     for name in ("Pieter van der Meulen", "Sanne de Vries", "Henk Jansen", "Fatima El Amrani", "Fatima", "Sanne"):
         assert name not in text, name
     assert "Geachte mevrouw ⟦5.1.2e⟧," in lines
+    # the planning sheet's row: Frog read the whole row as one person; only the name goes
+    assert "Informatieavond\t2025-04-15\t⟦5.1.2e⟧" in text

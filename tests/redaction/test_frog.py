@@ -267,6 +267,17 @@ def test_surnames_that_are_also_words_stay_names_with_frog(frog_session):
     assert [names(g) for g in got] == [["Bakker"], ["Kraai", "Bakker", "Jan Visser"], ["De Vries"], ["Pieter"], []]
 
 
+@needs_frog
+def test_a_person_span_across_a_tables_cells_keeps_only_the_name(frog_session):
+    # Frog tags "Jan Bakker\nInformatieavond\t2025-04-15\tFatima El Amrani" one person (I-PER throughout);
+    # cut into cells, the date is no name and "Informatieavond" a word the request writes in lower case
+    sheet = ("Planning\nMijlpaal\tDatum\tEigenaar\nCollegebesluit windturbines\t2025-04-01\tJan Bakker\n"
+             "Informatieavond\t2025-04-15\tFatima El Amrani\n")
+    layer = frog_session(workers=1)
+    layer.prepare([sheet, "Kan ik mij aanmelden voor de informatieavond over het windpark?"])
+    assert [f.text for f in layer.analyze(sheet)[0]] == ["Jan Bakker", "Fatima El Amrani"]
+
+
 def _frog_pids() -> list[int]:
     """Every running ``frog`` descended from this process (found through /proc, whatever runs it)."""
     from woo_collector.children import descendants

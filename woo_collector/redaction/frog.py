@@ -707,7 +707,7 @@ class FrogLayer:
 
     def analyze(self, text: str) -> tuple[list[Finding], list[Entity]]:
         """(person findings, LOC/ORG entities that veto weaker rule name candidates). A person span
-        is cut at line ends, and a piece that is one ordinary word, a title or an abbreviation
+        is cut at line ends and tabs, and a piece that is one ordinary word, a title or an abbreviation
         (Frog's "Rekeningnummer", "De", "KW", "Griffier" on a signature's next line) is left out,
         as is one word that is a common noun (``common_word``: "Windturbines" of a subject)."""
         found, vetoes = [], []
@@ -731,8 +731,10 @@ def _pos_of(e: Entity, start: int, end: int) -> str:
 
 
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """A person span cut at line ends and tabs (a table's cells: Frog reads a spreadsheet's row
+    "Informatieavond<TAB>2025-04-15<TAB>Fatima El Amrani" as one person), each piece trimmed."""
     out = []
-    for m in re.finditer(r"[^\n]+", text[start:end]):
+    for m in re.finditer(r"[^\n\t]+", text[start:end]):
         s, e = start + m.start(), start + m.end()
         while s < e and not text[s].isalnum():
             s += 1
