@@ -18,6 +18,11 @@ characters). A run (``redact.propose``) hands the layer every text it will analy
 (``FrogLayer.run``, ``_Shared.hold``): Frog starts once a run, and goes when the run ends. A second
 process starts only for a run with enough text to pay its start (``CHARS_PER_PROCESS``).
 
+A one-word person is weighed once more (``FrogLayer.common_word``): Frog's POS tag in context, and
+Frog's tags for the word on its own (one more round trip a run, for the words that need it), with
+the words the run's texts write in lower case as common nouns; a common noun ("Windturbines" of a
+subject) is no name, a surname that is also a word ("Bakker") stays one.
+
 Frog's tokens are mapped back to character offsets in the original text (``align``): Frog composes
 NFD accents (NFC) and drops soft hyphens, so tokens are matched against a normalised copy of the
 text that remembers where each character came from.
