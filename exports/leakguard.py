@@ -31,7 +31,8 @@ from typing import Iterator
 
 from lxml import etree
 
-from exports.render import Needle, Needles, fold
+from exports.render import Needle, Needles
+from woo_collector.redaction.normalise import normalise
 
 UNIT_TAGS = {"p", "si", "c"}  # paragraph (w:p, a:p), shared string, cell (inline strings included)
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
@@ -156,7 +157,7 @@ def scan_file(path: Path, root: Path, needles: Needles) -> list[Hit]:
     for place, text, digits_too in file_units(path.name, path.read_bytes()):
         found = seen.get((text, digits_too))
         if found is None:
-            found = needles.scan(text) if digits_too else [n for _, _, n in needles.find_text(fold(text))]
+            found = needles.scan(text) if digits_too else [n for _, _, n in needles.find_words(normalise(text))]
             if len(text) < 200:
                 seen[(text, digits_too)] = found
         hits += [Hit(rel, place, n) for n in found]

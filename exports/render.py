@@ -114,6 +114,7 @@ class Needle:
     category: str
     document: str  # number of the document the redaction belongs to
     is_digits: bool = False
+    capital: bool = False  # found only where written with a capital (a one-word name that is also a word)
 
     def describe(self) -> str:
         """How to name this needle in a message without repeating the personal data itself."""
@@ -129,7 +130,8 @@ class Needles:
         self.digit: dict[str, Needle] = {}
         for n in needles:
             table = self.digit if n.is_digits else self.text
-            table.setdefault(n.text, n)
+            if table.setdefault(n.text, n).capital and not n.capital:
+                table[n.text] = n   # the same text also redacted as a word of any case: any case counts
         self._text_ac = self._automaton(self.text)
         self._digit_ac = self._automaton(self.digit)
 
@@ -153,7 +155,7 @@ class Needles:
             key = r.key or f"{r.item_id}:{r.field}:{r.start}"
             text = fold(r.text)
             if _alnum(text) >= 2 and (len(digits(text)) >= MIN_DIGITS or any(c.isalpha() for c in text)):
-                out.append(Needle(text, r.ground, key, r.category, nr))
+                out.append(Needle(text, r.ground, key, r.category, nr, capital=_capital_only(r)))
             d = digits(r.text)
             if len(d) >= MIN_DIGITS:
                 out.append(Needle(d, r.ground, key, r.category, nr, is_digits=True))
@@ -162,8 +164,10 @@ class Needles:
     def __bool__(self) -> bool:
         return bool(self.text or self.digit)
 
-    def find_text(self, folded: str) -> Iterator[tuple[int, int, Needle]]:
-        """Whole-word hits [start, end) of text needles in an already folded haystack."""
+    def find_text(self, folded: str, capital=None) -> Iterator[tuple[int, int, Needle]]:
+        """Whole-word hits [start, end) of text needles in an already folded haystack. ``capital(i)``:
+        whether the character at folded index ``i`` is written as a capital in the original; a
+        ``capital`` needle is found only there (without ``capital`` it is found in any case)."""
         if self._text_ac is None or not folded:
             return
         for end, key in self._text_ac.iter(folded):
@@ -172,7 +176,19 @@ class Needles:
                 continue
             if key[-1].isalnum() and end + 1 < len(folded) and folded[end + 1].isalnum():
                 continue
-            yield start, end + 1, self.text[key]
+            needle = self.text[key]
+            if needle.capital and capital is not None and not capital(start):
+                continue
+            yield start, end + 1, needle
+
+    def find_words(self, text: str) -> Iterator[tuple[int, int, Needle]]:
+        """Whole-word hits [start, end) of text needles in ``text`` as written, normalised as
+        detection normalises (``normalise``): folded here, and the case decides for a ``capital`` needle."""
+        if self._text_ac is None or not text:
+            return
+        folded, idx = _fold_with_map(text)
+        for s, e, n in self.find_text(folded, lambda i: text[idx[i] if idx is not None else i].isupper()):
+            yield (s, e, n) if idx is None else (idx[s], idx[e - 1] + 1, n)
 
     def find_digits(self, digit_text: str) -> Iterator[tuple[int, int, Needle]]:
         """Hits [start, end) of digit needles in a digit-only string."""
@@ -183,9 +199,21 @@ class Needles:
 
     def scan(self, text: str) -> list[Needle]:
         """Every needle found in ``text`` (used by the leak guard)."""
-        found = [n for _, _, n in self.find_text(fold(text))]
+        found = [n for _, _, n in self.find_words(normalise(text))]
         found += [n for _, _, n in self.find_digits(digits(text))]
         return found
+
+
+def _capital_only(r: Redaction) -> bool:
+    """A one-word name that is also a word, or no listed name, is boxed elsewhere only where it is
+    written with a capital, as propagation finds it (``propagation.capital_only``): "Windturbines"
+    wrongly boxed as a person in one subject must not box "de geplande windturbines" in every
+    document. A listed name ("Jansen", "Pieter") is boxed in any case."""
+    from woo_collector.redaction.propagation import capital_only
+
+    word = r.text.strip()
+    return (r.category == "name" and bool(word) and word.replace("-", "").isalpha()
+            and word[:1].isupper() and capital_only(word))
 
 
 def _fold_with_map(text: str) -> tuple[str, list[int] | None]:
@@ -293,10 +321,7 @@ class Redactor:
                     spans.append((r.start, r.end, r.ground))
         if self.needles:
             norm = Normalised(text)
-            folded, idx = _fold_with_map(norm.text)
-            for s, e, n in self.needles.find_text(folded):
-                if idx is not None:
-                    s, e = idx[s], idx[e - 1] + 1
+            for s, e, n in self.needles.find_words(norm.text):
                 spans.append((*norm.span(s, e), n.ground))
             if self.needles.digit:
                 spans += self._digit_spans(text)

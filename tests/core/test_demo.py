@@ -59,3 +59,50 @@ def test_the_demo_folder_falls_back_to_local_share_under_home(tmp_path, monkeypa
     assert default_demo_dir() == tmp_path / ".local" / "share" / "woo-collector" / "demo"
     monkeypatch.setenv("XDG_DATA_HOME", "relative/dir")  # not absolute: ignored, as the XDG spec says
     assert default_demo_dir() == tmp_path / ".local" / "share" / "woo-collector" / "demo"
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def bundle_lines(path) -> list[str]:
+    """The bundle's paragraphs as a reader sees them, a box shown as ⟦5.1.2e⟧."""
+    import docx
+
+    out = []
+    for p in docx.Document(str(path)).element.body.iter(f"{W}p"):
+        line = ""
+        for r in p.iter(f"{W}r"):
+            shd = r.find(f"{W}rPr/{W}shd")
+            text = "".join(t.text or "" for t in r.iter(f"{W}t"))
+            line += f"⟦{text.strip()}⟧" if shd is not None and shd.get(f"{W}fill") == "000000" else text
+        out.append(line)
+    return out
+
+
+def test_the_demo_with_frog_keeps_the_requests_subject_readable_and_boxes_its_people(tmp_path, monkeypatch, frog_session):
+    # Frog read the subject "Windturbines Kraaiennest: planning" as a person (PER) once, and the
+    # package then boxed "windturbines" in every document ("Onderwerp: Bezwaar tegen █")
+    monkeypatch.setenv("WOO_REDACTION_LAYERS", "rules,frog")
+    r = CliRunner().invoke(cli, ["--quiet", "demo", str(tmp_path / "demo")], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+
+    from woo_collector.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "demo" / "workspace")
+    rows = ws.catalog.requests.redactions("WOO-2025-001")
+    ws.close()
+    assert any("frog NER" in row["explanation"] for row in rows)        # Frog ran
+    assert [row["text"] for row in rows if "windturbine" in row["text"].lower()] == []
+    boxed = {row["text"] for row in rows if row["apply"]}
+    assert {"Pieter van der Meulen", "Sanne de Vries", "Henk Jansen", "Fatima El Amrani"} <= boxed
+
+    lines = bundle_lines(tmp_path / "demo" / "pakket" / "documenten" / "documenten-deel-01.docx")
+    text = "\n".join(lines)
+    assert "Onderwerp: Bezwaar tegen windturbines" in lines
+    assert "Onderwerp: Windturbines Kraaiennest: planning" in lines
+    assert "van de geplande windturbines" in text.replace("\n", " ")
+    for name in ("Pieter van der Meulen", "Sanne de Vries", "Henk Jansen", "Fatima El Amrani", "Fatima", "Sanne"):
+        assert name not in text, name
+    assert "Geachte mevrouw ⟦5.1.2e⟧," in lines
+    # the planning sheet's row: Frog read the whole row as one person; only the name goes
+    assert "Informatieavond\t2025-04-15\t⟦5.1.2e⟧" in text

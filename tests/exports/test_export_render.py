@@ -53,6 +53,21 @@ def test_every_occurrence_anywhere_in_the_request_whole_words_any_case():
         "Overleg met [5.1.2e] en de Pieter Jansenstraat; Pieter Jansens fiets.")
 
 
+def test_a_one_word_name_that_is_also_a_word_is_boxed_elsewhere_only_where_written_with_a_capital():
+    # "Windturbines" of a subject once read as a person, "Roos" an ordinary word: their lower-case
+    # uses elsewhere are the word; "Jansen" is a listed name, boxed in any case
+    subject = "Windturbines Kraaiennest: planning. Groet, Roos Jansen en Jansen"
+    d1 = doc("1", subject, red("body", 0, 12), red("body", subject.index("Roos"), subject.index("Roos") + 4),
+             red("body", subject.rindex("Jansen"), len(subject)))
+    body = "Van de geplande windturbines en een roos. WINDTURBINES, Windturbines en Roos; jansen belde."
+    d7 = doc("7", body)
+    r = Redactor([d1, d7])
+    assert r.marked(body, "i7", ("body",)) == (
+        "Van de geplande windturbines en een roos. [5.1.2e], [5.1.2e] en [5.1.2e]; [5.1.2e] belde.")
+    assert r.needles.scan("de geplande windturbines, een roos") == []   # the leak guard agrees
+    assert [n.text for n in r.needles.scan("Windturbines; jansen")] == ["windturbines", "jansen"]
+
+
 def test_digits_in_other_punctuation_are_redacted():
     d1 = doc("1", "Mijn nummer: 06-12345678", red("body", 13, 24, cat="phone"))
     text = "Bel 06 1234 5678 of +31 0612345678.\nFase 2 is klaar."

@@ -15,8 +15,8 @@ import pytest
 from woo_collector.redaction import Analyzer, Finding
 from woo_collector.redaction.frog import _plausible_person  # noqa: E402 (a private rule, tested as a table)
 from woo_collector.redaction.frog import (SEPARATOR, Entity, FrogLayer, FrogPool, align, entities,
-                                          frog_input, frog_path, needs_ner, paragraphs, parse_table,
-                                          split_entities)
+                                          frog_input, frog_path, lower_case_nouns, needs_ner, paragraphs,
+                                          parse_rows, parse_table, split_entities)
 
 needs_frog = pytest.mark.skipif(frog_path() is None, reason="Frog is not installed (apt-get install frog frogdata uctodata)")
 
@@ -59,6 +59,18 @@ def test_entities_decode_bio_tags_and_leave_out_the_stop_frog_keeps():
 
 def test_the_ner_column_is_found_whatever_modules_ran():
     assert parse_table("1\tJan\tjan\t[jan]\tSPEC(deeleigen)\t0.990000\tB-PER\tB-NP\n") == [("Jan", "B-PER")]
+
+
+def test_the_pos_column_comes_with_each_token_and_the_lower_case_nouns_are_known():
+    tab = ("1\tWindturbines\t\t\t\tSPEC(deeleigen)\t1.000000\tB-PER\t\n"
+           "2\tKraaiennest\t\t\t\tSPEC(deeleigen)\t1.000000\tO\t\n\n"
+           "1\tde\t\t\t\tLID(bep,stan,rest)\t0.999665\tO\t\n"
+           "2\twindturbines\t\t\t\tN(soort,mv,basis)\t0.998020\tO\t\n"
+           "3\tbakker\t\t\t\tADJ(prenom,basis)\t0.6\tO\t\n\n")
+    assert parse_rows(tab)[:2] == [("Windturbines", "SPEC(deeleigen)", "B-PER"), ("Kraaiennest", "SPEC(deeleigen)", "O")]
+    assert lower_case_nouns(tab) == {"windturbines"}
+    [per] = entities("Windturbines Kraaiennest\n\nde windturbines bakker", tab)
+    assert per.text == "Windturbines" and per.tokens == ((0, 12, "SPEC(deeleigen)"),)
 
 
 def test_entities_of_a_batch_are_split_back_per_text():
@@ -225,6 +237,45 @@ def test_frog_finds_names_the_lists_lack_with_exact_offsets_in_nfd_text_and_emoj
         ("PER", "Yves Leterme"), ("PER", "Jose\u0301 Pe\u0301rez"), ("LOC", "Gent"), ("PER", "Luc Van den Bossche")]
     assert all(texts[0][e.start:e.end] == e.text for e in ents)
     assert [(e.label, e.text) for e in layer.entities(texts[2])] == [("ORG", "Rijkswaterstaat")]
+
+
+@needs_frog
+@pytest.mark.parametrize("others", [(), ("Bezwaar tegen de windturbines bij Kraaiennest",)])
+def test_a_subjects_first_word_frog_calls_a_person_is_no_name_when_it_is_a_common_noun(frog_session, others):
+    # Frog tags "Windturbines" of this subject SPEC(deeleigen) and B-PER; on its own it is
+    # N(soort,mv,basis) and no entity, and "Bezwaar tegen de windturbines" writes it in lower case
+    subject = "Windturbines Kraaiennest: planning"
+    layer = frog_session(workers=1)
+    layer.prepare([subject, *others])
+    assert layer.ran and [e.text for e in layer.entities(subject) if e.label == "PER"] == ["Windturbines"]
+    assert layer.analyze(subject)[0] == []
+    assert Analyzer(layers=[layer]).analyze(subject) == []
+
+
+@needs_frog
+def test_surnames_that_are_also_words_stay_names_with_frog(frog_session):
+    # "Bakker" on its own is N(soort) to Frog's tagger but still a person; "Beleidsmedewerker" under a
+    # signature's name is a common noun to both, and goes
+    texts = ["Gisteren belde Bakker over de molen.", "Beste Kraai,\n\nde heer Bakker belde. Jan Visser ook.",
+             "Mevrouw De Vries is akkoord.", "Met vriendelijke groet,\nPieter\nBeleidsmedewerker",
+             "De bakker op de hoek verkoopt brood."]
+    layer = frog_session(workers=1)
+    layer.prepare(texts)
+    assert [f.text for f in layer.analyze(texts[0])[0]] == ["Bakker"]
+    assert "Beleidsmedewerker" not in [f.text for f in layer.analyze(texts[3])[0]]
+    got = Analyzer(layers=[layer]).analyze_many(texts)
+    assert [names(g) for g in got] == [["Bakker"], ["Kraai", "Bakker", "Jan Visser"], ["De Vries"], ["Pieter"], []]
+
+
+@needs_frog
+def test_a_person_span_across_a_tables_cells_keeps_only_the_name(frog_session):
+    # Frog tags "Jan Bakker\nInformatieavond\t2025-04-15\tFatima El Amrani" one person (I-PER throughout);
+    # cut into cells, the date is no name and "Informatieavond" a word the request writes in lower case
+    sheet = ("Planning\nMijlpaal\tDatum\tEigenaar\nCollegebesluit windturbines\t2025-04-01\tJan Bakker\n"
+             "Informatieavond\t2025-04-15\tFatima El Amrani\n")
+    layer = frog_session(workers=1)
+    layer.prepare([sheet, "Kan ik mij aanmelden voor de informatieavond over het windpark?"])
+    assert [f.text for f in layer.analyze(sheet)[0]] == ["Jan Bakker", "Fatima El Amrani"]
 
 
 def _frog_pids() -> list[int]:

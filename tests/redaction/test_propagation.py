@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from woo_collector.redaction import (
     Analyzer,
     Policy,
@@ -123,3 +125,19 @@ def test_propagation_never_spreads_a_lower_case_common_word():
     texts = [f.text for f in prop.apply("De omzet en de winst stegen; Winst zelf niet. sanne en visser wel.")]
     assert "omzet" not in texts and "winst" not in texts
     assert "Winst" in texts and "sanne" in texts and "visser" in texts
+
+
+@pytest.mark.parametrize("form, lenient, capital", [
+    ("Windturbines", False, True),   # no name list has it: "de geplande windturbines" is the word
+    ("Roos", False, True), ("Roos", True, True),   # an ordinary word in either case
+    ("Jansen", False, False), ("Pieter", False, False),   # listed names: any case
+    ("Windturbines", True, False),   # a person named by the source, written in lower case in a chat
+])
+def test_which_one_word_forms_count_only_capitalised(form, lenient, capital):
+    from woo_collector.redaction.propagation import capital_only
+
+    assert capital_only(form, lenient) is capital
+    prop = Propagator(lenient=lenient)
+    prop.add(form)
+    text = f"Over {form.lower()} en {form}."
+    assert [f.text for f in prop.apply(text)] == ([form] if capital else [form.lower(), form])

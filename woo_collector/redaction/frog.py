@@ -18,6 +18,11 @@ characters). A run (``redact.propose``) hands the layer every text it will analy
 (``FrogLayer.run``, ``_Shared.hold``): Frog starts once a run, and goes when the run ends. A second
 process starts only for a run with enough text to pay its start (``CHARS_PER_PROCESS``).
 
+A one-word person is weighed once more (``FrogLayer.common_word``): Frog's POS tag in context, and
+Frog's tags for the word on its own (one more round trip a run, for the words that need it), with
+the words the run's texts write in lower case as common nouns; a common noun ("Windturbines" of a
+subject) is no name, a surname that is also a word ("Bakker") stays one.
+
 Frog's tokens are mapped back to character offsets in the original text (``align``): Frog composes
 NFD accents (NFC) and drops soft hyphens, so tokens are matched against a normalised copy of the
 text that remembers where each character came from.
@@ -88,12 +93,18 @@ def frog_version() -> str | None:
 
 @dataclass(frozen=True)
 class Entity:
-    """One named entity in the original text: ``text[start:end]``, label PER, LOC, ORG, MISC, ..."""
+    """One named entity in the original text: ``text[start:end]``, label PER, LOC, ORG, MISC, ...;
+    ``tokens``: (start, end, POS tag) of each of Frog's tokens in it, where known."""
 
     start: int
     end: int
     label: str
     text: str
+    tokens: tuple[tuple[int, int, str], ...] = ()
+
+    def shifted(self, by: int) -> Entity:
+        return Entity(self.start + by, self.end + by, self.label, self.text,
+                      tuple((s + by, e + by, pos) for s, e, pos in self.tokens))
 
 
 # --- the table and the offsets ---------------------------------------------------------------
@@ -101,14 +112,28 @@ class Entity:
 def parse_table(table: str) -> list[tuple[str, str]]:
     """(word, NER tag) of every token of Frog's tab table, in order. The NER tag is the column
     after the tagger's confidence (where that lands depends on the modules that ran)."""
+    return [(w, tag) for w, _pos, tag in parse_rows(table)]
+
+
+def parse_rows(table: str) -> list[tuple[str, str, str]]:
+    """(word, POS tag, NER tag) of every token of Frog's tab table, in order: the POS tag is the
+    column before the tagger's confidence ("N(soort,mv,basis)", "SPEC(deeleigen)"), the NER tag the
+    one after it."""
     out = []
     for line in table.split("\n"):
         cols = line.rstrip("\r").split("\t")
         if len(cols) < 4 or not cols[0].isdigit():
             continue
         conf = next((i for i in range(2, len(cols) - 1) if _CONF.fullmatch(cols[i])), None)
-        out.append((cols[1], (cols[conf + 1].strip() if conf is not None else "") or "O"))
+        pos = cols[conf - 1].strip() if conf is not None else ""
+        out.append((cols[1], pos, (cols[conf + 1].strip() if conf is not None else "") or "O"))
     return out
+
+
+def common_noun(pos: str) -> bool:
+    """Frog's tagger calls the token a common noun (``N(soort,...)``), not a name
+    (``SPEC(deeleigen)``, ``N(eigen,...)``)."""
+    return pos.startswith("N(soort")
 
 
 def _normalised(text: str) -> tuple[str, list[int], list[int]]:
@@ -161,11 +186,11 @@ def align(text: str, words: Sequence[str]) -> list[tuple[int, int] | None]:
 def entities(text: str, table: str) -> list[Entity]:
     """The entities of Frog's table for ``text``, as spans of ``text`` (BIO tags decoded;
     punctuation at either end of a span, such as the stop Frog keeps on "Jan.", left out)."""
-    toks = parse_table(table)
-    spans = align(text, [w for w, _ in toks])
+    toks = parse_rows(table)
+    spans = align(text, [w for w, _, _ in toks])
     out: list[Entity] = []
     cur: list | None = None
-    for (_w, tag), span in zip(toks, spans):
+    for (_w, pos, tag), span in zip(toks, spans):
         kind, _, label = tag.partition("-")
         if span is None or kind not in ("B", "I") or not label:
             if cur:
@@ -174,21 +199,28 @@ def entities(text: str, table: str) -> list[Entity]:
             continue
         if kind == "I" and cur and cur[2] == label:
             cur[1] = span[1]
+            cur[3].append((*span, pos))
         else:
             if cur:
                 out.append(cur)
-            cur = [span[0], span[1], label]
+            cur = [span[0], span[1], label, [(*span, pos)]]
     if cur:
         out.append(cur)
     result = []
-    for s, e, label in out:
+    for s, e, label, tokens in out:
         while s < e and not text[s].isalnum():
             s += 1
         while e > s and not text[e - 1].isalnum():
             e -= 1
         if s < e:
-            result.append(Entity(s, e, label, text[s:e]))
+            result.append(Entity(s, e, label, text[s:e], tuple(t for t in tokens if t[0] < e and s < t[1])))
     return result
+
+
+def lower_case_nouns(table: str) -> set[str]:
+    """The words of Frog's table written in lower case that its tagger calls common nouns: what the
+    texts use as an ordinary word ("windturbines" in "Bezwaar tegen windturbines")."""
+    return {w for w, pos, _ in parse_rows(table) if common_noun(pos) and w.isalpha() and w.islower()}
 
 
 def frog_input(text: str) -> str:
@@ -510,7 +542,7 @@ def split_entities(found: list[Entity], lengths: list[int]) -> list[list[Entity]
             break
         lo, hi = bounds[i]
         if e.start >= lo and e.end <= hi:
-            out[i].append(Entity(e.start - lo, e.end - lo, e.label, e.text))
+            out[i].append(e.shifted(-lo))
     return out
 
 
@@ -559,6 +591,8 @@ class FrogLayer:
         self.workers = workers or max(1, min(2, os.cpu_count() or 1))
         self._factory = server_factory     # None: the process's shared server (looked up when used)
         self.cache: dict[str, list[Entity]] = {}
+        self.nouns: set[str] = set()      # words the texts write in lower case as common nouns
+        self.alone: dict[str, tuple[str, str]] = {}   # a one-word person: (POS, NER tag) Frog gives it on its own
         self.error: str | None = None
         self.paragraphs_sent = 0
         self.tokens = 0
@@ -601,6 +635,7 @@ class FrogLayer:
         lanes = [batches(items[i::n]) for i in range(n)]
         lanes = [lane for lane in lanes if lane]
         results: dict[str, list[Entity]] = {}
+        nouns: set[str] = set()
         lock = threading.Lock()
         try:
             with self.server_factory(connections=len(lanes)) as server:
@@ -611,16 +646,58 @@ class FrogLayer:
                         found = split_entities(entities(joined, table), [len(t) for _, t in batch])
                         with lock:
                             results.update((k, ents) for (k, _), ents in zip(batch, found))
+                            nouns.update(lower_case_nouns(table))
                             self.tokens += sum(1 for ln in table.split("\n") if ln[:1].isdigit())
                 with ThreadPoolExecutor(len(lanes)) as pool:
                     for f in [pool.submit(run, i) for i in range(len(lanes))]:
                         f.result()
+                self.nouns |= nouns
+                self._ask_alone(server, [w for k, ents in results.items() for w in self._one_word_persons(todo[k], ents)])
         except FrogError as e:
             self.error = str(e)
             self.cache.clear()
             return
         self.cache.update(results)
         self.paragraphs_sent += len(results)
+
+    def _one_word_persons(self, text: str, ents: list[Entity]) -> list[str]:
+        """The one-word person pieces of ``ents`` that Frog's view of the word alone settles:
+        plausible, and a name to the tagger in context."""
+        out = []
+        for e in ents:
+            if e.label != "PER":
+                continue
+            for s, t in _pieces(text, e.start, e.end):
+                if (" " not in t and t.isalpha() and t not in self.alone
+                        and not common_noun(_pos_of(e, s, s + len(t)))
+                        and _plausible_person(t, text[s + len(t):s + len(t) + 1])):
+                    out.append(t)
+        return out
+
+    def _ask_alone(self, server, words: list[str]) -> None:
+        """Frog's POS and NER tag for each word on its own (a paragraph of one word each, one round
+        trip): at a sentence start or in a subject's title case the capital says nothing, and a word
+        Frog calls a person only in context ("Windturbines Kraaiennest: planning") but a common noun
+        and no entity on its own ("Windturbines") is a word, where a surname stays a person
+        ("Bakker": a common noun too, but PER)."""
+        words = list(dict.fromkeys(w for w in words if w not in self.alone))
+        if not words:
+            return
+        rows = parse_rows(server.ask(SEPARATOR.join(words), 0))
+        if [w for w, _, _ in rows] != words:   # Frog split or changed a word: no verdicts (the names stay)
+            return
+        self.alone.update((w, (pos, tag)) for w, pos, tag in rows)
+
+    def common_word(self, word: str, pos: str = "") -> bool:
+        """Whether a one-word person of Frog's is a common noun: its tag in context (``pos``) says
+        so; or Frog on the word alone calls it no person, and a common noun or a word the texts
+        write in lower case as a noun ("Windturbines" of a subject, "windturbines" in the body). A
+        surname that is also a word stays: Frog calls "Bakker" alone a person, whatever "de bakker"
+        elsewhere says."""
+        if common_noun(pos):
+            return True
+        alone_pos, alone_tag = self.alone.get(word, ("", ""))
+        return not alone_tag.endswith("PER") and (common_noun(alone_pos) or word.lower() in self.nouns)
 
     def entities(self, text: str) -> list[Entity]:
         """Frog's entities in ``text`` (running Frog on what ``prepare`` has not seen)."""
@@ -631,16 +708,19 @@ class FrogLayer:
             self.prepare([text])
             if self.error is not None:
                 return []
-        return [Entity(e.start + at, e.end + at, e.label, e.text) for at, p in paras for e in self.cache[text_key(p)]]
+        return [e.shifted(at) for at, p in paras for e in self.cache[text_key(p)]]
 
     def analyze(self, text: str) -> tuple[list[Finding], list[Entity]]:
         """(person findings, LOC/ORG entities that veto weaker rule name candidates). A person span
-        is cut at line ends, and a piece that is one ordinary word, a title or an abbreviation
-        (Frog's "Rekeningnummer", "De", "KW", "Griffier" on a signature's next line) is left out."""
+        is cut at line ends and tabs, and a piece that is one ordinary word, a title or an abbreviation
+        (Frog's "Rekeningnummer", "De", "KW", "Griffier" on a signature's next line) is left out,
+        as is one word that is a common noun (``common_word``: "Windturbines" of a subject)."""
         found, vetoes = [], []
         for e in self.entities(text):
             if e.label == "PER":
                 for s, t in _pieces(text, e.start, e.end):
+                    if " " not in t and self.common_word(t, _pos_of(e, s, s + len(t))):
+                        continue
                     if _plausible_person(t, text[s + len(t):s + len(t) + 1]):
                         found.append(Finding(s, s + len(t), t, "name", GROUND_PRIVACY, PER_SCORE, "frog", "PER",
                                              f"frog NER: person (PER) -> {PER_SCORE:.2f}"))
@@ -649,9 +729,17 @@ class FrogLayer:
         return found, vetoes
 
 
+def _pos_of(e: Entity, start: int, end: int) -> str:
+    """The POS tag of the one token of ``e`` in [start, end), or "" (none, or several)."""
+    tags = [pos for s, t, pos in e.tokens if s < end and start < t]
+    return tags[0] if len(tags) == 1 else ""
+
+
 def _pieces(text: str, start: int, end: int) -> list[tuple[int, str]]:
+    """A person span cut at line ends and tabs (a table's cells: Frog reads a spreadsheet's row
+    "Informatieavond<TAB>2025-04-15<TAB>Fatima El Amrani" as one person), each piece trimmed."""
     out = []
-    for m in re.finditer(r"[^\n]+", text[start:end]):
+    for m in re.finditer(r"[^\n\t]+", text[start:end]):
         s, e = start + m.start(), start + m.end()
         while s < e and not text[s].isalnum():
             s += 1

@@ -7,8 +7,9 @@ redacted findings (``learn``) and finds all their forms in other texts (``apply`
 with possessives ("Pieters", "Van der Meulens"), and initials forms with initials it never saw
 ("P.J. van der Meulen" after learning "Pieter van der Meulen").
 
-Single-word forms that are also ordinary words ("Roos", "Bos", "Storm") are only matched
-capitalised, so "een roos" stays.
+Single-word forms that are also ordinary words ("Roos", "Bos", "Storm"), or that no name list has,
+are only matched capitalised (``capital_only``), so "een roos" stays; the package's defence in depth
+(``exports.render.Needles``) follows the same rule.
 """
 
 from __future__ import annotations
@@ -196,6 +197,16 @@ def _listed(word: str) -> bool:
     return word in words("first_names") or word in words("surnames")
 
 
+def capital_only(form: str, lenient: bool = False) -> bool:
+    """Whether a one-word form of a name counts only where it is written with a capital: when it is
+    an ordinary word ("Roos", "Bos", "Storm"), or, but for ``lenient``, when no name list has it
+    ("Windturbines" read as a person in a subject): its lower-case uses ("een roos", "de geplande
+    windturbines") are the word, not the name. A listed name that is no ordinary word ("Jansen",
+    "Pieter") counts in any case, as does, with ``lenient``, a person named by the source (a chat
+    participant written in lower case)."""
+    return _ordinary(form, lenient) or not (lenient or _listed(form.lower()))
+
+
 def _literal(variant: str) -> str:
     return r"\s+".join(re.escape(p) for p in variant.split())
 
@@ -277,8 +288,8 @@ class _Matcher:
                 is_local = bool(re.fullmatch(r"[a-z0-9._-]+", v)) and low not in given
                 # a single word is matched in lower case only when it is a listed name (or a person
                 # named by the source): a wrong capitalised candidate must not spread "omzet" or "winst"
-                capital_only = single and not is_local and (_ordinary(v, lenient) or not (lenient or _listed(low)))
-                entries.setdefault(low, []).append((v, key, is_local, capital_only))
+                capital = single and not is_local and capital_only(v, lenient)
+                entries.setdefault(low, []).append((v, key, is_local, capital))
             if parts.surname_full and (parts.given or parts.initials):
                 ini = _initials_of(parts)[:1]
                 if ini:
