@@ -46,3 +46,28 @@ def test_stale_temp_files_of_a_crash_are_removed(tmp_path):
     os.utime(stale, (0, 0))
     EvidenceStore(tmp_path / "store")
     assert not stale.exists()
+
+
+def test_files_small_and_at_the_edge_are_kept_bit_for_bit_and_read_only(tmp_path):
+    from woo_collector.store import CHUNK
+
+    store = EvidenceStore(tmp_path / "store")
+    for n, size in enumerate((0, 1, 1300, CHUNK - 1, CHUNK, CHUNK + 1)):
+        data = os.urandom(size)
+        src = tmp_path / f"f{n}"
+        src.write_bytes(data)
+        sha, got = store.put(src)
+        assert (sha, got) == (hashlib.sha256(data).hexdigest(), size) and store.read(sha) == data, size
+        assert stat.S_IMODE(store.path(sha).stat().st_mode) == 0o400
+        assert store.put(src) == (sha, size)
+    assert not list((tmp_path / "store" / "tmp").iterdir())
+
+
+def test_a_temp_name_a_dead_process_left_is_passed_over(tmp_path):
+    """Temp files are named by process number and a counter: one left by a dead process of the same
+    number is neither overwritten nor in the way."""
+    store = EvidenceStore(tmp_path / "store")
+    stale = tmp_path / "store" / "tmp" / f"in-{os.getpid()}-1"
+    stale.write_bytes(b"half of another run's original")
+    sha, _ = store.put(b"new original")
+    assert store.read(sha) == b"new original" and stale.read_bytes() == b"half of another run's original"
