@@ -529,9 +529,15 @@ class FastAnalyzer:
     def terms(self, text: str) -> list[tuple[str, int]]:
         """(term, position) of each token of ``text``: ``tokens`` without the offsets, faster (an ASCII
         text is lower-cased once; the matches are taken as strings)."""
-        if not self.fast or self.expression.groups or not text.isascii():
+        if not self.fast or self.expression.groups:
             return [(t, p) for t, p, _, _ in self.tokens(text)]
-        words = self.expression.findall(text.lower())  # ASCII: lower-casing keeps every character a word character or not
+        if text.isascii():
+            words = self.expression.findall(text.lower())  # ASCII: lower-casing keeps every character a word character or not
+        else:  # each match lower-cased, as ``tokens`` does (lower-casing first could split a word), and folded
+            words = [w.lower() for w in self.expression.findall(text)]
+            if len(self.steps) > 1:
+                charmap = self.charmap
+                words = [w if w.isascii() else w.translate(charmap) for w in words]
         if len(self.steps) == 1:
             return list(zip(words, range(len(words))))
         out = []
