@@ -45,8 +45,9 @@ class Settings:
     engine: str = _s("whoosh", "the search engine of the index: whoosh (default) or tantivy (for large archives); "
                                "switch with 'woo reindex --engine NAME'")
     batch_size: int = _s(2000, "items per catalog/index commit during ingestion")
-    parse_procs: int = _s(0, "worker processes that parse mail files (maildir, eml) while this process stores and indexes; "
-                             "0: one per core, 1: parse in the ingesting process itself")
+    parse_procs: int = _s(0, "worker processes that parse mail files (maildir, eml), keep them in the store and analyse "
+                             "them while this process writes the catalog and the index; 0: one per core, 1: all in the "
+                             "ingesting process itself")
     index_procs: int = _s(1, "processes Whoosh may use to index (2 on a 2-core server speeds up large imports)")
     index_limitmb: int = _s(256, "memory (MB) per Whoosh indexing process")
     log_keep: int = _s(1000, "run log files kept in logs/ (older ones are removed)")
