@@ -75,11 +75,14 @@ class EvidenceStore:
                 if os.fstat(fd).st_size <= CHUNK:  # a mail, a chat line's photo: read whole, in as few calls as can be
                     whole = _read_all(fd)
                     if len(whole) <= CHUNK:
+                        os.close(fd)
+                        fd = -1
                         return self.put(whole)
                     os.lseek(fd, 0, os.SEEK_SET)
                 f = os.fdopen(fd, "rb")
             except BaseException:
-                os.close(fd)
+                if fd >= 0:
+                    os.close(fd)
                 raise
             with f:
                 return self._put_stream(f)

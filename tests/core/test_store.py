@@ -71,3 +71,19 @@ def test_a_temp_name_a_dead_process_left_is_passed_over(tmp_path):
     stale.write_bytes(b"half of another run's original")
     sha, _ = store.put(b"new original")
     assert store.read(sha) == b"new original" and stale.read_bytes() == b"half of another run's original"
+
+
+def test_keeping_files_leaves_no_file_open(tmp_path):
+    """A long import keeps hundreds of thousands of files: each one it opens is closed again (a leak
+    ran the test process past 1,024 descriptors, where select() fails)."""
+    store = EvidenceStore(tmp_path / "store")
+    sizes = [10, 2 * 1024 * 1024]
+    files = []
+    for n in range(60):
+        src = tmp_path / f"f{n}"
+        src.write_bytes(os.urandom(sizes[n % 2] if n < 2 else 50) + bytes([n]))
+        files.append(src)
+    before = len(os.listdir("/proc/self/fd"))
+    for src in files:
+        store.put(src)
+    assert len(os.listdir("/proc/self/fd")) == before
