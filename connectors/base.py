@@ -285,7 +285,7 @@ def _looked_up(files: Iterator[tuple[Path, str]], sink, size: int = 256) -> Iter
 
 
 PARALLEL_AFTER = 64  # files read in this process before worker processes are started (not worth it for a few)
-IN_FLIGHT = 256  # files handed to workers and not yet taken back: bounds the memory held
+IN_FLIGHT = 1024  # files handed to workers and not yet taken back: bounds the memory held; enough that the workers go on parsing while this process commits a batch
 FILES_PER_TASK = 16  # files a worker reads per task: one message each way for many small mails
 
 
