@@ -52,3 +52,7 @@ def test_counts_with_period_filters_equal_the_truth(tmp_path, engine):
     expected = sum(1 for w, t in truth if w in ("windturbines", "begroting") and periods[0][0] <= t < periods[0][1])
     total, _ = ix.search("windturbine OR begroting", limit=20, date_from=periods[0][0], date_to=periods[0][1])
     assert total == expected
+    for query, words in (("begroting", {"begroting"}), ("windturbine OR begroting", {"windturbines", "begroting"}),
+                         ("tekst AND windturbine", {"windturbines"}), ("begroting AND NOT windturbine", {"begroting"})):
+        total, hits = ix.search(query, limit=20)  # no period: Whoosh counts in the pass that finds the top hits
+        assert total == sum(1 for w, _ in truth if w in words) and len(hits) == 20, query

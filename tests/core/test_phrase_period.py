@@ -114,3 +114,40 @@ def test_a_phrase_in_a_period_has_the_snippet_of_the_phrase(tmp_path, engine):
         total, hits = ix.search(query, texts=lambda ids: {"a": body}, date_from=lo)
         assert total == 1 and hits[0].snippet == want, lo
     ix.close()
+
+
+def test_without_a_period_counts_are_exact_and_the_top_hits_whooshs_own(tmp_path, engine):
+    """No period, a limit: the exact number of matches (undated items too) and the best hits."""
+    ix, items = build(tmp_path, engine)
+    for query, match in QUERIES + [("geluid", lambda it: "geluid" in (it.subject + it.body).lower()),
+                                   ("slagschad*", lambda it: "slagschaduw" in (it.subject + it.body).lower())]:
+        want = {it.id for it in items if match(it)}
+        total, hits = ix.search(query, limit=7)
+        assert total == len(want) and {h.id for h in hits} <= want and len(hits) == min(7, len(want)), query
+        if engine == "whoosh":
+            with ix._searcher() as s:
+                own = s.search(ix.parse(query), limit=7)
+                assert [h.id for h in hits] == [r["id"] for r in own], query
+    ix.close()
+
+
+def test_whoosh_checks_a_phrases_positions_once_per_document_without_a_period(tmp_path, monkeypatch):
+    """The top hits and the count come from one pass: Whoosh's top search skips by score and does
+    not count, and len(results) ran the phrase again over every document holding its words."""
+    from whoosh.query import SpanNear2
+
+    ix, items = build(tmp_path, "whoosh")
+    checked = []
+    real = SpanNear2.SpanNear2Matcher._get_spans
+
+    def counting(self):
+        checked.append(self.child.id())
+        return real(self)
+
+    monkeypatch.setattr(SpanNear2.SpanNear2Matcher, "_get_spans", counting)
+    with_words = [it for it in items if "slagschaduw" in (it.subject + it.body).lower()
+                  and "geluid" in (it.subject + it.body).lower()]
+    total, hits = ix.search('"slagschaduw en geluid"', limit=20)
+    assert total == sum(1 for it in items if has_phrase(it.subject + "\n" + it.body)) and len(hits) == 20
+    assert 0 < len(checked) <= len(with_words), (len(checked), len(with_words))
+    ix.close()
