@@ -62,10 +62,10 @@ def test_a_phrase_in_a_period_finds_what_the_phrase_then_the_period_finds(tmp_pa
     ix.close()
 
 
-def test_whoosh_reads_a_phrases_positions_only_in_the_period(tmp_path, monkeypatch):
+def count_position_checks(monkeypatch) -> list:
+    """The documents whose positions Whoosh's phrase matcher checks, one entry a check."""
     from whoosh.query import SpanNear2
 
-    ix, items = build(tmp_path, "whoosh")
     checked = []
     real = SpanNear2.SpanNear2Matcher._get_spans
 
@@ -74,6 +74,12 @@ def test_whoosh_reads_a_phrases_positions_only_in_the_period(tmp_path, monkeypat
         return real(self)
 
     monkeypatch.setattr(SpanNear2.SpanNear2Matcher, "_get_spans", counting)
+    return checked
+
+
+def test_whoosh_reads_a_phrases_positions_only_in_the_period(tmp_path, monkeypatch):
+    ix, items = build(tmp_path, "whoosh")
+    checked = count_position_checks(monkeypatch)
     lo, hi = PERIODS[1]
     in_period = [it for it in items if it.sent and lo <= it.sent < hi]
     with_words = [it for it in in_period if "slagschaduw" in (it.subject + it.body).lower()
@@ -134,17 +140,8 @@ def test_without_a_period_counts_are_exact_and_the_top_hits_whooshs_own(tmp_path
 def test_whoosh_checks_a_phrases_positions_once_per_document_without_a_period(tmp_path, monkeypatch):
     """The top hits and the count come from one pass: Whoosh's top search skips by score and does
     not count, and len(results) ran the phrase again over every document holding its words."""
-    from whoosh.query import SpanNear2
-
     ix, items = build(tmp_path, "whoosh")
-    checked = []
-    real = SpanNear2.SpanNear2Matcher._get_spans
-
-    def counting(self):
-        checked.append(self.child.id())
-        return real(self)
-
-    monkeypatch.setattr(SpanNear2.SpanNear2Matcher, "_get_spans", counting)
+    checked = count_position_checks(monkeypatch)
     with_words = [it for it in items if "slagschaduw" in (it.subject + it.body).lower()
                   and "geluid" in (it.subject + it.body).lower()]
     total, hits = ix.search('"slagschaduw en geluid"', limit=20)
