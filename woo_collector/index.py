@@ -504,6 +504,14 @@ class FastAnalyzer:
             self.fast = all(self.charmap.get(c, c) in (c, chr(c)) for c in range(128) if not chr(c).isupper())
         self.stems: dict[str, str] = {}
 
+    def new_stem(self, word: str) -> str:
+        """The stem of a word not in ``stems`` yet, kept there (the cache emptied when full). The loops
+        look a word up in ``stems`` themselves and call this only on a miss: one dict lookup a token."""
+        if len(self.stems) >= self.STEMS_KEPT:
+            self.stems.clear()
+        stem = self.stems[word] = self.stemfn(word)
+        return stem
+
     def tokens(self, text: str) -> list[tuple[str, int, int, int]]:
         """(term, position, start, end) of each token of ``text``, as Whoosh indexes them."""
         if not self.fast:
@@ -512,7 +520,7 @@ class FastAnalyzer:
         if len(self.steps) == 1:
             return [(m.group().lower(), i, m.start(), m.end()) for i, m in enumerate(self.expression.finditer(text))]
         out = []
-        charmap, stops, lo, hi, stems, stemfn = self.charmap, self.stops, self.min, self.max, self.stems, self.stemfn
+        charmap, stops, lo, hi, stems = self.charmap, self.stops, self.min, self.max, self.stems
         pos = None
         for i, m in enumerate(self.expression.finditer(text)):
             word = m.group().lower()
@@ -521,11 +529,7 @@ class FastAnalyzer:
             if len(word) < lo or (hi is not None and len(word) > hi) or word in stops:
                 continue
             pos = i if pos is None else pos + 1  # Whoosh's StopFilter renumbers from the first word kept
-            stem = stems.get(word)
-            if stem is None:
-                if len(stems) >= self.STEMS_KEPT:
-                    stems.clear()
-                stem = stems[word] = stemfn(word)
+            stem = stems.get(word) or self.new_stem(word)
             out.append((stem, pos, m.start(), m.end()))
         return out
 
@@ -545,17 +549,13 @@ class FastAnalyzer:
         if len(self.steps) == 1:
             return list(zip(words, range(len(words))))
         out = []
-        stops, lo, hi, stems, stemfn = self.stops, self.min, self.max, self.stems, self.stemfn
+        stops, lo, hi, stems = self.stops, self.min, self.max, self.stems
         pos = None
         for i, word in enumerate(words):
             if word in stops or len(word) < lo or (hi is not None and len(word) > hi):
                 continue
             pos = i if pos is None else pos + 1
-            stem = stems.get(word)
-            if stem is None:
-                if len(stems) >= self.STEMS_KEPT:
-                    stems.clear()
-                stem = stems[word] = stemfn(word)
+            stem = stems.get(word) or self.new_stem(word)
             out.append((stem, pos))
         return out
 
@@ -574,17 +574,13 @@ class FastAnalyzer:
                 yield t
             return
         t = Token(positions=False, chars=True, removestops=False)
-        charmap, stops, lo, hi, stems, stemfn = self.charmap, self.stops, self.min, self.max, self.stems, self.stemfn
+        charmap, stops, lo, hi, stems = self.charmap, self.stops, self.min, self.max, self.stems
         for m in self.expression.finditer(text):
             word = m.group().lower()
             if not word.isascii():
                 word = word.translate(charmap)
             if not (len(word) < lo or (hi is not None and len(word) > hi) or word in stops):
-                stem = stems.get(word)
-                if stem is None:
-                    if len(stems) >= self.STEMS_KEPT:
-                        stems.clear()
-                    stem = stems[word] = stemfn(word)
+                stem = stems.get(word) or self.new_stem(word)
                 word = stem
             t.text, t.startchar, t.endchar = word, m.start(), m.end()
             t.matched = matches(word)
@@ -661,7 +657,7 @@ def plain_highlight(text: str, words: set[str], patterns: list, fieldname: str =
     if not words and not patterns:
         return ""
     maxchars, surround, charlimit = 200, 20, 2 ** 15
-    charmap, stops, lo, hi, stems, stemfn = fa.charmap, fa.stops, fa.min, fa.max, fa.stems, fa.stemfn
+    charmap, stops, lo, hi, stems = fa.charmap, fa.stops, fa.min, fa.max, fa.stems
     seen: dict[str, str | None] = {}  # the lower-cased word: its term when it matches, else None
     frags = []  # (score, start, end)
     first, firsts, countdown, tks, currentlen, endchar = None, deque(), -1, [], 0, None
@@ -682,11 +678,7 @@ def plain_highlight(text: str, words: set[str], patterns: list, fieldname: str =
         if term is _UNSEEN:
             term = word.translate(charmap) if not word.isascii() else word
             if not (len(term) < lo or (hi is not None and len(term) > hi) or term in stops):
-                stem = stems.get(term)
-                if stem is None:
-                    if len(stems) >= fa.STEMS_KEPT:
-                        stems.clear()
-                    stem = stems[term] = stemfn(term)
+                stem = stems.get(term) or fa.new_stem(term)
                 term = stem
             if not (term in words or any(p.fullmatch(term) for p in patterns)):
                 term = None
