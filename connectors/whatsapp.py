@@ -96,7 +96,7 @@ from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Failure, Item, stable_id
 from woo_collector.safezip import Member, Refused, is_zip, open_zip, read_member
-from woo_collector.text import INVISIBLE, identity
+from woo_collector.text import drop_invisible, identity
 
 MAX_LINE = 256 * 1024  # characters; WhatsApp caps one message at 65,536
 MAX_BODY = 1024 * 1024  # characters kept of one message (a pasted block included)
@@ -299,7 +299,7 @@ def _clean(text: str) -> str:
 
 
 def _unmark(text: str) -> str:
-    return text if text.isascii() else text.translate(INVISIBLE)
+    return text if text.isascii() else drop_invisible(text)
 
 
 def _local_time(m: re.Match[str], order: str) -> datetime | None:

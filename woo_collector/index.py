@@ -142,12 +142,34 @@ def _doc(item: Item) -> dict:
 ANALYSED = ("source", "custodian", "from", "to", "subject", "body")  # the fields both engines index as terms
 
 
-def index_terms(item: Item) -> dict[str, list[tuple[str, int]]]:
-    """(term, position) of each analysed field of ``item``, as the Whoosh schema's analyzers make them
-    (``FastAnalyzer``): the analysis both engines index, done by an ingest worker for the items it
-    parsed (``Item.memo``)."""
+def index_terms(item: Item) -> dict[str, tuple[str | list[str], int | list[int]]]:
+    """The analysed fields of ``item``, as the Whoosh schema's analyzers make them (``FastAnalyzer``):
+    the analysis both engines index, done by an ingest worker for the items it parsed (``Item.memo``).
+    Each field's terms are packed to cross from the worker cheaply (``pack_terms``; ``unpack_terms``)."""
     fields = _doc(item)
-    return {name: fast_analyzer(name).terms(fields[name] or "") for name in ANALYSED}
+    return {name: pack_terms(*fast_analyzer(name).words(fields[name] or "")) for name in ANALYSED}
+
+
+def pack_terms(words: list[str], positions: int | list[int]) -> tuple[str | list[str], int | list[int]]:
+    """A field's terms in the form that costs least to pickle: (the terms joined by spaces, the first
+    position) where they follow one by one and hold no space (a pickled list of a few hundred terms
+    costs the worker and the ingesting process ten times more), else as they are."""
+    if isinstance(positions, int):
+        joined = " ".join(words)
+        if joined.count(" ") == max(len(words) - 1, 0) and all(words):
+            return joined, positions
+        positions = list(range(positions, positions + len(words)))
+    return list(words), positions
+
+
+def unpack_terms(packed: tuple[str | list[str], int | list[int]]) -> tuple[list[str], Sequence[int]]:
+    """(terms, positions) of a field packed by ``pack_terms``."""
+    words, positions = packed
+    if isinstance(words, str):
+        words = words.split(" ") if words else []
+    if isinstance(positions, int):
+        positions = range(positions, positions + len(words))
+    return words, positions
 
 
 def _whoosh_doc(item: Item) -> dict:
@@ -155,8 +177,8 @@ def _whoosh_doc(item: Item) -> dict:
     them 0, 1, 2, ... (its analyzer numbers from the first word kept: the same distances, which is
     all a phrase compares)."""
     doc = _doc(item)
-    for name, terms in item.memo("index terms", index_terms).items():
-        doc[name] = [t for t, _ in terms]
+    for name, packed in item.memo("index terms", index_terms).items():
+        doc[name] = unpack_terms(packed)[0]
     return doc
 
 
@@ -535,10 +557,19 @@ class FastAnalyzer:
 
 
     def terms(self, text: str) -> list[tuple[str, int]]:
-        """(term, position) of each token of ``text``: ``tokens`` without the offsets, faster (an ASCII
-        text is lower-cased once; the matches are taken as strings)."""
+        """(term, position) of each token of ``text``: ``tokens`` without the offsets."""
+        words, positions = self.words(text)
+        if isinstance(positions, int):
+            positions = range(positions, positions + len(words))
+        return list(zip(words, positions))
+
+    def words(self, text: str) -> tuple[list[str], int | list[int]]:
+        """The terms of ``text`` and their positions: (terms, the first one's position) where they
+        follow one by one, as the fast loop numbers them, else (terms, each position). Faster than
+        ``tokens`` (an ASCII text is lower-cased once; the matches are taken as strings)."""
         if not self.fast or self.expression.groups:
-            return [(t, p) for t, p, _, _ in self.tokens(text)]
+            tokens = self.tokens(text)
+            return [t for t, _, _, _ in tokens], [p for _, p, _, _ in tokens]
         if text.isascii():
             words = self.expression.findall(text.lower())  # ASCII: lower-casing keeps every character a word character or not
         else:  # each match lower-cased, as ``tokens`` does (lower-casing first could split a word), and folded
@@ -547,17 +578,17 @@ class FastAnalyzer:
                 charmap = self.charmap
                 words = [w if w.isascii() else w.translate(charmap) for w in words]
         if len(self.steps) == 1:
-            return list(zip(words, range(len(words))))
+            return words, 0
         out = []
         stops, lo, hi, stems = self.stops, self.min, self.max, self.stems
-        pos = None
+        first = None
         for i, word in enumerate(words):
             if word in stops or len(word) < lo or (hi is not None and len(word) > hi):
                 continue
-            pos = i if pos is None else pos + 1
-            stem = stems.get(word) or self.new_stem(word)
-            out.append((stem, pos))
-        return out
+            if first is None:
+                first = i  # Whoosh's StopFilter renumbers from the first word kept
+            out.append(stems.get(word) or self.new_stem(word))
+        return out, first or 0
 
 
     def marked(self, text: str, words: set[str], patterns: list) -> Iterator:

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from woo_collector import faults
 from woo_collector.index import (ANALYSED, SCHEMA_VERSION, Hit, IndexEngine, SearchError, fast_analyzer, highlight_terms,
-                                 index_terms, make_snippet)
+                                 index_terms, make_snippet, unpack_terms)
 from woo_collector.models import Item
 
 RAW = ("id", "kind", "source_id", "custodian_id", "conversation")
@@ -61,7 +61,8 @@ def to_document(item: Item):
     for name in RAW:
         doc.add_text(name, fields[name])
     for name in TOKENIZED:
-        doc.add_pre_tokenized_text(name, Pre(fields[name] or "", [Token(t, p, 0, 0) for t, p in terms[name]]))
+        words, positions = unpack_terms(terms[name])
+        doc.add_pre_tokenized_text(name, Pre(fields[name] or "", [Token(t, p, 0, 0) for t, p in zip(words, positions)]))
     if "date" in fields:
         doc.add_date("date", fields["date"].replace(tzinfo=timezone.utc))
     for name in STORED_BYTES:

@@ -43,7 +43,7 @@ from zlib import error as zlib_error
 from woo_collector import dates
 from woo_collector.errors import ConnectorError
 from woo_collector.safezip import Member, is_zip, open_member, open_zip
-from woo_collector.text import decode_bytes, filetype_of, known_charset
+from woo_collector.text import decode_bytes, filetype_of, known_charset, plain_spaces
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -166,12 +166,9 @@ def package_kind(zf: zipfile.ZipFile) -> str:
 
 # --- plain text and HTML --------------------------------------------------------------------
 
-_SPACES = dict.fromkeys(map(ord, "\u00a0\u202f\u2007\u2009\u200a"), " ")
-
-
 def clean(text: str) -> str:
     """Line ends and spaces normalised, blank runs folded to one: in linear time on any input."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACES)
+    text = plain_spaces(text.replace("\r\n", "\n").replace("\r", "\n"))
     out: list[str] = []
     blank = False
     for line in text.split("\n"):

@@ -1,15 +1,18 @@
 """The shared mail parser on real messages written by other software."""
 
+import email.utils
 import glob
 import hashlib
 import os
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import MemorySink, sample
 from woo_collector.errors import ConnectorError
-from connectors.support.mime import MailContext, decode_header, parse_date, parse_mail
+from connectors.support.mime import MailContext, decode_header, parse_addresses, parse_date, parse_mail
 from woo_collector.models import Failure, Item
 
 
@@ -159,3 +162,34 @@ def test_html_and_whitespace_cleanup_is_linear_on_hostile_input(hostile):
     html_to_text(hostile)
     tidy(hostile)
     assert time.perf_counter() - t < 1.0
+
+
+NAME_PIECES = st.sampled_from(["Fatima", "Mulder", "J.", "van der", "Ö", "O'Brien", " ", "  ", "\t", "\u00a0", ",", ";", ":", "@", ".",
+                               "..", "\"", "(", ")", "\\", "[", "]", "<", ">", "-", "_", "=?utf-8?q?J=C3=B6rg?=", "=?utf-8?q?M=2C_F?="])
+ADDR_PIECES = st.sampled_from(["jan.jansen@gemeente.nl", "a@b", "x@[10.0.0.1]", "ü@voorbeeld.nl", "a..b@c.nl", "@x.nl", "a@.nl",
+                               "a@b..nl", "a b@c.nl", "a@b.nl.", ".a@b.nl", "a(x)@b.nl", "\"a b\"@c.nl", "a@b@c.nl", "", "a"])
+ADDRESS = st.tuples(st.lists(st.one_of(NAME_PIECES, st.text(max_size=3)), max_size=5).map("".join),
+                    st.sampled_from(["<{}>", "{}", " <{}> ", "<{}", "{}>", "<<{}>>"]), ADDR_PIECES,
+                    st.lists(NAME_PIECES, max_size=2).map("".join)).map(lambda t: t[0] + t[1].format(t[2]) + t[3])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(ADDRESS, max_size=3))
+def test_plain_addresses_read_as_getaddresses_reads_them(values):
+    # the regular expression's fast path gives exactly what the email package's parser gives
+    expected = []
+    for name, addr in email.utils.getaddresses([decode_header(v) for v in values if v]):
+        name, addr = name.strip(), addr.strip()
+        if name or addr:
+            expected.append(f"{name} <{addr}>" if name and addr else (addr or name))
+    assert parse_addresses(values) == tuple(expected)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Fatima Mulder <fatima.mulder@voorbeeld.nl>", ("Fatima Mulder <fatima.mulder@voorbeeld.nl>",)),
+    ("J. de  Vries<j.devries@x.nl>", ("J. de Vries <j.devries@x.nl>",)),
+    ("<griffie@gemeente.nl>", ("griffie@gemeente.nl",)),
+    ('"Mulder, F." <f@x.nl>, b@y.nl', ("Mulder, F. <f@x.nl>", "b@y.nl")),  # not plain: the email package reads it
+])
+def test_addresses(value, expected):
+    assert parse_addresses([value]) == expected

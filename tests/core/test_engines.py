@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT, woo
 from woo_collector.cli import cli
+from woo_collector.index import pack_terms, unpack_terms
 
 MORE_QUERIES = [
     ["windturbine"],
@@ -140,6 +141,17 @@ def test_tantivy_is_handed_the_tokens_whoosh_indexes(text):
         assert analyzers[field].terms(text) == [(t, p) for t, p, _, _ in expected], field
         ascii_text = text.encode("ascii", "replace").decode()
         assert analyzers[field].terms(ascii_text) == [(t, p) for t, p, _, _ in whoosh_tokens(field, ascii_text)], field
+        words, positions = unpack_terms(pack_terms(*analyzers[field].words(text)))  # as they cross from a worker
+        assert list(zip(words, positions)) == [(t, p) for t, p, _, _ in expected], field
+
+
+@pytest.mark.parametrize("words, positions", [([], 0), (["a"], 3), (["a b", "c"], 0), (["", "c"], 1), (["x", "y"], [0, 5])])
+def test_terms_that_cannot_be_joined_cross_as_they_are(words, positions):
+    packed = pack_terms(words, positions)
+    assert isinstance(packed[0], str) == (isinstance(positions, int) and all(words) and not any(" " in w for w in words))
+    back, where = unpack_terms(packed)
+    expected = range(positions, positions + len(words)) if isinstance(positions, int) else positions
+    assert (list(back), list(where)) == (words, list(expected))
 
 
 def test_periods_deletions_and_undated_items_count_exactly(tmp_path, engine):
