@@ -579,16 +579,16 @@ class FastAnalyzer:
                 words = [w if w.isascii() else w.translate(charmap) for w in words]
         if len(self.steps) == 1:
             return words, 0
-        out = []
-        stops, lo, hi, stems = self.stops, self.min, self.max, self.stems
-        first = None
-        for i, word in enumerate(words):
-            if word in stops or len(word) < lo or (hi is not None and len(word) > hi):
-                continue
-            if first is None:
-                first = i  # Whoosh's StopFilter renumbers from the first word kept
-            out.append(stems.get(word) or self.new_stem(word))
-        return out, first or 0
+        stops, lo, hi, stems, new_stem = self.stops, self.min, self.max, self.stems, self.new_stem
+        if hi is None:
+            kept = [w for w in words if len(w) >= lo and w not in stops]
+        else:
+            kept = [w for w in words if lo <= len(w) <= hi and w not in stops]
+        first = 0  # Whoosh's StopFilter renumbers from the first word kept
+        if kept:
+            while words[first] != kept[0]:  # an equal word earlier would have been kept too
+                first += 1
+        return [stems.get(w) or new_stem(w) for w in kept], first
 
 
     def marked(self, text: str, words: set[str], patterns: list) -> Iterator:

@@ -3,9 +3,12 @@
 Queries are parsed by Whoosh's ``QueryParser`` (``index.parse_query``) and the query tree is
 translated here: Term, Phrase (positions), And/Or/Not/AndNot/AndMaybe/Require, Prefix and Wildcard
 (regular expressions over the term dictionary, as Whoosh expands them), TermRange, DateRange, Every.
-Text is analysed in Python with the analyzers of Whoosh's schema and handed to tantivy as
-pre-tokenized text (``PreTokenizedString``) with the token positions, so both engines index the same
-terms: tantivy's own Dutch stemmer is Snowball's newer Dutch algorithm, which stems differently.
+Text is analysed in Python with the analyzers of Whoosh's schema and handed to tantivy as its terms
+joined by spaces, which tantivy's ``whitespace`` tokenizer splits again (the terms hold no space; where
+they could, or where their positions are not one by one, as pre-tokenized text, ``PreTokenizedString``,
+with each token's position), so both engines index the same terms: tantivy's own Dutch stemmer is
+Snowball's newer Dutch algorithm, which stems differently. An index made before the tokenizer was
+``whitespace`` (its fields say ``raw``) is handed pre-tokenized text only.
 
 Counts come from tantivy's Count collector: exact. The index lives in the workspace's
 ``index/tantivy/``; each ``add`` is one commit (one fsync), made under the workspace lock.
@@ -28,14 +31,16 @@ STORED_BYTES = ("title", "sender")
 HEAP = 128_000_000
 
 
-def _schema():
+def _schema(tokenizer: str = "whitespace"):
+    """The index's schema; ``tokenizer``: of the analysed fields (``raw`` in indexes made before
+    2026-12-02, which are handed pre-tokenized text only)."""
     import tantivy
 
     sb = tantivy.SchemaBuilder()
     for name in RAW:
         sb.add_text_field(name, stored=True, tokenizer_name="raw", fast=name == "id")
     for name, option in TOKENIZED.items():
-        sb.add_text_field(name, stored=False, tokenizer_name="raw", index_option=option)
+        sb.add_text_field(name, stored=False, tokenizer_name=tokenizer, index_option=option)
     sb.add_date_field("date", stored=True, indexed=True, fast=True)
     for name in STORED_BYTES:
         sb.add_bytes_field(name, stored=True, indexed=False)
@@ -46,10 +51,12 @@ def _analyzers():
     return {name: fast_analyzer(name) for name in TOKENIZED}
 
 
-def to_document(item: Item):
+def to_document(item: Item, joined: bool = True):
     """The tantivy document of ``item``: the fields of Whoosh's document, analysed by Whoosh's analyzers
-    (the analysis kept with the item when a worker made it). Offsets are left 0: snippets are made
-    from the catalog's text."""
+    (the analysis kept with the item when a worker made it). ``joined``: the analysed fields split on
+    spaces (``whitespace``), so terms joined by spaces are handed as one text, with no Python object a
+    token; else every field is pre-tokenized. Offsets are left 0: snippets are made from the catalog's
+    text."""
     import tantivy
 
     from woo_collector.index import _doc
@@ -61,6 +68,9 @@ def to_document(item: Item):
     for name in RAW:
         doc.add_text(name, fields[name])
     for name in TOKENIZED:
+        if joined and isinstance(terms[name][0], str):
+            doc.add_text(name, terms[name][0])  # the positions are one by one: the distances a phrase compares
+            continue
         words, positions = unpack_terms(terms[name])
         doc.add_pre_tokenized_text(name, Pre(fields[name] or "", [Token(t, p, 0, 0) for t, p in zip(words, positions)]))
     if "date" in fields:
@@ -68,6 +78,14 @@ def to_document(item: Item):
     for name in STORED_BYTES:
         doc.add_bytes(name, fields[name].encode("utf-8", "surrogatepass"))
     return doc
+
+
+def _tokenizer(path: Path, field: str) -> str:
+    """The tokenizer the index at ``path`` records for ``field`` (its ``meta.json``)."""
+    import json
+
+    meta = json.loads((path / "meta.json").read_text())
+    return next((f["options"].get("indexing", {}).get("tokenizer", "") for f in meta.get("schema", []) if f.get("name") == field), "")
 
 
 class TantivyIndex(IndexEngine):
@@ -84,6 +102,7 @@ class TantivyIndex(IndexEngine):
             self.ix = tantivy.Index(_schema(), path=str(self.path))
             (self.path / "SCHEMA").write_text(SCHEMA_VERSION)
         self.schema = self.ix.schema
+        self.joined = _tokenizer(self.path, "body") == "whitespace"
 
     # writing ------------------------------------------------------------------------------------
     def _write(self, body) -> int:
@@ -108,10 +127,10 @@ class TantivyIndex(IndexEngine):
 
         def body(writer):
             for item in new:
-                writer.add_document(to_document(item))
+                writer.add_document(to_document(item, self.joined))
             for item in changed:
                 writer.delete_documents_by_term("id", item.id)
-                writer.add_document(to_document(item))
+                writer.add_document(to_document(item, self.joined))
             return len(new) + len(changed)
 
         self._write(body)
@@ -122,7 +141,7 @@ class TantivyIndex(IndexEngine):
             n = 0
             for item in items:
                 writer.delete_documents_by_term("id", item.id)
-                writer.add_document(to_document(item))
+                writer.add_document(to_document(item, self.joined))
                 n += 1
             return n
 

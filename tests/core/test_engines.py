@@ -252,3 +252,32 @@ def test_an_empty_index_finds_nothing_in_a_period(tmp_path, engine):
     assert ix.search("windturbine", date_from=lo, date_to=hi) == (0, [])
     assert ix.select_ids("*", date_from=lo) == [] and ix.select_undated_ids("*", date_from=lo) == []
     ix.close()
+
+
+def test_terms_handed_joined_find_what_pre_tokenized_terms_and_whoosh_find(tmp_path):
+    # a new tantivy index is handed each field's terms joined by spaces (its 'whitespace' tokenizer);
+    # one made before (its fields tokenized 'raw') goes on with pre-tokenized text: both as Whoosh
+    import tantivy
+
+    from woo_collector.index import open_index
+    from woo_collector.index_tantivy import TantivyIndex, _schema
+    from woo_collector.models import Item
+
+    texts = ["De windturbines en het geluid van de slagschaduw", "Het geluid, de windturbines: geïnformeerd over Één plan",
+             "van de gemeente Menen aan de raad", "slagschaduw en geluid bij de windturbine", "de het een", ""]
+    items = [Item(id=f"i{n}", kind="email", source="s", custodian="c", sha256="0" * 64, subject=f"Onderwerp {n % 3}",
+                  sender="Jan de Vries <jan@voorbeeld.nl>", body=t) for n, t in enumerate(texts * 3)]
+    (tmp_path / "legacy").mkdir()
+    tantivy.Index(_schema("raw"), path=str(tmp_path / "legacy"))
+    engines = {"joined": TantivyIndex(tmp_path / "joined"), "legacy": TantivyIndex(tmp_path / "legacy"),
+               "whoosh": open_index(tmp_path / "whoosh", "whoosh")}
+    assert (engines["joined"].joined, engines["legacy"].joined) == (True, False)
+    for ix in engines.values():
+        ix.add(items)
+    for q in ("windturbine", '"geluid van de slagschaduw"', '"slagschaduw en geluid"', '"windturbines geïnformeerd"', "menen",
+              "gemeente AND raad", "een", "Één", "geinformeerd", "from:jan", "subject:onderwerp", "windturb*", '"de het"'):
+        found = {name: set(ix.select_ids(q)) for name, ix in engines.items()}
+        assert found["joined"] == found["legacy"] == found["whoosh"], q
+    assert set(engines["joined"].select_ids('"geluid van de slagschaduw"')) == {"i0", "i6", "i12"}
+    for ix in engines.values():
+        ix.close()
