@@ -105,20 +105,36 @@ class TantivyIndex(IndexEngine):
         self.joined = _tokenizer(self.path, "body") == "whitespace"
 
     # writing ------------------------------------------------------------------------------------
+    _writer = None
+
     def _write(self, body) -> int:
-        writer = self.ix.writer(heap_size=HEAP)
+        """Run ``body(writer)`` and commit. The writer stays open from one commit to the next until
+        ``close``: tantivy merges segments in the background after a commit, and a writer dropped
+        at once throws the merge away, to start it again after the next commit (at 100,000 mails
+        the merges so begun again cost more CPU than the whole import besides)."""
+        if self._writer is None:
+            self._writer = self.ix.writer(heap_size=HEAP)
+        writer = self._writer
         try:
             n = body(writer)
             faults.point("index-commit")
             writer.commit()
             faults.point("index-committed")
         except BaseException:
-            writer.rollback()
+            self._writer = None
+            try:
+                writer.rollback()
+            finally:
+                del writer  # releases the writer's lock on the directory
             raise
-        finally:
-            del writer  # releases the writer's lock on the directory
         self.ix.reload()
         return n
+
+    def _release(self) -> None:
+        """Let the writer finish its merges, then give up its lock on the directory."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.wait_merging_threads()
 
     def add(self, new: Sequence[Item], changed: Sequence[Item] = (), *, procs: int = 1) -> None:
         """Add new items and replace changed ones, in one commit."""
@@ -167,12 +183,10 @@ class TantivyIndex(IndexEngine):
         self._write(body)
 
     def optimize(self) -> None:
-        writer = self.ix.writer(heap_size=HEAP)
-        try:
-            writer.garbage_collect_files()
-            writer.wait_merging_threads()
-        finally:
-            del writer
+        if self._writer is None:
+            self._writer = self.ix.writer(heap_size=HEAP)
+        self._writer.garbage_collect_files()
+        self._release()
         self.ix.reload()
 
     # reading ------------------------------------------------------------------------------------
@@ -269,7 +283,7 @@ class TantivyIndex(IndexEngine):
         return self._all_ids(s, self._query(s, query, filters, undated=True)[1])
 
     def close(self) -> None:
-        pass
+        self._release()
 
 
 def _utc(d: datetime) -> datetime:

@@ -33,6 +33,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import BinaryIO, Iterator
@@ -43,6 +44,7 @@ CHUNK = 1024 * 1024
 PACK_MAX = 256 * 1024 * 1024  # a process starts a new pack past this size
 MAGIC = b"WOO1"
 HEADER = len(MAGIC) + 32 + 8  # magic, SHA-256, length (big-endian)
+MINE_KEPT = 100_000  # originals a process remembers packing (an original packed twice costs only room)
 
 
 def _read_all(fd: int) -> bytes:
@@ -69,6 +71,8 @@ class EvidenceStore:
         self._db: sqlite3.Connection | None = None
         self._pack: io.FileIO | None = None  # the pack this object appends to
         self._mine: dict[str, tuple[str, int, int]] = {}  # packed here, perhaps not indexed yet: sha -> place
+        self._lock = threading.RLock()  # the pack index's connection (the review page's threads share a store)
+        self._caught_up = False  # catch_up ran and nothing was written since
 
     def _clean_tmp(self, older_than: float = 3600.0) -> None:
         """Remove temp files of writes that never finished (a crash); recent ones may be in use."""
@@ -84,6 +88,10 @@ class EvidenceStore:
         return self.blobs / sha256[:2] / sha256
 
     def has(self, sha256: str) -> bool:
+        return self._stored(sha256) or self._packed(sha256, catch_up=True) is not None
+
+    def _stored(self, sha256: str) -> bool:
+        """``has`` without looking in the packs' records not indexed yet (what ``put`` asks)."""
         return self._packed(sha256) is not None or self._loose(sha256).exists()
 
     # packs ----------------------------------------------------------------------------------------
@@ -103,8 +111,9 @@ class EvidenceStore:
         packs' new records first when it is not indexed yet (an original another process packed)."""
         if sha in self._mine:
             return self._mine[sha]
-        row = self._index().execute("SELECT pack, offset, size FROM packed WHERE sha256 = ?", (sha,)).fetchone()
-        if row is None and catch_up and self.catch_up():
+        with self._lock:
+            row = self._index().execute("SELECT pack, offset, size FROM packed WHERE sha256 = ?", (sha,)).fetchone()
+        if row is None and catch_up and not self._caught_up and self.catch_up():
             return self._packed(sha)
         return tuple(row) if row else None
 
@@ -133,15 +142,22 @@ class EvidenceStore:
             self._pack.close()  # a torn record ends this pack: the next original starts a new one
             self._pack = None
             raise
+        if len(self._mine) >= MINE_KEPT:  # a worker never syncs: forget; what is indexed is found there
+            self._mine.clear()
         self._mine[sha] = (self._pack_name, self._pack_size + HEADER, len(data))
         self._pack_size += len(view)
         self._unsynced = True
+        self._caught_up = False
 
     def catch_up(self) -> int:
         """Make what the packs hold durable and index the records beyond what was indexed, each
         checked against its hash; returns how many. Each pack is read up to its size before the
         flush: records appended meanwhile wait for the next call. A torn record (a killed writer)
         ends what is read of its pack."""
+        with self._lock:
+            return self._catch_up()
+
+    def _catch_up(self) -> int:
         db = self._index()
         done = dict(db.execute("SELECT pack, indexed FROM packs").fetchall())
         grown = [(e.path, e.name, e.stat().st_size) for e in os.scandir(self.packs) if e.name.endswith(".pack")]
@@ -163,6 +179,7 @@ class EvidenceStore:
                     db.execute("ROLLBACK")
                 raise
             added += len(rows)
+        self._caught_up = True
         return added
 
     def _read_packed(self, place: tuple[str, int, int]) -> bytes:
@@ -179,9 +196,9 @@ class EvidenceStore:
         if isinstance(data, (bytes, bytearray, memoryview)):
             sha = hashlib.sha256(data).hexdigest()
             if len(data) > CHUNK:
-                if not self.has(sha):
+                if not self._stored(sha):
                     self._write_small(sha, data)
-            elif not self.has(sha):
+            elif not self._stored(sha):
                 self._append(sha, bytes(data))
             return sha, len(data)
         if isinstance(data, (str, Path)):
@@ -244,7 +261,7 @@ class EvidenceStore:
                     out.write(chunk)
                     size += len(chunk)
             sha = h.hexdigest()
-            if self.has(sha):
+            if self._stored(sha):
                 os.unlink(tmpname)
             else:
                 self._place(Path(tmpname), sha)
@@ -287,8 +304,9 @@ class EvidenceStore:
             self._mine.clear()  # indexed now
 
     def written_elsewhere(self) -> None:
-        """Another process (an ingest worker) wrote originals here: the next ``sync`` flushes them too."""
+        """Another process (an ingest worker) wrote originals here: the next ``sync`` flushes and indexes them too."""
         self._unsynced = True
+        self._caught_up = False
 
     def path(self, sha256: str) -> Path:
         """The file of an original: its loose file, for a packed one made on first use (atomic,
