@@ -110,7 +110,7 @@ def _check_documents(documents: Sequence[Document]) -> None:
 
 def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *,
                   organisation: str, original_path: Callable[[str], Path] | None = None,
-                  tool_version: str, now: datetime | None = None,
+                  has_original: Callable[[str], bool] | None = None, tool_version: str, now: datetime | None = None,
                   part_max_docs: int = 250, part_max_bytes: int = 20_000_000,
                   pdf: bool = False, diwoo: bool = False, zip_: bool = False,
                   upload_max_bytes: int = upload.MAX_BYTES,
@@ -129,13 +129,14 @@ def write_package(info: RequestInfo, documents: Sequence[Document], out: Path, *
         place.prepare(out)
         previous = _check_out(out, info.id, replace)
         return _write(info, documents, out, organisation=organisation, original_path=original_path,
-                      tool_version=tool_version, now=now, part_max_docs=part_max_docs,
+                      has_original=has_original, tool_version=tool_version, now=now, part_max_docs=part_max_docs,
                       part_max_bytes=part_max_bytes, pdf=pdf, diwoo=diwoo, zip_=zip_, started=started,
                       upload_max_bytes=upload_max_bytes, author_letters=author_letters, previous=previous)
 
 
 def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organisation: str,
            original_path: Callable[[str], Path] | None, tool_version: str, now: datetime, part_max_docs: int,
+           has_original: Callable[[str], bool] | None = None,
            part_max_bytes: int, pdf: bool, diwoo: bool, zip_: bool, started: float,
            upload_max_bytes: int = upload.MAX_BYTES, author_letters: bool = True,
            previous: Path | None = None) -> PackageResult:
@@ -176,7 +177,7 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
         if pdf:
             pdf_mod.convert([f for f in office if f.suffix == ".docx"])
         if original_path is not None:
-            warnings += _check_originals(documents, original_path)
+            warnings += _check_originals(documents, has_original or (lambda sha: Path(original_path(sha)).is_file()))
         if diwoo:
             rels = [p.relative_to(tmp).as_posix() for p in sorted(tmp.rglob("*")) if p.is_file()]
             diwoo_mod.write(tmp, info.id, organisation, rels, now, documents, redactor)
@@ -201,12 +202,12 @@ def _write(info: RequestInfo, documents: Sequence[Document], out: Path, *, organ
                          previous if previous is not None and previous.exists() else None)
 
 
-def _check_originals(documents: Sequence[Document], original_path: Callable[[str], Path]) -> list[str]:
+def _check_originals(documents: Sequence[Document], has_original: Callable[[str], bool]) -> list[str]:
     """Warnings for originals the evidence store no longer holds (their SHA-256 is in the manifest)."""
     missing = []
     for sha in sorted({i.sha256 for d in documents for i in d.items if i.sha256}):
         try:
-            present = Path(original_path(sha)).is_file()
+            present = has_original(sha)
         except (OSError, KeyError, ValueError):
             present = False
         if not present:

@@ -33,6 +33,7 @@ def export(ws: Workspace, req_id: str, out: Path, *, pdf: bool = False, diwoo: b
     outputs.record(ws.root, Path(out), req_id)  # before anything is written: doctor checks this folder from now on
     try:
         result = write_package(info, docs, Path(out), organisation=ws.settings.organisation, original_path=ws.store.path,
+                               has_original=ws.store.has,
                                tool_version=__version__, part_max_docs=ws.settings.part_max_docs, pdf=pdf, diwoo=diwoo, zip_=zip_,
                                author_letters=ws.settings.chat_author_letters, replace=replace)
     except LeakError:
