@@ -177,7 +177,7 @@ def run_source(ws: Workspace, spec: SourceSpec, kind: str = "ingest", quiet: boo
             if files is not None:
                 connector.only = tuple(files)
             if getattr(cls, "parallel", False) and parse_procs(ws) > 1:
-                connector.workers = workers.plan(ws)
+                connector.workers = workers.plan(ws, cls)
             for y in connector.collect():
                 if isinstance(y, Item):
                     batch.items.append(y)
@@ -243,6 +243,7 @@ class Workers:
     def __init__(self, procs: int):
         self.procs = procs
         self.pool = None
+        self.preload: list[str] = []
 
     def start(self):
         if self.pool is None:
@@ -250,13 +251,15 @@ class Workers:
             from concurrent.futures import ProcessPoolExecutor
 
             # each worker dies with the fork server, which ends with us: a killed ingest leaves no orphan
-            self.pool = ProcessPoolExecutor(self.procs, mp_context=multiprocessing.get_context("forkserver"),
-                                            initializer=_worker_started)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(self.preload)  # imported once, by the fork server, not by each worker
+            self.pool = ProcessPoolExecutor(self.procs, mp_context=context, initializer=_worker_started)
         return self.pool
 
-    def plan(self, ws: Workspace):
-        """What a parallel connector is handed: these workers, a sink writing to the workspace's store,
-        and the per-item work of the catalog and the index done in the worker."""
+    def plan(self, ws: Workspace, cls: type):
+        """What a parallel connector (``cls``) is handed: these workers, a sink writing to the
+        workspace's store, and the per-item work of the catalog and the index done in the worker."""
+        self.preload = [cls.__module__, __name__, "woo_collector.index"]
         return WorkerPlan(self.start, partial(WorkerSink, str(ws.store.root)), partial(prepare_items, ws.settings.engine))
 
     def __enter__(self) -> "Workers":

@@ -98,11 +98,19 @@ class EvidenceStore:
     def _index(self) -> sqlite3.Connection:
         if self._db is None:
             db = sqlite3.connect(self.root / "packs.sqlite", timeout=60, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS packed (sha256 TEXT PRIMARY KEY, pack TEXT NOT NULL, "
-                       "offset INTEGER NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID")
-            db.execute("CREATE TABLE IF NOT EXISTS packs (pack TEXT PRIMARY KEY, indexed INTEGER NOT NULL) WITHOUT ROWID")
+            for attempt in range(1200):  # processes opening a new index at once: switching to WAL does not wait
+                try:
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.execute("PRAGMA synchronous=NORMAL")
+                    db.execute("CREATE TABLE IF NOT EXISTS packed (sha256 TEXT PRIMARY KEY, pack TEXT NOT NULL, "
+                               "offset INTEGER NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID")
+                    db.execute("CREATE TABLE IF NOT EXISTS packs (pack TEXT PRIMARY KEY, indexed INTEGER NOT NULL) WITHOUT ROWID")
+                    break
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) or attempt == 1199:
+                        db.close()
+                        raise
+                    time.sleep(0.05)
             self._db = db
         return self._db
 
