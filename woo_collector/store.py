@@ -16,7 +16,7 @@ Two places, one interface (``put``, ``has``, ``read``, ``open``, ``path``, ``ver
   ``tmp/`` are removed the next time the store is opened.
 
 ``path(sha)`` is a file for every original: a packed one is copied out to its loose place the first
-time a path is asked for (an export's photo, ``woo search --show-path``). The same bytes are stored
+time a path is asked for (``woo show``, an export's photo). The same bytes are stored
 once; a stored original is never modified.
 
 Durability is per batch: ``sync()`` flushes everything written so far to disk, and the ingestion
@@ -307,8 +307,8 @@ class EvidenceStore:
         """Make every original written so far durable (before the catalog refers to them), and index
         the packed ones (after: the index never names bytes a power cut could lose)."""
         if self._unsynced:
-            self._unsynced = False
             self.catch_up()  # os.sync() first
+            self._unsynced = False
             self._mine.clear()  # indexed now
 
     def written_elsewhere(self) -> None:
