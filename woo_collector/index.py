@@ -558,10 +558,7 @@ class FastAnalyzer:
 
     def terms(self, text: str) -> list[tuple[str, int]]:
         """(term, position) of each token of ``text``: ``tokens`` without the offsets."""
-        words, positions = self.words(text)
-        if isinstance(positions, int):
-            positions = range(positions, positions + len(words))
-        return list(zip(words, positions))
+        return list(zip(*unpack_terms(self.words(text))))
 
     def words(self, text: str) -> tuple[list[str], int | list[int]]:
         """The terms of ``text`` and their positions: (terms, the first one's position) where they

@@ -316,34 +316,38 @@ class EvidenceStore:
         self._unsynced = True
         self._caught_up = False
 
+    def _only_packed(self, sha256: str) -> tuple[str, int, int] | None:
+        """The pack place of an original that has no loose file (a loose one is read as a file)."""
+        return None if self._loose(sha256).exists() else self._packed(sha256, catch_up=True)
+
     def path(self, sha256: str) -> Path:
         """The file of an original: its loose file, for a packed one made on first use (atomic,
         read-only). The place it would have when it is not stored at all."""
-        p = self._loose(sha256)
-        if not p.exists() and (place := self._packed(sha256, catch_up=True)):
+        if place := self._only_packed(sha256):
             try:
                 self._write_small(sha256, self._read_packed(place))
             except OSError:  # a store this user may only read: the path names no file (read() still reads it)
                 pass
-        return p
+        return self._loose(sha256)
 
     def open(self, sha256: str) -> BinaryIO:
-        place = None if self._loose(sha256).exists() else self._packed(sha256, catch_up=True)
+        place = self._only_packed(sha256)
         return io.BytesIO(self._read_packed(place)) if place else open(self._loose(sha256), "rb")
 
     def read(self, sha256: str) -> bytes:
-        place = None if self._loose(sha256).exists() else self._packed(sha256, catch_up=True)
+        place = self._only_packed(sha256)
         return self._read_packed(place) if place else self._loose(sha256).read_bytes()
 
     def verify(self, sha256: str) -> bool:
         """True when the stored original exists and still hashes to its name."""
         p = self._loose(sha256)
-        if not p.exists():
-            place = self._packed(sha256, catch_up=True)
+        if place := self._only_packed(sha256):
             try:
-                return place is not None and hashlib.sha256(self._read_packed(place)).hexdigest() == sha256
+                return hashlib.sha256(self._read_packed(place)).hexdigest() == sha256
             except OSError:
                 return False
+        if not p.exists():
+            return False
         h = hashlib.sha256()
         with open(p, "rb") as f:
             while chunk := f.read(CHUNK):
@@ -353,7 +357,8 @@ class EvidenceStore:
     def __iter__(self) -> Iterator[str]:
         """Every stored original's SHA-256, once."""
         self.catch_up()
-        packed = [sha for (sha,) in self._index().execute("SELECT sha256 FROM packed")]
+        with self._lock:
+            packed = [sha for (sha,) in self._index().execute("SELECT sha256 FROM packed")]
         yield from packed
         packed = set(packed)
         for p in self.blobs.glob("*/*"):
@@ -361,10 +366,10 @@ class EvidenceStore:
                 yield p.name
 
     def copy_to(self, sha256: str, dest: Path) -> None:
-        if self._loose(sha256).exists():
-            shutil.copyfile(self._loose(sha256), dest)
+        if place := self._only_packed(sha256):
+            Path(dest).write_bytes(self._read_packed(place))
         else:
-            Path(dest).write_bytes(self.read(sha256))
+            shutil.copyfile(self._loose(sha256), dest)
 
 
 def _records(pack: Path, start: int, end: int) -> tuple[list[tuple[str, int, int]], int]:

@@ -224,11 +224,8 @@ _HASH_WORD = re.compile(r"[^\W_]+")
 
 def normalise_for_hash(text: str) -> str:
     """Text reduced for content hashing (deduplication): case, spacing and quoting folded; the words
-    of ``identity(text).casefold()`` joined by single spaces. (``identity``'s folding of spaces is left
-    out: every space is a non-word character, which this folds anyway.)"""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", plain_spaces(drop_invisible(text)))
-    return " ".join(_HASH_WORD.findall(text.casefold()))
+    of ``identity(text).casefold()`` joined by single spaces."""
+    return " ".join(_HASH_WORD.findall(identity(text).casefold()))
 
 
 # what kind of file a name says -----------------------------------------------------------------
