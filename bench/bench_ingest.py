@@ -89,6 +89,16 @@ def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def compile_bytecode() -> None:
+    """Compile the project's modules, as ``pip install`` does: ``woo`` runs here from the source tree,
+    and where PYTHONDONTWRITEBYTECODE is set (this machine sets it) every command, and every ingest's
+    fork server, would compile them again (about a tenth of a second of each start here)."""
+    import compileall
+
+    for package in ("woo_collector", "connectors", "exports"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int)
@@ -96,6 +106,7 @@ def main() -> None:
     ap.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
     ap.add_argument("--keep", type=Path)
     args = ap.parse_args()
+    compile_bytecode()
     base = args.keep or Path(tempfile.mkdtemp(prefix="woo-bench-"))
     md = base / "Maildir"
     if not md.exists():

@@ -47,6 +47,7 @@ from woo_collector.connector_settings import ConnectorSettings, parse_settings
 from woo_collector.errors import ConnectorError
 from woo_collector.models import Checkpoint, Failure, Item, Sink, SourceSpec, WorkerPlan, Yield, file_key, stable_id
 from woo_collector.registry import walk_files
+from woo_collector.store import read_small
 
 __all__ = ["Checkpoint", "Connector", "FileConnector", "FileUnitConnector", "Sink", "SourceSpec", "Yield", "walk_files"]
 
@@ -212,6 +213,12 @@ class FileConnector(FileUnitConnector):
         the base's.
         """
 
+    def read_data(self, path: Path, data: bytes, sha: str) -> Iterator[Yield]:
+        """``read_file`` of a file whose bytes are in hand, ``data`` (an ingest worker read them to keep
+        the file). A connector that parses bytes overrides it (a mail file read once, not twice);
+        by default the file is read again."""
+        return self.read_file(path, sha)
+
     def collect(self) -> Iterator[Yield]:
         single = Path(self.spec.path).is_file()
         yield from self.read_files(((path, "") for path in self.input_files()), single)
@@ -337,13 +344,16 @@ def read_in_worker(cls: type, spec: SourceSpec, path: Path, sha: str, make_sink:
     ConnectorError as (reason, path, locator, sha256) in place of the items. ``sha`` "": keep the file
     first; when it cannot be read from disk, sha is None and the reason is given."""
     sink = make_sink()
+    data = None
     if not sha:
         try:
-            sha = sink.keep(path, path.name)
+            data = read_small(path)  # a small file is read once: to keep it and to parse it
+            sha = sink.keep(path if data is None else data, path.name)
         except OSError as e:  # unreadable on disk (permissions, gone since the walk)
             return None, sink.kept, (f"cannot read the file: {e.strerror or e}",)
     try:
-        out = list(cls(spec, sink).read_file(path, sha))
+        connector = cls(spec, sink)
+        out = list(connector.read_file(path, sha) if data is None else connector.read_data(path, data, sha))
     except ConnectorError as e:
         return sha, sink.kept, (e.reason, e.path, e.locator, e.sha256)
     if prepare is not None:

@@ -54,8 +54,11 @@ class EmlConnector(FileConnector):
         return 0.2 if suffix == ".eml" else 0.0
 
     def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
+        return self.read_data(path, None, sha)
+
+    def read_data(self, path: Path, data: bytes | None, sha: str) -> Iterator[Yield]:
         root = Path(self.spec.path)
         rel = Path(path.relative_to(root)) if root.is_dir() else Path(path.name)
         folder = str(rel.parent) if rel.parent != Path(".") else ""
         ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), "", folder)
-        yield from parse_mail_file(path, ctx, sha, MAX_MESSAGE, unwrap_emlx)
+        return parse_mail_file(path, ctx, sha, MAX_MESSAGE, unwrap_emlx, data)

@@ -82,9 +82,12 @@ class MaildirConnector(FileConnector):
 
     def read_file(self, path: Path, sha: str) -> Iterator[Yield]:
         """One message file of ``<maildir>/cur`` or ``<maildir>/new``."""
+        return self.read_data(path, None, sha)
+
+    def read_data(self, path: Path, data: bytes | None, sha: str) -> Iterator[Yield]:
         folder = folder_name(Path(self.spec.path), path.parent.parent)
         ctx = MailContext(self.spec.name, self.spec.custodian, self.sink, str(path), f"{folder}/{_unique(path)}", folder)
-        return parse_mail_file(path, ctx, sha, MAX_MESSAGE)
+        return parse_mail_file(path, ctx, sha, MAX_MESSAGE, data=data)
 
 
 def _unique(path: Path | str) -> str:

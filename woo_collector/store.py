@@ -56,6 +56,19 @@ def _read_all(fd: int) -> bytes:
     return b"".join(parts)
 
 
+def read_small(path: str | Path) -> bytes | None:
+    """The bytes of a file of at most ``CHUNK`` bytes, read in as few system calls as can be (a mail,
+    a chat line's photo); None for a larger file (read it as a stream). OSError when it cannot be read."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if os.fstat(fd).st_size > CHUNK:
+            return None
+        whole = _read_all(fd)
+        return whole if len(whole) <= CHUNK else None  # grown since: a stream after all
+    finally:
+        os.close(fd)
+
+
 class EvidenceStore:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -92,7 +105,7 @@ class EvidenceStore:
 
     def _stored(self, sha256: str) -> bool:
         """``has`` without looking in the packs' records not indexed yet (what ``put`` asks)."""
-        return self._packed(sha256) is not None or self._loose(sha256).exists()
+        return self._packed(sha256) is not None or os.path.exists(f"{self.blobs}/{sha256[:2]}/{sha256}")  # no Path: put asks it of every mail
 
     # packs ----------------------------------------------------------------------------------------
     def _index(self) -> sqlite3.Connection:
@@ -210,21 +223,10 @@ class EvidenceStore:
                 self._append(sha, bytes(data))
             return sha, len(data)
         if isinstance(data, (str, Path)):
-            fd = os.open(data, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                if os.fstat(fd).st_size <= CHUNK:  # a mail, a chat line's photo: read whole, in as few calls as can be
-                    whole = _read_all(fd)
-                    if len(whole) <= CHUNK:
-                        os.close(fd)
-                        fd = -1
-                        return self.put(whole)
-                    os.lseek(fd, 0, os.SEEK_SET)
-                f = os.fdopen(fd, "rb")
-            except BaseException:
-                if fd >= 0:
-                    os.close(fd)
-                raise
-            with f:
+            whole = read_small(data)
+            if whole is not None:
+                return self.put(whole)
+            with open(data, "rb") as f:
                 return self._put_stream(f)
         return self._put_stream(data)
 

@@ -43,6 +43,46 @@ MAX_NESTING = 40  # multipart and message/rfc822 levels in one message; deeper: 
 MAX_PARTS = 10_000  # MIME parts in one message; more: refused, kept
 
 
+class IndexedMessage(Message):
+    """compat32's ``Message`` that finds a header by name in an index of its headers, made on the
+    first lookup: ``Message.get`` lowers and compares every header's name on each call, and reading
+    one mail asks for some twenty-five headers. Any change to the headers makes the index anew: the
+    list replaced or its length changed (``__setitem__``, ``__delitem__``, ``set_boundary``), or
+    ``replace_header``, the one change made in place."""
+
+    _index: tuple | None = None  # (the headers list indexed, its length, {lowered name: [(name, value)]})
+
+    def _by_name(self) -> dict[str, list[tuple[str, object]]]:
+        headers = self._headers
+        index = self._index
+        if index is None or index[0] is not headers or index[1] != len(headers):
+            by_name: dict[str, list[tuple[str, object]]] = {}
+            for k, v in headers:
+                by_name.setdefault(k.lower(), []).append((k, v))
+            index = self._index = (headers, len(headers), by_name)
+        return index[2]
+
+    def get(self, name, failobj=None):
+        found = self._by_name().get(name.lower())
+        return self.policy.header_fetch_parse(*found[0]) if found else failobj
+
+    def get_all(self, name, failobj=None):
+        found = self._by_name().get(name.lower())
+        return [self.policy.header_fetch_parse(k, v) for k, v in found] if found else failobj
+
+    def __contains__(self, name) -> bool:
+        return name.lower() in self._by_name()
+
+    def replace_header(self, _name, _value) -> None:
+        super().replace_header(_name, _value)
+        self._index = None
+
+
+def message_from_bytes(raw: bytes) -> Message:
+    """Python's compat32 parse of ``raw``, its parts ``IndexedMessage``s."""
+    return email.message_from_bytes(raw, IndexedMessage, policy=compat32)
+
+
 @dataclass
 class MailContext:
     """Where a message comes from: its source, custodian, how to keep originals, and its place."""
@@ -320,7 +360,7 @@ def parse_mail(raw: bytes, ctx: MailContext, sha256: str, depth: int = 0) -> lis
     if not looks_like_mail(raw):
         raise ConnectorError("not an e-mail message: the file does not start with mail headers", ctx.path, ctx.locator)
     try:
-        msg = email.message_from_bytes(normalise_head(raw), policy=compat32)
+        msg = message_from_bytes(normalise_head(raw))
         if reason := broken_limit(msg):
             raise ConnectorError(reason, ctx.path, ctx.locator)
         return _parse_message(msg, ctx, sha256, depth)
@@ -388,8 +428,7 @@ def repair_boundaries(msg: Message) -> tuple[list[str], list[str]]:
         found = next((c for c in candidates if c and "\"" not in c and b"\n--" + c.encode("ascii", "replace") in lines), "")
         subtype = m.group(1).lower()
         if found:
-            inner = email.message_from_bytes(f'Content-Type: multipart/{subtype}; boundary="{found}"\r\n\r\n'.encode() + body,
-                                             policy=compat32)
+            inner = message_from_bytes(f'Content-Type: multipart/{subtype}; boundary="{found}"\r\n\r\n'.encode() + body)
             if isinstance(inner.get_payload(), list):
                 part.set_payload(inner.get_payload())
                 part.replace_header("Content-Type", f'multipart/{subtype}; boundary="{found}"')
@@ -458,13 +497,14 @@ def _parse_message(msg: Message, ctx: MailContext, sha256: str, depth: int) -> l
     return out
 
 
-def parse_mail_file(path, ctx: MailContext, sha: str, max_size: int, unwrap=None) -> list[Item | Failure]:
+def parse_mail_file(path, ctx: MailContext, sha: str, max_size: int, unwrap=None, data: bytes | None = None) -> list[Item | Failure]:
     """One message file, already kept under ``sha``: its items, or a Failure when it is over
-    ``max_size`` (not read) or is not mail."""
-    size = path.stat().st_size
+    ``max_size`` (not read) or is not mail. ``data``: its bytes, when they were read already."""
+    size = path.stat().st_size if data is None else len(data)
     if size > max_size:
         return [Failure(str(path), f"message of {size} bytes is larger than {max_size}; kept, not parsed", "", sha)]
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     try:
         return parse_mail(unwrap(data) if unwrap else data, ctx, sha)
     except ConnectorError as e:

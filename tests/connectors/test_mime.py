@@ -193,3 +193,52 @@ def test_plain_addresses_read_as_getaddresses_reads_them(values):
 ])
 def test_addresses(value, expected):
     assert parse_addresses([value]) == expected
+
+
+HEADER_NAMES = st.sampled_from(["From", "from", "TO", "Subject", "Content-Type", "content-type", "X-Custom", "Received", "Date"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(HEADER_NAMES, st.text(alphabet="abc xyz;=\"", max_size=12)), max_size=8),
+       st.lists(st.tuples(st.sampled_from(["replace", "delete", "add", "param", "boundary", "payload"]), HEADER_NAMES,
+                          st.text(alphabet="klm", min_size=1, max_size=5)), max_size=6))
+def test_a_parsed_message_finds_its_headers_as_pythons_message_does(headers, changes):
+    # IndexedMessage looks headers up in an index of them: after any change it answers as Message does
+    import email
+    from email.message import Message
+    from email.policy import compat32
+
+    from connectors.support.mime import IndexedMessage, message_from_bytes
+
+    raw = "".join(f"{k}: {v}\r\n" for k, v in headers).encode() + b"\r\nbody\r\n"
+    plain, indexed = email.message_from_bytes(raw, policy=compat32), message_from_bytes(raw)
+    assert type(indexed) is IndexedMessage and type(plain) is Message
+    names = ["from", "To", "subject", "CONTENT-TYPE", "x-custom", "received", "date", "cc"]
+
+    def same() -> None:
+        for name in names:
+            assert indexed.get(name) == plain.get(name), name
+            assert indexed.get_all(name) == plain.get_all(name), name
+            assert (name in indexed) == (name in plain), name
+            assert indexed.get(name, "-") == plain.get(name, "-")
+        assert indexed.items() == plain.items()
+
+    same()
+    for op, name, value in changes:
+        for m in (plain, indexed):
+            try:
+                if op == "replace":
+                    m.replace_header(name, value)
+                elif op == "delete":
+                    del m[name]
+                elif op == "add":
+                    m[name] = value
+                elif op == "param":
+                    m.set_param("charset", value, header=name)
+                elif op == "boundary":
+                    m.set_boundary(value)
+                else:
+                    m.set_payload(value)
+            except (KeyError, email.errors.HeaderParseError):
+                pass
+        same()

@@ -33,3 +33,9 @@ def test_marks_and_odd_spaces_go_as_the_tables_say(text):
 
     assert drop_invisible(text) == text.translate(INVISIBLE)
     assert plain_spaces(text) == text.translate(_SPACES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_an_ascii_text_has_the_same_words_by_the_ascii_path(text):
+    assert normalise_for_hash(text) == re.sub(r"[\W_]+", " ", identity(text).casefold()).strip()

@@ -281,3 +281,16 @@ def test_terms_handed_joined_find_what_pre_tokenized_terms_and_whoosh_find(tmp_p
     assert set(engines["joined"].select_ids('"geluid van de slagschaduw"')) == {"i0", "i6", "i12"}
     for ix in engines.values():
         ix.close()
+
+
+def test_an_ingest_worker_analyses_without_loading_the_query_parser():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # the fork server imports the analysis once for every worker: the query parser is not part of it
+    script = ("import sys, woo_collector.worker_preload as p; from woo_collector.index import _fast_analyzers; "
+              "print(sorted(_fast_analyzers), 'whoosh.qparser' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["['body',", "'custodian',", "'from',", "'source',", "'subject',", "'to']", "False"]

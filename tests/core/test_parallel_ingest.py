@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import mail, woo
 
 N = 150  # more than the files read before workers start (connectors.base.PARALLEL_AFTER)
@@ -111,3 +113,62 @@ def test_an_items_memo_is_computed_once_travels_with_it_and_not_with_a_changed_c
     changed = item.with_(subject="Zonnepanelen")
     assert changed.memo("n", lambda i: 7) == 7  # a changed item computes again
     assert item_fingerprint(changed) == _fingerprint(changed) != item_fingerprint(item)
+
+
+def test_a_worker_reads_a_mail_file_once_to_keep_it_and_to_parse_it(tmp_path, monkeypatch):
+    from functools import partial
+
+    from connectors.base import read_in_worker
+    from connectors.maildir import MaildirConnector
+    from woo_collector.ingest import WorkerSink, prepare_items
+    from woo_collector.models import Item, SourceSpec
+    from woo_collector.store import EvidenceStore
+
+    box = maildir(tmp_path)
+    path = sorted((box / "cur").iterdir())[10]  # with an attachment
+    opened: list[str] = []
+    real_open = __import__("os").open
+    monkeypatch.setattr("os.open", lambda p, *a, **k: opened.append(str(p)) or real_open(p, *a, **k))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read again"))
+    spec = SourceSpec("box", "maildir", str(box), "Sanne de Vries")
+    sha, kept, out = read_in_worker(MaildirConnector, spec, path, "", partial(WorkerSink, str(tmp_path / "store")),
+                                    partial(prepare_items, "tantivy"))
+    assert opened.count(str(path)) == 1
+    items = [y for y in out if isinstance(y, Item)]
+    assert [i.kind for i in items] == ["email", "attachment"] and items[0].sha256 == sha
+    assert items[0].subject == "Bericht 10 over windturbines" and "geluidsnorm" in items[0].body
+    store = EvidenceStore(tmp_path / "store")
+    assert sorted(s for s, _, _ in kept) == sorted({sha, items[1].sha256}) and all(store.has(s) for s, _, _ in kept)
+    monkeypatch.undo()
+    assert store.read(sha) == path.read_bytes() and store.read(items[1].sha256) == b"inhoud van bijlage 10"
+
+
+def test_the_fork_server_starts_with_the_run_and_not_for_a_few_files(tmp_path):
+    import subprocess
+    import sys
+
+    ws = workspace(tmp_path, "whoosh", 2)
+    script = f"""
+import json
+from multiprocessing import forkserver
+from connectors.maildir import MaildirConnector
+from woo_collector.ingest import Workers
+from woo_collector.workspace import Workspace
+w = Workspace.open({str(ws)!r})
+server = forkserver._forkserver
+seen = []
+with Workers(2) as workers:
+    workers.plan(w, MaildirConnector, warm=False)
+    seen.append(server._forkserver_pid is not None)
+    workers.plan(w, MaildirConnector)
+    seen.append(server._forkserver_pid is not None)
+    seen.append(workers.preload)
+w.close()
+print(json.dumps(seen))
+"""
+    # a process of its own: a fork server lives as long as the process that started it
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120)
+    assert r.returncode == 0, r.stderr
+    before, after, preload = json.loads(r.stdout)
+    assert (before, after) == (False, True)  # started by the run's plan, importing while the source is walked
+    assert preload == ["connectors.maildir", "woo_collector.ingest", "woo_collector.worker_preload"]

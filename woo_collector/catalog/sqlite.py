@@ -219,19 +219,17 @@ class SQLiteCatalog(Catalog):
                            f"VALUES({','.join('?' * (len(ITEM_COLUMNS) + 3))}, 0, ?, ?)", inserts)
             sets = ", ".join(f"{c}=?" for c in ITEM_COLUMNS[1:])
             db.executemany(f"UPDATE items SET {sets}, fingerprint=?, content_hash=?, run_id=?, indexed=0, updated=? WHERE id=?", updates)
-            for f in failures:
-                db.execute(
-                    "INSERT INTO failures(source, path, locator, sha256, reason, first_run, last_run, first_seen, last_seen) "
-                    "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(source, path, locator, reason) DO UPDATE SET "
-                    "last_run=excluded.last_run, last_seen=excluded.last_seen, attempts=attempts+1, resolved=NULL, sha256=excluded.sha256",
-                    (source, f.path, f.locator, f.sha256, f.reason, run_id, run_id, ts, ts))
-            for d in deletions:
-                db.execute("INSERT OR IGNORE INTO deletions(source, key, locator, run_id, seen) VALUES(?,?,?,?,?)",
-                           (source, d.key, d.locator, run_id, ts))
-            for key, value in checkpoints:
-                db.execute("INSERT INTO sync_state(source, key, value, updated) VALUES(?,?,?,?) "
+            # one statement a list, not one a row: a maildir's batch holds a checkpoint a mail
+            db.executemany(
+                "INSERT INTO failures(source, path, locator, sha256, reason, first_run, last_run, first_seen, last_seen) "
+                "VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(source, path, locator, reason) DO UPDATE SET "
+                "last_run=excluded.last_run, last_seen=excluded.last_seen, attempts=attempts+1, resolved=NULL, sha256=excluded.sha256",
+                [(source, f.path, f.locator, f.sha256, f.reason, run_id, run_id, ts, ts) for f in failures])
+            db.executemany("INSERT OR IGNORE INTO deletions(source, key, locator, run_id, seen) VALUES(?,?,?,?,?)",
+                           [(source, d.key, d.locator, run_id, ts) for d in deletions])
+            db.executemany("INSERT INTO sync_state(source, key, value, updated) VALUES(?,?,?,?) "
                            "ON CONFLICT(source, key) DO UPDATE SET value=excluded.value, updated=excluded.updated",
-                           (source, key, value, ts))
+                           [(source, key, value, ts) for key, value in checkpoints])
             faults.point("catalog-commit")
             db.execute("COMMIT")
         except BaseException:
