@@ -235,10 +235,70 @@ class IndexEngine:
         a long step that searches no more, such as a collect's redaction proposals."""
 
 
+_whoosh_tuned = False
+
+
+def tune_whoosh() -> None:
+    """Two shortcuts in whoosh-reloaded's writer, each giving what its own code gives (tests compare
+    them with it); once a process. The ingesting process's profile of a Whoosh import named both.
+
+    - A field handed as its list of terms (the analysis an ingest worker made): its postings values
+      are counted in one loop, not passed through a stream of Token objects and two generators.
+    - A segment's missing column (a field with no lengths) is remembered: ``W3PerDocReader`` looked
+      for the column's file on disk again for every document it was asked about (a segment's files
+      never change once written)."""
+    global _whoosh_tuned
+    if _whoosh_tuned:
+        return
+    from whoosh import formats
+    from whoosh.codec import whoosh3
+    from whoosh.system import pack_uint
+
+    def positions(cls, original):
+        def word_values(self, value, analyzer, **kwargs):
+            if type(value) is not list or type(self) is not cls or kwargs.keys() - {"mode"}:
+                return original(self, value, analyzer, **kwargs)
+            poses: dict[str, list[int]] = {}
+            for pos, word in enumerate(value):  # numbered from 0, as whoosh's entoken numbers a list
+                if (found := poses.get(word)) is None:
+                    poses[word] = [pos]
+                else:
+                    found.append(pos)
+            fb, encode = self.field_boost, self.encode
+            return [(w, len(ps), float(len(ps)) * fb, encode(ps)) for w, ps in poses.items()]
+        return word_values
+
+    def frequency(cls, original):
+        def word_values(self, value, analyzer, **kwargs):
+            if type(value) is not list or type(self) is not cls or kwargs.keys() - {"mode"}:
+                return original(self, value, analyzer, **kwargs)
+            freqs: dict[str, int] = {}
+            for word in value:
+                freqs[word] = freqs.get(word, 0) + 1
+            fb = self.field_boost
+            return [(w, f, float(f) * fb, pack_uint(f)) for w, f in freqs.items()]
+        return word_values
+
+    def cached_reader(self, fieldname, column):
+        try:
+            return self._readers[fieldname]
+        except KeyError:
+            reader = self._readers[fieldname] = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+            return reader
+
+    for cls, fast in ((formats.Positions, positions), (formats.Frequency, frequency)):
+        cls._whoosh_word_values = vars(cls)["word_values"]  # a subclass (Characters, PositionBoosts) keeps its own
+        cls.word_values = fast(cls, vars(cls)["word_values"])
+    whoosh3.W3PerDocReader._whoosh_cached_reader = whoosh3.W3PerDocReader._cached_reader
+    whoosh3.W3PerDocReader._cached_reader = cached_reader
+    _whoosh_tuned = True
+
+
 class WhooshIndex(IndexEngine):
     def __init__(self, path: Path):
         from whoosh import index as windex
 
+        tune_whoosh()
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         where = str(self.path)

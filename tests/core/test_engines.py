@@ -294,3 +294,37 @@ def test_an_ingest_worker_analyses_without_loading_the_query_parser():
     r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=Path(__file__).parents[2], timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["['body',", "'custodian',", "'from',", "'source',", "'subject',", "'to']", "False"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["windturbin", "geluid", "a", "één", "x y", ""]), max_size=30),
+       st.sampled_from(["subject", "body", "from", "to", "source"]))
+def test_whoosh_is_handed_a_fields_terms_as_its_own_code_counts_them(terms, field):
+    from whoosh import formats
+
+    from woo_collector.index import tune_whoosh, whoosh_schema
+
+    tune_whoosh()
+    fmt = whoosh_schema()[field].format
+    assert type(fmt) in (formats.Positions, formats.Frequency)
+    own = type(fmt)._whoosh_word_values
+    assert list(fmt.word_values(terms, None, mode="index")) == list(own(fmt, terms, None, mode="index"))
+
+
+def test_a_whoosh_segment_looks_for_a_missing_column_once(tmp_path, monkeypatch):
+    from whoosh.codec import whoosh3
+
+    from woo_collector.index import WhooshIndex
+    from woo_collector.models import Item
+
+    ix = WhooshIndex(tmp_path / "index")
+    ix.add([Item(id=f"i{n}", kind="email", source="s", custodian="c", sha256="0" * 64, subject=f"Bericht {n}", body="windturbines")
+            for n in range(20)])
+    asked: list[str] = []
+    real = whoosh3.W3PerDocReader.has_column
+    monkeypatch.setattr(whoosh3.W3PerDocReader, "has_column", lambda self, f: asked.append(f) or real(self, f))
+    with ix.ix.searcher() as s:
+        per_doc = s.reader().per_document_reader() if hasattr(s.reader(), "per_document_reader") else s.reader()._perdoc
+        lengths = [per_doc.doc_field_length(n, "kind") for n in range(20)]  # an ID field: no length column
+    assert lengths == [0] * 20 and len(asked) == 1
+    ix.close()
