@@ -31,6 +31,7 @@ from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 from woo_collector import faults, registry
 from woo_collector.catalog import RunReport
 from woo_collector.catalog.base import content_hash, item_fingerprint
+from woo_collector.catalog.sqlite import item_values
 from woo_collector.children import die_with_parent
 from woo_collector.errors import ConfigError, ConnectorError, SourceUnavailable, storage_error
 from woo_collector.index import prepare as index_prepare
@@ -105,10 +106,11 @@ class WorkerSink:
 
 
 def prepare_items(engine: str, items: list[Item]) -> None:
-    """In an ingest worker: the catalog's keys and the index's analysis of each item, kept with it."""
+    """In an ingest worker: the catalog's keys and row and the index's analysis of each item, kept with it."""
     for item in items:
         item_fingerprint(item)
         content_hash(item)
+        item_values(item)
         index_prepare(engine, item)
 
 

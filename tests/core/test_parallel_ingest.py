@@ -116,6 +116,7 @@ def test_an_items_memo_is_computed_once_travels_with_it_and_not_with_a_changed_c
 
 
 def test_a_worker_reads_a_mail_file_once_to_keep_it_and_to_parse_it(tmp_path, monkeypatch):
+    import pickle
     from functools import partial
 
     from connectors.base import read_in_worker
@@ -137,6 +138,9 @@ def test_a_worker_reads_a_mail_file_once_to_keep_it_and_to_parse_it(tmp_path, mo
     items = [y for y in out if isinstance(y, Item)]
     assert [i.kind for i in items] == ["email", "attachment"] and items[0].sha256 == sha
     assert items[0].subject == "Bericht 10 over windturbines" and "geluidsnorm" in items[0].body
+    from woo_collector.catalog.sqlite import _item_values
+    crossed = pickle.loads(pickle.dumps(items[0]))  # the catalog's row made in the worker, as it reaches the ingesting process
+    assert crossed.memo("catalog row", lambda i: pytest.fail("made again")) == _item_values(items[0])
     store = EvidenceStore(tmp_path / "store")
     assert sorted(s for s, _, _ in kept) == sorted({sha, items[1].sha256}) and all(store.has(s) for s, _, _ in kept)
     monkeypatch.undo()

@@ -92,6 +92,13 @@ def _row_to_item(row: sqlite3.Row) -> Item:
     )
 
 
+def item_values(item: Item) -> tuple:
+    """The ``items`` row of ``item`` (its ``ITEM_COLUMNS``), kept with it (``Item.memo``): an ingest
+    worker makes it for what it parsed, so the ingesting process does not encode the lists and the
+    metadata as JSON itself."""
+    return item.memo("catalog row", _item_values)
+
+
 def _item_values(item: Item) -> tuple:
     return (item.id, item.kind, item.source, item.custodian, item.sent.isoformat() if item.sent else None,
             item.sender, json.dumps(list(item.recipients), ensure_ascii=False), json.dumps(list(item.cc), ensure_ascii=False),
@@ -208,7 +215,7 @@ class SQLiteCatalog(Catalog):
                 if old == fp:
                     result.unchanged += 1
                     continue
-                values = _item_values(item) + (fp, content_hash(item), run_id)
+                values = item_values(item) + (fp, content_hash(item), run_id)
                 if old is None:
                     inserts.append(values + (ts, ts))
                     result.new.append(item)
