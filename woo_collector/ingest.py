@@ -275,7 +275,7 @@ class Workers:
     def plan(self, ws: Workspace, cls: type, warm: bool = True):
         """What a parallel connector (``cls``) is handed: these workers, a sink writing to the
         workspace's store, and the per-item work of the catalog and the index done in the worker.
-        ``warm``: start the fork server at once (``warm``)."""
+        ``warm``: start the fork server at once (``Workers.warm``), to import while the source is walked."""
         self.preload = [cls.__module__, __name__, "woo_collector.worker_preload"]
         if warm:
             self.warm()
